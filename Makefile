@@ -1,0 +1,42 @@
+# Relais — two commands on a fresh machine: `make run` and `make test`.
+# Both go through `make setup`, which builds .venv once and does nothing while it is current.
+
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed
+
+.PHONY: setup run test bench serve check clean help
+
+help:
+	@echo "make run    - set up and start the bot (console when there are no Slack credentials)"
+	@echo "make test   - set up and run the whole test suite"
+	@echo "make bench  - set up and print performance figures (writes bench/results.json)"
+	@echo "make serve  - HTTP mode, as the Procfile's web process"
+	@echo "make check  - verify settings (and Slack credentials when present)"
+
+setup: $(STAMP)
+
+$(STAMP): requirements.lock pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Relais needs Python 3.11 or newer (found %s)" % sys.version.split()[0])'
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps -r requirements.lock
+	@touch $(STAMP)
+
+run: setup
+	$(PY) -m bot
+
+serve: setup
+	$(PY) -m bot serve
+
+check: setup
+	$(PY) -m bot check
+
+test: setup
+	$(PY) -m pytest
+
+bench: setup
+	$(PY) -m bench
+
+clean:
+	rm -rf $(VENV) .pytest_cache .hypothesis

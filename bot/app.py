@@ -1,0 +1,64 @@
+"""The Bolt app, built by a factory (never at import: a build must not call Slack).
+
+Authorization is local: the bot token comes from the settings, so no request ever waits on
+`auth.test` before it is acknowledged. The bot's own user ID is learnt in the background.
+"""
+from __future__ import annotations
+
+import logging
+
+from slack_bolt import App
+from slack_bolt.authorization import AuthorizeResult
+
+from slack_sdk import WebClient
+
+from bot.context import CONSOLE_TOKEN, Relais
+
+log = logging.getLogger("relais.app")
+
+
+def create_app(relais: Relais, *, signing_secret: str | None = None, process_before_response: bool = False) -> App:
+    settings = relais.settings
+    token = settings.bot_token or CONSOLE_TOKEN
+
+    def authorize(enterprise_id, team_id, user_id):
+        return AuthorizeResult(
+            enterprise_id=enterprise_id,
+            team_id=team_id,
+            bot_token=token,
+            bot_user_id=relais.bot_user_id,
+            user_id=user_id,
+        )
+
+    app = App(
+        name="relais",
+        signing_secret=signing_secret if signing_secret is not None else settings.signing_secret,
+        authorize=authorize,
+        client=WebClient(base_url=settings.api_url, timeout=10),  # the token comes from authorize()
+        process_before_response=process_before_response,
+        request_verification_enabled=bool(signing_secret if signing_secret is not None else settings.signing_secret),
+        ignoring_self_events_enabled=True,
+        url_verification_enabled=True,
+        raise_error_for_unhandled_request=False,
+        logger=logging.getLogger("relais.bolt"),
+    )
+
+    @app.middleware
+    def inject_relais(context, next):  # noqa: A002 - Bolt's name
+        context["relais"] = relais
+        return next()
+
+    from handlers import register_all
+
+    register_all(app)
+    return app
+
+
+def learn_identity(relais: Relais) -> None:
+    """Ask Slack who the bot is (auth.test), off the request path; harmless when Slack is away."""
+    try:
+        result = relais.client.auth_test()
+        relais.bot_user_id = result.get("user_id")
+        relais.team_id = result.get("team_id")
+    except Exception as error:  # noqa: BLE001 - startup must go on; `check` explains
+        log.warning("auth.test failed: %s", error)

@@ -1,0 +1,73 @@
+"""The one clock. Everything that needs the time asks a Clock; tests and `tick --at` set it.
+
+Instants are aware datetimes in UTC; they are stored as 'YYYY-MM-DDTHH:MM:SSZ' text, which
+sorts as time does.
+"""
+from __future__ import annotations
+
+import threading
+import time
+from datetime import date, datetime, timedelta, timezone
+from zoneinfo import ZoneInfo
+
+UTC = timezone.utc
+_STAMP = "%Y-%m-%dT%H:%M:%SZ"
+
+
+def to_text(instant: datetime) -> str:
+    return instant.astimezone(UTC).strftime(_STAMP)
+
+
+def from_text(text: str) -> datetime:
+    return datetime.strptime(text, _STAMP).replace(tzinfo=UTC)
+
+
+def parse_instant(text: str, tz: ZoneInfo) -> datetime:
+    """ISO 8601 with an offset, or a local time (or a date: midnight) in `tz`. Raises ValueError."""
+    text = text.strip()
+    if text.endswith("Z"):
+        text = text[:-1] + "+00:00"
+    value = datetime.fromisoformat(text)
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=tz)
+    return value.astimezone(UTC)
+
+
+def local_at(day: date, hour: int, minute: int, tz: ZoneInfo) -> datetime:
+    """The UTC instant of a wall-clock time on a local day (DST-safe: zoneinfo resolves the offset)."""
+    return datetime(day.year, day.month, day.day, hour, minute, tzinfo=tz).astimezone(UTC)
+
+
+class Clock:
+    """Real time, optionally shifted so that it starts at a chosen instant and runs on from there."""
+
+    def __init__(self, tz: ZoneInfo, start: datetime | None = None):
+        self.tz = tz
+        self._lock = threading.Lock()
+        self._offset = timedelta(0) if start is None else start - datetime.now(UTC)
+        self._frozen: datetime | None = None
+
+    def now(self) -> datetime:
+        with self._lock:
+            if self._frozen is not None:
+                return self._frozen
+            return datetime.now(UTC) + self._offset
+
+    def today(self) -> date:
+        """Today's date where the team is (TIMEZONE)."""
+        return self.now().astimezone(self.tz).date()
+
+    def local(self, instant: datetime | None = None) -> datetime:
+        return (instant or self.now()).astimezone(self.tz)
+
+    def freeze(self, instant: datetime) -> None:
+        """Stop the clock at `instant` (tests, `tick --at`)."""
+        with self._lock:
+            self._frozen = instant.astimezone(UTC)
+
+    def unfreeze(self) -> None:
+        with self._lock:
+            self._frozen = None
+
+    def monotonic(self) -> float:
+        return time.monotonic()

@@ -1,0 +1,231 @@
+"""The console: a terminal stand-in for Slack that drives the real Bolt app and handlers.
+
+Lines typed are slash commands sent as U_CONSOLE in the team channel, signed as Slack signs
+them. The bot's Web API calls land on a local Slack stand-in (bot.slack_standin) and are
+printed as text: sections, fields, buttons as `[N] label`. `:click N` presses a button; a
+modal asks for each input in turn. Piped input works the same, so scripts can drive it.
+"""
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import secrets
+import time
+import uuid
+from dataclasses import replace
+from typing import TextIO
+from urllib.parse import urlencode
+
+from slack_bolt.request import BoltRequest
+
+from bot.console.render import Screen
+from bot.settings import Settings
+
+USER = "U_CONSOLE"
+CHANNEL = "C_CONSOLE"
+TEAM = "T0001"
+
+
+class Console:
+    def __init__(self, settings: Settings, stdin: TextIO, stdout: TextIO):
+        from bot.app import create_app
+        from bot.context import build
+        from bot.slack_standin import SlackStandIn
+        from bot.startup import prepare
+
+        self.standin = SlackStandIn().start()
+        self.secret = secrets.token_hex(16)
+        self.settings = replace(settings, api_url=self.standin.api_url, bot_token="",
+                                team_channel=settings.team_channel or CHANNEL)
+        self.relais = build(self.settings)
+        prepare(self.relais)
+        self.app = create_app(self.relais, signing_secret=self.secret, process_before_response=True)
+        self.tr = self.relais.tr
+        self.stdin, self.stdout = stdin, stdout
+        self.screen = Screen(self.tr, self.write)
+        self.seen = 0  # stand-in calls already shown
+
+    # -- io ----------------------------------------------------------------------------
+    def write(self, text: str = "") -> None:
+        self.stdout.write(text + "\n")
+        self.stdout.flush()
+
+    def read(self, prompt: str = "") -> str | None:
+        if prompt:
+            self.stdout.write(prompt)
+            self.stdout.flush()
+        line = self.stdin.readline()
+        if not line:
+            return None
+        line = line.rstrip("\n")
+        if not self.stdin.isatty():
+            self.stdout.write(line + "\n")  # echo piped input, so a transcript reads like a session
+        return line
+
+    # -- Slack's side ------------------------------------------------------------------
+    def dispatch(self, body: str, content_type: str = "application/x-www-form-urlencoded") -> dict | None:
+        timestamp = str(int(time.time()))
+        signature = "v0=" + hmac.new(self.secret.encode(), f"v0:{timestamp}:{body}".encode(), hashlib.sha256).hexdigest()
+        request = BoltRequest(body=body, headers={
+            "content-type": content_type, "x-slack-request-timestamp": timestamp, "x-slack-signature": signature})
+        response = self.app.dispatch(request)
+        if response.body:
+            try:
+                return json.loads(response.body)
+            except ValueError:
+                return {"text": response.body}
+        return None
+
+    def slash(self, line: str) -> None:
+        command, _, text = line.partition(" ")
+        body = urlencode({
+            "token": "console", "team_id": TEAM, "team_domain": "console", "channel_id": self.settings.team_channel,
+            "channel_name": "communications", "user_id": USER, "user_name": "console", "command": command,
+            "text": text.strip(), "api_app_id": "A0RELAIS", "is_enterprise_install": "false",
+            "response_url": self.standin.response_url(), "trigger_id": self._trigger(),
+        })
+        answer = self.dispatch(body)
+        if answer:
+            self.screen.message(answer, ephemeral=answer.get("response_type") != "in_channel")
+        self.flush()
+
+    def click(self, number: str) -> None:
+        target = self.screen.buttons.get(int(number)) if number.strip().isdigit() else None
+        if target is None:
+            shown = ", ".join(str(n) for n in sorted(self.screen.buttons)[-10:]) or self.tr("common.none")
+            self.write(self.tr("console.no_button", number=number.strip(), available=shown))
+            return
+        element, block_id, where = target
+        action = {"type": element.get("type", "button"), "action_id": element["action_id"], "block_id": block_id,
+                  "value": element.get("value", ""), "text": element.get("text"), "action_ts": str(time.time())}
+        payload = {
+            "type": "block_actions", "user": {"id": USER, "username": "console", "name": "console", "team_id": TEAM},
+            "api_app_id": "A0RELAIS", "token": "console", "trigger_id": self._trigger(),
+            "team": {"id": TEAM, "domain": "console"}, "actions": [action], "state": {"values": {}},
+            "response_url": self.standin.response_url(),
+        }
+        if where.get("view"):
+            payload["container"] = {"type": "view", "view_id": where["view"].get("id")}
+            payload["view"] = where["view"]
+        else:
+            channel, ts = where.get("channel"), where.get("ts")
+            payload["container"] = {"type": "message", "message_ts": ts, "channel_id": channel, "is_ephemeral": False}
+            payload["channel"] = {"id": channel, "name": "communications"}
+            payload["message"] = {"type": "message", "ts": ts, "text": where.get("text", ""),
+                                  "blocks": where.get("blocks", [])}
+        answer = self.dispatch(urlencode({"payload": json.dumps(payload)}))
+        if answer:
+            self.screen.message(answer, ephemeral=True)
+        self.flush()
+
+    def home(self) -> None:
+        event = {"type": "event_callback", "team_id": TEAM, "api_app_id": "A0RELAIS", "event_id": f"Ev{uuid.uuid4().hex[:8]}",
+                 "event_time": int(time.time()),
+                 "event": {"type": "app_home_opened", "user": USER, "channel": "D_CONSOLE", "tab": "home",
+                           "event_ts": str(time.time())}}
+        self.dispatch(json.dumps(event), "application/json")
+        self.flush()
+
+    def tick(self, at: str) -> None:
+        from bot import jobs
+        from bot.clock import parse_instant
+
+        now = self.relais.clock.now()
+        if at.strip():
+            try:
+                now = parse_instant(at, self.settings.tz)
+            except ValueError:
+                self.write(self.tr("settings.line", variable=":tick", expected=self.tr("settings.instant"),
+                                   got=self.tr("settings.got", value=at.strip())))
+                return
+        jobs.tick(self.relais, now)
+        self.flush()
+
+    def digest(self) -> None:
+        preview = DIGEST_PREVIEW[0] if DIGEST_PREVIEW else None
+        if preview is None:
+            self.write(self.tr("console.not_available"))
+            return
+        for message in preview(self.relais, self.relais.clock.now()):
+            self.screen.message(message)
+
+    def _trigger(self) -> str:
+        return f"{int(time.time())}.{secrets.randbelow(10**9)}.{secrets.token_hex(8)}"
+
+    # -- what the bot did --------------------------------------------------------------
+    def flush(self) -> None:
+        """Show every Web API call made since last time; modals become prompts."""
+        while True:
+            calls = self.standin.calls()
+            if self.seen >= len(calls):
+                return
+            call = calls[self.seen]
+            self.seen += 1
+            if call.method in ("views.open", "views.push"):
+                self.modal(call.result["view"])
+            else:
+                self.screen.call(call)
+
+    def modal(self, view: dict) -> None:
+        from bot.console.forms import fill
+
+        while True:
+            state = fill(view, self.read, self.write, self.tr)
+            if state is None:
+                self.write(self.tr("console.modal_cancelled"))
+                return
+            view = {**view, "state": {"values": state}}
+            payload = {"type": "view_submission", "team": {"id": TEAM, "domain": "console"},
+                       "user": {"id": USER, "username": "console", "name": "console", "team_id": TEAM},
+                       "api_app_id": "A0RELAIS", "token": "console", "trigger_id": self._trigger(),
+                       "view": view, "response_urls": []}
+            answer = self.dispatch(urlencode({"payload": json.dumps(payload)})) or {}
+            if answer.get("response_action") == "errors":
+                labels = {b.get("block_id"): b.get("label", {}).get("text", "") for b in view.get("blocks", [])}
+                for block_id, error in answer.get("errors", {}).items():
+                    self.write(self.tr("console.field_error", label=labels.get(block_id, block_id), error=error))
+                continue
+            if answer.get("response_action") in ("update", "push"):
+                self.flush()
+                view = answer["view"]
+                continue
+            self.flush()
+            return
+
+    # -- loop --------------------------------------------------------------------------
+    def run(self) -> int:
+        self.write(self.tr("console.banner", user=USER, channel=self.settings.team_channel))
+        try:
+            while True:
+                line = self.read("> " if self.stdin.isatty() else "")
+                if line is None:
+                    break
+                line = line.strip()
+                if not line or line.startswith("#"):
+                    continue
+                if line.startswith("/"):
+                    self.slash(line)
+                    continue
+                word, _, rest = line.partition(" ")
+                if word in (":quit", ":q", ":exit"):
+                    break
+                handler = {":help": lambda _: self.write(self.tr("console.help")), ":click": self.click,
+                           ":tick": self.tick, ":home": lambda _: self.home(),
+                           ":digest": lambda _: self.digest()}.get(word)
+                if handler is None:
+                    self.write(self.tr("console.unknown", text=line))
+                else:
+                    handler(rest)
+        finally:
+            self.write(self.tr("console.bye"))
+            self.standin.stop()
+        return 0
+
+
+# The digest feature registers its preview here: fn(relais, now) -> list of message dicts.
+DIGEST_PREVIEW: list = []
+
+
+def run(settings: Settings, stdin: TextIO, stdout: TextIO) -> int:
+    return Console(settings, stdin, stdout).run()

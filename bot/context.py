@@ -1,0 +1,59 @@
+"""What every part of Relais shares: settings, the clock, the database, the language, Slack's Web API.
+
+Handlers get it as `context["relais"]` (injected by a global middleware in bot.app).
+"""
+from __future__ import annotations
+
+import logging
+import threading
+from dataclasses import dataclass, field
+
+from slack_sdk import WebClient
+
+from bot.clock import Clock, parse_instant
+from bot.i18n import Translator, translator
+from bot.settings import Settings
+from storage.db import Store
+
+log = logging.getLogger("relais")
+
+CONSOLE_TOKEN = "xoxb-console"
+
+
+@dataclass
+class Relais:
+    settings: Settings
+    clock: Clock
+    store: Store
+    bot_user_id: str | None = None
+    team_id: str | None = None
+    _client: WebClient | None = field(default=None, repr=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    @property
+    def db(self):
+        """This thread's database connection."""
+        return self.store.db
+
+    @property
+    def tr(self) -> Translator:
+        return translator(self.settings.language)
+
+    @property
+    def client(self) -> WebClient:
+        """A Web API client for background work (scheduler, CLI). Listeners use Bolt's `client`."""
+        with self._lock:
+            if self._client is None:
+                self._client = make_client(self.settings)
+            return self._client
+
+
+def make_client(settings: Settings, token: str | None = None) -> WebClient:
+    return WebClient(token=token or settings.bot_token or CONSOLE_TOKEN, base_url=settings.api_url, timeout=10)
+
+
+def build(settings: Settings, store: Store | None = None) -> Relais:
+    """The shared context for a run: the clock (RELAIS_NOW shifts it), the database (migrated)."""
+    start = parse_instant(settings.fake_now, settings.tz) if settings.fake_now else None
+    clock = Clock(settings.tz, start=start)
+    return Relais(settings=settings, clock=clock, store=store or Store(settings.database_path))

@@ -1,0 +1,86 @@
+"""HTTP mode: a small WSGI app in front of Bolt, served by waitress (a production server).
+
+    POST /slack/events   Slack's requests (signed), handed to Bolt
+    GET  /healthz        200 {"status": "ok", ...}
+    GET  /calendar.ics   the editorial calendar (with ?key=CALENDAR_FEED_KEY), when available
+
+Before Bolt sees a request: bodies over MAX_BODY are refused (413) and a missing or non-numeric
+X-Slack-Request-Timestamp is answered 401 (Bolt itself would answer 500).
+"""
+from __future__ import annotations
+
+import json
+import logging
+from typing import Callable, Iterable
+
+from slack_bolt import App
+from slack_bolt.request import BoltRequest
+
+from bot.context import Relais
+
+log = logging.getLogger("relais.web")
+
+MAX_BODY = 1024 * 1024  # Slack's own payloads stay far below this
+EXTRA_ROUTES: dict[str, Callable] = {}  # path -> fn(relais, environ) -> (status, headers, body)
+
+
+def route(path: str):
+    """Register a GET route (used by features that publish something over HTTP)."""
+
+    def inner(fn):
+        EXTRA_ROUTES[path] = fn
+        return fn
+
+    return inner
+
+
+def _reply(start_response, status: str, body: bytes, content_type: str = "application/json", headers=()) -> list[bytes]:
+    start_response(status, [("Content-Type", content_type), ("Content-Length", str(len(body))), *headers])
+    return [body]
+
+
+def _json(start_response, status: str, value) -> list[bytes]:
+    return _reply(start_response, status, json.dumps(value).encode())
+
+
+def create_wsgi(relais: Relais, app: App) -> Callable:
+    def wsgi(environ, start_response) -> Iterable[bytes]:
+        method = environ.get("REQUEST_METHOD", "GET")
+        path = environ.get("PATH_INFO", "/")
+        if path == "/healthz" and method in ("GET", "HEAD"):
+            return _json(start_response, "200 OK", {"status": "ok", "service": "relais"})
+        if path == "/slack/events":
+            if method != "POST":
+                return _json(start_response, "405 Method Not Allowed", {"error": "POST only"})
+            return _slack(environ, start_response)
+        if method == "GET" and path in EXTRA_ROUTES:
+            status, headers, body = EXTRA_ROUTES[path](relais, environ)
+            return _reply(start_response, status, body, headers.pop("Content-Type", "text/plain"), headers.items())
+        return _json(start_response, "404 Not Found", {"error": "not found"})
+
+    def _slack(environ, start_response) -> Iterable[bytes]:
+        try:
+            length = int(environ.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            length = -1
+        if length < 0 or length > MAX_BODY:
+            return _json(start_response, "413 Payload Too Large", {"error": "body too large"})
+        body = environ["wsgi.input"].read(length).decode("utf-8", errors="replace") if length else ""
+        headers = {k[5:].replace("_", "-").lower(): v for k, v in environ.items() if k.startswith("HTTP_")}
+        if environ.get("CONTENT_TYPE"):
+            headers["content-type"] = environ["CONTENT_TYPE"]
+        timestamp = headers.get("x-slack-request-timestamp", "")
+        if not timestamp.isdigit():
+            return _json(start_response, "401 Unauthorized", {"error": "invalid request"})
+        response = app.dispatch(BoltRequest(body=body, query=environ.get("QUERY_STRING", ""), headers=headers))
+        out_headers = [(k, v) for k, values in response.headers.items() for v in values
+                       if k.lower() not in ("content-length",)]
+        payload = (response.body or "").encode("utf-8")
+        start_response(f"{response.status} {_REASONS.get(response.status, 'OK')}",
+                       out_headers + [("Content-Length", str(len(payload)))])
+        return [payload]
+
+    return wsgi
+
+
+_REASONS = {200: "OK", 400: "Bad Request", 401: "Unauthorized", 404: "Not Found", 500: "Internal Server Error"}

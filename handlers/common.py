@@ -1,0 +1,34 @@
+"""Small things every surface needs: the shared context, ephemeral replies, subcommand split."""
+from __future__ import annotations
+
+from bot.blocks import fallback_text, section
+from bot.context import Relais
+
+
+def relais_of(context) -> Relais:
+    return context["relais"]
+
+
+def ephemeral(text: str, blocks: list[dict] | None = None) -> dict:
+    """The body of an ephemeral answer (ack(**ephemeral(...)) or respond(**ephemeral(...)))."""
+    blocks = blocks if blocks is not None else [section(text)]
+    return {"response_type": "ephemeral", "text": fallback_text(blocks) or text, "blocks": blocks}
+
+
+def split_subcommand(text: str | None) -> tuple[str, str]:
+    """'show 12' -> ('show', '12'); the subcommand is lowercased, the rest kept as typed."""
+    text = (text or "").strip()
+    head, _, rest = text.partition(" ")
+    return head.lower(), rest.strip()
+
+
+def help_reply(tr, command: str, unknown: str | None = None) -> dict:
+    """The help of a command ('/propose' -> help.propose), after a word about what was not understood."""
+    from bot.blocks import escape
+
+    help_text = tr("help." + command.lstrip("/"))
+    blocks = []
+    if unknown is not None:
+        blocks.append(section(tr("common.unknown_subcommand", text=escape(unknown), command=command)))
+    blocks.append(section(help_text))
+    return ephemeral(help_text, blocks)

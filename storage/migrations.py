@@ -1,0 +1,173 @@
+"""Numbered schema steps, applied in order with sqlite-utils' own Migrations.
+
+Applying twice is a no-op: each step is recorded in `_sqlite_migrations`. Never edit a
+step that has shipped; add the next one at the end of this file.
+
+Conventions: instants are UTC text 'YYYY-MM-DDTHH:MM:SSZ' (bot.clock.to_text), days are
+'YYYY-MM-DD', lists are JSON text. Nothing is deleted: rows change status.
+"""
+from __future__ import annotations
+
+from sqlite_utils import Database
+from sqlite_utils.migrations import Migrations
+
+migrations = Migrations("relais")
+
+
+@migrations(name="0001_initial")
+def m0001_initial(db: Database) -> None:
+    _run(
+        db,
+        """
+        -- Where content is published. Synchronised from OUTLETS_FILE; a removed outlet stays, inactive.
+        CREATE TABLE outlets (
+            slug        TEXT PRIMARY KEY,
+            name        TEXT NOT NULL,
+            owner       TEXT NOT NULL CHECK (owner IN ('university', 'library')),
+            platform    TEXT NOT NULL,
+            lead_days   INTEGER NOT NULL CHECK (lead_days >= 0),
+            per_week    INTEGER CHECK (per_week IS NULL OR per_week > 0),
+            checklist   TEXT NOT NULL DEFAULT '[]',
+            audiences   TEXT NOT NULL DEFAULT '[]',
+            position    INTEGER NOT NULL DEFAULT 0,
+            active      INTEGER NOT NULL DEFAULT 1,
+            updated_at  TEXT NOT NULL
+        );
+
+        -- A piece of content the library wants published. Never deleted: cancelled.
+        CREATE TABLE proposals (
+            id           INTEGER PRIMARY KEY,
+            title        TEXT NOT NULL,
+            summary      TEXT NOT NULL DEFAULT '',
+            category     TEXT NOT NULL DEFAULT 'one-off' CHECK (category IN ('cyclic', 'one-off', 'collections')),
+            audiences    TEXT NOT NULL DEFAULT '[]',
+            publish_on   TEXT NOT NULL,
+            link         TEXT NOT NULL DEFAULT '',
+            notes        TEXT NOT NULL DEFAULT '',
+            owner_id     TEXT NOT NULL,
+            status       TEXT NOT NULL DEFAULT 'open' CHECK (status IN ('open', 'cancelled')),
+            card_channel TEXT,
+            card_ts      TEXT,
+            cycle_key    TEXT,
+            created_at   TEXT NOT NULL,
+            updated_at   TEXT NOT NULL
+        );
+        CREATE INDEX proposals_publish_on ON proposals (status, publish_on);
+        CREATE INDEX proposals_owner ON proposals (owner_id, status);
+
+        -- proposal x outlet
+        CREATE TABLE placements (
+            id            INTEGER PRIMARY KEY,
+            proposal_id   INTEGER NOT NULL REFERENCES proposals (id),
+            outlet_slug   TEXT NOT NULL REFERENCES outlets (slug),
+            deadline      TEXT NOT NULL,
+            status        TEXT NOT NULL DEFAULT 'planned'
+                          CHECK (status IN ('planned', 'submitted', 'accepted', 'declined', 'published', 'cancelled')),
+            submitted_at  TEXT,
+            decided_at    TEXT,
+            published_on  TEXT,
+            published_url TEXT,
+            updated_at    TEXT NOT NULL,
+            UNIQUE (proposal_id, outlet_slug)
+        );
+        CREATE INDEX placements_deadline ON placements (status, deadline);
+        CREATE INDEX placements_outlet ON placements (outlet_slug, status);
+        CREATE INDEX placements_published ON placements (status, published_on);
+
+        -- Every change, who made it and when: the history of a proposal.
+        CREATE TABLE history (
+            id           INTEGER PRIMARY KEY,
+            proposal_id  INTEGER NOT NULL REFERENCES proposals (id),
+            placement_id INTEGER REFERENCES placements (id),
+            actor        TEXT NOT NULL,
+            at           TEXT NOT NULL,
+            action       TEXT NOT NULL,
+            from_value   TEXT,
+            to_value     TEXT,
+            note         TEXT NOT NULL DEFAULT ''
+        );
+        CREATE INDEX history_proposal ON history (proposal_id, id);
+
+        -- Figures for one placement at one moment; cumulative, the latest is current.
+        CREATE TABLE stats_snapshots (
+            id           INTEGER PRIMARY KEY,
+            placement_id INTEGER NOT NULL REFERENCES placements (id),
+            views        INTEGER NOT NULL CHECK (views >= 0),
+            interactions INTEGER NOT NULL CHECK (interactions >= 0),
+            avg_seconds  INTEGER CHECK (avg_seconds IS NULL OR avg_seconds >= 0),
+            recorded_by  TEXT NOT NULL,
+            recorded_at  TEXT NOT NULL,
+            source       TEXT NOT NULL DEFAULT 'slack'
+        );
+        CREATE INDEX stats_placement ON stats_snapshots (placement_id, recorded_at);
+
+        -- Every message owed at a time: planned once (unique key), claimed atomically, sent once.
+        CREATE TABLE outbox (
+            id              INTEGER PRIMARY KEY,
+            key             TEXT NOT NULL UNIQUE,
+            kind            TEXT NOT NULL,
+            due_at          TEXT NOT NULL,
+            target          TEXT NOT NULL,
+            proposal_id     INTEGER REFERENCES proposals (id),
+            placement_id    INTEGER REFERENCES placements (id),
+            payload         TEXT NOT NULL DEFAULT '{}',
+            status          TEXT NOT NULL DEFAULT 'pending'
+                            CHECK (status IN ('pending', 'sending', 'sent', 'skipped', 'failed', 'cancelled')),
+            attempts        INTEGER NOT NULL DEFAULT 0,
+            next_attempt_at TEXT,
+            claimed_at      TEXT,
+            claimed_by      TEXT,
+            sent_at         TEXT,
+            slack_channel   TEXT,
+            slack_ts        TEXT,
+            last_error      TEXT,
+            created_at      TEXT NOT NULL,
+            updated_at      TEXT NOT NULL
+        );
+        CREATE INDEX outbox_due ON outbox (status, due_at);
+        CREATE INDEX outbox_placement ON outbox (placement_id, status);
+        CREATE INDEX outbox_proposal ON outbox (proposal_id, status);
+
+        -- University calendar: from CALENDAR_FILE (source 'file') and from iCalendar feeds (source = URL).
+        CREATE TABLE calendar_events (
+            id         INTEGER PRIMARY KEY,
+            uid        TEXT NOT NULL UNIQUE,
+            source     TEXT NOT NULL,
+            name       TEXT NOT NULL,
+            kind       TEXT NOT NULL CHECK (kind IN ('closure', 'exams', 'term-start', 'reading-week', 'other')),
+            start      TEXT NOT NULL,
+            end        TEXT NOT NULL,
+            active     INTEGER NOT NULL DEFAULT 1,
+            updated_at TEXT NOT NULL
+        );
+        CREATE INDEX calendar_events_kind ON calendar_events (active, kind, start);
+
+        CREATE TABLE calendar_feeds (
+            url            TEXT PRIMARY KEY,
+            etag           TEXT,
+            last_modified  TEXT,
+            last_ok_at     TEXT,
+            last_error     TEXT,
+            error_reported INTEGER NOT NULL DEFAULT 0,
+            updated_at     TEXT NOT NULL
+        );
+
+        -- Signed requests already handled (replay protection) and other small key/value state.
+        CREATE TABLE kv (
+            key        TEXT PRIMARY KEY,
+            value      TEXT NOT NULL,
+            updated_at TEXT NOT NULL
+        );
+        """
+    )
+
+
+def _run(db: Database, script: str) -> None:
+    """Statement by statement: executescript() would COMMIT and break the step's transaction."""
+    for statement in script.split(";\n"):
+        if statement.strip() and not all(line.strip().startswith("--") or not line.strip() for line in statement.splitlines()):
+            db.execute(statement)
+
+
+def migrate(db: Database) -> None:
+    migrations.apply(db)
