@@ -27,6 +27,8 @@ class Relais:
     store: Store
     bot_user_id: str | None = None
     team_id: str | None = None
+    calendar_file: object | None = None  # bot.calendar.CalendarFile, set at startup
+    inline_delivery: bool = False  # console: send right away in the listener's thread, not in the background
     _client: WebClient | None = field(default=None, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 

@@ -10,8 +10,27 @@ class StartupError(Exception):
 
 
 class ConfigFileError(StartupError):
-    """A configuration file (outlets, calendar) that cannot be used: names the file, the entry and the field."""
+    """A configuration file that cannot be used: names the file, the entry, the field and what it expects.
 
-    def __init__(self, path, where: str, message: str):
-        self.path, self.where, self.message = str(path), where, message
-        super().__init__(f"{self.path}: {where}: {message}" if where else f"{self.path}: {message}")
+    `problem` is a catalog key under `config.` (bot/i18n), `params` fill it; `detail` is free text
+    (a TOML parser's own message).
+    """
+
+    def __init__(self, path, where: str, problem: str, field: str = "", detail: str = "", **params):
+        self.path, self.where, self.field, self.problem, self.detail, self.params = (
+            str(path), where, field, problem, detail, params)
+        super().__init__(f"{self.path}: {where} {field}: {problem} {detail}".strip())
+
+    def line(self, language: str = "fr") -> str:
+        from bot.i18n import translator
+
+        tr = translator(language)
+        parts = [self.path]
+        if self.where:
+            parts.append(self.where)
+        if self.field:
+            parts.append(self.field)
+        text = tr("config." + self.problem, **self.params)
+        if self.detail:
+            text = f"{text} ({self.detail})"
+        return tr("config.line", location=" › ".join(parts), problem=text)

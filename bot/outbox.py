@@ -110,6 +110,9 @@ def deliver(relais, *, now: datetime | None = None, keys: Iterable[str] | None =
 def deliver_in_background(relais, keys: Iterable[str]) -> None:
     """After an ack: send these rows now without holding up the request (the scheduler retries)."""
     keys = list(keys)
+    if relais.inline_delivery:
+        deliver(relais, keys=keys)
+        return
     threading.Thread(target=_safe_deliver, args=(relais, keys), name="relais-deliver", daemon=True).start()
 
 

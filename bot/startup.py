@@ -13,4 +13,17 @@ def prepare(relais: Relais) -> None:
         step(relais)
 
 
-STEPS: list = []  # filled below by the features that read configuration files
+def _outlets(relais: Relais) -> None:
+    from bot import outlets
+
+    outlets.sync(relais)
+
+
+def _calendar_file(relais: Relais) -> None:
+    from bot import calendar
+
+    calendar.sync_file(relais)
+
+
+# In order: cycles in the calendar file name outlets, so outlets come first.
+STEPS: list = [_outlets, _calendar_file]

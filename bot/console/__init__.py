@@ -39,6 +39,7 @@ class Console:
         self.settings = replace(settings, api_url=self.standin.api_url, bot_token="",
                                 team_channel=settings.team_channel or CHANNEL)
         self.relais = build(self.settings)
+        self.relais.inline_delivery = True
         prepare(self.relais)
         self.app = create_app(self.relais, signing_secret=self.secret, process_before_response=True)
         self.tr = self.relais.tr

@@ -1,0 +1,134 @@
+"""The university calendar file (CALENDAR_FILE, TOML): dated events and the cycles that follow them.
+
+    cal = load_calendar_file(path, outlet_slugs)   # validated; ConfigFileError names file, entry, field
+    sync_file(relais)                              # startup step: the file's events into the database
+
+iCalendar feeds add their events under their own source (bot.feeds).
+"""
+from __future__ import annotations
+
+import hashlib
+import tomllib
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+from bot.errors import ConfigFileError
+from bot.settings import EVENT_KINDS
+
+CATEGORIES = ("cyclic", "one-off", "collections")
+FILE_SOURCE = "file"
+
+
+@dataclass(frozen=True)
+class Event:
+    uid: str
+    name: str
+    kind: str
+    start: date
+    end: date
+
+
+@dataclass(frozen=True)
+class Cycle:
+    key: str  # stable: derived from the title, so prompts stay unique across restarts
+    title: str
+    summary: str
+    category: str
+    outlets: tuple[str, ...]
+    follows: str
+    days_before: int
+
+
+@dataclass(frozen=True)
+class CalendarFile:
+    events: tuple[Event, ...]
+    cycles: tuple[Cycle, ...]
+
+
+def _slugify(text: str) -> str:
+    import unicodedata
+
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().lower()
+    words = "".join(c if c.isalnum() else "-" for c in ascii_text).split("-")
+    return "-".join(w for w in words if w)[:60]
+
+
+def load_calendar_file(path: str | Path, outlet_slugs: set[str] | None = None) -> CalendarFile:
+    path = Path(path)
+    if not path.is_file():
+        raise ConfigFileError(path, "", "file_missing")
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
+        raise ConfigFileError(path, "", "toml", detail=str(error)) from None
+    events = tuple(_event(path, i, e) for i, e in enumerate(data.get("event") or [], 1))
+    cycles = tuple(_cycle(path, i, c, outlet_slugs) for i, c in enumerate(data.get("cycle") or [], 1))
+    keys = [c.key for c in cycles]
+    for i, key in enumerate(keys):
+        if key in keys[:i]:
+            raise ConfigFileError(path, f"[[cycle]] #{i + 1}", "duplicate", field="title")
+    return CalendarFile(events=events, cycles=cycles)
+
+
+def _need(path, where, entry, name, kind):
+    value = entry.get(name)
+    if value is None:
+        raise ConfigFileError(path, where, "missing", field=name)
+    if kind is date:
+        if not isinstance(value, date) or hasattr(value, "hour"):
+            raise ConfigFileError(path, where, "type_date", field=name)
+    elif not isinstance(value, kind) or isinstance(value, bool):
+        raise ConfigFileError(path, where, {str: "type_text", int: "type_int", list: "type_list"}[kind], field=name)
+    return value
+
+
+def _event(path: Path, number: int, entry: dict) -> Event:
+    where = f"[[event]] #{number}" + (f" ({entry['name']})" if isinstance(entry.get("name"), str) else "")
+    name = _need(path, where, entry, "name", str).strip()
+    kind = _need(path, where, entry, "kind", str)
+    if kind not in EVENT_KINDS:
+        raise ConfigFileError(path, where, "kind", field="kind")
+    start = _need(path, where, entry, "start", date)
+    end = _need(path, where, entry, "end", date) if "end" in entry else start
+    if end < start:
+        raise ConfigFileError(path, where, "end_before_start", field="end")
+    uid = "file:" + hashlib.sha1(f"{kind}|{start}|{name}".encode()).hexdigest()[:16]
+    return Event(uid=uid, name=name, kind=kind, start=start, end=end)
+
+
+def _cycle(path: Path, number: int, entry: dict, outlet_slugs: set[str] | None) -> Cycle:
+    where = f"[[cycle]] #{number}" + (f" ({entry['title']})" if isinstance(entry.get("title"), str) else "")
+    title = _need(path, where, entry, "title", str).strip()
+    summary = str(entry.get("summary") or "").strip()
+    category = entry.get("category", "cyclic")
+    if category not in CATEGORIES:
+        raise ConfigFileError(path, where, "category", field="category")
+    outlets = _need(path, where, entry, "outlets", list)
+    if not outlets or not all(isinstance(o, str) for o in outlets):
+        raise ConfigFileError(path, where, "strings", field="outlets")
+    for slug in outlets:
+        if outlet_slugs is not None and slug not in outlet_slugs:
+            raise ConfigFileError(path, where, "unknown_outlet", field="outlets", slug=slug)
+    follows = _need(path, where, entry, "follows", str)
+    if follows not in EVENT_KINDS:
+        raise ConfigFileError(path, where, "kind", field="follows")
+    days_before = _need(path, where, entry, "days_before", int)
+    if not 0 <= days_before <= 365:
+        raise ConfigFileError(path, where, "range", field="days_before", low=0, high=365)
+    return Cycle(key=_slugify(title), title=title, summary=summary, category=category, outlets=tuple(outlets),
+                 follows=follows, days_before=days_before)
+
+
+def sync_file(relais) -> CalendarFile:
+    """Startup step: CALENDAR_FILE's events into the database (source 'file'); returns the parsed file."""
+    from bot.clock import to_text
+    from storage import calendar, outlets
+
+    slugs = {o["slug"] for o in outlets.all(relais.db)}
+    parsed = load_calendar_file(relais.settings.calendar_file, slugs)
+    with relais.db.atomic():
+        calendar.replace_source(relais.db, FILE_SOURCE,
+                                [e.__dict__ for e in parsed.events], to_text(relais.clock.now()))
+    relais.calendar_file = parsed
+    return parsed

@@ -1,0 +1,128 @@
+"""Outlets (canaux) and their rules, from OUTLETS_FILE (TOML, shape in DESIGN.md).
+
+    outlets = load_outlets(path)     # validated Outlet objects; ConfigFileError names file, outlet, field
+    sync(relais)                     # startup step: new added, changed updated, removed kept inactive
+"""
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from bot.errors import ConfigFileError
+
+OWNERS = ("university", "library")
+_SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{1,40}$")
+
+
+@dataclass(frozen=True)
+class Outlet:
+    slug: str
+    name: str
+    owner: str
+    platform: str
+    lead_days: int
+    per_week: int | None
+    checklist: tuple[str, ...]
+    audiences: tuple[str, ...]
+    position: int = 0
+    active: bool = True
+
+    @property
+    def is_university(self) -> bool:
+        return self.owner == "university"
+
+    @classmethod
+    def from_row(cls, row: dict) -> "Outlet":
+        import json
+
+        return cls(slug=row["slug"], name=row["name"], owner=row["owner"], platform=row["platform"],
+                   lead_days=row["lead_days"], per_week=row["per_week"],
+                   checklist=tuple(json.loads(row["checklist"])), audiences=tuple(json.loads(row["audiences"])),
+                   position=row["position"], active=bool(row["active"]))
+
+
+def load_outlets(path: str | Path) -> list[Outlet]:
+    path = Path(path)
+    if not path.is_file():
+        raise ConfigFileError(path, "", "file_missing")
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
+        raise ConfigFileError(path, "", "toml", detail=str(error)) from None
+    entries = data.get("outlet")
+    if not isinstance(entries, list) or not entries:
+        raise ConfigFileError(path, "[[outlet]]", "no_outlets")
+    outlets, seen = [], set()
+    for position, entry in enumerate(entries, 1):
+        where = f"[[outlet]] #{position}" + (f" ({entry.get('slug')})" if isinstance(entry.get("slug"), str) else "")
+        outlets.append(_outlet(path, where, entry, position))
+        if outlets[-1].slug in seen:
+            raise ConfigFileError(path, where, "duplicate", field="slug")
+        seen.add(outlets[-1].slug)
+    return outlets
+
+
+def _outlet(path: Path, where: str, entry: dict, position: int) -> Outlet:
+    def field(name, kind, required=True):
+        value = entry.get(name)
+        if value is None:
+            if required:
+                raise ConfigFileError(path, where, "missing", field=name)
+            return None
+        if not isinstance(value, kind) or isinstance(value, bool):
+            raise ConfigFileError(path, where, "type_" + _kind_name(kind), field=name)
+        return value
+
+    slug = field("slug", str)
+    if not _SLUG.match(slug):
+        raise ConfigFileError(path, where, "slug", field="slug")
+    owner = field("owner", str)
+    if owner not in OWNERS:
+        raise ConfigFileError(path, where, "owner", field="owner")
+    lead_days = field("lead_days", int)
+    if not 0 <= lead_days <= 60:
+        raise ConfigFileError(path, where, "range", field="lead_days", low=0, high=60)
+    per_week = field("per_week", int, required=False)
+    if per_week is not None and not 1 <= per_week <= 50:
+        raise ConfigFileError(path, where, "range", field="per_week", low=1, high=50)
+    lists = {}
+    for name in ("checklist", "audiences"):
+        value = field(name, list, required=False) or []
+        if not all(isinstance(v, str) and v.strip() for v in value):
+            raise ConfigFileError(path, where, "strings", field=name)
+        lists[name] = tuple(v.strip() for v in value)
+    name = field("name", str).strip()
+    platform = field("platform", str).strip().lower()
+    if not name or not platform:
+        raise ConfigFileError(path, where, "missing", field="name" if not name else "platform")
+    return Outlet(slug=slug, name=name, owner=owner, platform=platform, lead_days=lead_days, per_week=per_week,
+                  checklist=lists["checklist"], audiences=lists["audiences"], position=position)
+
+
+def _kind_name(kind) -> str:
+    return {str: "text", int: "int", list: "list"}[kind]
+
+
+def sync(relais) -> list[Outlet]:
+    """Startup step: bring the outlets table in line with OUTLETS_FILE."""
+    from bot.clock import to_text
+    from storage import outlets as store
+
+    outlets = load_outlets(relais.settings.outlets_file)
+    with relais.db.atomic():
+        store.sync(relais.db, [asdict(o) for o in outlets], to_text(relais.clock.now()))
+    return outlets
+
+
+def active(db) -> list[Outlet]:
+    from storage import outlets as store
+
+    return [Outlet.from_row(r) for r in store.active(db)]
+
+
+def by_slug(db, include_inactive: bool = True) -> dict[str, Outlet]:
+    from storage import outlets as store
+
+    return {r["slug"]: Outlet.from_row(r) for r in store.all(db) if include_inactive or r["active"]}

@@ -1,0 +1,144 @@
+"""Proposals, their placements (proposal x outlet) and their history.
+
+Nothing is deleted: a proposal is cancelled, a placement moves through its statuses, and every
+change is a history row (who, when, from, to). Callers wrap writes in `db.atomic()` together
+with the outbox rows the change plans.
+"""
+from __future__ import annotations
+
+import json
+from datetime import date
+
+from sqlite_utils import Database
+
+PLACEMENT_STATUSES = ("planned", "submitted", "accepted", "declined", "published", "cancelled")
+ACTIVE_PLACEMENT = ("planned", "submitted", "accepted", "published")  # what counts against a weekly quota
+
+
+def create(db: Database, *, title: str, publish_on: date, owner_id: str, outlets: list[tuple[str, date]],
+           now: str, summary: str = "", category: str = "one-off", audiences: list[str] | None = None,
+           link: str = "", notes: str = "", cycle_key: str | None = None) -> int:
+    """A proposal and one planned placement per (outlet slug, deadline); returns the proposal id."""
+    cursor = db.execute(
+        """INSERT INTO proposals (title, summary, category, audiences, publish_on, link, notes, owner_id, status,
+                                  cycle_key, created_at, updated_at)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'open', ?, ?, ?)""",
+        [title, summary, category, json.dumps(audiences or [], ensure_ascii=False), publish_on.isoformat(), link,
+         notes, owner_id, cycle_key, now, now],
+    )
+    proposal_id = cursor.lastrowid
+    for slug, deadline in outlets:
+        db.execute(
+            """INSERT INTO placements (proposal_id, outlet_slug, deadline, status, updated_at)
+               VALUES (?, ?, ?, 'planned', ?)""",
+            [proposal_id, slug, deadline.isoformat(), now],
+        )
+    add_history(db, proposal_id, None, owner_id, now, "created", None, "open")
+    return proposal_id
+
+
+def get(db: Database, proposal_id: int) -> dict | None:
+    rows = list(db.query("SELECT * FROM proposals WHERE id = ?", [proposal_id]))
+    return rows[0] if rows else None
+
+
+def placements_of(db: Database, proposal_id: int) -> list[dict]:
+    """The proposal's placements with their outlet's name, owner and platform, in the outlets' order."""
+    return list(db.query(
+        """SELECT p.*, o.name AS outlet_name, o.owner AS outlet_owner, o.platform AS outlet_platform,
+                  o.lead_days AS outlet_lead_days, o.per_week AS outlet_per_week, o.checklist AS outlet_checklist
+           FROM placements p JOIN outlets o ON o.slug = p.outlet_slug
+           WHERE p.proposal_id = ? ORDER BY o.position, o.slug""",
+        [proposal_id],
+    ))
+
+
+def placement(db: Database, placement_id: int) -> dict | None:
+    rows = list(db.query(
+        """SELECT p.*, o.name AS outlet_name, o.owner AS outlet_owner, o.platform AS outlet_platform,
+                  r.title AS proposal_title, r.owner_id AS proposal_owner, r.status AS proposal_status
+           FROM placements p JOIN outlets o ON o.slug = p.outlet_slug JOIN proposals r ON r.id = p.proposal_id
+           WHERE p.id = ?""",
+        [placement_id],
+    ))
+    return rows[0] if rows else None
+
+
+def placement_by_outlet(db: Database, proposal_id: int, slug: str) -> dict | None:
+    rows = list(db.query("SELECT id FROM placements WHERE proposal_id = ? AND outlet_slug = ?", [proposal_id, slug]))
+    return placement(db, rows[0]["id"]) if rows else None
+
+
+def set_card(db: Database, proposal_id: int, channel: str, ts: str) -> None:
+    db.execute("UPDATE proposals SET card_channel = ?, card_ts = ? WHERE id = ?", [channel, ts, proposal_id])
+
+
+def set_placement_status(db: Database, placement_id: int, status: str, *, actor: str, now: str,
+                         published_on: date | None = None, published_url: str | None = None, note: str = "") -> str:
+    """Move a placement to `status`, stamping the matching column, and write the history; returns the old status."""
+    if status not in PLACEMENT_STATUSES:
+        raise ValueError(status)
+    row = db.execute("SELECT status, proposal_id FROM placements WHERE id = ?", [placement_id]).fetchone()
+    old, proposal_id = row
+    stamp = {"submitted": "submitted_at", "accepted": "decided_at", "declined": "decided_at"}.get(status)
+    sets, params = ["status = ?", "updated_at = ?"], [status, now]
+    if stamp:
+        sets.append(f"{stamp} = ?")
+        params.append(now)
+    if status == "published":
+        sets += ["published_on = ?", "published_url = ?"]
+        params += [published_on.isoformat() if published_on else None, published_url]
+    db.execute(f"UPDATE placements SET {', '.join(sets)} WHERE id = ?", [*params, placement_id])
+    db.execute("UPDATE proposals SET updated_at = ? WHERE id = ?", [now, proposal_id])
+    add_history(db, proposal_id, placement_id, actor, now, "status", old, status, note)
+    return old
+
+
+def cancel(db: Database, proposal_id: int, *, actor: str, now: str, note: str = "") -> None:
+    """Cancel the proposal and every placement not yet published; history kept."""
+    for p in db.query("SELECT id FROM placements WHERE proposal_id = ? AND status NOT IN ('published', 'cancelled')",
+                      [proposal_id]):
+        set_placement_status(db, p["id"], "cancelled", actor=actor, now=now, note=note)
+    db.execute("UPDATE proposals SET status = 'cancelled', updated_at = ? WHERE id = ?", [now, proposal_id])
+    add_history(db, proposal_id, None, actor, now, "cancelled", "open", "cancelled", note)
+
+
+def add_history(db: Database, proposal_id: int, placement_id: int | None, actor: str, at: str, action: str,
+                from_value: str | None, to_value: str | None, note: str = "") -> None:
+    db.execute(
+        """INSERT INTO history (proposal_id, placement_id, actor, at, action, from_value, to_value, note)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?)""",
+        [proposal_id, placement_id, actor, at, action, from_value, to_value, note],
+    )
+
+
+def history(db: Database, proposal_id: int) -> list[dict]:
+    return list(db.query(
+        """SELECT h.*, p.outlet_slug FROM history h LEFT JOIN placements p ON p.id = h.placement_id
+           WHERE h.proposal_id = ? ORDER BY h.id""",
+        [proposal_id],
+    ))
+
+
+def open_proposals(db: Database, owner_id: str | None = None, limit: int = 50) -> list[dict]:
+    """Open proposals, soonest publication first (optionally one owner's)."""
+    where, params = ["status = 'open'"], []
+    if owner_id:
+        where.append("owner_id = ?")
+        params.append(owner_id)
+    return list(db.query(f"SELECT * FROM proposals WHERE {' AND '.join(where)} ORDER BY publish_on, id LIMIT ?",
+                         [*params, limit]))
+
+
+def week_placements(db: Database, slug: str, monday: date, exclude_proposal: int | None = None) -> list[dict]:
+    """Live placements on `slug` whose publication falls in the week starting `monday` (weekly quota)."""
+    sunday = date.fromordinal(monday.toordinal() + 6)
+    return list(db.query(
+        f"""SELECT p.*, r.title AS proposal_title, COALESCE(p.published_on, r.publish_on) AS goes_out
+            FROM placements p JOIN proposals r ON r.id = p.proposal_id
+            WHERE p.outlet_slug = ? AND p.status IN ({', '.join('?' for _ in ACTIVE_PLACEMENT)})
+              AND r.status = 'open' AND COALESCE(p.published_on, r.publish_on) BETWEEN ? AND ?
+              AND r.id IS NOT ?
+            ORDER BY goes_out, p.id""",
+        [slug, *ACTIVE_PLACEMENT, monday.isoformat(), sunday.isoformat(), exclude_proposal],
+    ))
