@@ -48,8 +48,10 @@ def create_app(relais: Relais, *, signing_secret: str | None = None, process_bef
         context["relais"] = relais
         return next()
 
+    from bot import features
     from handlers import register_all
 
+    features.load()
     register_all(app)
     return app
 

@@ -160,7 +160,9 @@ def _import_features() -> None:
         importlib.import_module(name)
 
 
-FEATURE_COMMANDS: list[str] = []
+# Modules that add one-shot commands with @command (one a line).
+FEATURE_COMMANDS: list[str] = [
+]
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -24,6 +24,9 @@ def planner(fn):
 
 def tick(relais: Relais, now: datetime | None = None) -> list[dict]:
     """Plan, then deliver. Returns the outbox rows sent during this pass."""
+    from bot import features
+
+    features.load()
     now = now or relais.clock.now()
     for plan in PLANNERS:
         try:

@@ -98,6 +98,9 @@ WORKER = f"{socket.gethostname()}:{os.getpid()}"
 
 def deliver(relais, *, now: datetime | None = None, keys: Iterable[str] | None = None, limit: int = 200) -> list[dict]:
     """Send what is due (or the rows with these keys, when due). Returns the rows it sent."""
+    from bot import features
+
+    features.load()
     db = relais.db
     now = now or relais.clock.now()
     sent = []

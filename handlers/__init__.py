@@ -5,13 +5,18 @@ Block Kit, reply. Rules live in bot/; SQL lives in storage/.
 """
 from __future__ import annotations
 
+import importlib
+
 from slack_bolt import App
 
-from handlers import errors, propose, stats
-
-SURFACES = (errors, propose, stats)
+# One surface a line; `errors` first (the global error handler).
+SURFACES = [
+    "errors",
+    "propose",
+    "stats",
+]
 
 
 def register_all(app: App) -> None:
-    for surface in SURFACES:
-        surface.register(app)
+    for name in SURFACES:
+        importlib.import_module(f"handlers.{name}").register(app)
