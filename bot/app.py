@@ -56,11 +56,30 @@ def create_app(relais: Relais, *, signing_secret: str | None = None, process_bef
     return app
 
 
+def remembered_identity(relais: Relais) -> None:
+    """The bot's user and workspace as last learnt, so requests are checked from the first one."""
+    from storage import kv
+
+    relais.bot_user_id = relais.bot_user_id or kv.get(relais.db, "identity:bot_user_id")
+    relais.team_id = relais.team_id or kv.get(relais.db, "identity:team_id")
+
+
 def learn_identity(relais: Relais) -> None:
     """Ask Slack who the bot is (auth.test), off the request path; harmless when Slack is away."""
+    from bot.clock import to_text
+    from storage import kv
+
     try:
         result = relais.client.auth_test()
-        relais.bot_user_id = result.get("user_id")
-        relais.team_id = result.get("team_id")
     except Exception as error:  # noqa: BLE001 - startup must go on; `check` explains
         log.warning("auth.test failed: %s", error)
+        return
+    relais.bot_user_id = result.get("user_id")
+    relais.team_id = result.get("team_id")
+    try:
+        with relais.db.atomic():
+            now = to_text(relais.clock.now())
+            kv.put(relais.db, "identity:bot_user_id", relais.bot_user_id or "", now)
+            kv.put(relais.db, "identity:team_id", relais.team_id or "", now)
+    finally:
+        relais.store.close()

@@ -88,13 +88,14 @@ def run_serve(settings: Settings, args) -> int:
 
     import waitress
 
-    from bot.app import create_app, learn_identity
+    from bot.app import create_app, learn_identity, remembered_identity
     from bot.scheduler import start_in_background
     from bot.web import create_wsgi
 
     require(settings, "http")
     _logging(logging.INFO)
     relais = _context(settings)
+    remembered_identity(relais)
     app = create_app(relais)
     threading.Thread(target=learn_identity, args=(relais,), daemon=True).start()
     start_in_background(relais)

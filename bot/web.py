@@ -4,17 +4,27 @@
     GET  /healthz        200 {"status": "ok", ...}
     GET  /calendar.ics   the editorial calendar (with ?key=CALENDAR_FEED_KEY), when available
 
-Before Bolt sees a request: bodies over MAX_BODY are refused (413) and a missing or non-numeric
-X-Slack-Request-Timestamp is answered 401 (Bolt itself would answer 500).
+Before Bolt sees a request:
+- a body over MAX_BODY is refused (413);
+- a missing, non-numeric, stale (over 5 minutes) or badly signed request is answered 401 (Bolt
+  itself would answer 500 to a non-numeric timestamp);
+- a request from another workspace than the bot's is answered 403;
+- a signed request seen before (a replay within the 5-minute window) is answered 200 with an
+  empty body and changes nothing: its signature is claimed once in the database, so this holds
+  across threads and processes.
 """
 from __future__ import annotations
 
 import json
 import logging
+import time
+from datetime import datetime, timedelta, timezone
 from typing import Callable, Iterable
+from urllib.parse import parse_qs
 
 from slack_bolt import App
 from slack_bolt.request import BoltRequest
+from slack_sdk.signature import SignatureVerifier
 
 from bot.context import Relais
 
@@ -43,7 +53,30 @@ def _json(start_response, status: str, value) -> list[bytes]:
     return _reply(start_response, status, json.dumps(value).encode())
 
 
+def request_team(body: str, content_type: str) -> str | None:
+    """The workspace a Slack request comes from (slash command, interaction payload or event envelope)."""
+    try:
+        if "json" in content_type:
+            data = json.loads(body or "{}")
+        else:
+            form = parse_qs(body)
+            if "payload" in form:
+                data = json.loads(form["payload"][0])
+            else:
+                return (form.get("team_id") or [None])[0]
+        team = data.get("team_id") or data.get("team")
+        if isinstance(team, dict):
+            team = team.get("id")
+        if not team and isinstance(data.get("user"), dict):
+            team = data["user"].get("team_id")
+        return team
+    except (ValueError, AttributeError, TypeError):
+        return None
+
+
 def create_wsgi(relais: Relais, app: App) -> Callable:
+    verifier = SignatureVerifier(relais.settings.signing_secret)
+
     def wsgi(environ, start_response) -> Iterable[bytes]:
         method = environ.get("REQUEST_METHOD", "GET")
         path = environ.get("PATH_INFO", "/")
@@ -70,8 +103,16 @@ def create_wsgi(relais: Relais, app: App) -> Callable:
         if environ.get("CONTENT_TYPE"):
             headers["content-type"] = environ["CONTENT_TYPE"]
         timestamp = headers.get("x-slack-request-timestamp", "")
-        if not timestamp.isdigit():
+        signature = headers.get("x-slack-signature", "")
+        if not timestamp.isdigit() or not verifier.is_valid(body, timestamp, signature):
             return _json(start_response, "401 Unauthorized", {"error": "invalid request"})
+        team = request_team(body, headers.get("content-type", ""))
+        if relais.team_id and team and team != relais.team_id:
+            log.warning("refused a request from workspace %s (the bot's is %s)", team, relais.team_id)
+            return _json(start_response, "403 Forbidden", {"error": "wrong workspace"})
+        if not _first_time(signature):
+            log.warning("ignored a replayed request (timestamp %s)", timestamp)
+            return _reply(start_response, "200 OK", b"", "text/plain")
         response = app.dispatch(BoltRequest(body=body, query=environ.get("QUERY_STRING", ""), headers=headers))
         out_headers = [(k, v) for k, values in response.headers.items() for v in values
                        if k.lower() not in ("content-length",)]
@@ -80,7 +121,15 @@ def create_wsgi(relais: Relais, app: App) -> Callable:
                        out_headers + [("Content-Length", str(len(payload)))])
         return [payload]
 
+    def _first_time(signature: str) -> bool:
+        from bot.clock import to_text
+        from storage import kv
+
+        now = datetime.now(timezone.utc)  # Slack's clock, not the (possibly shifted) business clock
+        return kv.claim_once(relais.db, "seen:" + signature, to_text(now), to_text(now - timedelta(minutes=10)))
+
     return wsgi
 
 
-_REASONS = {200: "OK", 400: "Bad Request", 401: "Unauthorized", 404: "Not Found", 500: "Internal Server Error"}
+_REASONS = {200: "OK", 400: "Bad Request", 401: "Unauthorized", 403: "Forbidden", 404: "Not Found",
+            500: "Internal Server Error"}

@@ -6,7 +6,7 @@ import pytest
 import requests
 
 from tests import slack
-from tests.conftest import SECRET
+from tests.conftest import SECRET, wait_until
 
 pytestmark = pytest.mark.e2e
 
@@ -83,3 +83,18 @@ def test_unknown_paths_are_404(web):
 def test_the_bot_learns_who_it_is_from_slack_off_the_request_path(web, standin):
     calls = standin.wait_for("auth.test", timeout=10)
     assert calls and calls[0].token.startswith("xoxb-")
+
+
+def test_a_replayed_request_is_answered_once(web):
+    body = _help_body()
+    headers = slack.sign(SECRET, body)
+    first = web.post(body, headers=headers)
+    again = web.post(body, headers=headers)
+    assert first.status_code == 200 and first.json()["response_type"] == "ephemeral"
+    assert again.status_code == 200 and again.text == ""
+
+
+def test_a_request_from_another_workspace_is_refused(web, standin):
+    standin.wait_for("auth.test")  # the bot learns its workspace (T0001) from Slack, in the background
+    wait_until(lambda: web.post(slack.slash_body("/propose", "help", team_id="T0OTHER")).status_code == 403)
+    assert web.post(slack.slash_body("/propose", "help", team_id="T0001")).status_code == 200
