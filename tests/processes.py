@@ -1,0 +1,126 @@
+"""Relais processes as a platform runs them, for the tests and the benchmark: the Procfile's web
+process on a free port, the CLI as a subprocess, the environment they get (never the developer's
+.env: they run in a temporary folder)."""
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import requests
+
+from tests import slack
+
+ROOT = Path(__file__).resolve().parent.parent
+SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
+BOT_TOKEN = "xoxb-test-token"
+TEAM_CHANNEL = "C0COMMS"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def base_env(tmp_path: Path, api_url: str, **overrides: str) -> dict[str, str]:
+    """The environment of a Relais process under test (never the developer's .env: cwd is tmp_path)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "RELAIS_"))}
+    for name in ("TEAM_CHANNEL", "COMMS_TEAM", "TIMEZONE", "BOT_LANGUAGE", "DATABASE_PATH", "OUTLETS_FILE",
+                 "CALENDAR_FILE", "CALENDAR_ICS_URLS", "CALENDAR_FEED_KEY", "DIGEST_AT", "STATS_CHECKPOINTS", "PORT"):
+        env.pop(name, None)
+    env.update({
+        "PATH": str(Path(sys.executable).parent) + os.pathsep + env.get("PATH", ""),
+        "PYTHONPATH": str(ROOT),
+        "PYTHONUNBUFFERED": "1",
+        "SLACK_BOT_TOKEN": BOT_TOKEN,
+        "SLACK_SIGNING_SECRET": SECRET,
+        "SLACK_API_URL": api_url,
+        "TEAM_CHANNEL": TEAM_CHANNEL,
+        "DATABASE_PATH": str(tmp_path / "relais.db"),
+        "OUTLETS_FILE": str(ROOT / "config" / "outlets.toml"),
+        "CALENDAR_FILE": str(ROOT / "config" / "calendar.toml"),
+        "TIMEZONE": "America/Montreal",
+    })
+    env.update(overrides)
+    return env
+
+
+def procfile_command(process: str) -> str:
+    for line in (ROOT / "Procfile").read_text().splitlines():
+        name, _, command = line.partition(":")
+        if name.strip() == process:
+            return command.strip()
+    raise LookupError(f"no {process} process in the Procfile")
+
+
+class WebProcess:
+    """The Procfile's `web` process, started as a platform would: its command, in a shell, with $PORT."""
+
+    def __init__(self, env: dict[str, str], cwd: Path):
+        self.port = free_port()
+        self.env = {**env, "PORT": str(self.port)}
+        self.cwd = cwd
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.log = cwd / f"web-{self.port}.log"
+        self.proc: subprocess.Popen | None = None
+
+    def start(self, timeout: float = 20.0) -> "WebProcess":
+        command = procfile_command("web")
+        with open(self.log, "ab") as out:
+            self.proc = subprocess.Popen(["bash", "-c", "exec " + command], cwd=self.cwd, env=self.env,
+                                         stdout=out, stderr=subprocess.STDOUT)
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"web process exited {self.proc.returncode}:\n{self.output()}")
+            try:
+                if requests.get(self.url + "/healthz", timeout=0.5).status_code == 200:
+                    return self
+            except requests.RequestException:
+                time.sleep(0.05)
+        raise RuntimeError(f"web process did not answer /healthz in {timeout}s:\n{self.output()}")
+
+    def stop(self) -> None:
+        if self.proc and self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(5)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(5)
+
+    def kill(self) -> None:
+        if self.proc and self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait(5)
+
+    def output(self) -> str:
+        return self.log.read_text(errors="replace") if self.log.exists() else ""
+
+    # -- requests as Slack sends them ------------------------------------------------------------
+    def post(self, body: str, headers: dict | None = None, content_type="application/x-www-form-urlencoded",
+             secret: str = SECRET, timestamp=None) -> requests.Response:
+        if headers is None:
+            headers = slack.sign(secret, body, timestamp, content_type)
+        return requests.post(self.url + "/slack/events", data=body.encode("utf-8"), headers=headers, timeout=10)
+
+    def slash(self, command: str, text: str = "", **kw) -> requests.Response:
+        return self.post(slack.slash_body(command, text, **kw))
+
+    def interact(self, payload: dict) -> requests.Response:
+        return self.post(slack.interaction_body(payload))
+
+    def event(self, event: dict, **kw) -> requests.Response:
+        return self.post(slack.event_body(event, **kw), content_type="application/json")
+
+
+def run_cli(env: dict[str, str], cwd: Path, *args: str, stdin: str | None = None, timeout: float = 60) -> subprocess.CompletedProcess:
+    """`python -m bot ARGS` as an operator (or cron) runs it."""
+    return subprocess.run([sys.executable, "-m", "bot", *args], cwd=cwd, env=env, input=stdin, capture_output=True,
+                          text=True, timeout=timeout)
+
+
