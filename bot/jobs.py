@@ -1,6 +1,9 @@
 """One scheduler pass: plan what became due (digest, cycles, calendar refresh...), then send
 everything the outbox owes. The same function serves the scheduler's minute tick, `python -m
 bot tick --at`, and the console's `:tick`.
+
+Passes may overlap (the scheduler, a cron `tick`, a background delivery): planners plan with
+unique keys and the outbox claims each row for one sender, so nothing is planned or sent twice.
 """
 from __future__ import annotations
 
@@ -22,15 +25,15 @@ def planner(fn):
     return fn
 
 
-def tick(relais: Relais, now: datetime | None = None) -> list[dict]:
-    """Plan, then deliver. Returns the outbox rows sent during this pass."""
+def tick(relais: Relais, now: datetime | None = None, on_sent: Callable[[dict], None] | None = None) -> list[dict]:
+    """Plan, then deliver, as if it were `now`. Returns the outbox rows sent during this pass."""
     from bot import features
 
     features.load()
     now = now or relais.clock.now()
-    for plan in PLANNERS:
+    for plan in list(PLANNERS):
         try:
             plan(relais, now)
         except Exception:  # noqa: BLE001 - one planner's bug must not stop the others nor the sending
             log.exception("planner %s failed", getattr(plan, "__name__", plan))
-    return outbox.deliver(relais, now=now)
+    return outbox.deliver(relais, now=now, on_sent=on_sent)

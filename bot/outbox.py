@@ -2,8 +2,9 @@
 
 Each kind of message registers a renderer that turns a row into a `Post` at send time, from the
 database as it is then, or returns None when the message stopped being relevant (the row is
-then `skipped`, with the reason). The sender claims due rows, posts them oldest first, paces
-them to one message a second per channel, and records the Slack ts.
+then `skipped`; `raise Skip(reason)` says why). A renderer takes (relais, row) or (relais, row, now), `now`
+being the pass's time (`tick --at`'s, the console's `:tick`'s). The sender claims due rows,
+posts them oldest first, paces them to one message a second per channel, and records the Slack ts.
 
     @kind("card")
     def render_card(relais, row) -> Post | None: ...
@@ -12,17 +13,26 @@ them to one message a second per channel, and records the Slack ts.
     deliver(relais)                       # everything due now
     deliver(relais, keys=[key])           # just these, right after the transaction that planned them
 
-Failures: a 429 waits Retry-After and the row stays pending (no attempt counted); a 5xx, a
-timeout or a connection error retries with exponential backoff up to MAX_ATTEMPTS, then the
-row is `failed`, logged, and listed by `python -m bot check`. An error Slack gives for the
-request itself (channel_not_found, invalid_blocks...) fails the row at once.
+Failures: a 429 waits Retry-After (within the pass when it is short, otherwise a later tick) and
+the row stays pending (no attempt counted); a 5xx, a timeout or a connection error retries with
+backoff up to MAX_ATTEMPTS, then the row is `failed`, logged, and listed by `python -m bot check`.
+An error Slack gives for the request itself (channel_not_found, invalid_blocks...) fails the row
+at once.
+
+Exactly once, as far as Slack allows: a row is claimed by one worker (one UPDATE ... RETURNING), the
+claim is renewed right before the post and the post is skipped if the claim was lost. A worker that
+died while posting (same host, its process gone) gives its rows back at the next pass, so only the
+message that was in flight can be repeated.
 """
 from __future__ import annotations
 
+import inspect
 import json
 import logging
 import os
+import secrets
 import socket
+import sqlite3
 import threading
 import time
 from dataclasses import dataclass, field
@@ -39,6 +49,10 @@ log = logging.getLogger("relais.outbox")
 MAX_ATTEMPTS = 6
 BACKOFF = (30, 120, 600, 1800, 3600)  # seconds after attempt 1, 2, ...
 PACE_SECONDS = 1.0  # Slack allows about one message a second per channel
+MAX_INLINE_WAIT = 60  # a Retry-After up to this many seconds is waited out within the pass
+MAX_ROUNDS = 20  # claim rounds per pass (each takes up to BATCH rows)
+BATCH = 50
+RETRYABLE_ERRORS = {"internal_error", "fatal_error", "service_unavailable", "request_timeout"}
 
 
 @dataclass
@@ -60,13 +74,17 @@ class Post:
         return self.text or (fallback_text(self.blocks) if self.blocks else "")
 
 
-Renderer = Callable[[object, dict], "Post | None"]
+Renderer = Callable[..., "Post | None"]
 KINDS: dict[str, Renderer] = {}
+_WANTS_NOW: dict[str, bool] = {}
 
 
 def kind(name: str) -> Callable[[Renderer], Renderer]:
     def inner(fn: Renderer) -> Renderer:
         KINDS[name] = fn
+        params = [p for p in inspect.signature(fn).parameters.values()
+                  if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+        _WANTS_NOW[name] = len(params) >= 3
         return fn
 
     return inner
@@ -76,43 +94,127 @@ def payload(row: dict) -> dict:
     return json.loads(row.get("payload") or "{}")
 
 
-class _Pacer:
-    """At most one post a second per channel, shared by every sender in the process."""
-
-    def __init__(self):
-        self._lock = threading.Lock()
-        self._next: dict[str, float] = {}
-
-    def wait(self, channel: str) -> None:
-        with self._lock:
-            now = time.monotonic()
-            at = max(now, self._next.get(channel, 0.0))
-            self._next[channel] = at + PACE_SECONDS
-        if at > now:
-            time.sleep(at - now)
+class Skip(Exception):
+    """Raised by a renderer instead of returning None, to say why the message is not sent."""
 
 
-PACER = _Pacer()
-WORKER = f"{socket.gethostname()}:{os.getpid()}"
+# -- who is sending ---------------------------------------------------------------------------
+HOST = socket.gethostname()
+PID = os.getpid()
+INCARNATION = secrets.token_hex(4)  # tells this process from an earlier one that had the same pid
+WORKER = f"{HOST}:{PID}:{INCARNATION}"
 
 
-def deliver(relais, *, now: datetime | None = None, keys: Iterable[str] | None = None, limit: int = 200) -> list[dict]:
-    """Send what is due (or the rows with these keys, when due). Returns the rows it sent."""
+def worker_id() -> str:
+    """The claim of this thread of this process (claimed_by)."""
+    return f"{WORKER}:{threading.get_ident()}"
+
+
+def _claimer_dead(claimed_by: str | None) -> bool:
+    """True when the claimer is known to be gone: same host, and its process no longer runs (or is
+    an earlier process with our pid). Another host's claims wait for the lease (STALE_CLAIM)."""
+    if not claimed_by:
+        return True
+    parts = claimed_by.rsplit(":", 3)
+    if len(parts) != 4 or parts[0] != HOST or not parts[1].isdigit():
+        return False
+    pid, incarnation = int(parts[1]), parts[2]
+    if pid == PID:
+        return incarnation != INCARNATION
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False
+    return False
+
+
+def release_dead_claims(relais, now: datetime) -> int:
+    """Rows left `sending` by a process that died mid-post go back to pending (or fail when they
+    have used up their attempts); the next claim sends them. Returns how many were released."""
+    db = relais.db
+    released = 0
+    for claim in rows.claims(db):
+        if not _claimer_dead(claim["claimed_by"]):
+            continue
+        with db.atomic():
+            if claim["attempts"] >= MAX_ATTEMPTS:
+                current = rows.by_id(db, claim["id"])
+                if current and current["status"] == "sending" and current["claimed_by"] == claim["claimed_by"]:
+                    rows.mark_failed(db, claim["id"], now, "interrupted while sending, too many times")
+                    log.error("outbox row %s (%s) failed: its sender died %s times", claim["id"], claim["key"],
+                              claim["attempts"])
+                continue
+            if rows.release(db, claim["id"], claim["claimed_by"], now, "sender died while sending"):
+                released += 1
+                log.warning("outbox row %s (%s): its sender died; it will be sent again", claim["id"], claim["key"])
+    return released
+
+
+# -- sending ----------------------------------------------------------------------------------
+@dataclass
+class _Result:
+    status: str  # sent | limited | skipped | failed | retry | lost
+    row: dict | None = None
+    retry_after: float = 0.0
+
+
+def deliver(relais, *, now: datetime | None = None, keys: Iterable[str] | None = None, limit: int = BATCH,
+            on_sent: Callable[[dict], None] | None = None) -> list[dict]:
+    """Send what is due (or the rows with these keys, when due). Returns the rows it sent (as sent);
+    `on_sent(row)` is told of each one as it goes.
+
+    `now` is the pass's business time; it runs on with the wall clock while the pass lasts (pacing,
+    Retry-After waits), so a rate-limited row is tried again as soon as Slack allows.
+    """
     from bot import features
 
     features.load()
     db = relais.db
-    now = now or relais.clock.now()
-    sent = []
-    for row in rows.claim_due(db, now, f"{WORKER}:{threading.get_ident()}", limit=limit, keys=keys):
-        if _send_one(relais, row, now):
-            sent.append(row)
+    start = now or relais.clock.now()
+    started = time.monotonic()
+
+    def current() -> datetime:
+        return start + timedelta(seconds=time.monotonic() - started)
+
+    worker = worker_id()
+    release_dead_claims(relais, start)
+    only = list(keys) if keys is not None else None
+    sent: list[dict] = []
+    waited = 0.0
+    for _round in range(MAX_ROUNDS):
+        batch = rows.claim_due(db, current(), worker, limit=limit, keys=only)
+        limited: list[_Result] = []
+        for row in batch:
+            result = _send_guarded(relais, row, current(), worker)
+            if result.status == "sent":
+                sent.append(result.row)
+                if on_sent:
+                    try:
+                        on_sent(result.row)
+                    except Exception:  # noqa: BLE001 - an observer's problem must not stop the sending
+                        log.exception("on_sent observer failed for %s", result.row["key"])
+            elif result.status == "limited":
+                limited.append(result)
+        if limited:
+            pause = min(r.retry_after for r in limited)
+            if pause <= MAX_INLINE_WAIT and waited + pause <= 2 * MAX_INLINE_WAIT:
+                time.sleep(pause)
+                waited += pause
+                if keys is not None:
+                    only = [r.row["key"] for r in limited]
+                continue
+        if len(batch) < limit:
+            break
     return sent
 
 
 def deliver_in_background(relais, keys: Iterable[str]) -> None:
     """After an ack: send these rows now without holding up the request (the scheduler retries)."""
     keys = list(keys)
+    if not keys:
+        return
     if relais.inline_delivery:
         deliver(relais, keys=keys)
         return
@@ -128,49 +230,106 @@ def _safe_deliver(relais, keys):
         relais.store.close()
 
 
-def _send_one(relais, row: dict, now: datetime) -> bool:
+def _send_guarded(relais, row: dict, now: datetime, worker: str) -> _Result:
+    """One row; whatever goes wrong, the row ends in a state a later pass can act on."""
+    try:
+        return _send_one(relais, row, now, worker)
+    except Exception as error:  # noqa: BLE001 - one row must not stop the pass
+        log.exception("outbox row %s (%s): unexpected error", row["id"], row["kind"])
+        try:
+            if rows.still_mine(relais.db, row["id"], worker):
+                return _retry_later(relais, row, now, f"error: {error}")
+        except Exception:  # noqa: BLE001 - the row stays claimed; the lease gives it back
+            log.exception("outbox row %s: could not schedule a retry", row["id"])
+        return _Result("retry", row)
+
+
+def _render(relais, row: dict, now: datetime):
+    renderer = KINDS[row["kind"]]
+    if _WANTS_NOW.get(row["kind"]):
+        return renderer(relais, row, now)
+    return renderer(relais, row)
+
+
+def _send_one(relais, row: dict, now: datetime, worker: str) -> _Result:
     db = relais.db
-    renderer = KINDS.get(row["kind"])
-    if renderer is None:
+    current = rows.by_id(db, row["id"])
+    if current is None or current["status"] != "sending" or current["claimed_by"] != worker:
+        return _Result("lost", row)  # merged into another message, or taken back: not ours any more
+    row = current
+    if row["kind"] not in KINDS:
         with db.atomic():
             rows.mark_failed(db, row["id"], now, f"no renderer for kind {row['kind']!r}")
         log.error("outbox row %s: no renderer for kind %r", row["id"], row["kind"])
-        return False
+        return _Result("failed", row)
     try:
-        post = renderer(relais, row)
+        post = _render(relais, row, now)
+    except Skip as skip:
+        with db.atomic():
+            rows.mark_skipped(db, row["id"], now, str(skip) or "no longer relevant")
+        return _Result("skipped", row)
+    except sqlite3.OperationalError as error:  # a locked or busy database: try again later
+        return _retry_later(relais, row, now, f"render: {error}")
     except Exception as error:  # noqa: BLE001 - a rendering bug must not block the queue
         log.exception("outbox row %s (%s): rendering failed", row["id"], row["kind"])
         with db.atomic():
             rows.mark_failed(db, row["id"], now, f"render: {error}")
-        return False
+        return _Result("failed", row)
     if post is None:
         with db.atomic():
             rows.mark_skipped(db, row["id"], now, "no longer relevant")
-        return False
-    try:
-        channel, ts = _call_slack(relais, post)
-    except SlackApiError as error:
-        return _after_error(relais, row, now, error)
-    except (SlackRequestError, OSError, TimeoutError) as error:
-        return _retry_later(relais, row, now, f"connection: {error}")
-    with db.atomic():
-        rows.mark_sent(db, row["id"], relais.clock.now(), channel, ts)
-        if post.on_sent:
-            post.on_sent(db, channel, ts)
-    log.info("sent %s %s to %s", row["kind"], row["key"], channel)
-    return True
+        return _Result("skipped", row)
 
-
-def _call_slack(relais, post: Post) -> tuple[str, str | None]:
     client = relais.client
     channel = post.channel
-    if post.dm:
-        channel = client.conversations_open(users=post.channel)["channel"]["id"]
-    PACER.wait(channel)
+    try:
+        if post.dm:
+            channel = client.conversations_open(users=post.channel)["channel"]["id"]
+        if not post.update_ts:
+            _pace(relais, channel)
+        if not rows.still_mine(db, row["id"], worker):
+            log.warning("outbox row %s: claim lost before posting; left to its new owner", row["id"])
+            return _Result("lost", row)
+        channel, ts = _call_slack(client, post, channel)
+    except SlackApiError as error:
+        return _after_error(relais, row, now, error, channel)
+    except (SlackRequestError, OSError, TimeoutError) as error:
+        return _retry_later(relais, row, now, f"connection: {error}")
+
+    _record_sent(relais, row, post, now, channel, ts)
+    log.info("sent %s %s to %s", row["kind"], row["key"], channel)
+    return _Result("sent", {**row, "status": "sent", "slack_channel": channel, "slack_ts": ts})
+
+
+def _record_sent(relais, row: dict, post: Post, now: datetime, channel: str, ts: str | None) -> None:
+    """Posted: record it. The post cannot be undone, so a busy database is waited for, not given up on."""
+    db = relais.db
+    for attempt in range(5):
+        try:
+            with db.atomic():
+                rows.mark_sent(db, row["id"], now, channel, ts)
+                if post.on_sent:
+                    post.on_sent(db, channel, ts)
+            return
+        except sqlite3.OperationalError:
+            if attempt == 4:
+                raise
+            time.sleep(0.5 * (attempt + 1))
+
+
+def _pace(relais, channel: str) -> None:
+    """At most one new message a second in a channel, across every process on this database."""
+    slot = rows.reserve_slot(relais.db, channel, time.time(), PACE_SECONDS)
+    wait = slot - time.time()
+    if wait > 0:
+        time.sleep(wait)
+
+
+def _call_slack(client, post: Post, channel: str) -> tuple[str, str | None]:
     if post.file is not None:
         name, content = post.file
-        response = client.files_upload_v2(channel=channel, filename=name, content=content, title=name,
-                                          initial_comment=post.text or None, thread_ts=post.thread_ts)
+        client.files_upload_v2(channel=channel, filename=name, content=content, title=name,
+                               initial_comment=post.text or None, thread_ts=post.thread_ts)
         return channel, None
     if post.update_ts:
         response = client.chat_update(channel=channel, ts=post.update_ts, text=post.fallback(), blocks=post.blocks)
@@ -180,33 +339,48 @@ def _call_slack(relais, post: Post) -> tuple[str, str | None]:
     return response.get("channel") or channel, response.get("ts")
 
 
-def _after_error(relais, row: dict, now: datetime, error: SlackApiError) -> bool:
+def _retry_after(response) -> float:
+    headers = getattr(response, "headers", None) or {}
+    value = None
+    for name, text in headers.items():
+        if name.lower() == "retry-after":
+            value = text[0] if isinstance(text, list) else text
+    try:
+        return max(float(value), 0.0) if value is not None else 30.0
+    except ValueError:
+        return 30.0
+
+
+def _after_error(relais, row: dict, now: datetime, error: SlackApiError, channel: str) -> _Result:
     response = error.response
     status = getattr(response, "status_code", 0) or 0
-    if status == 429:
-        retry_after = int((response.headers or {}).get("Retry-After", (response.headers or {}).get("retry-after", 30)) or 30)
+    data = getattr(response, "data", None)
+    reason = (data.get("error") if isinstance(data, dict) else None) or str(error)
+    if status == 429 or reason == "ratelimited":
+        seconds = _retry_after(response)
+        if channel and not channel.startswith(("U", "W")):
+            rows.hold_channel(relais.db, channel, time.time() + seconds)
         with relais.db.atomic():
-            rows.mark_retry(relais.db, row["id"], now, now + timedelta(seconds=retry_after), "ratelimited",
+            rows.mark_retry(relais.db, row["id"], now, now + timedelta(seconds=seconds), "ratelimited",
                             count_attempt=False)
-        log.warning("outbox row %s: rate limited, retry in %ss", row["id"], retry_after)
-        return False
-    if status >= 500:
-        return _retry_later(relais, row, now, f"http {status}")
-    reason = (response.data or {}).get("error", str(error)) if hasattr(response, "data") else str(error)
+        log.warning("outbox row %s: rate limited, retry in %ss", row["id"], seconds)
+        return _Result("limited", row, seconds)
+    if status >= 500 or reason in RETRYABLE_ERRORS:
+        return _retry_later(relais, row, now, f"http {status}: {reason}")
     with relais.db.atomic():
         rows.mark_failed(relais.db, row["id"], now, f"slack: {reason}")
     log.error("outbox row %s (%s): Slack refused it: %s", row["id"], row["kind"], reason)
-    return False
+    return _Result("failed", row)
 
 
-def _retry_later(relais, row: dict, now: datetime, error: str) -> bool:
+def _retry_later(relais, row: dict, now: datetime, error: str) -> _Result:
     attempts = row["attempts"]
     with relais.db.atomic():
         if attempts >= MAX_ATTEMPTS:
             rows.mark_failed(relais.db, row["id"], now, error)
             log.error("outbox row %s (%s) failed after %s attempts: %s", row["id"], row["kind"], attempts, error)
-        else:
-            delay = BACKOFF[min(attempts - 1, len(BACKOFF) - 1)]
-            rows.mark_retry(relais.db, row["id"], now, now + timedelta(seconds=delay), error)
-            log.warning("outbox row %s: %s; retry in %ss", row["id"], error, delay)
-    return False
+            return _Result("failed", row)
+        delay = BACKOFF[min(attempts - 1, len(BACKOFF) - 1)]
+        rows.mark_retry(relais.db, row["id"], now, now + timedelta(seconds=delay), error)
+        log.warning("outbox row %s (%s): %s; retry in %ss", row["id"], row["kind"], error, delay)
+    return _Result("retry", row)

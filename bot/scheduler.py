@@ -2,7 +2,9 @@
 Scheduler() instance, a tick every minute (and one at start, to catch up after downtime).
 
 `schedule` keeps nothing and does not catch up missed runs: the database does. A tick asks the
-outbox what is due, so a tick that was missed is made good by the next one.
+outbox what is due, so a tick that was missed (the process was down, or a long catch-up ran over
+the minute) is made good by the next one. Nothing a tick does can stop the loop: every exception
+is caught and logged.
 """
 from __future__ import annotations
 
@@ -17,13 +19,16 @@ from bot.context import Relais
 log = logging.getLogger("relais.scheduler")
 
 
-def safe_tick(relais: Relais) -> None:
+def safe_tick(relais: Relais) -> int:
+    """One pass; returns how many messages it sent (0 when it failed: the next tick tries again)."""
     try:
         sent = jobs.tick(relais)
         if sent:
             log.info("tick: %d message(s) sent", len(sent))
+        return len(sent)
     except Exception:  # noqa: BLE001 - the loop must survive anything a tick does
         log.exception("tick failed")
+        return 0
 
 
 def build_scheduler(relais: Relais) -> schedule.Scheduler:
@@ -32,17 +37,24 @@ def build_scheduler(relais: Relais) -> schedule.Scheduler:
     return scheduler
 
 
+def run(relais: Relais, stop: threading.Event) -> None:
+    """The loop: a catch-up tick at once, then one every minute until `stop` is set."""
+    scheduler = build_scheduler(relais)
+    try:
+        safe_tick(relais)  # catch up at once after a start
+        while not stop.is_set():
+            try:
+                scheduler.run_pending()
+            except Exception:  # noqa: BLE001 - never let the loop die
+                log.exception("scheduler loop error")
+            stop.wait(min(max(scheduler.idle_seconds or 1, 0.2), 1.0))
+    finally:
+        scheduler.clear()
+        relais.store.close()
+
+
 def start_in_background(relais: Relais, stop: threading.Event | None = None) -> threading.Event:
     """Run the scheduler in a daemon thread; set the returned event to stop it."""
     stop = stop or threading.Event()
-
-    def loop():
-        scheduler = build_scheduler(relais)
-        safe_tick(relais)  # catch up at once after a start
-        while not stop.is_set():
-            scheduler.run_pending()
-            stop.wait(min(max(scheduler.idle_seconds or 1, 0.2), 1.0))
-        relais.store.close()
-
-    threading.Thread(target=loop, name="relais-scheduler", daemon=True).start()
+    threading.Thread(target=run, args=(relais, stop), name="relais-scheduler", daemon=True).start()
     return stop

@@ -1,13 +1,17 @@
 """The outbox: every message Relais owes, as a row. Planned once (unique key), claimed atomically,
 sent once. Rows are never deleted: they end `sent`, `skipped`, `failed` or `cancelled`.
 
-A row stuck in `sending` (the process died while posting) is reclaimed after STALE_CLAIM, so the
-message in flight at a crash may be repeated once; nothing else is.
+Two clocks meet here, on purpose:
+- `due_at`, `next_attempt_at`, `sent_at` are business time: the tick's `now` (`tick --at` sets it).
+- `claimed_at` is the wall clock (UTC) of the claim: a lease on the row, about processes, not about
+  the calendar. A row stuck in `sending` (its process died while posting) is taken back after
+  STALE_CLAIM of real time, or at once when its claimer is known to be dead (bot.outbox), so the
+  message in flight at a crash may be repeated once; nothing else is.
 """
 from __future__ import annotations
 
 import json
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 from typing import Iterable
 
 from sqlite_utils import Database
@@ -16,6 +20,18 @@ from bot.clock import to_text
 
 STALE_CLAIM = timedelta(minutes=5)
 OPEN = ("pending", "sending")
+_COLUMNS: list[str] | None = None
+
+
+def _columns(db: Database) -> list[str]:
+    global _COLUMNS
+    if _COLUMNS is None:
+        _COLUMNS = [c[0] for c in db.execute("SELECT * FROM outbox LIMIT 0").description]
+    return _COLUMNS
+
+
+def _wall() -> datetime:
+    return datetime.now(timezone.utc)
 
 
 def plan(
@@ -42,8 +58,36 @@ def plan(
     return cursor.lastrowid if cursor.rowcount else None
 
 
+def revive(db: Database, key: str, now: datetime) -> bool:
+    """A cancelled row that became relevant again (a placement back to `planned`), if still in the future."""
+    cursor = db.execute(
+        """UPDATE outbox SET status = 'pending', last_error = NULL, next_attempt_at = NULL, updated_at = ?
+           WHERE key = ? AND status = 'cancelled' AND due_at > ?""",
+        [to_text(now), key, to_text(now)],
+    )
+    return cursor.rowcount > 0
+
+
+def add_item(db: Database, key: str, item, now: datetime) -> bool:
+    """Append `item` to a pending row's payload["items"] (once); False when the row is not pending."""
+    row = get(db, key)
+    if row is None or row["status"] != "pending":
+        return False
+    payload = json.loads(row["payload"] or "{}")
+    items = payload.setdefault("items", [])
+    if item not in items:
+        items.append(item)
+        db.execute("UPDATE outbox SET payload = ?, updated_at = ? WHERE id = ?",
+                   [json.dumps(payload), to_text(now), row["id"]])
+    return True
+
+
+def set_payload(db: Database, row_id: int, payload: dict, now: datetime) -> None:
+    db.execute("UPDATE outbox SET payload = ?, updated_at = ? WHERE id = ?", [json.dumps(payload), to_text(now), row_id])
+
+
 def replan(db: Database, key: str, due_at: datetime, now: datetime) -> bool:
-    """Move a still-pending row to a new time (snooze)."""
+    """Move a still-pending row to a new time."""
     cursor = db.execute(
         "UPDATE outbox SET due_at = ?, next_attempt_at = NULL, updated_at = ? WHERE key = ? AND status = 'pending'",
         [to_text(due_at), to_text(now), key],
@@ -51,13 +95,18 @@ def replan(db: Database, key: str, due_at: datetime, now: datetime) -> bool:
     return cursor.rowcount > 0
 
 
-def claim_due(db: Database, now: datetime, worker: str, limit: int = 100, keys: Iterable[str] | None = None) -> list[dict]:
-    """Atomically take the due rows (oldest first) for this worker; nobody else gets them."""
-    stamp = to_text(now)
-    stale = to_text(now - STALE_CLAIM)
+def claim_due(db: Database, now: datetime, worker: str, limit: int = 100, keys: Iterable[str] | None = None,
+              *, wall: datetime | None = None) -> list[dict]:
+    """Atomically take the due rows (oldest first) for this worker; nobody else gets them.
+
+    One UPDATE ... RETURNING under SQLite's write lock: two ticks, threads or processes never
+    claim the same row. Rows claimed by a worker whose lease ran out (STALE_CLAIM) are taken back.
+    """
+    wall = wall or _wall()
+    params: dict = {"now": to_text(now), "wall": to_text(wall), "stale": to_text(wall - STALE_CLAIM),
+                    "worker": worker, "limit": limit}
     where = ["((status = 'pending' AND due_at <= :now AND (next_attempt_at IS NULL OR next_attempt_at <= :now))"
              " OR (status = 'sending' AND claimed_at <= :stale))"]
-    params: dict = {"now": stamp, "stale": stale, "worker": worker, "limit": limit}
     if keys is not None:
         keys = list(keys)
         if not keys:
@@ -65,23 +114,48 @@ def claim_due(db: Database, now: datetime, worker: str, limit: int = 100, keys: 
         where.append("key IN (%s)" % ", ".join(f":k{i}" for i in range(len(keys))))
         params.update({f"k{i}": k for i, k in enumerate(keys)})
     with db.atomic():
-        rows = db.execute(
-            f"""UPDATE outbox SET status = 'sending', claimed_at = :now, claimed_by = :worker,
+        fetched = db.execute(
+            f"""UPDATE outbox SET status = 'sending', claimed_at = :wall, claimed_by = :worker,
                        attempts = attempts + 1, updated_at = :now
                 WHERE id IN (SELECT id FROM outbox WHERE {' AND '.join(where)} ORDER BY due_at, id LIMIT :limit)
                 RETURNING *""",
             params,
         ).fetchall()
-        columns = [c[0] for c in db.execute("SELECT * FROM outbox LIMIT 0").description]
-    claimed = [dict(zip(columns, row)) for row in rows]
+    columns = _columns(db)
+    claimed = [dict(zip(columns, row)) for row in fetched]
     claimed.sort(key=lambda r: (r["due_at"], r["id"]))
     return claimed
+
+
+def claims(db: Database) -> list[dict]:
+    """Rows being sent right now (or whose sender died): id, claimer, attempts."""
+    return list(db.query("SELECT id, key, claimed_by, claimed_at, attempts FROM outbox WHERE status = 'sending'"))
+
+
+def release(db: Database, row_id: int, worker: str, now: datetime, reason: str) -> bool:
+    """Give a claimed row back (its claimer is dead): pending again, due as before."""
+    cursor = db.execute(
+        """UPDATE outbox SET status = 'pending', claimed_at = NULL, claimed_by = NULL, last_error = ?, updated_at = ?
+           WHERE id = ? AND status = 'sending' AND claimed_by = ?""",
+        [reason, to_text(now), row_id, worker],
+    )
+    return cursor.rowcount > 0
+
+
+def still_mine(db: Database, row_id: int, worker: str, *, wall: datetime | None = None) -> bool:
+    """Renew this worker's claim right before posting; False when the row is no longer ours to send."""
+    with db.atomic():
+        cursor = db.execute(
+            "UPDATE outbox SET claimed_at = ? WHERE id = ? AND status = 'sending' AND claimed_by = ?",
+            [to_text(wall or _wall()), row_id, worker],
+        )
+    return cursor.rowcount > 0
 
 
 def mark_sent(db: Database, row_id: int, now: datetime, channel: str | None, ts: str | None) -> None:
     db.execute(
         """UPDATE outbox SET status = 'sent', sent_at = ?, slack_channel = ?, slack_ts = ?, last_error = NULL,
-                  updated_at = ? WHERE id = ?""",
+                  next_attempt_at = NULL, updated_at = ? WHERE id = ?""",
         [to_text(now), channel, ts, to_text(now), row_id],
     )
 
@@ -112,8 +186,8 @@ def mark_failed(db: Database, row_id: int, now: datetime, error: str) -> None:
 
 
 def cancel(db: Database, now: datetime, *, placement_id: int | None = None, proposal_id: int | None = None,
-           kinds: Iterable[str] | None = None, reason: str = "") -> int:
-    """Withdraw pending rows that stopped being relevant; returns how many."""
+           kinds: Iterable[str] | None = None, reason: str = "", keep: Iterable[str] = ()) -> int:
+    """Withdraw pending rows that stopped being relevant (except the keys in `keep`); returns how many."""
     where, params = ["status = 'pending'"], [reason or "cancelled", to_text(now)]
     if placement_id is not None:
         where.append("placement_id = ?")
@@ -125,6 +199,10 @@ def cancel(db: Database, now: datetime, *, placement_id: int | None = None, prop
         kinds = list(kinds)
         where.append("kind IN (%s)" % ", ".join("?" for _ in kinds))
         params.extend(kinds)
+    keep = list(keep)
+    if keep:
+        where.append("key NOT IN (%s)" % ", ".join("?" for _ in keep))
+        params.extend(keep)
     cursor = db.execute(
         f"UPDATE outbox SET status = 'cancelled', last_error = ?, updated_at = ? WHERE {' AND '.join(where)}",
         params,
@@ -132,14 +210,63 @@ def cancel(db: Database, now: datetime, *, placement_id: int | None = None, prop
     return cursor.rowcount
 
 
+def cancel_keys(db: Database, keys: Iterable[str], now: datetime, reason: str) -> int:
+    """Withdraw these rows, if still pending."""
+    count = 0
+    for key in keys:
+        count += db.execute("UPDATE outbox SET status = 'cancelled', last_error = ?, updated_at = ?"
+                            " WHERE key = ? AND status = 'pending'", [reason, to_text(now), key]).rowcount
+    return count
+
+
+def merge(db: Database, row_ids: Iterable[int], worker: str, now: datetime, reason: str) -> list[int]:
+    """Close rows whose content went out in another message: pending ones, or ones this worker claimed."""
+    merged = []
+    for row_id in row_ids:
+        cursor = db.execute(
+            """UPDATE outbox SET status = 'skipped', last_error = ?, updated_at = ?
+               WHERE id = ? AND (status = 'pending' OR (status = 'sending' AND claimed_by = ?))""",
+            [reason, to_text(now), row_id, worker],
+        )
+        if cursor.rowcount:
+            merged.append(row_id)
+    return merged
+
+
+def open_for(db: Database, kind: str, target: str, due_before: datetime, worker: str) -> list[dict]:
+    """Rows of `kind` for `target` due by then that this worker may still take: pending, or claimed by it."""
+    return list(db.query(
+        """SELECT * FROM outbox WHERE kind = ? AND target = ? AND due_at <= ?
+             AND (status = 'pending' OR (status = 'sending' AND claimed_by = ?))
+           ORDER BY due_at, id""",
+        [kind, target, to_text(due_before), worker],
+    ))
+
+
+def sent_between(db: Database, kind: str, target: str, start: datetime, end: datetime) -> list[dict]:
+    """Rows of `kind` for `target` sent in [start, end) (business time)."""
+    return list(db.query(
+        "SELECT * FROM outbox WHERE kind = ? AND target = ? AND status = 'sent' AND sent_at >= ? AND sent_at < ?"
+        " ORDER BY sent_at, id",
+        [kind, target, to_text(start), to_text(end)],
+    ))
+
+
 def get(db: Database, key: str) -> dict | None:
     rows = list(db.query("SELECT * FROM outbox WHERE key = ?", [key]))
     return rows[0] if rows else None
 
 
-def rows(db: Database, *, kind: str | None = None, status: str | None = None, proposal_id: int | None = None) -> list[dict]:
+def by_id(db: Database, row_id: int) -> dict | None:
+    rows = list(db.query("SELECT * FROM outbox WHERE id = ?", [row_id]))
+    return rows[0] if rows else None
+
+
+def rows(db: Database, *, kind: str | None = None, status: str | None = None, proposal_id: int | None = None,
+         placement_id: int | None = None) -> list[dict]:
     where, params = ["1 = 1"], []
-    for column, value in (("kind", kind), ("status", status), ("proposal_id", proposal_id)):
+    for column, value in (("kind", kind), ("status", status), ("proposal_id", proposal_id),
+                          ("placement_id", placement_id)):
         if value is not None:
             where.append(f"{column} = ?")
             params.append(value)
@@ -153,3 +280,40 @@ def failed(db: Database) -> list[dict]:
 def next_due(db: Database) -> str | None:
     row = db.execute("SELECT MIN(COALESCE(next_attempt_at, due_at)) FROM outbox WHERE status = 'pending'").fetchone()
     return row[0] if row else None
+
+
+# -- pacing, shared by every process on the database --------------------------------------------
+_PACE_PREFIX = "outbox.pace:"
+
+
+def reserve_slot(db: Database, channel: str, at: float, spacing: float) -> float:
+    """The earliest moment (epoch seconds) this process may post in `channel`, and book it:
+    the next post there waits `spacing` after it. One statement, under the write lock."""
+    with db.atomic():
+        row = db.execute(
+            """INSERT INTO kv (key, value, updated_at) VALUES (:key, CAST(:at + :spacing AS TEXT), :stamp)
+               ON CONFLICT (key) DO UPDATE
+                  SET value = CAST(MAX(CAST(value AS REAL), :at) + :spacing AS TEXT), updated_at = :stamp
+               RETURNING CAST(value AS REAL)""",
+            {"key": _PACE_PREFIX + channel, "at": at, "spacing": spacing, "stamp": to_text(_wall())},
+        ).fetchone()
+    return row[0] - spacing
+
+
+def hold_channel(db: Database, channel: str, until: float) -> None:
+    """Nobody posts in `channel` before `until` (epoch seconds): Slack said Retry-After."""
+    with db.atomic():
+        db.execute(
+            """INSERT INTO kv (key, value, updated_at) VALUES (:key, CAST(:until AS TEXT), :stamp)
+               ON CONFLICT (key) DO UPDATE SET value = CAST(MAX(CAST(value AS REAL), :until) AS TEXT), updated_at = :stamp""",
+            {"key": _PACE_PREFIX + channel, "until": until, "stamp": to_text(_wall())},
+        )
+
+
+def pending_between(db: Database, kind: str, target: str, after: datetime, before: datetime) -> list[dict]:
+    """Pending rows of `kind` for `target` due in (after, before), soonest first."""
+    return list(db.query(
+        "SELECT * FROM outbox WHERE kind = ? AND target = ? AND status = 'pending' AND due_at > ? AND due_at < ?"
+        " ORDER BY due_at, id",
+        [kind, target, to_text(after), to_text(before)],
+    ))

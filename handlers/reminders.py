@@ -1,0 +1,91 @@
+"""The buttons on a deadline reminder: mark the placement submitted; snooze to the next business day 09:00.
+
+The status change is the workflow's (bot.workflow.change_status: permissions, history, card update,
+reminders withdrawn); the snooze is bot.reminders.snooze. Either way the reminder is then updated in
+place to say who did what, its buttons gone; a refusal is an ephemeral word to the one who clicked.
+"""
+from __future__ import annotations
+
+import logging
+
+from slack_bolt import App
+from slack_sdk.errors import SlackApiError
+
+from bot.blocks import context as context_block
+from bot.blocks import section
+from handlers.common import ephemeral, relais_of
+
+log = logging.getLogger("relais.handlers.reminders")
+
+
+def register(app: App) -> None:
+    app.action("reminder_submitted")(on_submitted)
+    app.action("reminder_snooze")(on_snooze)
+
+
+def _placement_id(action) -> int | None:
+    value = (action.get("value") or "").strip()
+    return int(value) if value.isdigit() else None
+
+
+def on_submitted(ack, body, action, context, respond, client):
+    from bot.workflow import change_status
+
+    ack()
+    relais = relais_of(context)
+    tr = relais.tr
+    placement_id = _placement_id(action)
+    user = body["user"]["id"]
+    if placement_id is None:
+        return _tell(body, respond, client, tr("reminders.refused.gone"))
+    outcome = change_status(relais, placement_id=placement_id, to="submitted", actor=user, expected="planned")
+    if not outcome.ok:
+        return _tell(body, respond, client, outcome.message(tr))
+    _settle(body, client, tr("reminders.done.submitted", user=f"<@{user}>"))
+
+
+def on_snooze(ack, body, action, context, respond, client):
+    from bot.reminders import snooze
+
+    ack()
+    relais = relais_of(context)
+    tr = relais.tr
+    placement_id = _placement_id(action)
+    user = body["user"]["id"]
+    if placement_id is None:
+        return _tell(body, respond, client, tr("reminders.refused.gone"))
+    outcome = snooze(relais, placement_id, user)
+    if not outcome.ok:
+        return _tell(body, respond, client, tr(outcome.key, **outcome.params))
+    local = relais.clock.local(outcome.at)
+    _settle(body, client, tr("reminders.done.snoozed", user=f"<@{user}>", date=tr.date(local.date()),
+                             time=tr.time(local)))
+
+
+def _tell(body, respond, client, text: str) -> None:
+    """An ephemeral word to the person who clicked, where they clicked."""
+    user = body.get("user", {}).get("id")
+    try:
+        if body.get("response_url"):
+            respond(**ephemeral(text), replace_original=False)
+            return
+        channel = (body.get("channel") or {}).get("id") or (body.get("container") or {}).get("channel_id")
+        if channel:
+            client.chat_postEphemeral(channel=channel, user=user, text=text, blocks=[section(text)])
+    except SlackApiError as error:
+        log.warning("could not tell %s: %s", user, error.response.get("error"))
+
+
+def _settle(body, client, note: str) -> None:
+    """The reminder, updated in place: what it said, then who did what, without its buttons."""
+    message = body.get("message") or {}
+    channel = (body.get("channel") or {}).get("id") or (body.get("container") or {}).get("channel_id")
+    ts = message.get("ts") or (body.get("container") or {}).get("message_ts")
+    if not channel or not ts:
+        return
+    blocks = [b for b in message.get("blocks") or [] if b.get("type") != "actions"]
+    blocks.append(context_block(note))
+    try:
+        client.chat_update(channel=channel, ts=ts, text=message.get("text") or note, blocks=blocks)
+    except SlackApiError as error:
+        log.warning("could not update the reminder: %s", error.response.get("error"))
