@@ -58,6 +58,8 @@ class SlackStandIn:
         self.delay = 0.0
         self.members_of_team_channel = True
         self.valid_tokens: set[str] | None = None  # None: any xoxb- token is fine
+        self.valid_app_tokens: set[str] | None = None  # None: any xapp- token may open a socket
+        self.socket_url: str | Callable[[], str] = "ws://127.0.0.1:9/"  # apps.connections.open's answer
         self.scopes = SCOPES
         self.files: dict[str, dict] = {}
         self.on_call: Callable[[Call], None] | None = None
@@ -149,7 +151,7 @@ class SlackStandIn:
         args: dict = {}
         if "json" in content_type and raw:
             args = json.loads(raw.decode("utf-8"))
-        elif raw and "form" in content_type:
+        elif raw and "form" in content_type and not path.startswith("/upload/"):  # uploads are raw bytes (PNG)
             args = dict(parse_qsl(raw.decode("utf-8"), keep_blank_values=True))
             for key in ("blocks", "view", "attachments", "files"):
                 if isinstance(args.get(key), str) and args[key][:1] in "[{":
@@ -177,6 +179,11 @@ class SlackStandIn:
             status, hdrs, out = self._record(method, args, token, body)
             return fault.status, {**hdrs, **extra}, out
 
+        if method == "apps.connections.open" and not (token or "").startswith("xapp-"):  # Slack wants an app token
+            return self._record(method, args, token, {"ok": False, "error": "not_allowed_token_type" if token
+                                                      else "not_authed"})
+        if method == "apps.connections.open" and self.valid_app_tokens is not None and token not in self.valid_app_tokens:
+            return self._record(method, args, token, {"ok": False, "error": "invalid_auth"})
         if self.valid_tokens is not None and method != "apps.connections.open" and token not in self.valid_tokens:
             return self._record(method, args, token, {"ok": False, "error": "invalid_auth"})
         return self._record(method, args, token, self._answer(method, args))
@@ -257,5 +264,6 @@ class SlackStandIn:
                                                            "initial_comment": args.get("initial_comment")})
             return {"ok": True, "files": [{"id": f["id"], "title": f.get("title")} for f in files]}
         if method == "apps.connections.open":
-            return {"ok": True, "url": getattr(self, "socket_url", "ws://127.0.0.1:9/")}
+            url = self.socket_url  # a callable (tests/socket_standin.py) issues a fresh URL per call
+            return {"ok": True, "url": url() if callable(url) else url}
         return {"ok": True}
