@@ -21,7 +21,7 @@ def replace_source(db: Database, source: str, events: list[dict], now: str) -> N
                      IS NOT (excluded.name, excluded.kind, excluded.start, excluded.end, 1, excluded.source)""",
             [e["uid"], source, e["name"], e["kind"], str(e["start"]), str(e["end"]), now],
         )
-    placeholders = ", ".join("?" for _ in uids) or "NULL"
+    placeholders = ", ".join("?" for _ in uids) or "SELECT NULL WHERE 0"  # NOT IN (NULL) would match nothing
     db.execute(
         f"UPDATE calendar_events SET active = 0, updated_at = ? WHERE source = ? AND active = 1 AND uid NOT IN ({placeholders})",
         [now, source, *uids],
@@ -53,3 +53,76 @@ def closures_version(db: Database) -> str:
     """Changes whenever closures change (cache key for business-day calendars)."""
     row = db.execute("SELECT COUNT(*), MAX(updated_at) FROM calendar_events WHERE kind = 'closure'").fetchone()
     return f"{row[0]}:{row[1]}"
+
+
+def event(db: Database, uid: str) -> dict | None:
+    """One event by its uid, active or not."""
+    rows = list(db.query("SELECT * FROM calendar_events WHERE uid = ?", [uid]))
+    return rows[0] if rows else None
+
+
+def source_events(db: Database, source: str) -> list[dict]:
+    """The active events of one source (the file, or a feed's URL)."""
+    return list(db.query("SELECT * FROM calendar_events WHERE source = ? AND active = 1 ORDER BY start, id", [source]))
+
+
+def active_sources(db: Database) -> list[str]:
+    return [r[0] for r in db.execute("SELECT DISTINCT source FROM calendar_events WHERE active = 1 ORDER BY source")]
+
+
+# -- iCalendar feeds (bot.feeds) ------------------------------------------------------------------
+def feed(db: Database, url: str) -> dict | None:
+    rows = list(db.query("SELECT * FROM calendar_feeds WHERE url = ?", [url]))
+    return rows[0] if rows else None
+
+
+def ensure_feed(db: Database, url: str, now: str) -> None:
+    db.execute("INSERT INTO calendar_feeds (url, updated_at) VALUES (?, ?) ON CONFLICT (url) DO NOTHING", [url, now])
+
+
+def claim_feed(db: Database, url: str, now: str, ok_before: str, failing_before: str) -> bool:
+    """Take the feed's next fetch when it is due: never tried, last tried before `ok_before` (a healthy feed),
+    or before `failing_before` (a failing one). True for exactly one caller; the attempt is stamped."""
+    cursor = db.execute(
+        """UPDATE calendar_feeds SET last_attempt_at = ?, updated_at = ?
+           WHERE url = ? AND (last_attempt_at IS NULL
+                              OR (failing_since IS NULL AND last_attempt_at <= ?)
+                              OR (failing_since IS NOT NULL AND last_attempt_at <= ?))""",
+        [now, now, url, ok_before, failing_before],
+    )
+    return cursor.rowcount == 1
+
+
+def stamp_attempt(db: Database, url: str, now: str) -> None:
+    db.execute("UPDATE calendar_feeds SET last_attempt_at = ?, updated_at = ? WHERE url = ?", [now, now, url])
+
+
+def feed_ok(db: Database, url: str, now: str, *, etag: str | None = None, last_modified: str | None = None,
+            parsed: bool = False) -> None:
+    """A successful fetch (200 parsed, or 304): the failure episode, if any, is over."""
+    sets = ["last_ok_at = ?", "last_error = NULL", "failing_since = NULL", "error_reported = 0", "updated_at = ?"]
+    params: list = [now, now]
+    if parsed:
+        sets += ["etag = ?", "last_modified = ?", "parsed_at = ?"]
+        params += [etag, last_modified, now]
+    db.execute(f"UPDATE calendar_feeds SET {', '.join(sets)} WHERE url = ?", [*params, url])
+
+
+def feed_failed(db: Database, url: str, now: str, error: str) -> str:
+    """A failed fetch: keeps what is known, records the error; returns when this failure episode began."""
+    db.execute(
+        """UPDATE calendar_feeds SET last_error = ?, failing_since = COALESCE(failing_since, ?), updated_at = ?
+           WHERE url = ?""",
+        [error, now, now, url],
+    )
+    return db.execute("SELECT failing_since FROM calendar_feeds WHERE url = ?", [url]).fetchone()[0]
+
+
+def mark_failure_reported(db: Database, url: str) -> None:
+    db.execute("UPDATE calendar_feeds SET error_reported = 1 WHERE url = ?", [url])
+
+
+def forget_feed_cache(db: Database, url: str, now: str) -> None:
+    """A feed taken out of the settings: if it comes back, it is fetched at once and in full."""
+    db.execute("""UPDATE calendar_feeds SET etag = NULL, last_modified = NULL, parsed_at = NULL, last_attempt_at = NULL,
+                  updated_at = ? WHERE url = ?""", [now, url])

@@ -171,3 +171,18 @@ def _run(db: Database, script: str) -> None:
 
 def migrate(db: Database) -> None:
     migrations.apply(db)
+
+
+@migrations(name="0002_calendar_feed_refresh")
+def m0002_calendar_feed_refresh(db: Database) -> None:
+    _run(
+        db,
+        """
+        -- iCalendar feeds (bot.feeds): when the last fetch was tried (daily refresh, hourly retry of a failing
+        -- feed, claimed so two processes never fetch together), since when the feed fails (one report per
+        -- failure episode), when its content was last parsed in full (conditional GET only while recent).
+        ALTER TABLE calendar_feeds ADD COLUMN last_attempt_at TEXT;
+        ALTER TABLE calendar_feeds ADD COLUMN failing_since TEXT;
+        ALTER TABLE calendar_feeds ADD COLUMN parsed_at TEXT
+        """
+    )

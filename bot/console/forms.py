@@ -35,7 +35,7 @@ def _ask(block: dict, element: dict, read, write, tr):
     optional = block.get("optional", False)
     kind = element.get("type")
     options = element.get("options") or [o for g in element.get("option_groups", []) for o in g.get("options", [])]
-    initial = element.get("initial_value") or element.get("initial_date") or ""
+    initial = element.get("initial_value") or element.get("initial_date") or _initial_numbers(element, options) or ""
     suffix = tr("console.optional") if optional else ""
     if kind in ("static_select", "multi_static_select", "checkboxes", "radio_buttons"):
         for number, opt in enumerate(options, 1):
@@ -80,3 +80,10 @@ def _pick(line: str, options: list[dict]) -> list[dict] | None:
             return None
         picked.append(options[int(part) - 1])
     return picked
+
+
+def _initial_numbers(element: dict, options: list[dict]) -> str:
+    """A prefilled select (initial_option / initial_options) as the numbers an empty line keeps."""
+    chosen = element.get("initial_options") or ([element["initial_option"]] if element.get("initial_option") else [])
+    values = [o.get("value") for o in options]
+    return ",".join(str(values.index(c.get("value")) + 1) for c in chosen if c.get("value") in values)

@@ -1,0 +1,29 @@
+"""The cycle prompt's button: opens the /propose modal prefilled with the cyclic content and the event's date."""
+from __future__ import annotations
+
+from slack_bolt import App
+
+from bot import cycles
+from handlers.common import ephemeral, relais_of
+
+
+def register(app: App) -> None:
+    app.action(cycles.ACTION)(on_cycle_propose)
+
+
+def on_cycle_propose(ack, body, client, context, respond):
+    ack()
+    relais = relais_of(context)
+    value = (body.get("actions") or [{}])[0].get("value", "")
+    prepared = cycles.prefill(relais, value)
+    if prepared is None:
+        respond(**ephemeral(relais.tr("cycles.gone")), replace_original=False)
+        return
+    initial, metadata = prepared
+    channel = (body.get("channel") or {}).get("id") or (body.get("container") or {}).get("channel_id")
+    if channel:
+        metadata["channel"] = channel  # where the /propose surface confirms
+    from bot.proposal_views import propose_modal
+
+    client.views_open(trigger_id=body["trigger_id"],
+                      view=propose_modal(relais, initial=initial, private_metadata=metadata))

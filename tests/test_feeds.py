@@ -1,0 +1,368 @@
+"""iCalendar feeds of the university calendar: parsed with recurrences, fetched from a local server
+(conditional GET, 304, 500, garbage, silence, slow drip), known events kept through failures, each
+failure episode reported once, refreshed daily by the scheduler and on demand by the CLI."""
+from __future__ import annotations
+
+import dataclasses
+from datetime import date
+
+import pytest
+
+from bot import feeds, jobs
+from bot.clock import parse_instant, to_text
+from bot.settings import Feed
+from bot.workdays import for_relais
+from storage import calendar
+from storage import outbox as outbox_rows
+from tests.test_feeds_server import FeedServer, ics
+
+EXAMS = """
+UID:exams-fall@umontreal.ca
+DTSTAMP:20261001T120000Z
+DTSTART;VALUE=DATE:20261207
+DTEND;VALUE=DATE:20261210
+RRULE:FREQ=WEEKLY;COUNT=4
+EXDATE;VALUE=DATE:20261214
+CATEGORIES:Examens
+SUMMARY:Examens de fin de session
+"""
+EXAMS_MOVED = """
+UID:exams-fall@umontreal.ca
+DTSTAMP:20261001T120000Z
+RECURRENCE-ID;VALUE=DATE:20261221
+DTSTART;VALUE=DATE:20261222
+DTEND;VALUE=DATE:20261223
+SUMMARY:Examens (reportés)
+"""
+CLOSURE = """
+UID:panne-2026@umontreal.ca
+DTSTAMP:20261001T120000Z
+DTSTART;VALUE=DATE:20261215
+DTEND;VALUE=DATE:20261217
+CATEGORIES:Fermeture,Congés
+SUMMARY:Fermeture (travaux électriques)
+"""
+TIMED = """
+UID:conference@umontreal.ca
+DTSTAMP:20261001T120000Z
+DTSTART:20261203T030000Z
+DTEND:20261203T040000Z
+SUMMARY:Conférence du soir
+"""
+YEARLY = """
+UID:rentree-hiver@umontreal.ca
+DTSTAMP:20261001T120000Z
+DTSTART;VALUE=DATE:20200110
+RRULE:FREQ=YEARLY
+CATEGORIES:Rentrée
+SUMMARY:Rentrée d'hiver
+"""
+FAR = """
+UID:far@umontreal.ca
+DTSTAMP:20261001T120000Z
+DTSTART;VALUE=DATE:20300110
+SUMMARY:Dans longtemps
+"""
+
+
+@pytest.fixture
+def server():
+    s = FeedServer().start()
+    yield s
+    s.stop()
+
+
+def with_feeds(relais, *feed_list: Feed):
+    relais.settings = dataclasses.replace(relais.settings, calendar_feeds=tuple(feed_list))
+    return relais
+
+
+def at(relais, text: str):
+    return parse_instant(text, relais.settings.tz)
+
+
+def feed_events(relais, url):
+    return [(e["name"], e["kind"], e["start"], e["end"]) for e in calendar.source_events(relais.db, url)]
+
+
+# -- parsing ----------------------------------------------------------------------------------------
+def test_recurrences_exdates_and_moved_occurrences_become_one_event_each(relais):
+    tz = relais.settings.tz
+    events = feeds.parse(ics(EXAMS, EXAMS_MOVED, TIMED, YEARLY, FAR), Feed("https://cal.example/a.ics"),
+                         date(2026, 12, 1), tz)
+    spans = [(e["name"], e["kind"], e["start"], e["end"]) for e in events]
+    assert ("Examens de fin de session", "exams", date(2026, 12, 7), date(2026, 12, 9)) in spans
+    assert not any(e["start"] == date(2026, 12, 14) for e in events)  # EXDATE
+    assert ("Examens (reportés)", "exams", date(2026, 12, 22), date(2026, 12, 22)) in spans  # override keeps the kind
+    assert ("Examens de fin de session", "exams", date(2026, 12, 28), date(2026, 12, 30)) in spans
+    assert len([e for e in events if e["kind"] == "exams"]) == 3
+    # 03:00 UTC on the 3rd is 22:00 on the 2nd in Montréal; no category, no default: other
+    assert ("Conférence du soir", "other", date(2026, 12, 2), date(2026, 12, 2)) in spans
+    # an endless yearly rule, inside the window only (one year back, two ahead)
+    assert [e["start"] for e in events if e["kind"] == "term-start"] == [
+        date(2026, 1, 10), date(2027, 1, 10), date(2028, 1, 10)]
+    assert not any(e["name"] == "Dans longtemps" for e in events)
+
+
+def test_uids_are_stable_per_occurrence_and_distinct_per_feed(relais):
+    tz = relais.settings.tz
+    body = ics(EXAMS, EXAMS_MOVED)
+    first = feeds.parse(body, Feed("https://cal.example/a.ics"), date(2026, 12, 1), tz)
+    again = feeds.parse(ics(EXAMS, EXAMS_MOVED.replace("20261222", "20261223")), Feed("https://cal.example/a.ics"),
+                        date(2026, 12, 2), tz)
+    other = feeds.parse(body, Feed("https://cal.example/b.ics"), date(2026, 12, 1), tz)
+    assert [e["uid"] for e in first] == [e["uid"] for e in again]  # the moved occurrence keeps its uid
+    assert len({e["uid"] for e in first}) == 3
+    assert not {e["uid"] for e in first} & {e["uid"] for e in other}
+
+
+@pytest.mark.parametrize("categories, default, expected", [
+    (["Examens"], None, "exams"),
+    (["Library", "Semaine d'activités libres"], "other", "reading-week"),
+    (["FERMETURE"], "exams", "closure"),
+    (["term-start"], None, "term-start"),
+    (["Concert"], "closure", "closure"),
+    (["Concert"], None, "other"),
+    ([], "reading-week", "reading-week"),
+])
+def test_kind_from_categories_else_feed_default_else_other(categories, default, expected):
+    assert feeds.kind_of(categories, default) == expected
+
+
+@pytest.mark.parametrize("body", [b"<html><body>Service unavailable</body></html>", b"",
+                                  b"BEGIN:VCALENDAR\r\nBEGIN:VEVENT\r\nUID:x\r\nDTSTART:demain\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n",
+                                  b"BEGIN:VEVENT\r\nUID:x\r\nDTSTART:20261201T100000Z\r\nEND:VEVENT\r\n"])
+def test_garbage_is_malformed(relais, body):
+    with pytest.raises(feeds.FeedError) as raised:
+        feeds.parse(body, Feed("https://cal.example/a.ics"), date(2026, 12, 1), relais.settings.tz)
+    assert raised.value.reason == "malformed"
+
+
+# -- fetching and storing ---------------------------------------------------------------------------
+def test_refresh_stores_events_and_feed_closures_are_not_business_days(relais, server):
+    url = server.set("/fermetures.ics", ics(CLOSURE, TIMED), etag='"v1"')
+    with_feeds(relais, Feed(url, "closure"))
+    assert for_relais(relais).is_business_day(date(2026, 12, 16))
+    outcome, = feeds.refresh(relais, at(relais, "2026-12-01T09:00"))
+    assert (outcome.status, outcome.total, outcome.added) == ("updated", 2, 2)
+    # CATEGORIES name the kind; the feed's default (closure) covers the event without categories
+    assert sorted(feed_events(relais, url)) == [
+        ("Conférence du soir", "closure", "2026-12-02", "2026-12-02"),
+        ("Fermeture (travaux électriques)", "closure", "2026-12-15", "2026-12-16"),
+    ]
+    days = for_relais(relais)
+    assert not days.is_business_day(date(2026, 12, 2))  # a Wednesday, closed by the feed
+    assert not days.is_business_day(date(2026, 12, 16))
+    assert days.is_business_day(date(2026, 12, 17))
+    assert days.subtract(date(2026, 12, 3), 1) == date(2026, 12, 1)
+    assert days.subtract(date(2026, 12, 17), 2) == date(2026, 12, 11)
+
+
+def test_conditional_get_304_keeps_everything(relais, server):
+    url = server.set("/cal.ics", ics(EXAMS), etag='"abc"', last_modified="Tue, 01 Dec 2026 12:00:00 GMT")
+    with_feeds(relais, Feed(url))
+    feeds.refresh(relais, at(relais, "2026-12-01T09:00"))
+    before = feed_events(relais, url)
+    outcome, = feeds.refresh(relais, at(relais, "2026-12-02T09:00"))
+    first, second = server.hits("/cal.ics")
+    assert "if-none-match" not in first
+    assert second["if-none-match"] == '"abc"'
+    assert second["if-modified-since"] == "Tue, 01 Dec 2026 12:00:00 GMT"
+    assert (outcome.status, outcome.total) == ("unchanged", 3)
+    assert feed_events(relais, url) == before
+    state = calendar.feed(relais.db, url)
+    assert state["last_ok_at"] == to_text(at(relais, "2026-12-02T09:00"))
+
+
+def test_a_changed_feed_adds_changes_and_removes(relais, server):
+    url = server.set("/cal.ics", ics(EXAMS, CLOSURE))
+    with_feeds(relais, Feed(url))
+    feeds.refresh(relais, at(relais, "2026-12-01T09:00"))
+    closure_uid = next(e["uid"] for e in calendar.source_events(relais.db, url) if e["kind"] == "closure")
+    server.set("/cal.ics", ics(EXAMS.replace("Examens de fin", "Examens finaux"), TIMED))
+    outcome, = feeds.refresh(relais, at(relais, "2026-12-02T09:00"))
+    assert (outcome.added, outcome.changed, outcome.removed, outcome.total) == (1, 3, 1, 4)
+    assert not any(name == "Fermeture (travaux électriques)" for name, *_ in feed_events(relais, url))
+    assert calendar.event(relais.db, closure_uid)["active"] == 0  # kept, inactive: nothing is deleted
+
+
+def _known_then(relais, server, path, **route):
+    url = server.set(path, ics(EXAMS, CLOSURE))
+    with_feeds(relais, Feed(url))
+    feeds.refresh(relais, at(relais, "2026-12-01T09:00"))
+    known = feed_events(relais, url)
+    assert len(known) == 4
+    server.set(path, **route)
+    return url, known
+
+
+@pytest.mark.parametrize("route, reason", [
+    ({"status": 500, "body": b"oops"}, "http"),
+    ({"body": b"<!doctype html><title>Maintenance</title>"}, "malformed"),
+    ({"body": b"BEGIN:VCALENDAR\r\nBEGIN:VEVENT\r\nDTSTART:jamais\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n"}, "malformed"),
+    ({"status": 404, "body": b"gone"}, "http"),
+])
+def test_a_failing_feed_never_erases_known_events(relais, server, route, reason):
+    url, known = _known_then(relais, server, "/cal.ics", **route)
+    outcome, = feeds.refresh(relais, at(relais, "2026-12-02T09:00"))
+    assert outcome.status == "failed" and outcome.error.reason == reason
+    assert outcome.total == 4
+    assert feed_events(relais, url) == known
+    assert not for_relais(relais).is_business_day(date(2026, 12, 15))  # the feed's closure still counts
+
+
+def test_a_silent_server_times_out_and_changes_nothing(relais, server, monkeypatch):
+    monkeypatch.setattr(feeds, "READ_TIMEOUT", 0.5)
+    url, known = _known_then(relais, server, "/slow.ics", body=ics(EXAMS), delay=5)
+    outcome, = feeds.refresh(relais, at(relais, "2026-12-02T09:00"))
+    assert (outcome.status, outcome.error.reason) == ("failed", "timeout")
+    assert feed_events(relais, url) == known
+
+
+def test_a_server_that_drips_is_cut_off_by_the_total_timeout(relais, server, monkeypatch):
+    monkeypatch.setattr(feeds, "TOTAL_TIMEOUT", 1.0)
+    url, known = _known_then(relais, server, "/drip.ics", body=ics(EXAMS, TIMED), drip=0.05)
+    outcome, = feeds.refresh(relais, at(relais, "2026-12-02T09:00"))
+    assert (outcome.status, outcome.error.reason) == ("failed", "timeout")
+    assert feed_events(relais, url) == known
+
+
+def test_an_unreachable_feed_is_a_connection_failure(relais, server):
+    from tests.conftest import free_port
+
+    with_feeds(relais, Feed(f"http://127.0.0.1:{free_port()}/cal.ics"))
+    outcome, = feeds.refresh(relais, at(relais, "2026-12-02T09:00"))
+    assert (outcome.status, outcome.error.reason) == ("failed", "connection")
+
+
+def _feed_notices(standin):
+    return [c for c in standin.calls("chat.postMessage") if "iCalendar" in str(c.args.get("blocks"))]
+
+
+def test_failure_is_reported_once_per_episode_and_recovery_resets_it(relais, server, standin):
+    url, _ = _known_then(relais, server, "/cal.ics", status=500, body=b"")
+    for hour in ("2026-12-02T10:00", "2026-12-02T11:00", "2026-12-02T12:30"):
+        jobs.tick(relais, at(relais, hour))
+    notices = _feed_notices(standin)
+    assert len(notices) == 1
+    assert len(server.hits("/cal.ics")) == 4  # the first fetch, then one retry an hour
+    text = str(notices[0].args["blocks"])
+    assert notices[0].args["channel"] == "C0COMMS"
+    assert "127.0.0.1/cal.ics" in text and "HTTP 500" in text and "4 événements" in text
+    rows = outbox_rows.rows(relais.db, kind=feeds.FAILED_KIND)
+    assert [r["status"] for r in rows] == ["sent"]
+
+    server.set("/cal.ics", ics(EXAMS, CLOSURE))  # back
+    jobs.tick(relais, at(relais, "2026-12-02T13:40"))
+    assert calendar.feed(relais.db, url)["failing_since"] is None
+    server.set("/cal.ics", b"garbage", status=200)  # down again, a day later: a new episode, a new notice
+    jobs.tick(relais, at(relais, "2026-12-03T14:00"))
+    jobs.tick(relais, at(relais, "2026-12-03T15:00"))
+    notices = _feed_notices(standin)
+    assert len(notices) == 2
+    assert "iCalendar valide" in str(notices[1].args["blocks"])
+    assert len(outbox_rows.rows(relais.db, kind=feeds.FAILED_KIND)) == 2
+
+
+def test_a_notice_not_sent_before_the_feed_recovered_is_skipped(relais, server):
+    url, _ = _known_then(relais, server, "/cal.ics", status=503, body=b"")
+    outcome, = feeds.refresh(relais, at(relais, "2026-12-02T09:00"))
+    assert outcome.reported
+    server.set("/cal.ics", ics(EXAMS, CLOSURE))
+    feeds.refresh(relais, at(relais, "2026-12-02T09:30"))
+    row = outbox_rows.get(relais.db, outcome.reported)
+    assert feeds.render_failure(relais, row) is None
+
+
+def test_the_scheduler_refreshes_once_a_day(relais, server):
+    url = server.set("/cal.ics", ics(EXAMS), etag='"v1"')
+    with_feeds(relais, Feed(url))
+    jobs.tick(relais, at(relais, "2026-12-01T09:00"))
+    assert len(server.hits("/cal.ics")) == 1
+    assert len(feed_events(relais, url)) == 3
+    for later in ("2026-12-01T09:01", "2026-12-01T15:00", "2026-12-02T08:59"):
+        jobs.tick(relais, at(relais, later))
+    assert len(server.hits("/cal.ics")) == 1
+    jobs.tick(relais, at(relais, "2026-12-02T09:00"))
+    hits = server.hits("/cal.ics")
+    assert len(hits) == 2 and hits[1]["if-none-match"] == '"v1"'
+    # after a week without a full download, the next one is unconditional (the window moved on)
+    jobs.tick(relais, at(relais, "2026-12-09T09:00"))
+    assert "if-none-match" not in server.hits("/cal.ics")[-1]
+
+
+def test_a_feed_removed_from_the_settings_loses_its_events(relais, server):
+    url = server.set("/cal.ics", ics(EXAMS, CLOSURE))
+    with_feeds(relais, Feed(url))
+    jobs.tick(relais, at(relais, "2026-12-01T09:00"))
+    assert not for_relais(relais).is_business_day(date(2026, 12, 15))
+    with_feeds(relais)
+    jobs.tick(relais, at(relais, "2026-12-01T09:05"))
+    assert feed_events(relais, url) == []
+    assert for_relais(relais).is_business_day(date(2026, 12, 15))
+    with_feeds(relais, Feed(url))  # put back: fetched in full again, although not a day later
+    jobs.tick(relais, at(relais, "2026-12-01T09:10"))
+    assert len(feed_events(relais, url)) == 4
+
+
+# -- python -m bot calendar refresh -------------------------------------------------------------------
+pytest_e2e = pytest.mark.e2e
+
+
+@pytest_e2e
+def test_cli_refresh_prints_what_changed_per_feed_and_reports_failures_once(cli, server, standin, tmp_path):
+    good = server.set("/udem.ics", ics(EXAMS, CLOSURE), etag='"1"')
+    bad = server.set("/facultes.ics", b"", status=500)
+    urls = f"{good},exams={bad}"
+    first = cli("calendar", "refresh", CALENDAR_ICS_URLS=urls, RELAIS_NOW="2026-12-01T09:00")
+    assert first.returncode == 1, first.stderr
+    lines = first.stdout.splitlines()
+    assert f"{good} : 4 événement(s) — 4 ajouté(s), 0 modifié(s), 0 retiré(s)." in lines
+    assert any(line.startswith(f"{bad} : échec — le serveur répond par une erreur HTTP 500") for line in lines)
+    assert "(signalé dans le canal de l'équipe)" in first.stdout
+    assert len(_feed_notices(standin)) == 1
+
+    second = cli("calendar", "refresh", CALENDAR_ICS_URLS=urls, RELAIS_NOW="2026-12-01T10:00", BOT_LANGUAGE="en")
+    assert f"{good}: unchanged (HTTP 304), 4 event(s)." in second.stdout
+    assert f"{bad}: failed — the server answers with HTTP error 500." in second.stdout
+    assert "reported" not in second.stdout
+    assert len(_feed_notices(standin)) == 1
+    assert server.hits("/udem.ics")[-1]["if-none-match"] == '"1"'
+
+    server.set("/facultes.ics", ics(EXAMS.replace("exams-fall", "exams-fac")))
+    third = cli("calendar", "refresh", CALENDAR_ICS_URLS=urls, RELAIS_NOW="2026-12-01T11:00")
+    assert third.returncode == 0
+    assert f"{bad} : 3 événement(s) — 3 ajouté(s), 0 modifié(s), 0 retiré(s)." in third.stdout
+
+    removed = cli("calendar", "refresh", CALENDAR_ICS_URLS=good, RELAIS_NOW="2026-12-01T12:00")
+    assert f"{bad} : ne figure plus dans CALENDAR_ICS_URLS — 3 événement(s) désactivé(s)." in removed.stdout
+
+
+@pytest_e2e
+def test_cli_refresh_without_feeds_says_so(cli):
+    result = cli("calendar", "refresh")
+    assert result.returncode == 0
+    assert result.stdout.strip() == "Aucun flux iCalendar configuré (CALENDAR_ICS_URLS est vide)."
+
+
+@pytest_e2e
+def test_tick_refreshes_feeds_in_a_subprocess_and_deadlines_skip_feed_closures(cli, server, tmp_path):
+    url = server.set("/fermeture.ics", ics("""
+        UID:tempete@umontreal.ca
+        DTSTAMP:20261001T120000Z
+        DTSTART;VALUE=DATE:20261208
+        SUMMARY:Fermeture exceptionnelle
+    """))
+    result = cli("tick", "--at", "2026-12-01T09:00", CALENDAR_ICS_URLS=f"closure={url}")
+    assert result.returncode == 0, result.stderr
+    from storage.db import Store
+
+    db = Store(tmp_path / "relais.db").db
+    rows = list(db.query("SELECT name, kind, start, end FROM calendar_events WHERE source = ?", [url]))
+    assert rows == [{"name": "Fermeture exceptionnelle", "kind": "closure", "start": "2026-12-08", "end": "2026-12-08"}]
+    from bot.workdays import BusinessDays
+
+    assert not BusinessDays(closures=calendar.closures(db)).is_business_day(date(2026, 12, 8))
+    assert len(server.hits("/fermeture.ics")) == 1
+    cli("tick", "--at", "2026-12-01T10:00", CALENDAR_ICS_URLS=f"closure={url}")
+    assert len(server.hits("/fermeture.ics")) == 1  # not before a day has passed, even from another process

@@ -1,0 +1,138 @@
+"""The editorial calendar as iCalendar: one event per publication and per submission deadline, stable
+UIDs, cancelled ones left out; `calendar export -o FILE` and GET /calendar.ics?key=… (404 otherwise)."""
+from __future__ import annotations
+
+from datetime import date
+
+import icalendar
+import pytest
+import requests
+
+from bot import ics_export
+from bot.clock import to_text
+from storage import proposals
+
+KEY = "b7c1f0e2-editorial-9d"
+
+
+def seed(relais) -> dict[str, int]:
+    """Three proposals: one with two placements (one published, one cancelled), one cancelled, one declined."""
+    db, now = relais.db, to_text(relais.clock.now())
+    with db.atomic():
+        zoo = proposals.create(db, title="Zooanimation <aux> examens & plus", publish_on=date(2026, 12, 10),
+                               owner_id="U0JULIETTE", now=now, category="cyclic", link="https://bib.umontreal.ca/zoo",
+                               outlets=[("udem-facebook", date(2026, 12, 3)), ("udem-x", date(2026, 12, 8)),
+                                        ("bib-facebook", date(2026, 12, 10))])
+        gone = proposals.create(db, title="Consultation annulée", publish_on=date(2026, 12, 15), owner_id="U0JULIETTE",
+                                now=now, outlets=[("udem-linkedin", date(2026, 12, 8))])
+        expo = proposals.create(db, title="Exposition livres rares", publish_on=date(2027, 1, 20), owner_id="U0MARC",
+                                now=now, category="collections", outlets=[("udem-nouvelles", date(2027, 1, 6))])
+        placements = {p["outlet_slug"]: p["id"] for p in proposals.placements_of(db, zoo)}
+        proposals.set_placement_status(db, placements["udem-facebook"], "submitted", actor="U0JULIETTE", now=now)
+        proposals.set_placement_status(db, placements["udem-facebook"], "accepted", actor="U0JULIETTE", now=now)
+        proposals.set_placement_status(db, placements["udem-facebook"], "published", actor="U0JULIETTE", now=now,
+                                       published_on=date(2026, 12, 9), published_url="https://facebook.com/udem/posts/1")
+        proposals.set_placement_status(db, placements["udem-x"], "cancelled", actor="U0JULIETTE", now=now)
+        proposals.cancel(db, gone, actor="U0JULIETTE", now=now)
+        expo_placement = proposals.placements_of(db, expo)[0]["id"]
+        proposals.set_placement_status(db, expo_placement, "declined", actor="U0MARC", now=now)
+    return {"fb": placements["udem-facebook"], "x": placements["udem-x"], "bib": placements["bib-facebook"],
+            "expo": expo_placement, "gone": proposals.placements_of(db, gone)[0]["id"]}
+
+
+def events_of(body: bytes) -> dict[str, icalendar.Event]:
+    cal = icalendar.Calendar.from_ical(body)
+    return {str(e["UID"]): e for e in cal.walk("VEVENT")}
+
+
+def test_one_event_per_publication_and_deadline_with_stable_uids(relais):
+    ids = seed(relais)
+    body, count = ics_export.build(relais)
+    events = events_of(body)
+    assert count == len(events) == 6
+    assert set(events) == {f"placement-{ids[k]}-{what}@relais" for k in ("fb", "bib", "expo")
+                           for what in ("publication", "deadline")}
+    published = events[f"placement-{ids['fb']}-publication@relais"]
+    assert published["DTSTART"].dt == date(2026, 12, 9)  # the day it really went out
+    assert published["DTEND"].dt == date(2026, 12, 10)
+    assert str(published["SUMMARY"]) == "Zooanimation <aux> examens & plus — UdeM — Facebook"
+    assert "Statut : publié" in str(published["DESCRIPTION"])
+    assert str(published["STATUS"]) == "CONFIRMED"
+    assert str(published["URL"]) == "https://facebook.com/udem/posts/1"
+    deadline = events[f"placement-{ids['bib']}-deadline@relais"]
+    assert deadline["DTSTART"].dt == date(2026, 12, 10)
+    assert str(deadline["SUMMARY"]).startswith("Échéance de dépôt : Zooanimation")
+    assert "Statut : prévu (à déposer)" in str(deadline["DESCRIPTION"])
+    assert "Publication : jeudi 10 décembre 2026" in str(deadline["DESCRIPTION"])
+    declined = events[f"placement-{ids['expo']}-publication@relais"]
+    assert declined["DTSTART"].dt == date(2027, 1, 20) and str(declined["STATUS"]) == "CANCELLED"
+    assert "refusé" in str(declined["DESCRIPTION"])
+    again, _ = ics_export.build(relais)
+    assert again == body  # nothing changed, nothing moves: calendar apps see the same feed
+
+
+def test_a_status_change_updates_the_same_event(relais):
+    ids = seed(relais)
+    before = events_of(ics_export.build(relais)[0])
+    with relais.db.atomic():
+        proposals.set_placement_status(relais.db, ids["bib"], "submitted", actor="U0JULIETTE",
+                                       now=to_text(relais.clock.now()))
+    after = events_of(ics_export.build(relais)[0])
+    assert set(after) == set(before)
+    uid = f"placement-{ids['bib']}-publication@relais"
+    assert "déposé, en attente de réponse" in str(after[uid]["DESCRIPTION"])
+
+
+def test_in_english(relais):
+    import dataclasses
+
+    seed(relais)
+    relais.settings = dataclasses.replace(relais.settings, language="en")
+    cal = icalendar.Calendar.from_ical(ics_export.build(relais)[0])
+    assert str(cal["X-WR-CALNAME"]) == "Relais — editorial calendar"
+    assert any(str(e["SUMMARY"]).startswith("Submission deadline: Exposition") for e in cal.walk("VEVENT"))
+
+
+pytest_e2e = pytest.mark.e2e
+
+
+@pytest_e2e
+def test_cli_export_writes_a_file_the_library_reads_back(relais, cli, tmp_path):
+    ids = seed(relais)
+    target = tmp_path / "out" / "editorial.ics"
+    result = cli("calendar", "export", "-o", str(target))
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == f"6 événement(s) écrits dans {target}."
+    events = events_of(target.read_bytes())
+    assert f"placement-{ids['fb']}-deadline@relais" in events
+    assert f"placement-{ids['x']}-publication@relais" not in events
+    stdout = cli("calendar", "export")
+    assert stdout.stdout.startswith("BEGIN:VCALENDAR")
+
+
+@pytest_e2e
+def test_calendar_ics_with_the_right_key(relais, web_with):
+    ids = seed(relais)
+    web = web_with(CALENDAR_FEED_KEY=KEY)
+    response = requests.get(web.url + "/calendar.ics", params={"key": KEY}, timeout=10)
+    assert response.status_code == 200
+    assert response.headers["Content-Type"].startswith("text/calendar")
+    events = events_of(response.content)
+    assert len(events) == 6
+    assert f"placement-{ids['gone']}-publication@relais" not in events
+
+
+@pytest_e2e
+def test_calendar_ics_is_404_without_the_key(relais, web_with):
+    seed(relais)
+    web = web_with(CALENDAR_FEED_KEY=KEY)
+    for params in ({}, {"key": ""}, {"key": KEY[:-1]}, {"key": KEY + "x"}, {"KEY": KEY}):
+        response = requests.get(web.url + "/calendar.ics", params=params, timeout=10)
+        assert response.status_code == 404, params
+        assert b"VCALENDAR" not in response.content
+
+
+@pytest_e2e
+def test_calendar_ics_is_404_when_no_key_is_set(web):
+    for params in ({}, {"key": ""}, {"key": "anything"}):
+        assert requests.get(web.url + "/calendar.ics", params=params, timeout=10).status_code == 404
