@@ -1,0 +1,395 @@
+"""The weekly digest's content: what goes out this week, what is due, what waits for an answer,
+what figures are missing, what last week and the term earned, which cyclic contents come back.
+
+Pure: `compute()` turns plain rows (fetched by `storage.digest`, gathered by `gather()`) into a
+`Digest` of sections of items, plain data. Rendering to Block Kit is `bot.digest_render`; the
+chart is `bot.chart`; planning and sending is `bot.digest_jobs`.
+
+    day = digest_day(date(2026, 12, 9), weekday=0)     # the digest a day belongs to: Monday 7 December
+    digest = build(relais, day, now)                   # gather + compute
+    digest.sections                                    # only the sections that have something
+
+The digest of `day` covers:
+- this week: `day` to `day + 6` (Monday to Sunday with the default DIGEST_AT);
+- last week: `day - 7` to `day - 1`; the term: from the latest `term-start` event to `day - 1`;
+- what is due, waiting or missing as of `now` (when it is built, which is when it is sent).
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from bot.clock import from_text, local_at
+
+DEADLINE_DAYS = 14  # submission deadlines of the next 14 days (today included)
+CYCLE_DAYS = 14  # cyclic contents whose prompt falls in the next 14 days
+AWAITING_BUSINESS_DAYS = 5  # submitted for more than this many business days: flagged
+CHART_WEEKS = 8
+CHECKPOINT_HOUR = (9, 0)  # a stats checkpoint is reached at 09:00 local on its day, as its reminder
+_USER_ID = re.compile(r"^[UW][A-Z0-9_]{2,}$")
+
+
+# -- the data ---------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Going:
+    """One proposal going out on a day, on one or more outlets."""
+    day: date
+    proposal_id: int
+    title: str
+    owner_id: str
+    outlets: tuple[tuple[str, str], ...]  # (outlet name, placement status)
+
+
+@dataclass(frozen=True)
+class Deadline:
+    day: date
+    proposal_id: int
+    title: str
+    outlet: str
+    owner_id: str
+
+
+@dataclass(frozen=True)
+class Awaiting:
+    proposal_id: int
+    title: str
+    outlet: str
+    owner_id: str
+    submitted_on: date
+    business_days: int
+
+
+@dataclass(frozen=True)
+class Missing:
+    proposal_id: int
+    title: str
+    outlet: str
+    owner_id: str
+    published_on: date
+    checkpoint: int  # days after publication
+    last_recorded: date | None  # figures recorded before the checkpoint, if any
+
+
+@dataclass(frozen=True)
+class OutletFigures:
+    slug: str
+    name: str
+    owner: str  # university | library
+    posts: int  # placements with figures
+    views: int
+    interactions: int
+
+
+@dataclass(frozen=True)
+class Reach:
+    """The university's outlets against the library's own, over proposals published on both."""
+    university_views: int
+    library_views: int
+    proposals: int
+
+    @property
+    def multiplier(self) -> float | None:
+        return self.university_views / self.library_views if self.library_views else None
+
+
+@dataclass(frozen=True)
+class CycleDue:
+    title: str
+    event: str
+    event_start: date
+    prompt_on: date  # when the team is asked to propose it again (event start - days_before)
+    proposal_id: int | None  # already proposed for this event
+    late: bool = False  # its prompt day passed and nothing was proposed yet
+
+
+@dataclass(frozen=True)
+class Section:
+    key: str  # outgoing | deadlines | awaiting | missing | last_week | term | cycles
+    items: tuple
+    first: date | None = None  # the period of a results section
+    last: date | None = None
+    reach: Reach | None = None
+
+
+@dataclass(frozen=True)
+class Digest:
+    day: date  # the digest's day (DIGEST_AT's weekday)
+    week: str  # ISO week of `day`, e.g. "2026-W50"
+    today: date  # when it was built
+    sections: tuple[Section, ...] = ()
+
+    @property
+    def empty(self) -> bool:
+        return not self.sections
+
+    def section(self, key: str) -> Section | None:
+        return next((s for s in self.sections if s.key == key), None)
+
+
+@dataclass(frozen=True)
+class ChartSeries:
+    """Views per outlet per week (by publication week), oldest week first."""
+    weeks: tuple[date, ...]  # first day of each week
+    outlets: tuple[tuple[str, str, str, tuple[int, ...]], ...]  # (slug, name, owner, views per week)
+
+    @property
+    def empty(self) -> bool:
+        return not any(any(values) for *_, values in self.outlets)
+
+
+@dataclass
+class Rows:
+    """Everything the digest reads, as plain rows (see storage.digest)."""
+    going_out: list[dict] = field(default_factory=list)
+    deadlines: list[dict] = field(default_factory=list)
+    submitted: list[dict] = field(default_factory=list)
+    published: list[dict] = field(default_factory=list)
+    term_starts: list[date] = field(default_factory=list)
+    events: list[dict] = field(default_factory=list)
+    cycle_proposals: list[dict] = field(default_factory=list)
+
+
+# -- the calendar of digests ------------------------------------------------------------------
+def week_label(day: date) -> str:
+    year, week, _ = day.isocalendar()
+    return f"{year}-W{week:02d}"
+
+
+def digest_day(day: date, weekday: int) -> date:
+    """The digest a local day belongs to: the latest DIGEST_AT weekday on or before it."""
+    return day - timedelta(days=(day.weekday() - weekday) % 7)
+
+
+def instant(day: date, at: tuple[int, int], tz: ZoneInfo) -> datetime:
+    """When the digest of `day` is due (UTC): DIGEST_AT's time, local, on that day."""
+    return local_at(day, at[0], at[1], tz)
+
+
+def current_day(now: datetime, weekday: int, at: tuple[int, int], tz: ZoneInfo) -> date:
+    """The digest in force at `now`: the latest one whose instant is not in the future."""
+    day = digest_day(now.astimezone(tz).date(), weekday)
+    if instant(day, at, tz) > now:
+        day -= timedelta(days=7)
+    return day
+
+
+def term_first_day(day: date, term_starts: list[date]) -> date:
+    """The first day of the term `day` is in, as /stats report reads it (bot.reports.term_start): the
+    latest recent term-start event, else the 1st of September, January or May."""
+    from bot.reports import term_start
+
+    return term_start(day, term_starts)
+
+
+# -- the rules --------------------------------------------------------------------------------
+def compute(rows: Rows, *, day: date, now: datetime, tz: ZoneInfo, checkpoints: tuple[int, ...],
+            business_days, cycles=()) -> Digest:
+    """The digest of `day`, built at `now`. `business_days` is a bot.workdays.BusinessDays; `cycles`
+    the calendar file's cycles (bot.calendar.Cycle)."""
+    today = now.astimezone(tz).date()
+    sections = [
+        Section("outgoing", _going(rows.going_out)),
+        Section("deadlines", _deadlines(rows.deadlines)),
+        Section("awaiting", _awaiting(rows.submitted, today, tz, business_days)),
+        Section("missing", _missing(rows.published, now, tz, checkpoints)),
+    ]
+    last_first, last_last = day - timedelta(days=7), day - timedelta(days=1)
+    last = _results("last_week", rows.published, last_first, last_last)
+    sections.append(last)
+    term_first = term_first_day(last_last, rows.term_starts)
+    if term_first < last_first:  # a term that began last week or this week adds nothing to "last week"
+        term = _results("term", rows.published, term_first, last_last)
+        if (term.items, term.reach) != (last.items, last.reach):  # nothing before last week: said once
+            sections.append(term)
+    sections.append(Section("cycles", _cycles(cycles, rows.events, rows.cycle_proposals, today)))
+    kept = tuple(s for s in sections if s.items)
+    return Digest(day=day, week=week_label(day), today=today, sections=kept)
+
+
+def _going(rows: list[dict]) -> tuple[Going, ...]:
+    grouped: dict[tuple[str, int], list[dict]] = {}
+    for r in rows:
+        grouped.setdefault((r["goes_out"], r["proposal_id"]), []).append(r)
+    items = []
+    for (day, proposal_id), placements in sorted(grouped.items()):
+        first = placements[0]
+        items.append(Going(day=date.fromisoformat(day), proposal_id=proposal_id, title=first["title"],
+                           owner_id=first["owner_id"],
+                           outlets=tuple((p["outlet_name"], p["status"]) for p in placements)))
+    return tuple(items)
+
+
+def _deadlines(rows: list[dict]) -> tuple[Deadline, ...]:
+    return tuple(Deadline(day=date.fromisoformat(r["deadline"]), proposal_id=r["proposal_id"], title=r["title"],
+                          outlet=r["outlet_name"], owner_id=r["owner_id"]) for r in rows)
+
+
+def _awaiting(rows: list[dict], today: date, tz: ZoneInfo, business_days) -> tuple[Awaiting, ...]:
+    items = []
+    for r in rows:
+        if not r["submitted_at"]:
+            continue
+        submitted_on = from_text(r["submitted_at"]).astimezone(tz).date()
+        waited = business_days.between(submitted_on, today)
+        if waited > AWAITING_BUSINESS_DAYS:
+            items.append(Awaiting(proposal_id=r["proposal_id"], title=r["title"], outlet=r["outlet_name"],
+                                  owner_id=r["owner_id"], submitted_on=submitted_on, business_days=waited))
+    items.sort(key=lambda a: (a.submitted_on, a.proposal_id))
+    return tuple(items)
+
+
+def _missing(rows: list[dict], now: datetime, tz: ZoneInfo, checkpoints: tuple[int, ...]) -> tuple[Missing, ...]:
+    """Published placements past a checkpoint with no figures recorded since that checkpoint's day."""
+    items = []
+    for r in rows:
+        published_on = date.fromisoformat(r["goes_out"])
+        reached = [c for c in checkpoints
+                   if local_at(published_on + timedelta(days=c), *CHECKPOINT_HOUR, tz) <= now]
+        if not reached:
+            continue
+        checkpoint = reached[-1]
+        checkpoint_day = published_on + timedelta(days=checkpoint)
+        recorded = from_text(r["recorded_at"]).astimezone(tz).date() if r.get("recorded_at") else None
+        if recorded is not None and recorded >= checkpoint_day:
+            continue
+        items.append(Missing(proposal_id=r["proposal_id"], title=r["title"], outlet=r["outlet_name"],
+                             owner_id=r["owner_id"], published_on=published_on, checkpoint=checkpoint,
+                             last_recorded=recorded))
+    items.sort(key=lambda m: (m.published_on, m.proposal_id))  # stable: outlets stay in their order
+    return tuple(items)
+
+
+def _with_figures(rows: list[dict], first: date, last: date) -> list[dict]:
+    return [r for r in rows if r.get("views") is not None and first.isoformat() <= r["goes_out"] <= last.isoformat()]
+
+
+def _results(key: str, rows: list[dict], first: date, last: date) -> Section:
+    """Views and interactions per outlet (latest snapshot of each placement published in the period),
+    and the reach multiplier over the proposals published on both kinds of outlets."""
+    chosen = _with_figures(rows, first, last)
+    per_outlet: dict[str, dict] = {}
+    for r in chosen:
+        o = per_outlet.setdefault(r["outlet_slug"], {"name": r["outlet_name"], "owner": r["outlet_owner"],
+                                                     "position": r["outlet_position"], "posts": 0, "views": 0,
+                                                     "interactions": 0})
+        o["posts"] += 1
+        o["views"] += r["views"]
+        o["interactions"] += r["interactions"]
+    outlets = tuple(
+        OutletFigures(slug=slug, name=o["name"], owner=o["owner"], posts=o["posts"], views=o["views"],
+                      interactions=o["interactions"])
+        for slug, o in sorted(per_outlet.items(), key=lambda kv: (kv[1]["owner"] != "university",
+                                                                  kv[1]["position"], kv[0])))
+    return Section(key, outlets, first=first, last=last, reach=reach(chosen))
+
+
+def reach(rows: list[dict]) -> Reach | None:
+    """Sum of views on the university's outlets and on the library's own, over the proposals that have
+    figures on both; None when no proposal does."""
+    by_proposal: dict[int, dict[str, int]] = {}
+    for r in rows:
+        if r.get("views") is None:
+            continue
+        totals = by_proposal.setdefault(r["proposal_id"], {})
+        totals[r["outlet_owner"]] = totals.get(r["outlet_owner"], 0) + r["views"]
+    both = [t for t in by_proposal.values() if "university" in t and "library" in t]
+    if not both:
+        return None
+    return Reach(university_views=sum(t["university"] for t in both), library_views=sum(t["library"] for t in both),
+                 proposals=len(both))
+
+
+def _cycles(cycles, events: list[dict], proposals: list[dict], today: date) -> tuple[CycleDue, ...]:
+    """Each cycle × each event of the kind it follows, not started yet, whose prompt day (event start -
+    days_before) falls in the next CYCLE_DAYS days, or passed already with nothing proposed since.
+    "Already proposed for this return" is what bot.cycles uses: an open proposal of the cycle
+    published between the prompt day and the event's last day."""
+    items = []
+    horizon = today + timedelta(days=CYCLE_DAYS)
+    for cycle in cycles:
+        for event in events:
+            if event["kind"] != cycle.follows:
+                continue
+            start, end = date.fromisoformat(event["start"]), date.fromisoformat(event["end"])
+            prompt_on = start - timedelta(days=cycle.days_before)
+            if (today >= start and today > prompt_on) or prompt_on >= horizon:
+                continue  # started already, or not yet worth mentioning
+            proposal = next((p["id"] for p in proposals if p["cycle_key"] == cycle.key
+                             and prompt_on <= date.fromisoformat(p["publish_on"]) <= end), None)
+            items.append(CycleDue(title=cycle.title, event=event["name"], event_start=start, prompt_on=prompt_on,
+                                  proposal_id=proposal, late=prompt_on < today and proposal is None))
+    items.sort(key=lambda c: (c.prompt_on, c.event_start, c.title))
+    return tuple(items)
+
+
+def chart_series(rows: list[dict], day: date, outlets: list[dict], weeks: int = CHART_WEEKS) -> ChartSeries:
+    """Views per outlet for each of the `weeks` weeks before the digest's day, by publication week,
+    from each placement's latest snapshot. `outlets` (storage.outlets.all) gives names and order."""
+    starts = tuple(day - timedelta(days=7 * (weeks - i)) for i in range(weeks))
+    known = {o["slug"]: o for o in outlets}
+    values: dict[str, list[int]] = {}
+    for r in rows:
+        if r.get("views") is None:
+            continue
+        goes_out = date.fromisoformat(r["goes_out"])
+        index = (goes_out - starts[0]).days // 7
+        if 0 <= index < weeks:
+            values.setdefault(r["outlet_slug"], [0] * weeks)[index] += r["views"]
+    order = sorted(values, key=lambda s: (known.get(s, {}).get("owner") != "university",
+                                          known.get(s, {}).get("position", 0), s))
+    series = tuple((slug, known.get(slug, {}).get("name", slug), known.get(slug, {}).get("owner", "library"),
+                    tuple(values[slug])) for slug in order)
+    return ChartSeries(weeks=starts, outlets=series)
+
+
+def mention(user_id: str | None) -> str:
+    """A Slack mention built by us, only for a well-formed user ID."""
+    from bot.blocks import escape
+
+    if user_id and _USER_ID.match(user_id):
+        return f"<@{user_id}>"
+    return escape(user_id or "")
+
+
+# -- from the database ------------------------------------------------------------------------
+def gather(db, day: date, today: date, cycles=()) -> Rows:
+    from storage import digest as store
+
+    follows = {c.follows for c in cycles}
+    longest = max((c.days_before for c in cycles), default=0)
+    return Rows(
+        going_out=store.going_out(db, day, day + timedelta(days=6)),
+        deadlines=store.deadlines(db, today, today + timedelta(days=DEADLINE_DAYS - 1)),
+        submitted=store.submitted(db),
+        published=store.published(db),
+        term_starts=store.term_starts(db, day - timedelta(days=1)),
+        events=store.events_starting(db, follows, today, today + timedelta(days=CYCLE_DAYS + longest)),
+        cycle_proposals=store.cycle_proposals(db, [c.key for c in cycles]),
+    )
+
+
+def cycles_of(relais) -> tuple:
+    calendar_file = relais.calendar_file
+    return tuple(getattr(calendar_file, "cycles", ()) or ())
+
+
+def build(relais, day: date, now: datetime) -> Digest:
+    """The digest of `day` as the database is at `now`."""
+    from bot.workdays import for_relais
+
+    settings = relais.settings
+    cycles = cycles_of(relais)
+    today = now.astimezone(settings.tz).date()
+    rows = gather(relais.db, day, today, cycles)
+    return compute(rows, day=day, now=now, tz=settings.tz, checkpoints=settings.stats_checkpoints,
+                   business_days=for_relais(relais), cycles=cycles)
+
+
+def build_chart_series(relais, day: date) -> ChartSeries:
+    from storage import digest as store
+    from storage import outlets
+
+    since = day - timedelta(days=7 * CHART_WEEKS)
+    return chart_series(store.published(relais.db, since), day, outlets.all(relais.db))

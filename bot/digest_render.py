@@ -1,0 +1,164 @@
+"""The digest as Slack messages: Block Kit, split to stay within Slack's limits without losing an item.
+
+    messages = render(digest, tr)      # [[block, ...], ...]: the main message, then its continuations
+    text = as_text(messages, tr)       # the same, as a terminal shows it (CLI --dry-run)
+
+Each section is a bold title followed by one line per item, packed into section blocks of at
+most 3,000 characters (Slack's limit for a text block). Blocks are packed into messages of at
+most 50 blocks (Slack's limit) and MESSAGE_CHARS characters (so a message stays readable); the
+main message starts with the header, each continuation with a context line "… (2/3)". Every
+item line appears exactly once across the messages.
+"""
+from __future__ import annotations
+
+from datetime import date
+
+from bot import blocks as bk
+from bot.blocks import escape
+from bot.digest import AWAITING_BUSINESS_DAYS, Digest, Section, mention
+
+MAX_BLOCKS = bk.MAX_BLOCKS
+MAX_TEXT = bk.MAX_SECTION_TEXT
+MESSAGE_CHARS = 12_000
+BULLET = "•"
+
+
+def title(digest: Digest, tr) -> str:
+    return tr("digest.title", date=tr.date(digest.day))
+
+
+def _plural(tr, key: str, count: int) -> str:
+    return tr(f"{key}.{'one' if count == 1 else 'other'}", count=tr.number(count))
+
+
+def _short(tr, day: date) -> str:
+    return tr.date(day, "short")
+
+
+# -- sections as lines --------------------------------------------------------------------------
+def section_lines(section: Section, tr) -> tuple[str, list[str]]:
+    """(title line, item lines) of one section."""
+    key, items = section.key, section.items
+    if key == "outgoing":
+        lines = [tr("digest.item.outgoing", day=_short(tr, i.day), id=i.proposal_id, title=escape(i.title),
+                    outlets=", ".join(tr("digest.outlet_status", outlet=escape(name), status=tr(f"digest.status.{status}"))
+                                      for name, status in i.outlets))
+                 for i in items]
+        return tr("digest.section.outgoing", count=tr.number(len(items))), lines
+    if key == "deadlines":
+        lines = [tr("digest.item.deadline", day=_short(tr, i.day), id=i.proposal_id, title=escape(i.title),
+                    outlet=escape(i.outlet)) for i in items]
+        return tr("digest.section.deadlines", count=tr.number(len(items))), lines
+    if key == "awaiting":
+        lines = [tr("digest.item.awaiting", id=i.proposal_id, title=escape(i.title), outlet=escape(i.outlet),
+                    day=_short(tr, i.submitted_on), days=tr.number(i.business_days)) for i in items]
+        return tr("digest.section.awaiting", days=AWAITING_BUSINESS_DAYS, count=tr.number(len(items))), lines
+    if key == "missing":
+        lines = [tr("digest.item.missing", id=i.proposal_id, title=escape(i.title), outlet=escape(i.outlet),
+                    day=_short(tr, i.published_on), checkpoint=i.checkpoint, owner=mention(i.owner_id))
+                 for i in items]
+        return tr("digest.section.missing", count=tr.number(len(items))), lines
+    if key in ("last_week", "term"):
+        lines = [tr("digest.item.result", outlet=escape(o.name), views=tr.number(o.views),
+                    interactions=tr.number(o.interactions), posts=_plural(tr, "digest.posts", o.posts))
+                 for o in items]
+        reach = section.reach
+        if reach is not None and reach.multiplier is not None:
+            lines.append(tr("digest.reach", ratio=tr.ratio(reach.multiplier), university=tr.number(reach.university_views),
+                            library=tr.number(reach.library_views), proposals=_plural(tr, "digest.proposals", reach.proposals)))
+        heading = tr(f"digest.section.{key}", first=_short(tr, section.first), last=_short(tr, section.last))
+        return heading, lines
+    if key == "cycles":
+        lines = []
+        for i in items:
+            params = dict(title=escape(i.title), event=escape(i.event), event_day=_short(tr, i.event_start),
+                          prompt_day=_short(tr, i.prompt_on))
+            if i.proposal_id is not None:
+                lines.append(tr("digest.item.cycle_proposed", id=i.proposal_id, **params))
+            elif i.late:
+                lines.append(tr("digest.item.cycle_late", **params))
+            else:
+                lines.append(tr("digest.item.cycle", **params))
+        return tr("digest.section.cycles", count=tr.number(len(items))), lines
+    raise ValueError(key)
+
+
+def _clip(line: str) -> str:
+    return line if len(line) <= MAX_TEXT else line[: MAX_TEXT - 1] + "…"
+
+
+def _pack(heading: str, lines: list[str]) -> list[str]:
+    """The section's text blocks: heading then lines, each block at most MAX_TEXT characters."""
+    chunks, current = [], _clip(heading)
+    for line in (_clip(l) for l in lines):
+        if len(current) + 1 + len(line) > MAX_TEXT:
+            chunks.append(current)
+            current = line
+        else:
+            current = current + "\n" + line
+    chunks.append(current)
+    return chunks
+
+
+# -- messages ------------------------------------------------------------------------------------
+def content_blocks(digest: Digest, tr) -> list[dict]:
+    out: list[dict] = []
+    for section in digest.sections:
+        heading, lines = section_lines(section, tr)
+        if out:
+            out.append(bk.divider())
+        out.extend(bk.section(chunk) for chunk in _pack(heading, lines))
+    return out
+
+
+def _size(block: dict) -> int:
+    text = block.get("text")
+    return len(text["text"]) if isinstance(text, dict) else 0
+
+
+def paginate(head: dict, body: list[dict], continued, max_blocks: int = MAX_BLOCKS,
+             max_chars: int = MESSAGE_CHARS) -> list[list[dict]]:
+    """`head` then `body` split into messages of at most `max_blocks` blocks and about `max_chars`
+    characters; continuation k of n starts with `continued(k, n)` (a block). No block is dropped;
+    dividers are not left at the edge of a message."""
+    pages: list[list[dict]] = [[head]]
+    chars = _size(head)
+    for block in body:
+        page = pages[-1]
+        if block.get("type") == "divider":
+            if len(page) > 1 and len(page) + 2 <= max_blocks:
+                page.append(block)
+            continue
+        if len(page) + 1 > max_blocks or (len(page) > 1 and chars + _size(block) > max_chars):
+            while page and page[-1].get("type") == "divider":
+                page.pop()
+            pages.append([None])  # the continuation line, filled in below
+            page, chars = pages[-1], 0
+        page.append(block)
+        chars += _size(block)
+    while pages[-1] and pages[-1][-1].get("type") == "divider":
+        pages[-1].pop()
+    total = len(pages)
+    for number, page in enumerate(pages[1:], 2):
+        page[0] = continued(number, total)
+    return pages
+
+
+def render(digest: Digest, tr) -> list[list[dict]]:
+    """The main message then its continuations (posted in its thread), each a list of blocks."""
+    heading = title(digest, tr)
+    if digest.empty:
+        return [[bk.section(tr("digest.empty", date=tr.date(digest.day)))]]
+    return paginate(bk.header(heading), content_blocks(digest, tr),
+                    lambda k, n: bk.context(tr("digest.continued", title=heading, part=k, total=n)))
+
+
+def as_text(messages: list[list[dict]], tr) -> str:
+    """The messages as a terminal shows them (the console's rendering)."""
+    from bot.console.render import Screen
+
+    out: list[str] = []
+    screen = Screen(tr, out.append)
+    for number, blocks in enumerate(messages):
+        screen.message({"blocks": blocks}, prefix=tr("console.in_thread") if number else "")
+    return "\n".join(out)

@@ -1,0 +1,136 @@
+"""What the weekly digest reads: plain rows, no rules (bot.digest computes the digest from them).
+
+    going_out(db, first, last)     live placements of open proposals going out between two days
+    deadlines(db, first, last)     placements still `planned` whose submission deadline falls between two days
+    submitted(db)                  placements of open proposals waiting for the university's answer
+    published(db)                  published placements with their latest stats snapshot (or none)
+    term_starts(db, until)         the first days of the `term-start` events up to a day
+    events_starting(db, kinds, first, last)   active calendar events of these kinds starting between two days
+    cycle_proposals(db, keys)      open proposals made from these cycles
+    digest_planned_before(db, due) whether any digest row was planned for before `due` (catch-up rule)
+    retime_pending(db, key, ...)   move a pending digest to another instant (DIGEST_AT changed, CLI)
+
+Days are ISO dates ('YYYY-MM-DD'), instants UTC text (bot.clock.to_text).
+"""
+from __future__ import annotations
+
+from datetime import date
+from typing import Iterable
+
+from sqlite_utils import Database
+
+LIVE = ("planned", "submitted", "accepted", "published")  # a placement that still goes out
+
+_PLACEMENT_COLUMNS = """
+    p.id AS placement_id, p.proposal_id, p.outlet_slug, p.status, p.deadline, p.submitted_at,
+    p.published_on, COALESCE(p.published_on, r.publish_on) AS goes_out,
+    r.title, r.owner_id, r.category, r.publish_on, r.status AS proposal_status,
+    o.name AS outlet_name, o.owner AS outlet_owner, o.position AS outlet_position
+"""
+_PLACEMENT_JOINS = """
+    FROM placements p
+    JOIN proposals r ON r.id = p.proposal_id
+    JOIN outlets o ON o.slug = p.outlet_slug
+"""
+
+
+def _marks(values) -> str:
+    return ", ".join("?" for _ in values)
+
+
+def going_out(db: Database, first: date, last: date) -> list[dict]:
+    """Placements (planned, submitted, accepted or published) of open proposals whose publication day
+    (the day it was published, else the wanted day) is between `first` and `last`, inclusive."""
+    return list(db.query(
+        f"""SELECT {_PLACEMENT_COLUMNS} {_PLACEMENT_JOINS}
+            WHERE r.status = 'open' AND p.status IN ({_marks(LIVE)})
+              AND COALESCE(p.published_on, r.publish_on) BETWEEN ? AND ?
+            ORDER BY goes_out, r.id, o.position, o.slug""",
+        [*LIVE, first.isoformat(), last.isoformat()],
+    ))
+
+
+def deadlines(db: Database, first: date, last: date) -> list[dict]:
+    """Placements of open proposals not yet submitted (`planned`) whose deadline is between `first` and `last`."""
+    return list(db.query(
+        f"""SELECT {_PLACEMENT_COLUMNS} {_PLACEMENT_JOINS}
+            WHERE r.status = 'open' AND p.status = 'planned' AND p.deadline BETWEEN ? AND ?
+            ORDER BY p.deadline, r.id, o.position, o.slug""",
+        [first.isoformat(), last.isoformat()],
+    ))
+
+
+def submitted(db: Database) -> list[dict]:
+    """Placements of open proposals submitted to the outlet and still waiting for its answer."""
+    return list(db.query(
+        f"""SELECT {_PLACEMENT_COLUMNS} {_PLACEMENT_JOINS}
+            WHERE r.status = 'open' AND p.status = 'submitted'
+            ORDER BY p.submitted_at, r.id, o.position, o.slug""",
+    ))
+
+
+def published(db: Database, since: date | None = None) -> list[dict]:
+    """Published placements (optionally published on or after `since`) with their latest snapshot:
+    `views`, `interactions`, `recorded_at` (all None when no figures were ever recorded)."""
+    where, params = ["p.status = 'published'"], []
+    if since is not None:
+        where.append("COALESCE(p.published_on, r.publish_on) >= ?")
+        params.append(since.isoformat())
+    return list(db.query(
+        f"""SELECT {_PLACEMENT_COLUMNS}, s.views, s.interactions, s.recorded_at
+            {_PLACEMENT_JOINS}
+            LEFT JOIN stats_snapshots s ON s.id = (
+                SELECT s2.id FROM stats_snapshots s2 WHERE s2.placement_id = p.id
+                ORDER BY s2.recorded_at DESC, s2.id DESC LIMIT 1)
+            WHERE {' AND '.join(where)}
+            ORDER BY goes_out, r.id, o.position, o.slug""",
+        params,
+    ))
+
+
+def term_starts(db: Database, until: date) -> list[date]:
+    """The first days of the active `term-start` events on or before `until`, oldest first."""
+    return [date.fromisoformat(row[0]) for row in db.execute(
+        "SELECT DISTINCT start FROM calendar_events WHERE active = 1 AND kind = 'term-start' AND start <= ? ORDER BY start",
+        [until.isoformat()])]
+
+
+def events_starting(db: Database, kinds: Iterable[str], first: date, last: date) -> list[dict]:
+    """Active calendar events of these kinds whose first day is between `first` and `last`, inclusive."""
+    kinds = sorted(set(kinds))
+    if not kinds:
+        return []
+    return list(db.query(
+        f"""SELECT uid, name, kind, start, end FROM calendar_events
+            WHERE active = 1 AND kind IN ({_marks(kinds)}) AND start BETWEEN ? AND ?
+            ORDER BY start, id""",
+        [*kinds, first.isoformat(), last.isoformat()],
+    ))
+
+
+def cycle_proposals(db: Database, keys: Iterable[str]) -> list[dict]:
+    """Open proposals made from these cycles (proposals.cycle_key)."""
+    keys = sorted(set(keys))
+    if not keys:
+        return []
+    return list(db.query(
+        f"""SELECT id, cycle_key, publish_on, title FROM proposals
+            WHERE status = 'open' AND cycle_key IN ({_marks(keys)}) ORDER BY publish_on, id""",
+        keys,
+    ))
+
+
+def digest_planned_before(db: Database, due_at: str) -> bool:
+    """Whether a digest was ever planned for an instant before `due_at` (UTC text)."""
+    row = db.execute("SELECT 1 FROM outbox WHERE kind = 'digest' AND due_at < ? LIMIT 1", [due_at]).fetchone()
+    return row is not None
+
+
+def retime_pending(db: Database, key: str, due_at: str, payload: str, now: str) -> bool:
+    """Move a digest still pending to another instant and day (DIGEST_AT changed, or sent now by the CLI)."""
+    cursor = db.execute(
+        """UPDATE outbox SET due_at = ?, payload = ?, next_attempt_at = NULL, updated_at = ?
+           WHERE key = ? AND status = 'pending' AND (due_at IS NOT ? OR payload IS NOT ?)""",
+        [due_at, payload, now, key, due_at, payload],
+    )
+    return cursor.rowcount > 0
