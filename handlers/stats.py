@@ -1,19 +1,244 @@
-"""/stats: figures after publication, reports, export."""
+"""/stats: figures after publication (modal and one line), reports, export; the `stats_open` button
+of the stats reminders and of the App Home; the "record anyway" button."""
 from __future__ import annotations
+
+import json
+from datetime import date
 
 from slack_bolt import App
 
-from handlers.common import help_reply, relais_of, split_subcommand
+from bot import outbox
+from bot import stats as rules
+from bot.blocks import escape
+from bot.clock import to_text
+from bot.reports import build_report, parse_period, period_label, report_blocks
+from bot.stats import Figures, InputError, NeedsConfirmation
+from bot.stats_views import (CALLBACK, error_text, figures_text, lower_blocks, modal_force, modal_values,
+                             record_modal, recorded_text, refusal_blocks)
+from handlers.common import ephemeral, help_reply, relais_of, split_subcommand
+from storage import calendar as calendar_rows
+from storage import outbox as outbox_rows
+from storage import proposals as proposal_rows
+from storage import stats as stats_rows
+
+REPORT_WORDS = ("report", "rapport", "bilan")
+EXPORT_WORDS = ("export", "exporter")
+HELP_WORDS = ("help", "aide", "?")
 
 
 def register(app: App) -> None:
     app.command("/stats")(on_stats)
+    app.view(CALLBACK)(on_submit)
+    app.action("stats_open")(on_open)
+    app.action("stats_force")(on_force)
 
 
-def on_stats(ack, command, context):
+def on_stats(ack, command, context, client):
     relais = relais_of(context)
     tr = relais.tr
-    sub, _rest = split_subcommand(command.get("text"))
-    if sub in ("help", "aide", "?"):
+    text = (command.get("text") or "").strip()
+    user = command["user_id"]
+    sub, rest = split_subcommand(text)
+    if not text:
+        return open_awaiting(relais, ack, client, user, command.get("trigger_id"))
+    if sub in HELP_WORDS:
         return ack(**help_reply(tr, "/stats"))
-    return ack(**help_reply(tr, "/stats", unknown=command.get("text", "")))
+    if sub in REPORT_WORDS:
+        return ack(**report_reply(relais, user, rest))
+    if sub in EXPORT_WORDS:
+        return export(relais, ack, user, rest, command.get("trigger_id"))
+    if rules.looks_like_record(text):
+        return ack(**record_line(relais, user, text))
+    return ack(**help_reply(tr, "/stats", unknown=text))
+
+
+# -- recording --------------------------------------------------------------------------------
+def record_line(relais, user: str, text: str) -> dict:
+    """`/stats N OUTLET views=… interactions=… [time=m:ss] [confirm]`: the ephemeral answer."""
+    tr = relais.tr
+    try:
+        parsed = rules.parse_record(text)
+        placement = rules.find_placement(relais.db, parsed.proposal_id, parsed.outlet)
+        outcome = rules.record(relais, user, placement, parsed.figures, force=parsed.force)
+    except InputError as error:
+        return ephemeral(*refusal_blocks(tr, error))
+    if isinstance(outcome, NeedsConfirmation):
+        return ephemeral(*lower_blocks(tr, outcome, relais.settings.tz))
+    text = recorded_text(tr, outcome)
+    return ephemeral(text)
+
+
+def on_force(ack, body, action, context, respond):
+    """"Record anyway": the figures travel in the button; everything is checked again."""
+    ack()
+    relais = relais_of(context)
+    tr = relais.tr
+    user = body["user"]["id"]
+    try:
+        data = json.loads(action.get("value") or "{}")
+        placement = proposal_rows.placement(relais.db, int(data["placement"]))
+        figures = Figures(int(data["views"]), int(data["interactions"]),
+                          None if data.get("avg") is None else int(data["avg"]))
+    except (ValueError, KeyError, TypeError):
+        placement = None
+    if placement is None:
+        return respond(**ephemeral(tr("stats.error.gone")), replace_original=True)
+    try:
+        outcome = rules.record(relais, user, placement, figures, force=True)
+    except InputError as error:
+        return respond(**ephemeral(*refusal_blocks(tr, error)), replace_original=True)
+    respond(**ephemeral(recorded_text(tr, outcome)), replace_original=True)
+
+
+# -- the modal --------------------------------------------------------------------------------
+def open_awaiting(relais, ack, client, user: str, trigger_id: str | None, origin: str = "slash"):
+    """The modal of every placement awaiting figures (the user's, or everyone's for the comms team)."""
+    tr = relais.tr
+    rows = rules.awaiting(relais, user)
+    if not rows:
+        return ack(**ephemeral(tr("stats.nothing_awaiting")))
+    ack()
+    client.views_open(trigger_id=trigger_id,
+                      view=record_modal(tr, rows, tz=relais.settings.tz, origin=origin))
+
+
+def on_open(ack, body, action, context, client, respond):
+    """A "record figures" button (stats reminders, App Home): value = a placement id, or "all"."""
+    relais = relais_of(context)
+    tr = relais.tr
+    user = body["user"]["id"]
+    value = (action.get("value") or "all").strip()
+    origin = "home" if (body.get("view") or {}).get("type") == "home" else "button"
+    if not value.isdigit():
+        ack()
+        rows = rules.awaiting(relais, user)
+        if not rows:
+            return _tell(relais, client, respond, body, user, tr("stats.nothing_awaiting"))
+        return client.views_open(trigger_id=body["trigger_id"],
+                                 view=record_modal(tr, rows, tz=relais.settings.tz, origin=origin))
+    ack()
+    placement = proposal_rows.placement(relais.db, int(value))
+    try:
+        if placement is None:
+            raise InputError("stats.error.gone")
+        rules.check_placement(placement, user, relais.settings.is_comms(user))
+    except InputError as error:
+        return _tell(relais, client, respond, body, user, error_text(tr, error))
+    rows = stats_rows.published(relais.db, placement_ids=[placement["id"]])
+    client.views_open(trigger_id=body["trigger_id"], view=record_modal(tr, rows, tz=relais.settings.tz, origin=origin))
+
+
+def _tell(relais, client, respond, body, user: str, text: str) -> None:
+    """An answer to a button: in place of the message when there is one, else by DM (App Home)."""
+    if body.get("response_url"):
+        respond(**ephemeral(text), replace_original=False)
+    else:
+        channel = client.conversations_open(users=user)["channel"]["id"]
+        client.chat_postMessage(channel=channel, text=text)
+
+
+def on_submit(ack, body, view, context, client):
+    relais = relais_of(context)
+    tr = relais.tr
+    db = relais.db
+    user = body["user"]["id"]
+    meta = json.loads(view.get("private_metadata") or "{}")
+    values = (view.get("state") or {}).get("values") or {}
+    force = modal_force(values)
+    errors: dict[str, str] = {}
+    items = []
+    for pid in meta.get("placements", []):
+        views, interactions, time = modal_values(values, pid)
+        if not (views or interactions or time):
+            continue
+        figures = {}
+        for name, text in (("views", views), ("interactions", interactions)):
+            if not text:
+                errors[f"{name}-{pid}"] = tr("stats.error.both")
+                continue
+            try:
+                figures[name] = rules.parse_number(text)
+            except InputError as error:
+                errors[f"{name}-{pid}"] = error_text(tr, error)
+        avg = None
+        if time:
+            try:
+                avg = rules.parse_duration(time)
+            except InputError as error:
+                errors[f"time-{pid}"] = error_text(tr, error)
+        placement = proposal_rows.placement(db, pid)
+        if placement is None:
+            errors[f"views-{pid}"] = tr("stats.error.gone")
+        elif len(figures) == 2:
+            items.append((placement, Figures(figures["views"], figures["interactions"], avg)))
+    if not items and not errors and meta.get("placements"):
+        errors[f"views-{meta['placements'][0]}"] = tr("stats.error.nothing")
+    if errors:
+        return ack(response_action="errors", errors=errors)
+
+    planned = []
+
+    def confirm_by_dm(db, snapshot_ids):
+        key = f"stats-recorded:{snapshot_ids[0]}"
+        now = relais.clock.now()
+        if outbox_rows.plan(db, key=key, kind="stats_recorded", due_at=now, target=user, now=now,
+                            payload={"snapshots": snapshot_ids}):
+            planned.append(key)
+
+    problems, recorded = rules.record_all(relais, user, items, force=force, also=confirm_by_dm)
+    if problems:
+        for pid, problem in problems.items():
+            if isinstance(problem, NeedsConfirmation):
+                previous = problem.previous
+                errors[f"{problem.lower[0]}-{pid}"] = tr(
+                    "stats.error.lower_modal",
+                    previous=figures_text(tr, previous["views"], previous["interactions"], previous["avg_seconds"]))
+            else:
+                errors[f"views-{pid}"] = error_text(tr, problem)
+        return ack(response_action="errors", errors=errors)
+    ack()
+    outbox.deliver_in_background(relais, planned)
+    if meta.get("origin") == "home":
+        from handlers.home import publish_home
+
+        publish_home(relais, client, user)
+
+
+# -- reports and export -----------------------------------------------------------------------
+def _period(relais, text: str, default: str):
+    today = relais.clock.today()
+    starts = [date.fromisoformat(e["start"]) for e in calendar_rows.events(relais.db, kind="term-start", until=today)]
+    return parse_period(text, today, starts, default=default)
+
+
+def report_reply(relais, user: str, text: str) -> dict:
+    tr = relais.tr
+    if not relais.settings.is_comms(user):
+        return ephemeral(tr("common.not_comms", action=tr("stats.action.report")))
+    try:
+        period = _period(relais, text, "term")
+    except InputError as error:
+        return ephemeral(tr("reports.refused", problem=error_text(tr, error)))
+    report = build_report(stats_rows.report_rows(relais.db, period.start, period.end), period)
+    blocks = report_blocks(tr, report)
+    return ephemeral(tr("reports.fallback", period=period_label(tr, period)), blocks)
+
+
+def export(relais, ack, user: str, text: str, trigger_id: str | None):
+    """The CSV goes to the user's DMs after the ack (an outbox row: retried if Slack is away)."""
+    tr = relais.tr
+    if not relais.settings.is_comms(user):
+        return ack(**ephemeral(tr("common.not_comms", action=tr("stats.action.export"))))
+    try:
+        period = _period(relais, text, "all")
+    except InputError as error:
+        return ack(**ephemeral(tr("reports.refused", problem=error_text(tr, error))))
+    now = relais.clock.now()
+    key = f"stats-export:{user}:{trigger_id or to_text(now)}"
+    db = relais.db
+    with db.atomic():
+        outbox_rows.plan(db, key=key, kind="stats_export", due_at=now, target=user, now=now, payload={
+            "kind": period.kind, "since": period.start.isoformat() if period.start else None,
+            "until": period.end.isoformat() if period.end else None})
+    ack(**ephemeral(tr("stats.export.started", period=escape(period_label(tr, period)))))
+    outbox.deliver_in_background(relais, [key])

@@ -1,0 +1,254 @@
+"""`/stats report`: what the figures say over a period, as plain functions over plain rows.
+
+    period = parse_period("term", today, term_starts)       # Period(kind, start, end)
+    report = build_report(rows, period)                      # rows: storage.stats.report_rows
+    report.multipliers, report.median                        # the university's reach against the library's
+    blocks = report_blocks(tr, report)                       # Block Kit, in the team's language
+
+The reach multiplier: for each proposal published both on a university outlet and on a library
+outlet (both with figures), the university's views (all its university placements) divided by
+the library's views (all its library placements); the period's figure is the median of those.
+"""
+from __future__ import annotations
+
+import calendar
+import re
+import statistics
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+from bot.blocks import context, divider, escape, header, section
+from bot.stats import InputError
+
+PERIOD_WORDS = {
+    "week": "week", "semaine": "week",
+    "month": "month", "mois": "month",
+    "term": "term", "session": "term", "trimestre": "term", "semester": "term",
+    "all": "all", "tout": "all", "toutes": "all", "tous": "all",
+}
+DEFAULT_REPORT_PERIOD = "term"
+TERM_FALLBACK_MONTHS = (1, 5, 9)  # Jan 1, May 1, Sept 1: when the calendar has no recent term start
+TERM_MAX_DAYS = 183  # a term-start event older than this is not the current term's
+TOP_POSTS = 5
+
+
+@dataclass(frozen=True)
+class Period:
+    kind: str  # week | month | term | all (a YYYY-MM month is kind "month")
+    start: date | None
+    end: date | None
+
+
+def term_start(today: date, term_starts: list[date]) -> date:
+    """The current term's first day: the latest term-start event on or before today (if recent),
+    otherwise the latest of Sept 1, Jan 1, May 1."""
+    recent = [d for d in term_starts if d <= today and (today - d).days <= TERM_MAX_DAYS]
+    if recent:
+        return max(recent)
+    month = max((m for m in TERM_FALLBACK_MONTHS if m <= today.month), default=None)
+    return date(today.year, month, 1) if month else date(today.year - 1, TERM_FALLBACK_MONTHS[-1], 1)
+
+
+def parse_period(text: str | None, today: date, term_starts: list[date] | None = None,
+                 default: str = DEFAULT_REPORT_PERIOD) -> Period:
+    """week (Monday to Sunday of this week), month (this month), term (its start to today),
+    YYYY-MM, all. French words too (semaine, mois, session, tout). InputError when unknown."""
+    word = (text or "").strip().lower() or default
+    m = re.match(r"^(\d{4})-(\d{1,2})$", word)
+    if m:
+        year, month = int(m.group(1)), int(m.group(2))
+        if not 1 <= month <= 12 or year < 1900:
+            raise InputError("reports.error.period", value=text)
+        return Period("month", date(year, month, 1), date(year, month, calendar.monthrange(year, month)[1]))
+    kind = PERIOD_WORDS.get(word)
+    if kind == "week":
+        monday = today - timedelta(days=today.weekday())
+        return Period("week", monday, monday + timedelta(days=6))
+    if kind == "month":
+        return Period("month", today.replace(day=1),
+                      today.replace(day=calendar.monthrange(today.year, today.month)[1]))
+    if kind == "term":
+        return Period("term", term_start(today, term_starts or []), today)
+    if kind == "all":
+        return Period("all", None, None)
+    raise InputError("reports.error.period", value=text)
+
+
+# -- aggregation ------------------------------------------------------------------------------
+@dataclass
+class Line:
+    """Totals for an outlet, a category, or everything."""
+
+    key: str
+    label: str = ""
+    owner: str = ""
+    posts: int = 0  # published placements
+    with_figures: int = 0
+    views: int = 0
+    interactions: int = 0
+    _times: list[int] = field(default_factory=list, repr=False)
+
+    def add(self, row: dict) -> None:
+        self.posts += 1
+        if row.get("views") is not None:
+            self.with_figures += 1
+            self.views += row["views"]
+            self.interactions += row.get("interactions") or 0
+            if row.get("avg_seconds") is not None:
+                self._times.append(row["avg_seconds"])
+
+    @property
+    def avg_seconds(self) -> int | None:
+        return round(sum(self._times) / len(self._times)) if self._times else None
+
+
+@dataclass(frozen=True)
+class Multiplier:
+    proposal_id: int
+    title: str
+    university_views: int
+    library_views: int
+    university_outlets: tuple[str, ...]
+    library_outlets: tuple[str, ...]
+
+    @property
+    def ratio(self) -> float:
+        return self.university_views / self.library_views
+
+
+@dataclass
+class Report:
+    period: Period
+    total: Line
+    outlets: list[Line]
+    categories: list[Line]
+    top: list[dict]
+    multipliers: list[Multiplier]
+    median: float | None
+
+    @property
+    def missing(self) -> int:
+        return self.total.posts - self.total.with_figures
+
+
+CATEGORY_ORDER = ("cyclic", "one-off", "collections")
+
+
+def multipliers(rows: list[dict]) -> list[Multiplier]:
+    """One per proposal with figures on both sides and library views above zero, by proposal id."""
+    by_proposal: dict[int, list[dict]] = {}
+    for row in rows:
+        if row.get("views") is not None:
+            by_proposal.setdefault(row["proposal_id"], []).append(row)
+    found = []
+    for proposal_id, placed in sorted(by_proposal.items()):
+        uni = [r for r in placed if r["outlet_owner"] == "university"]
+        lib = [r for r in placed if r["outlet_owner"] == "library"]
+        lib_views = sum(r["views"] for r in lib)
+        if uni and lib and lib_views > 0:
+            found.append(Multiplier(proposal_id, placed[0]["proposal_title"], sum(r["views"] for r in uni), lib_views,
+                                    tuple(r["outlet_slug"] for r in uni), tuple(r["outlet_slug"] for r in lib)))
+    return found
+
+
+def median_ratio(found: list[Multiplier]) -> float | None:
+    return statistics.median(m.ratio for m in found) if found else None
+
+
+def build_report(rows: list[dict], period: Period, top: int = TOP_POSTS) -> Report:
+    """rows: published placements of the period with proposal_id, proposal_title, proposal_category,
+    outlet_slug, outlet_name, outlet_owner, outlet_position, published_on and current figures (views None: none yet)."""
+    total = Line("total")
+    outlets: dict[str, Line] = {}
+    categories: dict[str, Line] = {}
+    for row in rows:
+        total.add(row)
+        outlet = outlets.setdefault(row["outlet_slug"], Line(row["outlet_slug"], row.get("outlet_name") or "",
+                                                             row.get("outlet_owner") or ""))
+        outlet.add(row)
+        categories.setdefault(row["proposal_category"], Line(row["proposal_category"])).add(row)
+    position = {row["outlet_slug"]: (row.get("outlet_position") or 0, row["outlet_slug"]) for row in rows}
+    ranked = sorted((r for r in rows if r.get("views") is not None),
+                    key=lambda r: (-r["views"], -(r.get("interactions") or 0), r["published_on"], r["id"]))
+    found = multipliers(rows)
+    return Report(
+        period=period,
+        total=total,
+        outlets=sorted(outlets.values(), key=lambda line: position[line.key]),
+        categories=sorted(categories.values(), key=lambda line: (
+            CATEGORY_ORDER.index(line.key) if line.key in CATEGORY_ORDER else 99, line.key)),
+        top=ranked[:top],
+        multipliers=found,
+        median=median_ratio(found),
+    )
+
+
+# -- rendering --------------------------------------------------------------------------------
+def period_label(tr, period: Period) -> str:
+    if period.kind == "all":
+        return tr("reports.period.all")
+    if period.kind == "week":
+        return tr("reports.period.week", start=tr.date(period.start, "medium"))
+    if period.kind == "term":
+        return tr("reports.period.term", start=tr.date(period.start, "medium"))
+    return tr("reports.period.month", month=_month_name(tr, period.start))
+
+
+def _month_name(tr, day: date) -> str:
+    from babel.dates import format_date
+
+    return format_date(day, "LLLL y", locale=tr.locale)
+
+
+def _figures(tr, line: Line) -> str:
+    text = tr("reports.figures", views=tr.number(line.views), interactions=tr.number(line.interactions))
+    if line.avg_seconds is not None:
+        text += tr("reports.avg_time", time=tr.duration(line.avg_seconds))
+    if line.with_figures < line.posts:
+        text += tr("reports.outlet_missing", count=tr.number(line.posts - line.with_figures))
+    return text
+
+
+def report_blocks(tr, report: Report, max_multipliers: int = 10) -> list[dict]:
+    blocks = [header(tr("reports.title", period=period_label(tr, report.period)))]
+    if not report.total.posts:
+        blocks.append(section(tr("reports.empty")))
+        return blocks
+    summary = tr("reports.summary", posts=tr.number(report.total.posts), views=tr.number(report.total.views),
+                 interactions=tr.number(report.total.interactions))
+    if report.missing:
+        summary += "\n" + tr("reports.missing", count=tr.number(report.missing))
+    blocks.append(section(summary))
+
+    # The reach multiplier first: it is why the team collects the figures.
+    if report.multipliers:
+        lines = [tr("reports.multiplier_line", number=m.proposal_id, title=escape(m.title),
+                    university=tr.number(m.university_views), library=tr.number(m.library_views),
+                    ratio=tr.ratio(m.ratio))
+                 for m in report.multipliers[:max_multipliers]]
+        if len(report.multipliers) > max_multipliers:
+            lines.append(tr("common.and_more", count=len(report.multipliers) - max_multipliers))
+        blocks.append(section(tr("reports.multiplier_title", median=tr.ratio(report.median),
+                                 count=tr.number(len(report.multipliers))) + "\n" + "\n".join(lines)))
+    else:
+        blocks.append(section(tr("reports.no_multiplier")))
+
+    blocks.append(divider())
+    outlet_lines = [tr("reports.outlet_line", name=escape(line.label or line.key),
+                       side=tr("reports.side." + line.owner) if line.owner else "",
+                       posts=tr.number(line.posts), figures=_figures(tr, line)) for line in report.outlets]
+    blocks.append(section(tr("reports.by_outlet") + "\n" + "\n".join(outlet_lines)))
+    category_lines = [tr("reports.category_line", category=tr("reports.category." + line.key)
+                         if line.key in CATEGORY_ORDER else escape(line.key),
+                         posts=tr.number(line.posts), figures=_figures(tr, line)) for line in report.categories]
+    blocks.append(section(tr("reports.by_category") + "\n" + "\n".join(category_lines)))
+
+    if report.top:
+        top_lines = [tr("reports.top_line", rank=rank, number=row["proposal_id"], title=escape(row["proposal_title"]),
+                        outlet=escape(row.get("outlet_name") or row["outlet_slug"]),
+                        day=tr.date(date.fromisoformat(row["published_on"]), "medium"),
+                        views=tr.number(row["views"]), interactions=tr.number(row.get("interactions") or 0))
+                     for rank, row in enumerate(report.top, 1)]
+        blocks.append(section(tr("reports.top") + "\n" + "\n".join(top_lines)))
+    blocks.append(context(tr("reports.footer")))
+    return blocks

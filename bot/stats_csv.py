@@ -1,0 +1,477 @@
+"""The figures as a CSV file, out and in: `/stats export`, `python -m bot export`, `python -m bot import`.
+
+One row per snapshot (figures of one publication at one moment); a publication without figures
+yet is one row with the figure columns empty. Columns, in this order:
+
+    proposal      the proposal's number (rows with the same value are one proposal; any text on import)
+    title         category (cyclic | one-off | collections)   publish_on (the wanted date, YYYY-MM-DD)
+    owner         Slack user ID of the proposal's owner (may be empty)
+    outlet        outlet slug (see OUTLETS_FILE)   status (published)   published_on (YYYY-MM-DD)   url
+    views         interactions   avg_time (m:ss)   recorded_at (UTC, 2026-12-01T14:00:00Z)   recorded_by
+
+Export → import into an empty database → export gives the same bytes: numbers are kept when free,
+rows come out in a stable order (publication day, proposal, outlet, snapshot). Import checks every
+row first and refuses the whole file, with the numbers of the bad lines, if any is wrong; the
+writes are one transaction.
+"""
+from __future__ import annotations
+
+import csv
+import io
+import re
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+from bot.clock import from_text, local_at, parse_instant, to_text
+from bot.stats import InputError, parse_duration, parse_number
+
+COLUMNS = ("proposal", "title", "category", "publish_on", "owner", "outlet", "status", "published_on", "url",
+           "views", "interactions", "avg_time", "recorded_at", "recorded_by")
+REQUIRED = ("title", "outlet", "published_on")
+CATEGORIES = {"cyclic": "cyclic", "cyclique": "cyclic", "one-off": "one-off", "ponctuel": "one-off",
+              "ponctuelle": "one-off", "collections": "collections"}
+STATUSES = ("published", "publié", "publiée", "publie", "publiee")
+IMPORT_ACTOR = "import"
+MAX_ERRORS_SHOWN = 30
+_USER = re.compile(r"^[UW][A-Z0-9_]{2,}$")
+_URL = re.compile(r"^https?://\S+$")
+
+
+# -- out --------------------------------------------------------------------------------------
+def duration_text(seconds: int | None) -> str:
+    return "" if seconds is None else f"{seconds // 60}:{seconds % 60:02d}"
+
+
+_FORMULA = ("=", "+", "-", "@", "\t", "\r")
+
+
+def safe_cell(text: str) -> str:
+    """A text a spreadsheet must not run as a formula (=HYPERLINK(...) in a title): quoted with a leading '.
+    Import takes the quote off again, so the round trip is exact."""
+    return "'" + text if text.startswith(_FORMULA) else text
+
+
+def unsafe_cell(text: str) -> str:
+    return text[1:] if text.startswith("'") and text[1:].startswith(_FORMULA) else text
+
+
+def to_csv(rows: list[dict]) -> bytes:
+    """rows: storage.stats.export_rows. UTF-8 with a byte-order mark, so spreadsheets read the accents."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(COLUMNS)
+    for r in rows:
+        has = r.get("recorded_at") is not None
+        writer.writerow([
+            r["proposal_id"], safe_cell(r["title"]), r["category"], r["publish_on"], r["owner_id"] or "",
+            r["outlet_slug"], r["status"], r["published_on"], safe_cell(r["published_url"] or ""),
+            r["views"] if has else "", r["interactions"] if has else "", duration_text(r["avg_seconds"]) if has else "",
+            r["recorded_at"] or "", (r["recorded_by"] or "") if has else "",
+        ])
+    return out.getvalue().encode("utf-8-sig")
+
+
+def export_csv(db, since: date | None = None, until: date | None = None) -> bytes:
+    return export_counted(db, since, until)[0]
+
+
+def export_counted(db, since: date | None = None, until: date | None = None) -> tuple[bytes, int]:
+    """The file and its number of data rows."""
+    from storage import stats as stats_rows
+
+    rows = stats_rows.export_rows(db, since, until)
+    return to_csv(rows), len(rows)
+
+
+def export_filename(since: date | None, until: date | None, today: date) -> str:
+    if since and until:
+        return f"relais-stats-{since.isoformat()}-{until.isoformat()}.csv"
+    if since:
+        return f"relais-stats-{since.isoformat()}-{today.isoformat()}.csv"
+    return f"relais-stats-{today.isoformat()}.csv"
+
+
+# -- in ---------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Problem:
+    line: int  # 1 is the header
+    column: str  # '' for the whole line
+    key: str  # catalog key
+    params: dict = field(default_factory=dict)
+
+
+class CsvRefused(Exception):
+    def __init__(self, problems: list[Problem]):
+        self.problems = problems
+        super().__init__(f"{len(problems)} problem(s)")
+
+
+@dataclass
+class Snapshot:
+    line: int
+    views: int
+    interactions: int
+    avg_seconds: int | None
+    recorded_at: str
+    recorded_by: str
+
+
+@dataclass
+class Publication:
+    line: int
+    outlet: str
+    published_on: date
+    url: str
+    snapshots: list[Snapshot] = field(default_factory=list)
+
+
+@dataclass
+class Proposal:
+    line: int
+    key: str
+    title: str
+    category: str
+    publish_on: date
+    owner: str
+    publications: dict[str, Publication] = field(default_factory=dict)  # by outlet slug
+
+    @property
+    def wanted_id(self) -> int | None:
+        return int(self.key) if self.key.isdigit() and 0 < int(self.key) < 2**62 else None
+
+
+@dataclass
+class Parsed:
+    proposals: list[Proposal]
+
+    @property
+    def counts(self) -> tuple[int, int, int]:
+        pubs = [p for prop in self.proposals for p in prop.publications.values()]
+        return len(self.proposals), len(pubs), sum(len(p.snapshots) for p in pubs)
+
+
+def _decode(data: bytes | str) -> str:
+    if isinstance(data, str):
+        return data.lstrip("\ufeff")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return data.decode("cp1252", errors="replace")  # a spreadsheet saved as "CSV (Windows)"
+
+
+def parse_csv(data: bytes | str, *, outlets: set[str], today: date, now: datetime, tz, checkpoints=(2, 7, 30)) -> Parsed:
+    """Validate every row; CsvRefused with every problem (line numbers) when any row is wrong."""
+    text = _decode(data)
+    first = text.split("\n", 1)[0]
+    delimiter = ";" if first.count(";") > first.count(",") else ","
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    problems: list[Problem] = []
+    try:
+        header_row = next(reader)
+    except StopIteration:
+        raise CsvRefused([Problem(1, "", "csv.error.empty")]) from None
+    except csv.Error as error:
+        raise CsvRefused([Problem(1, "", "csv.error.syntax", {"error": str(error)})]) from None
+    header = [h.strip().lower() for h in header_row]
+    unknown = [h for h in header if h not in COLUMNS]
+    missing = [c for c in REQUIRED if c not in header]
+    duplicated = sorted({h for h in header if header.count(h) > 1})
+    if unknown or missing or duplicated:
+        if unknown:
+            problems.append(Problem(1, "", "csv.error.unknown_columns", {"columns": ", ".join(unknown)}))
+        if missing:
+            problems.append(Problem(1, "", "csv.error.missing_columns", {"columns": ", ".join(missing)}))
+        if duplicated:
+            problems.append(Problem(1, "", "csv.error.duplicate_columns", {"columns": ", ".join(duplicated)}))
+        raise CsvRefused(problems)
+
+    proposals: dict[str, Proposal] = {}
+    rows = 0
+    line = 1
+    while True:
+        start = reader.line_num + 1
+        try:
+            values = next(reader)
+        except StopIteration:
+            break
+        except csv.Error as error:
+            problems.append(Problem(start, "", "csv.error.syntax", {"error": str(error)}))
+            break
+        line = start
+        if not any(v.strip() for v in values):
+            continue
+        rows += 1
+        if len(values) != len(header):
+            problems.append(Problem(line, "", "csv.error.width", {"expected": len(header), "found": len(values)}))
+            continue
+        row = {c: "" for c in COLUMNS}
+        row.update({h: unsafe_cell(v.strip()) for h, v in zip(header, values)})
+        problems.extend(_row(row, line, proposals, outlets, today, now, tz, checkpoints))
+    if not rows and not problems:
+        problems.append(Problem(1, "", "csv.error.no_rows"))
+    if problems:
+        raise CsvRefused(problems)
+    return Parsed(list(proposals.values()))
+
+
+def _row(row: dict, line: int, proposals: dict[str, Proposal], outlets: set[str], today: date, now: datetime, tz,
+         checkpoints) -> list[Problem]:
+    problems: list[Problem] = []
+
+    def bad(column: str, key: str, **params) -> None:
+        problems.append(Problem(line, column, key, params))
+
+    def day(column: str) -> date | None:
+        value = row[column]
+        try:
+            return date.fromisoformat(value)
+        except ValueError:
+            bad(column, "csv.error.date", value=value)
+            return None
+
+    title = row["title"]
+    if not title:
+        bad("title", "csv.error.required")
+    elif len(title) > 300:
+        bad("title", "csv.error.too_long", limit=300)
+    category = CATEGORIES.get(row["category"].lower() or "one-off")
+    if category is None:
+        bad("category", "csv.error.category", value=row["category"])
+    owner = row["owner"]
+    if owner and not _USER.match(owner):
+        bad("owner", "csv.error.user", value=owner)
+    outlet = row["outlet"].lower()
+    if not outlet:
+        bad("outlet", "csv.error.required")
+    elif outlet not in outlets:
+        bad("outlet", "csv.error.outlet", value=row["outlet"])
+    if row["status"] and row["status"].lower() not in STATUSES:
+        bad("status", "csv.error.status", value=row["status"])
+    published_on = day("published_on") if row["published_on"] else bad("published_on", "csv.error.required")
+    if published_on and published_on > today:
+        bad("published_on", "csv.error.future", value=row["published_on"])
+    publish_on = (day("publish_on") if row["publish_on"] else published_on)
+    url = row["url"]
+    if url and not _URL.match(url):
+        bad("url", "csv.error.url", value=url)
+
+    snapshot = None
+    figure_columns = ("views", "interactions", "avg_time", "recorded_at", "recorded_by")
+    if any(row[c] for c in figure_columns):
+        figures = {}
+        for column in ("views", "interactions"):
+            if not row[column]:
+                bad(column, "csv.error.required_with_figures")
+                continue
+            try:
+                figures[column] = parse_number(row[column])
+            except InputError as error:
+                bad(column, error.key, **error.params)
+        avg = None
+        if row["avg_time"]:
+            try:
+                avg = parse_duration(row["avg_time"])
+            except InputError as error:
+                bad("avg_time", error.key, **error.params)
+        recorded_at = _instant(row["recorded_at"], tz) if row["recorded_at"] else None
+        if row["recorded_at"] and recorded_at is None:
+            bad("recorded_at", "csv.error.instant", value=row["recorded_at"])
+        if recorded_at is not None:
+            if recorded_at > now:
+                bad("recorded_at", "csv.error.future", value=row["recorded_at"])
+            elif published_on and recorded_at.astimezone(tz).date() < published_on:
+                bad("recorded_at", "csv.error.before_publication", value=row["recorded_at"])
+        elif published_on:
+            # Figures from an earlier spreadsheet are final: as if recorded at the last checkpoint,
+            # so no reminder asks for them again.
+            last = max(checkpoints) if checkpoints else 0
+            recorded_at = min(local_at(published_on + timedelta(days=last), 9, 0, tz), now)
+        recorded_by = row["recorded_by"] or IMPORT_ACTOR
+        if row["recorded_by"] and not (_USER.match(recorded_by) or recorded_by == IMPORT_ACTOR):
+            bad("recorded_by", "csv.error.user", value=recorded_by)
+        if len(figures) == 2 and recorded_at is not None:
+            snapshot = Snapshot(line, figures["views"], figures["interactions"], avg, to_text(recorded_at), recorded_by)
+    if problems:
+        return problems
+
+    key = row["proposal"] or "title:" + title
+    proposal = proposals.get(key)
+    if proposal is None:
+        proposal = proposals[key] = Proposal(line, key, title, category, publish_on, owner)
+    else:
+        for column, mine, theirs in (("title", title, proposal.title), ("category", category, proposal.category),
+                                     ("publish_on", publish_on, proposal.publish_on), ("owner", owner, proposal.owner)):
+            if mine != theirs:
+                bad(column, "csv.error.differs", other=proposal.line)
+    publication = proposal.publications.get(outlet)
+    if publication is None:
+        publication = proposal.publications[outlet] = Publication(line, outlet, published_on, url)
+    else:
+        for column, mine, theirs in (("published_on", published_on, publication.published_on),
+                                     ("url", url, publication.url)):
+            if mine != theirs:
+                bad(column, "csv.error.differs", other=publication.line)
+        if snapshot is None:  # the same publication again, with nothing to add
+            bad("", "csv.error.repeated", other=publication.line)
+    if snapshot is not None and not problems:
+        publication.snapshots.append(snapshot)
+    return problems
+
+
+def _instant(text: str, tz) -> datetime | None:
+    try:
+        if re.match(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$", text):
+            return from_text(text)
+        return parse_instant(text, tz)
+    except ValueError:
+        return None
+
+
+def import_parsed(db, parsed: Parsed, *, now: str, actor: str = IMPORT_ACTOR) -> tuple[int, int, int]:
+    """Write what parse_csv validated, in one transaction; refuses (CsvRefused) publications already
+    in the database. Returns (proposals, publications, snapshots) created."""
+    from storage import stats as stats_rows
+
+    counts = [0, 0, 0]
+    with db.atomic():  # the checks and the writes: one transaction, so a refusal leaves nothing behind
+        problems = []
+        for proposal in parsed.proposals:
+            for pub in proposal.publications.values():
+                existing = stats_rows.existing_publication(db, proposal.title, pub.outlet,
+                                                           pub.published_on.isoformat())
+                if existing is not None:
+                    problems.append(Problem(pub.line, "", "csv.error.already", {"number": existing}))
+        if problems:
+            raise CsvRefused(sorted(problems, key=lambda p: p.line))
+        wanted = [p.wanted_id for p in parsed.proposals if p.wanted_id is not None]
+        taken = stats_rows.proposal_ids_taken(db, wanted)
+        seen: set[int] = set()
+        keep = {}
+        for p in parsed.proposals:
+            if p.wanted_id is not None and p.wanted_id not in taken and p.wanted_id not in seen:
+                keep[p.key] = p.wanted_id
+                seen.add(p.wanted_id)
+        # Numbers kept first, new numbers after them: an automatic number never takes a kept one.
+        ordered = sorted(parsed.proposals, key=lambda p: (p.key not in keep, p.line))
+        for proposal in ordered:
+            proposal_id = stats_rows.import_proposal(
+                db, proposal_id=keep.get(proposal.key), title=proposal.title, category=proposal.category,
+                publish_on=proposal.publish_on.isoformat(), owner_id=proposal.owner, now=now, actor=actor)
+            counts[0] += 1
+            for pub in proposal.publications.values():
+                placement_id = stats_rows.import_placement(
+                    db, proposal_id=proposal_id, outlet_slug=pub.outlet, published_on=pub.published_on.isoformat(),
+                    published_url=pub.url, now=now, actor=actor)
+                counts[1] += 1
+                for snap in pub.snapshots:
+                    stats_rows.record(db, placement_id, views=snap.views, interactions=snap.interactions,
+                                      avg_seconds=snap.avg_seconds, recorded_by=snap.recorded_by,
+                                      recorded_at=snap.recorded_at, source="import")
+                    counts[2] += 1
+    return counts[0], counts[1], counts[2]
+
+
+def problem_lines(tr, problems: list[Problem], limit: int = MAX_ERRORS_SHOWN) -> list[str]:
+    lines = []
+    for p in problems[:limit]:
+        problem = tr(p.key, **p.params)
+        if p.column:
+            lines.append(tr("csv.problem_column", line=p.line, column=p.column, problem=problem))
+        else:
+            lines.append(tr("csv.problem", line=p.line, problem=problem))
+    if len(problems) > limit:
+        lines.append(tr("common.and_more", count=len(problems) - limit))
+    return lines
+
+
+# -- python -m bot export / import ------------------------------------------------------------
+from bot.cli import command  # noqa: E402 - the CLI registry; bot.cli imports this module lazily
+
+
+def _configure_export(parser) -> None:
+    parser.add_argument("--since", help="first publication day, YYYY-MM-DD")
+    parser.add_argument("--until", help="last publication day, YYYY-MM-DD")
+    parser.add_argument("-o", "--output", help="file to write (default: standard output)")
+
+
+def _configure_import(parser) -> None:
+    parser.add_argument("file", help="a CSV file in the export's format")
+    parser.add_argument("--dry-run", action="store_true", help="check the file, write nothing")
+
+
+def _day_arg(tr, name: str, value: str | None) -> date | None:
+    if not value:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise _ArgError(tr("settings.line", variable=name, expected=tr("csv.expects_day"),
+                           got=tr("settings.got", value=value))) from None
+
+
+class _ArgError(Exception):
+    pass
+
+
+@command("export", _configure_export)
+def run_export(settings, args) -> int:
+    import sys
+
+    from bot.cli import EXIT_CONFIG, _context
+    from bot.i18n import translator
+
+    tr = translator(settings.language)
+    try:
+        since, until = _day_arg(tr, "--since", args.since), _day_arg(tr, "--until", args.until)
+    except _ArgError as error:
+        print(error, file=sys.stderr)
+        return EXIT_CONFIG
+    relais = _context(settings)
+    data, rows = export_counted(relais.db, since, until)
+    if args.output:
+        from pathlib import Path
+
+        path = Path(args.output)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(data)
+        print(tr("csv.exported", path=args.output, rows=tr.number(rows)), file=sys.stderr)
+    else:
+        sys.stdout.buffer.write(data)
+        sys.stdout.flush()
+    return 0
+
+
+@command("import", _configure_import)
+def run_import(settings, args) -> int:
+    import sys
+    from pathlib import Path
+
+    from bot.cli import _context
+    from bot.i18n import translator
+
+    tr = translator(settings.language)
+    path = Path(args.file)
+    if not path.is_file():
+        print(tr("csv.no_file", path=args.file), file=sys.stderr)
+        return 1
+    relais = _context(settings)
+    from storage import outlets as outlet_rows
+
+    now = relais.clock.now()
+    try:
+        parsed = parse_csv(path.read_bytes(), outlets={o["slug"] for o in outlet_rows.all(relais.db)},
+                           today=relais.clock.today(), now=now, tz=settings.tz, checkpoints=settings.stats_checkpoints)
+        if args.dry_run:
+            proposals, publications, snapshots = parsed.counts
+            print(tr("csv.checked", proposals=tr.number(proposals), publications=tr.number(publications),
+                     snapshots=tr.number(snapshots)))
+            return 0
+        proposals, publications, snapshots = import_parsed(relais.db, parsed, now=to_text(now))
+    except CsvRefused as refused:
+        print(tr("csv.refused", path=args.file, count=len(refused.problems)), file=sys.stderr)
+        for text in problem_lines(tr, refused.problems):
+            print("  " + text, file=sys.stderr)
+        return 1
+    print(tr("csv.imported", proposals=tr.number(proposals), publications=tr.number(publications),
+             snapshots=tr.number(snapshots)))
+    return 0

@@ -1,0 +1,164 @@
+"""What /stats shows: the figures modal, the answers to a recording, and the two outbox kinds it
+sends (`stats_recorded`: the modal's confirmation by DM; `stats_export`: the CSV file by DM).
+
+Listed in bot.features.MODULES so every process that sends can render these rows.
+"""
+from __future__ import annotations
+
+import json
+from datetime import date
+
+from bot import outbox
+from bot.blocks import (actions, button, context, escape, input_block, modal, section, text_input)
+from bot.clock import from_text
+from bot.stats import Comparison, Figures, InputError, NeedsConfirmation, Recorded
+
+CALLBACK = "stats_record"
+MAX_MODAL_PLACEMENTS = 15  # 4 blocks each, Slack allows 100 in a modal
+
+
+# -- words ------------------------------------------------------------------------------------
+def figures_text(tr, views: int, interactions: int, avg_seconds: int | None = None) -> str:
+    text = tr("stats.figures", views=tr.number(views), interactions=tr.number(interactions))
+    if avg_seconds is not None:
+        text += tr("stats.avg_time", time=tr.duration(avg_seconds))
+    return text
+
+
+def error_text(tr, error: InputError) -> str:
+    params = dict(error.params)
+    if "status" in params:
+        params["status"] = tr("stats.status." + params["status"])
+    for name in ("value", "word", "slug", "text", "placed"):
+        if name in params:
+            params[name] = escape(str(params[name]))
+    if params.get("placed") == "":
+        params["placed"] = tr("common.none")
+    return tr(error.key, **params)
+
+
+def refusal_blocks(tr, error: InputError) -> tuple[str, list[dict]]:
+    text = tr("stats.refused", problem=error_text(tr, error))
+    return text, [section(text), context(tr("stats.form_hint"))]
+
+
+def comparison_text(tr, found: Comparison | None) -> str:
+    if found is None:
+        return ""
+    return tr("stats.compare", university=escape(found.university["outlet_name"]),
+              university_views=tr.number(found.university["views"]), library=escape(found.library["outlet_name"]),
+              library_views=tr.number(found.library["views"]), ratio=tr.ratio(found.ratio))
+
+
+def recorded_text(tr, recorded: Recorded) -> str:
+    p = recorded.placement
+    f = recorded.figures
+    text = tr("stats.recorded", number=p["proposal_id"], title=escape(p["proposal_title"]),
+              outlet=escape(p["outlet_name"]), figures=figures_text(tr, f.views, f.interactions, f.avg_seconds))
+    compared = comparison_text(tr, recorded.comparison)
+    return text + ("\n" + compared if compared else "")
+
+
+def lower_blocks(tr, pending: NeedsConfirmation, tz) -> tuple[str, list[dict]]:
+    previous = pending.previous
+    day = from_text(previous["recorded_at"]).astimezone(tz).date()
+    text = tr("stats.lower", number=pending.placement["proposal_id"], outlet=escape(pending.placement["outlet_name"]),
+              fields=", ".join(tr("stats.field." + name) for name in pending.lower),
+              previous=figures_text(tr, previous["views"], previous["interactions"], previous["avg_seconds"]),
+              day=tr.date(day, "medium"),
+              figures=figures_text(tr, pending.figures.views, pending.figures.interactions, pending.figures.avg_seconds))
+    value = json.dumps({"placement": pending.placement["id"], "views": pending.figures.views,
+                        "interactions": pending.figures.interactions, "avg": pending.figures.avg_seconds})
+    return text, [section(text),
+                  actions([button(tr("stats.record_anyway"), "stats_force", value, style="primary")], block_id="stats-force"),
+                  context(tr("stats.lower_hint"))]
+
+
+# -- the modal --------------------------------------------------------------------------------
+def record_modal(tr, rows: list[dict], *, tz, origin: str = "slash", total: int | None = None) -> dict:
+    """One block of inputs per placement (rows: storage.stats.published rows). With a single
+    placement the figures are required; with several, a placement left empty is skipped."""
+    shown = rows[:MAX_MODAL_PLACEMENTS]
+    single = len(shown) == 1
+    blocks = [context(tr("stats.modal.intro"))]
+    for row in shown:
+        pid = row["id"]
+        if row.get("recorded_at"):
+            last = tr("stats.modal.last", figures=figures_text(tr, row["views"], row["interactions"], row["avg_seconds"]),
+                      day=tr.date(from_text(row["recorded_at"]).astimezone(tz).date(), "medium"))
+        else:
+            last = tr("stats.modal.never")
+        blocks.append(section(tr("stats.modal.placement", number=row["proposal_id"], title=escape(row["proposal_title"]),
+                                 outlet=escape(row["outlet_name"]),
+                                 day=tr.date(date.fromisoformat(row["published_on"]), "medium"), last=last),
+                              block_id=f"head-{pid}"))
+        placeholder = tr.number(row["views"]) if row.get("recorded_at") else None
+        blocks.append(input_block(f"views-{pid}", tr("stats.modal.views"),
+                                  text_input(max_length=20, placeholder=placeholder), optional=not single))
+        placeholder = tr.number(row["interactions"]) if row.get("recorded_at") else None
+        blocks.append(input_block(f"interactions-{pid}", tr("stats.modal.interactions"),
+                                  text_input(max_length=20, placeholder=placeholder), optional=not single))
+        blocks.append(input_block(f"time-{pid}", tr("stats.modal.time"), text_input(max_length=12, placeholder="2:30"),
+                                  optional=True))
+    more = (total if total is not None else len(rows)) - len(shown)
+    if more > 0:
+        blocks.append(context(tr("stats.modal.more", count=more)))
+    if any(row.get("recorded_at") for row in shown):  # only figures already recorded can go down
+        blocks.append(input_block("force", tr("stats.modal.force"), {
+            "type": "checkboxes", "action_id": "value",
+            "options": [{"text": {"type": "plain_text", "text": tr("stats.modal.force_option")}, "value": "force"}]},
+            optional=True))
+    metadata = {"placements": [row["id"] for row in shown], "origin": origin}
+    return modal(CALLBACK, tr("stats.modal.title"), blocks, tr("common.submit"), tr("common.cancel"), metadata)
+
+
+def modal_values(values: dict, placement_id: int) -> tuple[str, str, str]:
+    def text(block: str) -> str:
+        return ((values.get(block) or {}).get("value") or {}).get("value") or ""
+
+    return text(f"views-{placement_id}"), text(f"interactions-{placement_id}"), text(f"time-{placement_id}")
+
+
+def modal_force(values: dict) -> bool:
+    return bool(((values.get("force") or {}).get("value") or {}).get("selected_options"))
+
+
+# -- outbox kinds -----------------------------------------------------------------------------
+@outbox.kind("stats_recorded")
+def render_recorded(relais, row) -> outbox.Post | None:
+    """The modal's confirmation, by DM: each snapshot with its comparison, from the database as it is now."""
+    from bot.stats import compare
+    from storage import proposals as proposal_rows
+    from storage import stats as stats_rows
+
+    tr = relais.tr
+    db = relais.db
+    lines = []
+    for snapshot_id in outbox.payload(row).get("snapshots", []):
+        snap = stats_rows.snapshot(db, snapshot_id)
+        placement = proposal_rows.placement(db, snap["placement_id"]) if snap else None
+        if placement is None:
+            continue
+        figures = Figures(snap["views"], snap["interactions"], snap["avg_seconds"])
+        lines.append(recorded_text(tr, Recorded(placement, figures, snapshot_id, compare(db, placement["id"]))))
+    if not lines:
+        return None
+    return outbox.Post(channel=row["target"], dm=True, blocks=[section(line) for line in lines[:40]],
+                       text=tr("stats.recorded_dm", count=len(lines)))
+
+
+@outbox.kind("stats_export")
+def render_export(relais, row) -> outbox.Post | None:
+    """The CSV file of the period, built at send time, uploaded in the user's DM."""
+    from bot.reports import Period, period_label
+    from bot.stats_csv import export_counted, export_filename
+
+    tr = relais.tr
+    data = outbox.payload(row)
+    since = date.fromisoformat(data["since"]) if data.get("since") else None
+    until = date.fromisoformat(data["until"]) if data.get("until") else None
+    content, rows = export_counted(relais.db, since, until)
+    label = period_label(tr, Period(data.get("kind", "all"), since, until))
+    name = export_filename(since, until, relais.clock.today())
+    return outbox.Post(channel=row["target"], dm=True, file=(name, content),
+                       text=tr("stats.export.comment", period=label, rows=tr.number(rows)))
