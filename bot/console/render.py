@@ -8,12 +8,16 @@ from bot.slack_standin import Call
 
 _LINK = re.compile(r"<(https?://[^|>]+)\|([^>]+)>")
 _MENTION = re.compile(r"<@([A-Z0-9_]+)>")
+_CHANNEL = re.compile(r"<#([A-Z0-9_]+)(?:\|([^>]*))?>")
+_SPECIAL = re.compile(r"<!(\w+)(?:\|([^>]*))?>")
 
 
 def unmrkdwn(text: str) -> str:
     """What Slack would show: links as 'label (url)', mentions as @U…, entities decoded."""
     text = _LINK.sub(lambda m: f"{m.group(2)} ({m.group(1)})", text or "")
     text = _MENTION.sub(lambda m: "@" + m.group(1), text)
+    text = _CHANNEL.sub(lambda m: "#" + (m.group(2) or m.group(1)), text)
+    text = _SPECIAL.sub(lambda m: "@" + (m.group(2) or m.group(1)), text)  # <!channel> as Slack shows it
     return html.unescape(text)
 
 
