@@ -66,7 +66,16 @@ def run_console(settings: Settings, args) -> int:
 
 @command("socket")
 def run_socket(settings: Settings, args) -> int:
-    from slack_bolt.adapter.socket_mode import SocketModeHandler
+    """Socket Mode until SIGTERM (exit 0: the socket is closed, the scheduler stopped) or Ctrl-C (130).
+
+    slack_sdk's built-in client reconnects by itself afterwards (Slack's `disconnect` messages, close
+    frames, stale or broken connections); only the first connection is ours to fail: a refused app
+    token is one line and exit 2, an unreachable Slack one line and exit 1.
+    """
+    import signal
+    import threading
+
+    from slack_sdk.errors import SlackApiError, SlackRequestError
 
     from bot.app import create_app, learn_identity
     from bot.scheduler import start_in_background
@@ -76,10 +85,93 @@ def run_socket(settings: Settings, args) -> int:
     relais = _context(settings)
     app = create_app(relais, signing_secret="")
     learn_identity(relais)
-    start_in_background(relais)
-    log.info("Relais in Socket Mode (team channel %s)", settings.team_channel)
-    SocketModeHandler(app, settings.app_token).start()
+    tr = _translator(settings)
+
+    def stop(signum, frame):
+        raise _Stopping()
+
+    handler = _socket_handler(app, settings.app_token)
+    scheduler = None
+    signal.signal(signal.SIGTERM, stop)
+    try:
+        try:
+            handler.connect()  # apps.connections.open with the xapp- token, then the WebSocket
+        except SlackApiError as error:
+            print(tr("settings.line", variable="SLACK_APP_TOKEN", got="",
+                     expected=tr("settings.app_token_refused", error=error.response.get("error", "?"))),
+                  file=sys.stderr)
+            return EXIT_CONFIG
+        except (SlackRequestError, OSError) as error:
+            print(tr("check.unreachable", url=settings.api_url, error=error), file=sys.stderr)
+            return 1
+        scheduler = start_in_background(relais)
+        log.info("Relais in Socket Mode (team channel %s)", settings.team_channel)
+        threading.Event().wait()
+    except _Stopping:
+        log.info("SIGTERM: closing the Socket Mode connection")
+    finally:
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)  # a second TERM must not cut the cleanup short
+        if scheduler is not None:
+            scheduler.set()
+        handler.close()  # waits for the envelopes being handled; Bolt's listener threads finish at exit
     return 0
+
+
+class _Stopping(Exception):
+    """Raised in the main thread by the SIGTERM handler of `socket`."""
+
+
+def _socket_handler(app, app_token: str):
+    """Bolt's Socket Mode handler (slack_sdk's built-in client), with two corrections:
+
+    - an envelope no listener takes is acknowledged anyway (empty payload). Bolt answers it 404 and its
+      adapter then sends no ack at all: Slack would retry the event and show users an error.
+    - end of stream is a broken connection. The built-in client takes recv() == b"" for "no data yet"
+      and spins at 100% CPU until its pings fail (~40 s) when Slack hangs up without a close frame;
+      raising instead ends that session and its monitor reconnects within `ping_interval`.
+    """
+    import errno
+    from time import time
+
+    from slack_bolt.adapter.socket_mode import SocketModeHandler
+    from slack_bolt.adapter.socket_mode.internals import run_bolt_app, send_response
+    from slack_bolt.response import BoltResponse
+
+    class EndOfStreamIsAnError:
+        def __init__(self, sock):
+            self._sock = sock
+
+        def recv(self, size, *flags):
+            data = self._sock.recv(size, *flags)
+            if not data and size:
+                raise ConnectionResetError(errno.ECONNRESET, "Slack closed the connection")
+            return data
+
+        def __getattr__(self, name):
+            return getattr(self._sock, name)
+
+    class Handler(SocketModeHandler):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            client, connect = self.client, self.client.connect
+
+            def connect_and_watch():  # also used by the client's own reconnections
+                connect()
+                session = client.current_session
+                if session is not None and getattr(session, "sock", None) is not None:
+                    session.sock = EndOfStreamIsAnError(session.sock)
+
+            client.connect = connect_and_watch
+
+        def handle(self, client, req):
+            started = time()
+            response = run_bolt_app(self.app, req)
+            if response.status == 404:
+                log.info("no listener for this %s envelope; acknowledged", req.type)
+                response = BoltResponse(status=200, body="")
+            send_response(client, req, response, started)
+
+    return Handler(app, app_token)
 
 
 @command("serve", lambda p: p.add_argument("--host", default="0.0.0.0"))
@@ -108,20 +200,30 @@ def run_serve(settings: Settings, args) -> int:
 # -- one-shot commands ------------------------------------------------------------------------
 @command("tick", lambda p: p.add_argument("--at", help="ISO 8601 time; local (TIMEZONE) when it has no offset"))
 def run_tick(settings: Settings, args) -> int:
+    """One scheduler pass, as if it were --at (or now); one line per message sent, as it is sent."""
     from bot import jobs
     from bot.clock import parse_instant, to_text
 
     _logging(logging.WARNING)
-    relais = _context(settings)
+    at = None
     if args.at:
         try:
-            relais.clock.freeze(parse_instant(args.at, settings.tz))
+            at = parse_instant(args.at, settings.tz)
         except ValueError:
-            print(relais.tr("settings.line", variable="--at", expected=relais.tr("settings.instant"),
-                            got=relais.tr("settings.got", value=args.at)), file=sys.stderr)
+            tr = _translator(settings)
+            print(tr("settings.line", variable="--at", expected=tr("settings.instant"),
+                     got=tr("settings.got", value=args.at)), file=sys.stderr)
             return EXIT_CONFIG
-    for row in jobs.tick(relais, relais.clock.now()):
-        print(f"{to_text(relais.clock.now())} sent {row['kind']} {row['key']} -> {row['target']}")
+    relais = _context(settings)
+    if at is not None:
+        relais.clock.freeze(at)
+    now = relais.clock.now()
+
+    def said(row):
+        print(relais.tr("tick.sent", at=to_text(now), kind=row["kind"], row=row["key"],
+                        channel=row.get("slack_channel") or row["target"]), flush=True)
+
+    jobs.tick(relais, now, on_sent=said)
     return 0
 
 
@@ -163,6 +265,9 @@ def _import_features() -> None:
 
 # Modules that add one-shot commands with @command (one a line).
 FEATURE_COMMANDS: list[str] = [
+    "bot.stats_csv",
+    "bot.feeds",
+    "bot.digest_cli",
 ]
 
 

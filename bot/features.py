@@ -10,6 +10,13 @@ import threading
 
 # One module a line.
 MODULES = [
+    "bot.stats_views",
+    "bot.cards",
+    "bot.feeds",
+    "bot.cycles",
+    "bot.ics_export",
+    "bot.digest_jobs",
+    "bot.reminders",
 ]
 
 _lock = threading.Lock()

@@ -14,6 +14,9 @@ SURFACES = [
     "errors",
     "propose",
     "stats",
+    "home",
+    "cycles",
+    "reminders",
 ]
 
 

@@ -1,19 +1,274 @@
-"""/propose: register a proposal and follow it through the university's channels."""
+"""/propose: register a proposal and follow it through the university's channels.
+
+    /propose                         the form (modal, callback_id "propose")
+    /propose TITLE | DATE | OUTLETS [| CATEGORY]
+    /propose list | show N | outlets | help
+    card buttons: placement_submitted / _accepted / _declined, placement_published (a small form),
+                  proposal_cancel (confirmed first)
+
+Thin: the rules are in bot.proposals and bot.workflow, the wording in bot.proposal_views and
+bot.cards. Slash commands are answered in the ack; Web API calls come after it.
+"""
 from __future__ import annotations
 
-from slack_bolt import App
+import logging
+import re
 
-from handlers.common import help_reply, relais_of, split_subcommand
+from slack_bolt import App
+from slack_sdk.errors import SlackApiError
+
+from bot import outbox
+from bot.blocks import escape, section
+from bot.proposal_views import (
+    history_blocks, list_blocks, metadata, modal_errors, outlets_blocks, propose_modal, published_modal,
+    read_propose_view, read_published_view, refusal_blocks, say,
+)
+from handlers.common import ephemeral, help_reply, relais_of, split_subcommand
+
+log = logging.getLogger("relais.propose")
+
+STATUS_BUTTONS = re.compile(r"^placement_(submitted|accepted|declined)$")
 
 
 def register(app: App) -> None:
     app.command("/propose")(on_propose)
+    app.view("propose")(on_propose_submitted)
+    app.action(STATUS_BUTTONS)(on_status_button)
+    app.action("placement_published")(on_published_button)
+    app.view("placement_published")(on_published_submitted)
+    app.action("proposal_cancel")(on_cancel_button)
 
 
-def on_propose(ack, command, context):
+# -- /propose ----------------------------------------------------------------------------------
+def on_propose(ack, command, context, client, respond):
     relais = relais_of(context)
     tr = relais.tr
-    sub, _rest = split_subcommand(command.get("text"))
+    text = (command.get("text") or "").strip()
+    sub, rest = split_subcommand(text)
+    if "|" in text:
+        return propose_in_one_line(relais, ack, command, text)
+    if not text:
+        ack()
+        return open_form(relais, client, respond, command.get("trigger_id"), command.get("channel_id"))
     if sub in ("help", "aide", "?"):
         return ack(**help_reply(tr, "/propose"))
-    return ack(**help_reply(tr, "/propose", unknown=command.get("text", "")))
+    if sub in ("list", "liste", "ls"):
+        return ack(**show_list(relais))
+    if sub in ("show", "voir", "montrer", "afficher"):
+        return ack(**show_one(relais, rest))
+    if sub in ("outlets", "canaux", "channels"):
+        from bot.outlets import active
+
+        blocks = outlets_blocks(tr, active(relais.db))
+        return ack(**ephemeral(tr("propose.outlets.header"), blocks))
+    return ack(**help_reply(tr, "/propose", unknown=text))
+
+
+def open_form(relais, client, respond, trigger_id, channel_id, initial=None):
+    meta = {"channel": channel_id} if channel_id else {}
+    try:
+        client.views_open(trigger_id=trigger_id, view=propose_modal(relais, initial=initial, private_metadata=meta))
+    except SlackApiError as error:
+        log.warning("views.open failed: %s", error)
+        respond(**ephemeral(relais.tr("propose.modal_failed", error=escape(str(error.response.get("error"))))))
+
+
+def _clashes(relais, draft):
+    from bot.workflow import clashes_for
+
+    return clashes_for(relais.db, draft.outlets, draft.publish_on)
+
+
+def _context(relais):
+    from bot.outlets import active
+    from bot.workdays import for_relais
+
+    return {o.slug: o for o in active(relais.db)}, for_relais(relais), relais.clock.today()
+
+
+def propose_in_one_line(relais, ack, command, text):
+    from bot.proposals import check_line, parse_line
+    from bot.workflow import create_proposal
+
+    tr = relais.tr
+    outlets, days, today = _context(relais)
+    line = parse_line(text, today)
+    checked = check_line(line, outlets, days, today, _clashes(relais, line.draft))
+    if not checked.ok:
+        return ack(**ephemeral(tr("propose.refused.header"), refusal_blocks(tr, checked.problems)))
+    proposal_id, keys = create_proposal(relais, line.draft, checked, owner=command["user_id"])
+    ack(**ephemeral(tr("propose.created", id=proposal_id, title=escape(line.draft.title),
+                       channel=relais.settings.team_channel), created_blocks(relais, proposal_id, line.draft, checked)))
+    outbox.deliver_in_background(relais, keys)
+
+
+def created_blocks(relais, proposal_id, draft, checked) -> list[dict]:
+    """The confirmation: the proposal's number, where its card is, each outlet's deadline."""
+    from bot.outlets import by_slug
+    from bot.proposal_views import business_days
+
+    tr = relais.tr
+    names = {s: o.name for s, o in by_slug(relais.db).items()}
+    lines = []
+    for p in checked.placements:
+        if p.days_left == 0:
+            when = tr("propose.when.today")
+        elif p.days_left > 0:
+            when = tr("propose.when.in", left=business_days(tr, p.days_left))
+        else:
+            when = tr("propose.when.before_next")
+        lines.append(tr("propose.created.placement", outlet=escape(names.get(p.slug, p.slug)),
+                        deadline=tr.date(p.deadline), when=when))
+        lines += ["   :warning: " + say(tr, n.key, **n.params) for n in p.notes if n.key != "propose.warn.checklist"]
+    head = tr("propose.created", id=proposal_id, title=escape(draft.title), channel=relais.settings.team_channel)
+    return [section(head + "\n" + "\n".join(lines))]
+
+
+def show_list(relais) -> dict:
+    from storage import proposals as store
+
+    rows = store.open_proposals(relais.db, limit=1000)
+    placements = {r["id"]: store.placements_of(relais.db, r["id"]) for r in rows[:40]}
+    blocks = list_blocks(relais.tr, rows, placements, len(rows))
+    return ephemeral(relais.tr("propose.list.header", count=len(rows)), blocks)
+
+
+def show_one(relais, rest: str) -> dict:
+    from bot.cards import card_blocks, card_state
+    from bot.outlets import by_slug
+    from storage import proposals as store
+
+    tr = relais.tr
+    number = rest.strip().lstrip("#").strip()
+    if not number.isdigit():
+        return ephemeral(tr("propose.show.usage"))
+    state = card_state(relais, int(number))
+    if state is None:
+        return ephemeral(say(tr, "propose.refused.no_proposal", id=number))
+    names = {s: o.name for s, o in by_slug(relais.db).items()}
+    blocks = card_blocks(tr, state, buttons=False)
+    blocks += history_blocks(tr, relais.settings.tz, store.history(relais.db, int(number)), names)
+    return ephemeral(tr("propose.card.fallback", id=number, title=escape(state.proposal["title"])), blocks[:50])
+
+
+# -- the form ----------------------------------------------------------------------------------
+def on_propose_submitted(ack, body, view, context, client):
+    from bot.proposals import check
+    from bot.workflow import create_proposal
+
+    relais = relais_of(context)
+    tr = relais.tr
+    meta = metadata(view)
+    outlets, days, today = _context(relais)
+    draft, problems = read_propose_view(view.get("state", {}).get("values", {}), today, meta)
+    checked = check(draft, outlets, days, today, _clashes(relais, draft))
+    reading = {p.field for p in problems}
+    problems += [p for p in checked.problems if not (p.field in reading and p.key == "propose.problem.date_missing")]
+    if problems:
+        return ack(response_action="errors", errors=modal_errors(tr, problems))
+    user = body["user"]["id"]
+    proposal_id, keys = create_proposal(relais, draft, checked, owner=user)
+    ack()
+    outbox.deliver_in_background(relais, keys)
+    channel = meta.get("channel")
+    if channel:  # confirm where /propose was typed; the card itself goes to the team channel
+        blocks = created_blocks(relais, proposal_id, draft, checked)
+        try:
+            client.chat_postEphemeral(channel=channel, user=user, text=blocks[0]["text"]["text"], blocks=blocks)
+        except SlackApiError as error:
+            log.info("confirmation not shown in %s: %s", channel, error.response.get("error"))
+
+
+# -- card buttons -----------------------------------------------------------------------------
+def _placement_value(action) -> tuple[int | None, str | None]:
+    """'12:planned' -> (12, 'planned'); '12' -> (12, None)."""
+    head, _, expected = (action.get("value") or "").partition(":")
+    return (int(head) if head.isdigit() else None), (expected or None)
+
+
+def tell(relais, body, respond, client, text: str) -> None:
+    """An ephemeral word to the person who clicked, where they clicked."""
+    user = body.get("user", {}).get("id")
+    try:
+        if body.get("response_url"):
+            respond(**ephemeral(text), replace_original=False)
+            return
+        channel = (body.get("channel") or {}).get("id") or (body.get("container") or {}).get("channel_id")
+        if channel:
+            client.chat_postEphemeral(channel=channel, user=user, text=text, blocks=[section(text)])
+        else:
+            client.chat_postMessage(channel=user, text=text, blocks=[section(text)])
+    except SlackApiError as error:
+        log.warning("could not tell %s: %s", user, error.response.get("error"))
+
+
+def on_status_button(ack, body, action, context, respond, client):
+    from bot.workflow import change_status
+
+    ack()
+    relais = relais_of(context)
+    to = STATUS_BUTTONS.match(action["action_id"]).group(1)
+    placement_id, expected = _placement_value(action)
+    if placement_id is None:
+        return tell(relais, body, respond, client, relais.tr("propose.refused.no_placement"))
+    outcome = change_status(relais, placement_id=placement_id, to=to, actor=body["user"]["id"], expected=expected)
+    if not outcome.ok:
+        tell(relais, body, respond, client, outcome.message(relais.tr))
+
+
+def on_published_button(ack, body, action, context, respond, client):
+    from bot.workflow import check_status_change
+    from storage import proposals as store
+
+    ack()
+    relais = relais_of(context)
+    placement_id, expected = _placement_value(action)
+    actor = body["user"]["id"]
+    refusal = check_status_change(relais, placement_id=placement_id or 0, to="published", actor=actor,
+                                  expected=expected)
+    if refusal is not None:
+        return tell(relais, body, respond, client, refusal.message(relais.tr))
+    placement = store.placement(relais.db, placement_id)
+    proposal = store.get(relais.db, placement["proposal_id"])
+    channel = (body.get("channel") or {}).get("id")
+    view = published_modal(relais.tr, {**placement, "publish_on": proposal["publish_on"]}, relais.clock.today(),
+                           expected=placement["status"], channel=channel)
+    try:
+        client.views_open(trigger_id=body["trigger_id"], view=view)
+    except SlackApiError as error:
+        log.warning("views.open failed: %s", error)
+        tell(relais, body, respond, client,
+             relais.tr("propose.modal_failed", error=escape(str(error.response.get("error")))))
+
+
+def on_published_submitted(ack, body, view, context):
+    from bot.workflow import change_status
+
+    relais = relais_of(context)
+    tr = relais.tr
+    meta = metadata(view)
+    published_on, url, problem = read_published_view(view.get("state", {}).get("values", {}), relais.clock.today())
+    if problem:
+        return ack(response_action="errors", errors={k: say(tr, v) for k, v in problem.items()})
+    outcome = change_status(relais, placement_id=int(meta.get("placement_id") or 0), to="published",
+                            actor=body["user"]["id"], published_on=published_on, url=url or None,
+                            expected=meta.get("expected"), deliver=False)
+    if not outcome.ok:
+        block = "url" if outcome.key == "propose.problem.link" else "published_on"
+        return ack(response_action="errors", errors={block: outcome.message(tr)})
+    ack()
+    outbox.deliver_in_background(relais, outcome.keys)
+
+
+def on_cancel_button(ack, body, action, context, respond, client):
+    from bot.workflow import cancel_proposal
+
+    ack()
+    relais = relais_of(context)
+    value = (action.get("value") or "").strip()
+    if not value.isdigit():
+        return tell(relais, body, respond, client, say(relais.tr, "propose.refused.no_proposal", id=value))
+    outcome = cancel_proposal(relais, proposal_id=int(value), actor=body["user"]["id"])
+    if not outcome.ok:
+        tell(relais, body, respond, client, outcome.message(relais.tr))
+

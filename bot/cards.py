@@ -1,0 +1,252 @@
+"""The proposal card in the team channel: posted once (outbox kind "card"), then updated in place
+(kind "card_update", chat.update) whenever anything changes. Both render the proposal as it is in
+the database at send time.
+
+    state = card_state(relais, proposal_id)         # plain data: proposal, placements, warnings
+    blocks = card_blocks(relais.tr, state)          # Block Kit, buttons for each next step
+
+Buttons: `placement_<status>` (value "<placement id>:<status it was in>", so a stale button is
+recognised), `placement_published` opens the date-and-address form, `proposal_cancel` (value the
+proposal id) asks for confirmation first.
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+from bot.blocks import actions, button, confirm, context, divider, escape, fields, section
+from bot.clock import local_at, to_text
+from bot.jobs import planner
+from bot.outbox import Post, kind
+from bot.outlets import Outlet
+from bot.proposal_views import audience_label, business_days, category_label, local_day, say, status_label
+from bot.proposals import Note, next_statuses, placement_notes
+from storage import outbox as outbox_rows
+from storage import proposals as store
+
+STATUS_EMOJI = {"planned": ":spiral_calendar_pad:", "submitted": ":outbox_tray:", "accepted": ":white_check_mark:",
+                "declined": ":x:", "published": ":mega:", "cancelled": ":no_entry_sign:"}
+BUTTON_STYLE = {"submitted": "primary", "accepted": "primary", "published": "primary", "declined": "danger"}
+
+
+@dataclass
+class PlacementState:
+    row: dict
+    outlet: Outlet
+    deadline: date
+    days_left: int
+    notes: list[Note] = field(default_factory=list)
+    next: tuple[str, ...] = ()
+
+
+@dataclass
+class CardState:
+    proposal: dict
+    placements: list[PlacementState]
+    today: date
+    tz: object
+
+    @property
+    def cancelled(self) -> bool:
+        return self.proposal["status"] == "cancelled"
+
+
+def card_state(relais, proposal_id: int, db=None, today: date | None = None) -> CardState | None:
+    """Everything the card shows, read now: deadlines and warnings are as of today (or `today`)."""
+    from bot.outlets import by_slug
+    from bot.proposals import days_left
+    from bot.workdays import for_relais
+    from bot.workflow import clashes_for
+
+    db = db or relais.db
+    proposal = store.get(db, proposal_id)
+    if proposal is None:
+        return None
+    today = today or relais.clock.today()
+    days = for_relais(relais)
+    outlets = by_slug(db)
+    placements = []
+    for row in store.placements_of(db, proposal_id):
+        outlet = outlets[row["outlet_slug"]]
+        deadline = date.fromisoformat(row["deadline"])
+        goes_out = date.fromisoformat(row["published_on"] or proposal["publish_on"])
+        clashes = clashes_for(db, [outlet.slug], goes_out, exclude_proposal=proposal_id)[outlet.slug]
+        notes = [] if proposal["status"] == "cancelled" else placement_notes(
+            status=row["status"], deadline=deadline, today=today, days=days, outlet=outlet, clashes=clashes,
+            publish_on=goes_out)
+        allowed = () if proposal["status"] == "cancelled" else next_statuses(row["status"], outlet.owner)
+        placements.append(PlacementState(row=row, outlet=outlet, deadline=deadline,
+                                         days_left=days_left(deadline, today, days), notes=notes, next=allowed))
+    return CardState(proposal=proposal, placements=placements, today=today, tz=relais.settings.tz)
+
+
+def when_text(tr, state: PlacementState, today: date) -> str:
+    """'dans 3 jours ouvrables', "aujourd'hui", 'dépassée de 2 jours ouvrables'."""
+    if state.deadline == today:
+        return tr("propose.when.today")
+    if state.days_left > 0:
+        return tr("propose.when.in", left=business_days(tr, state.days_left))
+    if state.deadline > today:
+        return tr("propose.when.before_next")
+    return tr("propose.when.late", late=business_days(tr, -state.days_left))
+
+
+def title_line(tr, proposal: dict) -> str:
+    title = escape(proposal["title"])
+    if proposal["status"] == "cancelled":
+        title = f"~{title}~"
+    return tr("propose.card.title", id=str(proposal["id"]), title=title)
+
+
+def card_blocks(tr, state: CardState, *, buttons: bool = True) -> list[dict]:
+    p = state.proposal
+    blocks = [section(title_line(tr, p))]
+    facts = [tr("propose.card.owner", owner=f"<@{p['owner_id']}>"),
+             tr("propose.card.category", category=category_label(tr, p["category"])),
+             tr("propose.card.date", date=tr.date(date.fromisoformat(p["publish_on"])))]
+    audiences = json.loads(p.get("audiences") or "[]")
+    if audiences:
+        facts.append(tr("propose.card.audiences", audiences=", ".join(audience_label(tr, a) for a in audiences)))
+    blocks.append(fields(facts))
+    if p.get("summary"):
+        blocks.append(section(escape(_cut(p["summary"], 2000))))
+    extra = []
+    if p.get("link"):
+        extra.append(tr("propose.card.link", link=escape(p["link"])))
+    if p.get("notes"):
+        extra.append(tr("propose.card.notes", notes=escape(_cut(p["notes"], 1000))))
+    if extra:
+        blocks.append(context(*extra))
+    if state.cancelled:
+        blocks.append(section(tr("propose.card.cancelled_banner")))
+    blocks.append(divider())
+    for pl in state.placements:
+        row = pl.row
+        status = row["status"]
+        head = tr("propose.card.placement", emoji=STATUS_EMOJI.get(status, ""), outlet=escape(pl.outlet.name),
+                  status=status_label(tr, status))
+        lines = [head]
+        if status == "planned":
+            lines.append(tr("propose.card.deadline_planned", deadline=tr.date(pl.deadline),
+                            when=when_text(tr, pl, state.today)))
+        else:
+            lines.append(tr("propose.card.deadline", deadline=tr.date(pl.deadline)))
+        if status == "published":
+            day = date.fromisoformat(row["published_on"]) if row.get("published_on") else None
+            lines.append(tr("propose.card.published", date=tr.date(day) if day else "?",
+                            url=escape(row.get("published_url") or "")).rstrip(" ·"))
+        elif status in ("submitted", "accepted", "declined"):
+            day = local_day(row.get("decided_at") if status != "submitted" else row.get("submitted_at"), state.tz)
+            if day:
+                label = status_label(tr, status)
+                lines.append(tr("propose.card.since", status=label[:1].upper() + label[1:], date=tr.date(day)))
+        blocks.append(section("\n".join(lines), block_id=f"pl-{row['id']}-text"))
+        if pl.notes:
+            blocks.append(context(*[":warning: " + say(tr, n.key, **n.params) if n.key != "propose.warn.checklist"
+                                    else ":clipboard: " + say(tr, n.key, **n.params) for n in pl.notes][:10]))
+        if buttons and pl.next:
+            blocks.append(actions([
+                button(tr("propose.button." + to), f"placement_{to}", value=f"{row['id']}:{status}",
+                       style=BUTTON_STYLE.get(to)) for to in pl.next], block_id=f"pl-{row['id']}"))
+    if buttons and not state.cancelled:
+        blocks.append(actions([button(
+            tr("propose.button.cancel"), "proposal_cancel", value=str(p["id"]), style="danger",
+            confirm=confirm(tr("propose.confirm.title"),
+                            tr("propose.confirm.text", id=str(p["id"]), title=escape(_cut(p["title"], 80))),
+                            tr("propose.confirm.yes"), tr("propose.confirm.no")))], block_id=f"proposal-{p['id']}"))
+    return blocks[:50]
+
+
+def _cut(text: str, length: int) -> str:
+    """At most `length` characters of what was typed (cut before escaping, so no entity is split)."""
+    return text if len(text) <= length else text[:length - 1] + "…"
+
+
+def card_text(tr, proposal: dict) -> str:
+    """The notification text of the card."""
+    return tr("propose.card.fallback", id=str(proposal["id"]), title=escape(proposal["title"]))
+
+
+# -- outbox renderers ---------------------------------------------------------------------------
+def _today(relais, now) -> date | None:
+    return now.astimezone(relais.settings.tz).date() if now is not None else None
+
+
+@kind("card")
+def render_card(relais, row: dict, now=None) -> Post | None:
+    proposal_id = row["proposal_id"]
+    state = card_state(relais, proposal_id, today=_today(relais, now))
+    if state is None:
+        return None
+    tr = relais.tr
+    blocks = card_blocks(tr, state)
+    if state.proposal.get("card_ts"):  # already posted (a repeated send after a crash): update it
+        return Post(channel=state.proposal["card_channel"], update_ts=state.proposal["card_ts"], blocks=blocks,
+                    text=card_text(tr, state.proposal))
+
+    seen = _changes(relais.db, proposal_id)
+
+    def remember(db, channel, ts):
+        if not ts:
+            return
+        store.set_card(db, proposal_id, channel, ts)
+        if _changes(db, proposal_id) != seen:  # changed while the card was on its way: show it
+            from bot.workflow import plan_card_update
+
+            plan_card_update(relais, db, proposal_id, relais.clock.now())
+
+    return Post(channel=row["target"], blocks=blocks, text=card_text(tr, state.proposal), on_sent=remember)
+
+
+def _changes(db, proposal_id: int) -> int:
+    return db.execute("SELECT COUNT(*) FROM history WHERE proposal_id = ?", [proposal_id]).fetchone()[0]
+
+
+@kind("card_update")
+def render_card_update(relais, row: dict, now=None) -> Post | None:
+    """The card as it is now; skipped while the card has not been posted (it will show this state then),
+    and when a newer update of the same card is already owed (that one shows at least as much)."""
+    proposal_id = row["proposal_id"]
+    newer = relais.db.execute(
+        """SELECT COUNT(*) FROM outbox WHERE kind = 'card_update' AND proposal_id = ? AND id > ?
+           AND status IN ('pending', 'sending')""", [proposal_id, row["id"]]).fetchone()[0]
+    if newer:
+        return None
+    state = card_state(relais, proposal_id, today=_today(relais, now))
+    if state is None or not state.proposal.get("card_ts"):
+        return None
+    tr = relais.tr
+    return Post(channel=state.proposal["card_channel"], update_ts=state.proposal["card_ts"],
+                blocks=card_blocks(tr, state), text=card_text(tr, state.proposal))
+
+
+# -- the daily refresh --------------------------------------------------------------------------
+REFRESH_AT = (6, 0)  # local time: "dans N jours ouvrables" and the deadline warnings move on each day
+REFRESH_SINCE = 5  # days: cards whose planned deadlines passed longer ago stop being refreshed
+
+
+@planner
+def refresh_cards(relais, now) -> list[str]:
+    """Once a day (06:00 local), re-render the cards that count business days down to a deadline.
+
+    One outbox row per card and day (unique key), so several processes or ticks plan it once."""
+    tz = relais.settings.tz
+    today = now.astimezone(tz).date()
+    due = local_at(today, *REFRESH_AT, tz)
+    if now < due:
+        return []
+    db = relais.db
+    rows = db.execute(
+        """SELECT DISTINCT r.id, r.card_channel FROM proposals r JOIN placements p ON p.proposal_id = r.id
+           WHERE r.status = 'open' AND r.card_ts IS NOT NULL AND p.status = 'planned' AND p.deadline >= ?
+             AND r.created_at < ?""",
+        [(today - timedelta(days=REFRESH_SINCE)).isoformat(), to_text(due)]).fetchall()
+    planned = []
+    with db.atomic():
+        for proposal_id, channel in rows:
+            key = f"card-refresh:{proposal_id}:{today.isoformat()}"
+            if outbox_rows.plan(db, key=key, kind="card_update", due_at=due, target=channel, now=now,
+                                proposal_id=proposal_id):
+                planned.append(key)
+    return planned

@@ -1,0 +1,292 @@
+"""What /propose shows: the proposal form (a modal), the "published" form, replies for list, show and
+outlets, and the wording of problems, refusals and warnings. Everything a user typed is escaped.
+
+    view = propose_modal(relais, initial={"title": "...", "outlets": ["udem-facebook"]},
+                         private_metadata={"cycle_key": "..."})
+    draft, problems = read_propose_view(view_state_values, today)
+    errors = modal_errors(relais.tr, problems)    # {block_id: text} for response_action "errors"
+"""
+from __future__ import annotations
+
+import json
+from datetime import date
+
+from bot.blocks import context, escape, input_block, modal, option, section, text_input
+from bot.clock import from_text
+from bot.dates import DateError, parse_date
+from bot.proposals import (
+    CATEGORIES, DEFAULT_CATEGORY, LINK_MAX, NOTES_MAX, SUMMARY_MAX, TITLE_MAX, Draft, Problem, clean_text,
+)
+
+STATUS_PARAMS = {"current", "to", "from", "status"}
+BUSINESS_DAY_PARAMS = {"late", "lead_days", "left"}
+MAX_LIST = 40
+AUDIENCES = ("students", "graduate-students", "staff", "faculty", "researchers", "alumni", "public")
+
+
+# -- wording ------------------------------------------------------------------------------------
+def business_days(tr, count: int) -> str:
+    return tr("propose.bdays.one" if abs(count) == 1 else "propose.bdays.many", count=tr.number(count))
+
+
+def say(tr, key: str, **params) -> str:
+    """A catalog message with its parameters formatted: dates as dates, numbers as numbers, statuses
+    and business days in words, and every text escaped for mrkdwn."""
+    out = {}
+    for name, value in params.items():
+        if isinstance(value, date):
+            out[name] = tr.date(value)
+        elif name in BUSINESS_DAY_PARAMS and isinstance(value, int):
+            out[name] = business_days(tr, value)
+        elif name in STATUS_PARAMS and isinstance(value, str):
+            out[name] = status_label(tr, value)
+        elif isinstance(value, bool):
+            out[name] = str(value)
+        elif isinstance(value, (int, float)):
+            out[name] = tr.number(value)
+        elif isinstance(value, (list, tuple)):
+            out[name] = ", ".join(escape(str(v)) for v in value)
+        else:
+            out[name] = escape(str(value))
+    return tr(key, **out)
+
+
+def status_label(tr, status: str) -> str:
+    return tr("propose.status." + status) if status in STATUSES else escape(status)
+
+
+def category_label(tr, category: str) -> str:
+    return tr("propose.category." + category) if category in CATEGORIES else escape(category)
+
+
+def audience_label(tr, audience: str) -> str:
+    return tr("propose.audience." + audience) if audience in AUDIENCES else escape(audience)
+
+
+STATUSES = ("planned", "submitted", "accepted", "declined", "published", "cancelled")
+
+
+def problem_text(tr, problem: Problem) -> str:
+    return say(tr, problem.key, **problem.params)
+
+
+def refusal_blocks(tr, problems: list[Problem]) -> list[dict]:
+    """The ephemeral answer to a one-line /propose that cannot be stored: every problem, then the right form."""
+    lines = "\n".join("• " + problem_text(tr, p) for p in problems)
+    return [section(tr("propose.refused.header") + "\n" + lines), context(tr("propose.usage"))]
+
+
+def modal_errors(tr, problems: list[Problem]) -> dict[str, str]:
+    """`response_action: errors` for the propose modal: each problem on its field."""
+    errors: dict[str, list[str]] = {}
+    for p in problems:
+        block = p.field if p.field in MODAL_FIELDS else "title"
+        errors.setdefault(block, []).append(problem_text(tr, p))
+    return {block: " ".join(texts)[:1900] for block, texts in errors.items()}
+
+
+# -- the proposal form ------------------------------------------------------------------------------
+MODAL_FIELDS = ("title", "summary", "category", "audiences", "publish_on", "outlets", "link", "notes")
+
+
+def propose_modal(relais, initial: dict | None = None, private_metadata: dict | None = None) -> dict:
+    """The /propose form (callback_id "propose"). `initial` may give title, summary, category, audiences,
+    outlets (slugs), publish_on (a date or ISO text), link, notes; `private_metadata` may carry cycle_key
+    (stored with the proposal) and channel (where to confirm)."""
+    from bot.outlets import active
+
+    tr = relais.tr
+    initial = initial or {}
+    outlets = active(relais.db)
+    outlet_options = [option(o.name, o.slug) for o in outlets]
+    chosen = [o for o in outlet_options if o["value"] in set(initial.get("outlets") or ())]
+    category_options = [option(tr("propose.category." + c), c) for c in CATEGORIES]
+    audiences = list(dict.fromkeys([a for o in outlets for a in o.audiences]))
+    audience_options = [option(audience_label(tr, a), a) for a in audiences]
+    chosen_audiences = [o for o in audience_options if o["value"] in set(initial.get("audiences") or ())]
+
+    category = {"type": "static_select", "action_id": "value", "options": category_options,
+                "placeholder": {"type": "plain_text", "text": tr("propose.modal.category_placeholder")}}
+    wanted = initial.get("category") or DEFAULT_CATEGORY
+    for o in category_options:
+        if o["value"] == wanted:
+            category["initial_option"] = o
+    audience = {"type": "multi_static_select", "action_id": "value", "options": audience_options,
+                "placeholder": {"type": "plain_text", "text": tr("propose.modal.audiences_placeholder")}}
+    if chosen_audiences:
+        audience["initial_options"] = chosen_audiences
+    picker = {"type": "datepicker", "action_id": "value",
+              "placeholder": {"type": "plain_text", "text": tr("propose.modal.date_placeholder")}}
+    publish_on = initial.get("publish_on")
+    if publish_on:
+        picker["initial_date"] = publish_on.isoformat() if isinstance(publish_on, date) else str(publish_on)
+    outlets_select = {"type": "multi_static_select", "action_id": "value", "options": outlet_options,
+                      "placeholder": {"type": "plain_text", "text": tr("propose.modal.outlets_placeholder")}}
+    if chosen:
+        outlets_select["initial_options"] = chosen
+
+    blocks = [
+        input_block("title", tr("propose.modal.title"),
+                    text_input(initial=(initial.get("title") or "")[:TITLE_MAX], max_length=TITLE_MAX)),
+        input_block("summary", tr("propose.modal.summary"),
+                    text_input(initial=(initial.get("summary") or "")[:SUMMARY_MAX], multiline=True,
+                               max_length=SUMMARY_MAX), optional=True),
+        input_block("category", tr("propose.modal.category"), category),
+        input_block("audiences", tr("propose.modal.audiences"), audience, optional=True),
+        input_block("publish_on", tr("propose.modal.date"), picker, hint=tr("propose.modal.date_hint")),
+        input_block("outlets", tr("propose.modal.outlets"), outlets_select, hint=tr("propose.modal.outlets_hint")),
+        input_block("link", tr("propose.modal.link"),
+                    text_input(initial=initial.get("link") or None, max_length=LINK_MAX,
+                               placeholder="https://"), optional=True),
+        input_block("notes", tr("propose.modal.notes"),
+                    text_input(initial=initial.get("notes") or None, multiline=True, max_length=NOTES_MAX),
+                    optional=True, hint=tr("propose.modal.notes_hint")),
+    ]
+    return modal("propose", tr("propose.modal.heading"), blocks, submit=tr("propose.modal.submit"),
+                 close=tr("common.cancel"), private_metadata=dict(private_metadata or {}))
+
+
+def _value(values: dict, block: str) -> dict:
+    entry = values.get(block) or {}
+    return entry.get("value") or (next(iter(entry.values())) if entry else {}) or {}
+
+
+def read_propose_view(values: dict, today: date, private_metadata: dict | None = None) -> tuple[Draft, list[Problem]]:
+    """The form's state.values as a draft, and what could not be read (a typed date in the console)."""
+    problems: list[Problem] = []
+    draft = Draft(
+        title=clean_text(_value(values, "title").get("value")),
+        summary=(_value(values, "summary").get("value") or "").strip(),
+        link=(_value(values, "link").get("value") or "").strip(),
+        notes=(_value(values, "notes").get("value") or "").strip(),
+        outlets=tuple(o["value"] for o in _value(values, "outlets").get("selected_options") or []),
+        audiences=tuple(o["value"] for o in _value(values, "audiences").get("selected_options") or []),
+        category=((_value(values, "category").get("selected_option") or {}).get("value") or DEFAULT_CATEGORY),
+        cycle_key=(private_metadata or {}).get("cycle_key") or None,
+    )
+    picked = _value(values, "publish_on").get("selected_date")
+    if picked:
+        try:
+            draft.publish_on = date.fromisoformat(picked)
+        except ValueError:
+            try:
+                draft.publish_on = parse_date(picked, today)  # the console's prompt takes any date
+            except DateError as error:
+                problems.append(Problem("publish_on", "propose.date." + error.reason,
+                                        {"text": error.text, **error.params}))
+    return draft, problems
+
+
+def metadata(view: dict) -> dict:
+    try:
+        value = json.loads(view.get("private_metadata") or "{}")
+    except ValueError:
+        return {}
+    return value if isinstance(value, dict) else {}
+
+
+# -- the "published" form ---------------------------------------------------------------------------
+def published_modal(tr, placement: dict, today: date, *, expected: str, channel: str | None) -> dict:
+    """Date and address of a publication (callback_id "placement_published")."""
+    planned = date.fromisoformat(placement["publish_on"]) if placement.get("publish_on") else today
+    picker = {"type": "datepicker", "action_id": "value", "initial_date": min(planned, today).isoformat()}
+    blocks = [
+        section(tr("propose.published.intro", outlet=escape(placement["outlet_name"]),
+                   title=escape(placement["proposal_title"]), id=str(placement["proposal_id"]))),
+        input_block("published_on", tr("propose.published.date"), picker),
+        input_block("url", tr("propose.published.url"),
+                    text_input(max_length=LINK_MAX, placeholder="https://"), optional=True,
+                    hint=tr("propose.published.url_hint")),
+    ]
+    return modal("placement_published", tr("propose.published.heading"), blocks, submit=tr("common.submit"),
+                 close=tr("common.cancel"),
+                 private_metadata={"placement_id": placement["id"], "expected": expected, "channel": channel})
+
+
+def read_published_view(values: dict, today: date) -> tuple[date | None, str, dict[str, str] | None]:
+    """(date, url, None) or (None, url, {"published_on": problem key}) when the date cannot be read."""
+    picked = _value(values, "published_on").get("selected_date") or ""
+    url = (_value(values, "url").get("value") or "").strip()
+    try:
+        return date.fromisoformat(picked), url, None
+    except ValueError:
+        try:
+            return parse_date(picked, today), url, None
+        except DateError:
+            return None, url, {"published_on": "propose.refused.published_date"}
+
+
+# -- replies: outlets, list, show --------------------------------------------------------------------
+def outlets_blocks(tr, outlets) -> list[dict]:
+    blocks = [section(tr("propose.outlets.header"))]
+    for o in outlets[:MAX_LIST]:
+        owner = tr("propose.outlets.owner_" + o.owner)
+        quota = (tr("propose.outlets.per_week", count=tr.number(o.per_week)) if o.per_week
+                 else tr("propose.outlets.no_limit"))
+        lead = (tr("propose.outlets.lead", days=business_days(tr, o.lead_days)) if o.lead_days
+                else tr("propose.outlets.no_lead"))
+        lines = [tr("propose.outlets.line", name=escape(o.name), slug=escape(o.slug), owner=owner,
+                    platform=escape(o.platform)),
+                 tr("propose.outlets.rules", lead=lead, quota=quota)]
+        if o.checklist:
+            lines.append(tr("propose.outlets.checklist", items=escape(", ".join(o.checklist))))
+        if o.audiences:
+            lines.append(tr("propose.outlets.audiences",
+                            audiences=", ".join(audience_label(tr, a) for a in o.audiences)))
+        blocks.append(section("\n".join(lines)))
+    blocks.append(context(tr("propose.outlets.footer")))
+    return blocks
+
+
+def list_blocks(tr, rows: list[dict], placements: dict[int, list[dict]], total: int) -> list[dict]:
+    """Open proposals, soonest first: date, title, owner, each placement's status and deadline."""
+    if not rows:
+        return [section(tr("propose.list.empty"))]
+    blocks = [section(tr("propose.list.header", count=tr.number(total)))]
+    for r in rows[:MAX_LIST]:
+        parts = [tr("propose.list.placement", outlet=escape(p["outlet_name"]), status=status_label(tr, p["status"]),
+                    deadline=tr.date(date.fromisoformat(p["deadline"]), "short"))
+                 for p in placements.get(r["id"], [])]
+        blocks.append(section(tr("propose.list.line", id=str(r["id"]), title=escape(r["title"]),
+                                 date=tr.date(date.fromisoformat(r["publish_on"])), owner=f"<@{r['owner_id']}>")
+                              + ("\n" + " · ".join(parts) if parts else "")))
+    if total > MAX_LIST:
+        blocks.append(context(tr("common.and_more", count=tr.number(total - MAX_LIST))))
+    blocks.append(context(tr("propose.list.footer")))
+    return blocks
+
+
+def history_blocks(tr, tz, rows: list[dict], names: dict[str, str]) -> list[dict]:
+    """Who changed what, when: one line per history row, oldest first."""
+    lines = []
+    for h in rows:
+        when = tr.datetime(from_text(h["at"]).astimezone(tz))
+        who = f"<@{h['actor']}>"
+        if h["action"] == "created":
+            what = tr("propose.history.created")
+        elif h["action"] == "cancelled":
+            what = tr("propose.history.cancelled")
+        elif h["action"] == "status":
+            what = tr("propose.history.status", outlet=escape(names.get(h.get("outlet_slug") or "", h.get("outlet_slug") or "")),
+                      **{"from": status_label(tr, h["from_value"] or ""), "to": status_label(tr, h["to_value"] or "")})
+        else:
+            what = escape(" ".join(str(v) for v in (h["action"], h.get("from_value"), h.get("to_value")) if v))
+        if h.get("note"):
+            what += f" ({escape(h['note'])})"
+        lines.append(tr("propose.history.line", when=when, who=who, what=what))
+    blocks = [section(tr("propose.history.header"))]
+    chunk: list[str] = []
+    for line in lines:  # sections hold 3000 characters
+        if sum(len(x) + 1 for x in chunk) + len(line) > 2800:
+            blocks.append(section("\n".join(chunk)))
+            chunk = []
+        chunk.append(line)
+    if chunk:
+        blocks.append(section("\n".join(chunk)))
+    return blocks[:20]
+
+
+def local_day(instant_text: str | None, tz) -> date | None:
+    if not instant_text:
+        return None
+    return from_text(instant_text).astimezone(tz).date()

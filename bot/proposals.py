@@ -1,0 +1,313 @@
+"""The rules of a proposal, as plain functions over plain data (no Slack, no database, no clock).
+
+    draft = Draft(title="Zooanimation", publish_on=date(2026, 12, 10), outlets=("udem-facebook",))
+    checked = check(draft, outlets_by_slug, BusinessDays(...), today, clashes={"udem-facebook": [...]})
+    checked.ok                # False when anything must be corrected: checked.problems
+    checked.placements        # per outlet: deadline, business days left, warnings
+
+Deadline = publication date − the outlet's lead_days business days (bot.workdays). A deadline
+already passed is refused, saying by how many business days and the earliest publication date that
+would still work for that outlet. Warnings (deadline close, weekly quota already taken by other
+proposals, the outlet's checklist) never refuse anything.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from typing import Mapping, Sequence
+
+from bot.dates import DateError, parse_date
+from bot.outlets import Outlet
+from bot.workdays import BusinessDays
+
+TITLE_MAX = 150
+SUMMARY_MAX = 3000
+NOTES_MAX = 3000
+LINK_MAX = 500
+CLOSE_DAYS = 2  # a deadline within this many business days is flagged
+
+CATEGORIES = ("cyclic", "one-off", "collections")
+DEFAULT_CATEGORY = "one-off"
+CATEGORY_ALIASES = {
+    "cyclic": "cyclic", "cyclique": "cyclic", "cycle": "cyclic", "recurring": "cyclic", "recurrent": "cyclic",
+    "one-off": "one-off", "oneoff": "one-off", "one off": "one-off", "ponctuel": "one-off", "ponctuelle": "one-off",
+    "collections": "collections", "collection": "collections", "livres rares": "collections",
+    "rare books": "collections", "collections speciales": "collections", "special collections": "collections",
+}
+
+# Placement workflow: where each status may go next. Library outlets (our own accounts) need no
+# submission to anyone, so a planned placement on them may be marked published directly.
+TRANSITIONS = {
+    "planned": ("submitted",),
+    "submitted": ("accepted", "declined"),
+    "accepted": ("published",),
+    "declined": (),
+    "published": (),
+    "cancelled": (),
+}
+OWN_OUTLET_SHORTCUT = {"planned": ("published",)}
+LIVE = ("planned", "submitted", "accepted", "published")  # what takes a weekly slot
+
+_LINK = re.compile(r"^https?://[^\s<>]+$", re.IGNORECASE)
+
+
+def valid_link(link: str) -> bool:
+    """An http(s) address without spaces or angle brackets, at most LINK_MAX characters."""
+    return len(link) <= LINK_MAX and bool(_LINK.match(link))
+
+
+@dataclass(frozen=True)
+class Problem:
+    """Something to correct. `field` is the form field (the modal's block_id), `key` a catalog key."""
+
+    field: str
+    key: str
+    params: dict = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Note:
+    """A warning on a placement; never refuses anything. `key` is a catalog key."""
+
+    key: str
+    params: dict = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Clash:
+    """Another live placement on the same outlet in the same week."""
+
+    proposal_id: int
+    title: str
+    goes_out: date
+
+
+@dataclass
+class Draft:
+    title: str = ""
+    publish_on: date | None = None
+    outlets: tuple[str, ...] = ()
+    category: str = DEFAULT_CATEGORY
+    summary: str = ""
+    audiences: tuple[str, ...] = ()
+    link: str = ""
+    notes: str = ""
+    cycle_key: str | None = None
+
+
+@dataclass(frozen=True)
+class PlacementPlan:
+    slug: str
+    deadline: date
+    days_left: int  # business days from today until the deadline (0: today)
+    notes: tuple[Note, ...] = ()
+
+
+@dataclass
+class Checked:
+    problems: list[Problem]
+    placements: list[PlacementPlan]
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    def by_field(self) -> dict[str, list[Problem]]:
+        out: dict[str, list[Problem]] = {}
+        for p in self.problems:
+            out.setdefault(p.field, []).append(p)
+        return out
+
+
+# -- business-day arithmetic ---------------------------------------------------------------------
+def deadline_for(publish_on: date, lead_days: int, days: BusinessDays) -> date:
+    """The last day to submit: publication − lead_days business days (lead_days 0: the publication day)."""
+    return days.subtract(publish_on, lead_days)
+
+
+def days_left(deadline: date, today: date, days: BusinessDays) -> int:
+    """Business days from today until the deadline: 0 on the day, negative once passed (see late_by)."""
+    if deadline >= today:
+        return days.between(today, deadline)
+    return -late_by(deadline, today, days)
+
+
+def late_by(deadline: date, today: date, days: BusinessDays) -> int:
+    """How many business days late a submission made now would be (at least 1 once the deadline passed)."""
+    if deadline >= today:
+        return 0
+    return max(1, days.between(deadline, days.next_business_day(today)))
+
+
+def earliest_publication(lead_days: int, today: date, days: BusinessDays) -> date:
+    """The first publication date whose deadline has not passed, for an outlet needing `lead_days`."""
+    if lead_days == 0:
+        return today
+    # the lead_days-th business day strictly before the publication must be today or later
+    return days.add(days.next_business_day(today), lead_days - 1) + timedelta(days=1)
+
+
+def week_of(day: date) -> date:
+    """The Monday of `day`'s week (weekly quotas run Monday to Sunday)."""
+    return day - timedelta(days=day.weekday())
+
+
+# -- checking a draft ---------------------------------------------------------------------------
+def clean_text(text: str | None) -> str:
+    """Surrounding whitespace off; runs of spaces inside a one-line field collapsed."""
+    return re.sub(r"[ \t]+", " ", (text or "").strip())
+
+
+def check(draft: Draft, outlets: Mapping[str, Outlet], days: BusinessDays, today: date,
+          clashes: Mapping[str, Sequence[Clash]] | None = None) -> Checked:
+    """Every problem of the draft (all at once), and the per-outlet plan of what is valid.
+
+    `outlets` are the outlets that can be chosen (active ones); `clashes` the other live placements
+    in the publication week, per outlet slug.
+    """
+    clashes = clashes or {}
+    problems: list[Problem] = []
+    title = clean_text(draft.title)
+    if not title:
+        problems.append(Problem("title", "propose.problem.title_empty"))
+    elif len(title) > TITLE_MAX:
+        problems.append(Problem("title", "propose.problem.title_long", {"max": TITLE_MAX, "length": len(title)}))
+    if len(draft.summary or "") > SUMMARY_MAX:
+        problems.append(Problem("summary", "propose.problem.too_long", {"max": SUMMARY_MAX}))
+    if len(draft.notes or "") > NOTES_MAX:
+        problems.append(Problem("notes", "propose.problem.too_long", {"max": NOTES_MAX}))
+    link = (draft.link or "").strip()
+    if link and not valid_link(link):
+        problems.append(Problem("link", "propose.problem.link", {"link": link[:80]}))
+    if draft.category not in CATEGORIES:
+        problems.append(Problem("category", "propose.problem.category",
+                                {"category": draft.category, "valid": ", ".join(CATEGORIES)}))
+
+    publish_on = draft.publish_on
+    if publish_on is None:
+        problems.append(Problem("publish_on", "propose.problem.date_missing"))
+    elif publish_on < today:
+        problems.append(Problem("publish_on", "propose.problem.date_past", {"date": publish_on, "today": today}))
+
+    slugs = list(dict.fromkeys(draft.outlets))
+    unknown = [s for s in slugs if s not in outlets]
+    if not slugs:
+        problems.append(Problem("outlets", "propose.problem.outlets_empty",
+                                {"valid": ", ".join(outlets)}))
+    elif unknown:
+        problems.append(Problem("outlets", "propose.problem.outlets_unknown",
+                                {"unknown": ", ".join(unknown), "valid": ", ".join(outlets)}))
+
+    plans: list[PlacementPlan] = []
+    if publish_on is not None and publish_on >= today:
+        for slug in slugs:
+            outlet = outlets.get(slug)
+            if outlet is None:
+                continue
+            deadline = deadline_for(publish_on, outlet.lead_days, days)
+            if deadline < today:
+                problems.append(Problem("outlets", "propose.problem.deadline_passed", {
+                    "outlet": outlet.name, "deadline": deadline, "late": late_by(deadline, today, days),
+                    "lead_days": outlet.lead_days, "earliest": earliest_publication(outlet.lead_days, today, days)}))
+                continue
+            notes = placement_notes(status="planned", deadline=deadline, today=today, days=days, outlet=outlet,
+                                    clashes=clashes.get(slug, ()), publish_on=publish_on)
+            plans.append(PlacementPlan(slug=slug, deadline=deadline, days_left=days_left(deadline, today, days),
+                                       notes=tuple(notes)))
+    return Checked(problems=problems, placements=plans)
+
+
+def placement_notes(*, status: str, deadline: date, today: date, days: BusinessDays, outlet: Outlet,
+                    clashes: Sequence[Clash], publish_on: date) -> list[Note]:
+    """The warnings a placement carries now: deadline passed or close (while planned), the weekly quota
+    already taken by other placements that week (while live), the checklist to supply (while planned)."""
+    notes: list[Note] = []
+    if status == "planned":
+        if deadline < today:
+            notes.append(Note("propose.warn.deadline_passed", {"late": late_by(deadline, today, days)}))
+        elif days.between(today, deadline) <= CLOSE_DAYS and outlet.lead_days > 0:
+            notes.append(Note("propose.warn.deadline_close", {"deadline": deadline}))
+    if status in LIVE and outlet.per_week is not None and len(clashes) >= outlet.per_week:
+        notes.append(Note("propose.warn.quota", {
+            "per_week": outlet.per_week, "week": week_of(publish_on),
+            "others": ", ".join(f"#{c.proposal_id} {c.title}" for c in clashes[:3]) + (", …" if len(clashes) > 3 else "")}))
+    if status == "planned" and outlet.checklist:
+        notes.append(Note("propose.warn.checklist", {"items": ", ".join(outlet.checklist)}))
+    return notes
+
+
+def next_statuses(status: str, outlet_owner: str) -> tuple[str, ...]:
+    """Where a placement may go from `status` (a library outlet may go from planned to published)."""
+    allowed = TRANSITIONS.get(status, ())
+    if outlet_owner == "library":
+        allowed = allowed + OWN_OUTLET_SHORTCUT.get(status, ())
+    return allowed
+
+
+# -- the one-line form ----------------------------------------------------------------------------
+def parse_category(text: str | None) -> str | None:
+    """'cyclique' -> 'cyclic'; None when it is no category we know."""
+    from bot.dates import normalize
+
+    value = normalize(text or "")
+    return CATEGORY_ALIASES.get(value)
+
+
+def parse_outlets(text: str) -> tuple[str, ...]:
+    """'udem-facebook, UdeM-X bib-x' -> ('udem-facebook', 'udem-x', 'bib-x'), duplicates dropped."""
+    parts = [p.strip().lower().lstrip("#") for p in re.split(r"[,\s;]+", text or "")]
+    return tuple(dict.fromkeys(p for p in parts if p))
+
+
+_PIPE = re.compile(r"\|(?![^<>]*>)")  # a separator, not the | inside <https://x|y>
+
+
+def unescape_slack(text: str) -> str:
+    """Slack sends &, < and > of typed text as entities; back to what was typed (escaped again on output)."""
+    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+
+
+@dataclass
+class Line:
+    """The one-line form, split: the draft and what could not be read."""
+
+    draft: Draft
+    problems: list[Problem]
+
+
+def parse_line(text: str, today: date) -> Line:
+    """`TITLE | DATE | OUTLET[, OUTLET...] [| CATEGORY]`. Parts that cannot be read become problems.
+
+    A | inside angle brackets (a link Slack formatted) belongs to the title, not the form."""
+    parts = [p.strip() for p in _PIPE.split(unescape_slack(text or ""))]
+    problems: list[Problem] = []
+    if len(parts) < 3 or len(parts) > 4:
+        return Line(Draft(title=parts[0] if parts else ""), [Problem("form", "propose.problem.form")])
+    title, date_text, outlets_text = parts[:3]
+    draft = Draft(title=clean_text(title), outlets=parse_outlets(outlets_text))
+    try:
+        draft.publish_on = parse_date(date_text, today)
+    except DateError as error:
+        problems.append(Problem("publish_on", "propose.date." + error.reason, {"text": error.text, **error.params}))
+    if len(parts) == 4 and parts[3]:
+        category = parse_category(parts[3])
+        if category is None:
+            problems.append(Problem("category", "propose.problem.category",
+                                    {"category": parts[3], "valid": ", ".join(CATEGORIES)}))
+        else:
+            draft.category = category
+    return Line(draft, problems)
+
+
+def check_line(line: Line, outlets: Mapping[str, Outlet], days: BusinessDays, today: date,
+               clashes: Mapping[str, Sequence[Clash]] | None = None) -> Checked:
+    """The one-line form (as parse_line read it) checked: the reading's problems and the rules' together."""
+    if any(p.field == "form" for p in line.problems):
+        return Checked(problems=list(line.problems), placements=[])
+    checked = check(line.draft, outlets, days, today, clashes)
+    reading_fields = {p.field for p in line.problems}
+    # a date that could not be read is reported once, not also as "missing"
+    rules = [p for p in checked.problems if not (p.field in reading_fields and p.key in (
+        "propose.problem.date_missing", "propose.problem.category"))]
+    return Checked(problems=line.problems + rules, placements=checked.placements)
