@@ -96,3 +96,22 @@ def test_backup_copies_the_database(cli, tmp_path):
     assert result.returncode == 0, result.stderr
     assert "intégrité ok" in result.stdout
     assert (tmp_path / "saved" / "copy.db").stat().st_size > 0
+
+
+def test_console_asks_before_a_confirmed_button_and_reasks_only_faulty_fields(cli):
+    script = (
+        "/propose Expo | 2027-02-10 | bib-facebook\n"
+        ":click 3\n2\n"                # cancel, then "Non": nothing happens
+        "/propose list\n"
+        "/propose\nAffiche\n\n\n\n2026-01-01\n7\n\n\n"  # the form, with a past date
+        "2027-02-11\n"                 # only the date is asked again
+        "/propose list\n:quit\n"
+    )
+    result = cli(stdin=script, RELAIS_NOW="2026-11-24T10:00", SLACK_BOT_TOKEN="")
+    out = result.stdout
+    assert result.returncode == 0, result.stderr
+    assert "── Annuler la proposition ? ──" in out
+    assert "n° 1 — Expo" in out.split("/propose list", 2)[1]  # still open after "Non"
+    retry = out.split("✗ Date de publication souhaitée", 1)[1]
+    assert retry.count("Titre") == 0 and "Date de publication souhaitée" in retry
+    assert "Proposition n° 2 enregistrée" in out

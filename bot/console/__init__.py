@@ -98,6 +98,9 @@ class Console:
             self.write(self.tr("console.no_button", number=number.strip(), available=shown))
             return
         element, block_id, where = target
+        dialog = element.get("confirm")
+        if dialog and not self.confirm(dialog):
+            return
         action = {"type": element.get("type", "button"), "action_id": element["action_id"], "block_id": block_id,
                   "value": element.get("value", ""), "text": element.get("text"), "action_ts": str(time.time())}
         payload = {
@@ -119,6 +122,17 @@ class Console:
         if answer:
             self.screen.message(answer, ephemeral=True)
         self.flush()
+
+    def confirm(self, dialog: dict) -> bool:
+        """A button's confirmation dialog, as Slack shows it before sending anything."""
+        from bot.console.render import unmrkdwn
+
+        title = dialog.get("title", {}).get("text", "")
+        yes = dialog.get("confirm", {}).get("text", self.tr("common.yes"))
+        no = dialog.get("deny", {}).get("text", self.tr("common.no"))
+        self.write(f"── {title} ──\n{unmrkdwn(dialog.get('text', {}).get('text', ''))}")
+        answer = self.read(self.tr("console.confirm", yes=yes, no=no))
+        return (answer or "").strip().lower() in ("1", "o", "oui", "y", "yes", yes.strip().lower())
 
     def home(self) -> None:
         event = {"type": "event_callback", "team_id": TEAM, "api_app_id": "A0RELAIS", "event_id": f"Ev{uuid.uuid4().hex[:8]}",
@@ -171,8 +185,9 @@ class Console:
     def modal(self, view: dict) -> None:
         from bot.console.forms import fill
 
+        state, faulty = None, None
         while True:
-            state = fill(view, self.read, self.write, self.tr)
+            state = fill(view, self.read, self.write, self.tr, previous=state, only=faulty)
             if state is None:
                 self.write(self.tr("console.modal_cancelled"))
                 return
@@ -186,10 +201,11 @@ class Console:
                 labels = {b.get("block_id"): b.get("label", {}).get("text", "") for b in view.get("blocks", [])}
                 for block_id, error in answer.get("errors", {}).items():
                     self.write(self.tr("console.field_error", label=labels.get(block_id, block_id), error=error))
+                faulty = set(answer.get("errors", {})) & set(labels) or None  # ask again only what was wrong
                 continue
             if answer.get("response_action") in ("update", "push"):
                 self.flush()
-                view = answer["view"]
+                view, state, faulty = answer["view"], None, None
                 continue
             self.flush()
             return

@@ -7,11 +7,19 @@ from bot.console.render import unmrkdwn
 CANCEL = ":cancel"
 
 
-def fill(view: dict, read, write, tr) -> dict | None:
-    """Ask for every input of `view`; returns state values, or None when cancelled (or input ended)."""
-    write(tr("console.modal", title=view.get("title", {}).get("text", "")))
+def fill(view: dict, read, write, tr, previous: dict | None = None, only: set | None = None) -> dict | None:
+    """Ask for every input of `view` (or, after errors, only the blocks in `only`, keeping the
+    `previous` answers of the others); returns state values, or None when cancelled or input ended."""
+    if only is None:
+        write(tr("console.modal", title=view.get("title", {}).get("text", "")))
     values: dict = {}
     for block in view.get("blocks", []):
+        if only is not None:
+            if block.get("type") == "input" and block["block_id"] not in only and block["block_id"] in (previous or {}):
+                values[block["block_id"]] = previous[block["block_id"]]
+                continue
+            if block.get("type") != "input":
+                continue
         if block.get("type") == "section" and block.get("text"):
             write(unmrkdwn(block["text"]["text"]))
         if block.get("type") == "context":
@@ -57,10 +65,10 @@ def _ask(block: dict, element: dict, read, write, tr):
         if kind == "datepicker":
             return {"type": kind, "selected_date": line or None}
         if kind in ("static_select", "radio_buttons"):
+            if not line:  # optional and left empty
+                return {"type": kind, "selected_option": None}
             picked = _pick(line, options)
-            if picked is None or len(picked) > 1:
-                if not line:
-                    return {"type": kind, "selected_option": None}
+            if not picked or len(picked) > 1:
                 continue
             return {"type": kind, "selected_option": picked[0]}
         if kind in ("multi_static_select", "checkboxes"):

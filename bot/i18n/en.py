@@ -476,6 +476,7 @@ MESSAGES = {
     "console.field_error": "  ✗ {label}: {error}",
     "console.updated": "(message updated)",
     "console.file": "📎 file “{name}” sent ({size} bytes)",
+    "console.confirm": "[1] {yes}  [2] {no}: ",
     "console.bye": "Bye!",
     "console.not_available": "This command is not available yet.",
     # --- weekly digest ---

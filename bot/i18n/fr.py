@@ -476,6 +476,7 @@ MESSAGES = {
     "console.field_error": "  ✗ {label} : {error}",
     "console.updated": "(message mis à jour)",
     "console.file": "📎 fichier « {name} » envoyé ({size} octets)",
+    "console.confirm": "[1] {yes}  [2] {no} : ",
     "console.bye": "À bientôt !",
     "console.not_available": "Cette commande n'est pas encore disponible.",
     # --- bilan hebdomadaire (digest) ---
