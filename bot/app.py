@@ -2,10 +2,16 @@
 
 Authorization is local: the bot token comes from the settings, so no request ever waits on
 `auth.test` before it is acknowledged. The bot's own user ID is learnt in the background.
+
+Bolt does not verify signatures again: over HTTP every request reaches it through bot.web's front,
+which verifies each one (401 otherwise) before `dispatch`; Socket Mode has no signatures and the
+console builds its own requests. Listeners run in a pool large enough that a few of them waiting on
+a slow Slack after their ack never leave a new request without a thread to produce its ack.
 """
 from __future__ import annotations
 
 import logging
+from concurrent.futures import ThreadPoolExecutor
 
 from slack_bolt import App
 from slack_bolt.authorization import AuthorizeResult
@@ -15,6 +21,8 @@ from slack_sdk import WebClient
 from bot.context import CONSOLE_TOKEN, Relais
 
 log = logging.getLogger("relais.app")
+
+LISTENER_THREADS = 32  # Bolt's default is 5: five listeners waiting on Slack would hold every later ack
 
 
 def create_app(relais: Relais, *, signing_secret: str | None = None, process_before_response: bool = False) -> App:
@@ -36,7 +44,8 @@ def create_app(relais: Relais, *, signing_secret: str | None = None, process_bef
         authorize=authorize,
         client=WebClient(base_url=settings.api_url, timeout=10),  # the token comes from authorize()
         process_before_response=process_before_response,
-        request_verification_enabled=bool(signing_secret if signing_secret is not None else settings.signing_secret),
+        request_verification_enabled=False,  # bot.web verifies every HTTP request before Bolt sees it
+        listener_executor=ThreadPoolExecutor(max_workers=LISTENER_THREADS, thread_name_prefix="relais-listener"),
         ignoring_self_events_enabled=True,
         url_verification_enabled=True,
         raise_error_for_unhandled_request=False,

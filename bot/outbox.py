@@ -30,6 +30,7 @@ import inspect
 import json
 import logging
 import os
+import queue
 import secrets
 import socket
 import sqlite3
@@ -116,7 +117,7 @@ def _claimer_dead(claimed_by: str | None) -> bool:
     if not claimed_by:
         return True
     parts = claimed_by.rsplit(":", 3)
-    if len(parts) != 4 or parts[0] != HOST or not parts[1].isdigit():
+    if len(parts) != 4 or parts[0] != HOST or not (parts[1].isascii() and parts[1].isdigit()):
         return False
     pid, incarnation = int(parts[1]), parts[2]
     if pid == PID:
@@ -131,22 +132,29 @@ def _claimer_dead(claimed_by: str | None) -> bool:
 
 
 def release_dead_claims(relais, now: datetime) -> int:
-    """Rows left `sending` by a process that died mid-post go back to pending (or fail when they
-    have used up their attempts); the next claim sends them. Returns how many were released."""
+    """Rows left `sending` by a process that died go back to pending; the next claim sends them.
+    Returns how many were released.
+
+    Only a death with the message in flight (after `still_mine`, during the post) counts as an
+    attempt, and MAX_ATTEMPTS of those fail the row (a message that keeps killing its sender). A
+    sender killed while the row waited its turn in a batch or the channel's pace gives the attempt
+    back: a restart during a long catch-up loses nothing."""
     db = relais.db
     released = 0
     for claim in rows.claims(db):
         if not _claimer_dead(claim["claimed_by"]):
             continue
+        in_flight = bool(claim.get("posting_at"))
         with db.atomic():
-            if claim["attempts"] >= MAX_ATTEMPTS:
+            if in_flight and claim["attempts"] >= MAX_ATTEMPTS:
                 current = rows.by_id(db, claim["id"])
                 if current and current["status"] == "sending" and current["claimed_by"] == claim["claimed_by"]:
                     rows.mark_failed(db, claim["id"], now, "interrupted while sending, too many times")
                     log.error("outbox row %s (%s) failed: its sender died %s times", claim["id"], claim["key"],
                               claim["attempts"])
                 continue
-            if rows.release(db, claim["id"], claim["claimed_by"], now, "sender died while sending"):
+            reason = "sender died while sending" if in_flight else "sender died before sending"
+            if rows.release(db, claim["id"], claim["claimed_by"], now, reason, refund=not in_flight):
                 released += 1
                 log.warning("outbox row %s (%s): its sender died; it will be sent again", claim["id"], claim["key"])
     return released
@@ -210,15 +218,36 @@ def deliver(relais, *, now: datetime | None = None, keys: Iterable[str] | None =
     return sent
 
 
+DELIVERY_THREADS = 4  # background senders per process: a burst of requests queues, it does not fan out
+_queue: "queue.SimpleQueue | None" = None
+_queue_lock = threading.Lock()
+
+
 def deliver_in_background(relais, keys: Iterable[str]) -> None:
-    """After an ack: send these rows now without holding up the request (the scheduler retries)."""
+    """After an ack: send these rows now without holding up the request (the scheduler retries).
+
+    A few sender threads take the work in turn: a burst of proposals while Slack is slow (or pacing
+    holds a channel) waits in their queue instead of starting a thread, and a database connection,
+    per request."""
+    global _queue
     keys = list(keys)
     if not keys:
         return
     if relais.inline_delivery:
         deliver(relais, keys=keys)
         return
-    threading.Thread(target=_safe_deliver, args=(relais, keys), name="relais-deliver", daemon=True).start()
+    with _queue_lock:
+        if _queue is None:
+            _queue = queue.SimpleQueue()
+            for number in range(DELIVERY_THREADS):  # daemons: an exit never waits for Slack (rows stay owed)
+                threading.Thread(target=_sender, args=(_queue,), name=f"relais-deliver-{number}", daemon=True).start()
+    _queue.put((relais, keys))
+
+
+def _sender(work: "queue.SimpleQueue") -> None:
+    while True:
+        relais, keys = work.get()
+        _safe_deliver(relais, keys)
 
 
 def _safe_deliver(relais, keys):

@@ -8,6 +8,7 @@ A sqlite3 connection belongs to the thread that opened it; Store hands each thre
 """
 from __future__ import annotations
 
+import contextlib
 import sqlite3
 import threading
 from pathlib import Path
@@ -15,6 +16,57 @@ from pathlib import Path
 import sqlite_utils
 
 BUSY_TIMEOUT_MS = 10_000
+
+
+_WRITERS: dict[str, threading.RLock] = {}
+_WRITERS_LOCK = threading.Lock()
+
+
+def writer_lock(path: str | Path) -> threading.RLock:
+    """The lock this process's threads take before writing to the database at `path`."""
+    key = str(Path(path).resolve())
+    with _WRITERS_LOCK:
+        return _WRITERS.setdefault(key, threading.RLock())
+
+
+class Database(sqlite_utils.Database):
+    """sqlite_utils' Database, whose outermost `atomic()` takes the write lock at once (BEGIN IMMEDIATE),
+    after this process's own writer lock.
+
+    - A deferred transaction that reads, then writes, cannot wait for the lock: when another connection
+      wrote in between, SQLite answers "database is locked" at once (its snapshot is stale), busy
+      timeout or not. Every `atomic()` here is a unit of work that writes, so it takes the lock from
+      its first statement instead, and the busy timeout applies.
+    - SQLite's busy handler waits by sleeping (1, 2, 5, 10, 15, 20, 25… ms): threads of one process
+      queueing that way for a lock held a millisecond at a time wait far longer than the work takes.
+      They queue on a Python lock instead, handed over the moment it is released; SQLite's busy
+      timeout is left to the other processes (a cron `tick`, a backup).
+    Nested blocks stay savepoints.
+    """
+
+    def __init__(self, *args, writers: threading.RLock | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._writers = writers or threading.RLock()
+
+    @contextlib.contextmanager
+    def atomic(self):
+        if self.conn.in_transaction:
+            with super().atomic():
+                yield self
+            return
+        with self._writers:
+            self.conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield self
+            except BaseException:
+                self.rollback()
+                raise
+            else:
+                try:
+                    self.conn.execute("COMMIT")
+                except BaseException:
+                    self.rollback()
+                    raise
 
 
 def connect(path: str | Path) -> sqlite_utils.Database:
@@ -26,7 +78,7 @@ def connect(path: str | Path) -> sqlite_utils.Database:
     conn.execute("PRAGMA journal_mode = WAL")
     conn.execute("PRAGMA synchronous = NORMAL")
     conn.execute("PRAGMA foreign_keys = ON")
-    return sqlite_utils.Database(conn, execute_plugins=False)
+    return Database(conn, execute_plugins=False, writers=writer_lock(path))
 
 
 class Store:

@@ -17,11 +17,20 @@ def put(db: Database, key: str, value: str, now: str) -> None:
     )
 
 
-def claim_once(db: Database, key: str, now: str, forget_before: str) -> bool:
-    """True the first time `key` is claimed, False afterwards. Claims older than `forget_before`
-    are dropped (they can no longer be replayed: Slack's signatures expire after 5 minutes)."""
+def claim_once(db: Database, key: str, now: str, forget_before: str | None = None) -> bool:
+    """True the first time `key` is claimed, False afterwards: one INSERT in its own transaction.
+    With `forget_before`, claims of the same prefix older than that are dropped first (they can no
+    longer be replayed: Slack's signatures expire after 5 minutes); callers do it now and then, not
+    on every claim."""
     with db.atomic():
-        db.execute("DELETE FROM kv WHERE key LIKE 'seen:%' AND updated_at < ?", [forget_before])
+        if forget_before is not None:
+            forget(db, key.split(":", 1)[0] + ":", forget_before)
         cursor = db.execute("INSERT INTO kv (key, value, updated_at) VALUES (?, '1', ?) ON CONFLICT (key) DO NOTHING",
                             [key, now])
     return cursor.rowcount == 1
+
+
+def forget(db: Database, prefix: str, before: str) -> int:
+    """Drop the keys starting with `prefix` last updated before `before` (a range of the primary key)."""
+    end = prefix[:-1] + chr(ord(prefix[-1]) + 1)
+    return db.execute("DELETE FROM kv WHERE key >= ? AND key < ? AND updated_at < ?", [prefix, end, before]).rowcount

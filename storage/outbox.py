@@ -115,7 +115,7 @@ def claim_due(db: Database, now: datetime, worker: str, limit: int = 100, keys: 
         params.update({f"k{i}": k for i, k in enumerate(keys)})
     with db.atomic():
         fetched = db.execute(
-            f"""UPDATE outbox SET status = 'sending', claimed_at = :wall, claimed_by = :worker,
+            f"""UPDATE outbox SET status = 'sending', claimed_at = :wall, claimed_by = :worker, posting_at = NULL,
                        attempts = attempts + 1, updated_at = :now
                 WHERE id IN (SELECT id FROM outbox WHERE {' AND '.join(where)} ORDER BY due_at, id LIMIT :limit)
                 RETURNING *""",
@@ -128,26 +128,31 @@ def claim_due(db: Database, now: datetime, worker: str, limit: int = 100, keys: 
 
 
 def claims(db: Database) -> list[dict]:
-    """Rows being sent right now (or whose sender died): id, claimer, attempts."""
-    return list(db.query("SELECT id, key, claimed_by, claimed_at, attempts FROM outbox WHERE status = 'sending'"))
+    """Rows being sent right now (or whose sender died): id, claimer, attempts, whether it was posting."""
+    return list(db.query("SELECT id, key, claimed_by, claimed_at, posting_at, attempts FROM outbox"
+                         " WHERE status = 'sending'"))
 
 
-def release(db: Database, row_id: int, worker: str, now: datetime, reason: str) -> bool:
-    """Give a claimed row back (its claimer is dead): pending again, due as before."""
+def release(db: Database, row_id: int, worker: str, now: datetime, reason: str, refund: bool = False) -> bool:
+    """Give a claimed row back (its claimer is dead): pending again, due as before. With `refund`, the
+    claim's attempt is given back too (the sender died before it started posting this row)."""
     cursor = db.execute(
-        """UPDATE outbox SET status = 'pending', claimed_at = NULL, claimed_by = NULL, last_error = ?, updated_at = ?
-           WHERE id = ? AND status = 'sending' AND claimed_by = ?""",
+        f"""UPDATE outbox SET status = 'pending', claimed_at = NULL, claimed_by = NULL, posting_at = NULL,
+                   attempts = attempts - {1 if refund else 0}, last_error = ?, updated_at = ?
+            WHERE id = ? AND status = 'sending' AND claimed_by = ?""",
         [reason, to_text(now), row_id, worker],
     )
     return cursor.rowcount > 0
 
 
 def still_mine(db: Database, row_id: int, worker: str, *, wall: datetime | None = None) -> bool:
-    """Renew this worker's claim right before posting; False when the row is no longer ours to send."""
+    """Renew this worker's claim right before posting (and say it is posting now); False when the row is
+    no longer ours to send."""
+    stamp = to_text(wall or _wall())
     with db.atomic():
         cursor = db.execute(
-            "UPDATE outbox SET claimed_at = ? WHERE id = ? AND status = 'sending' AND claimed_by = ?",
-            [to_text(wall or _wall()), row_id, worker],
+            "UPDATE outbox SET claimed_at = ?, posting_at = ? WHERE id = ? AND status = 'sending' AND claimed_by = ?",
+            [stamp, stamp, row_id, worker],
         )
     return cursor.rowcount > 0
 
@@ -265,10 +270,13 @@ def by_id(db: Database, row_id: int) -> dict | None:
 def rows(db: Database, *, kind: str | None = None, status: str | None = None, proposal_id: int | None = None,
          placement_id: int | None = None) -> list[dict]:
     where, params = ["1 = 1"], []
+    # With a placement or a proposal, search by it: `+kind`/`+status` keep SQLite from walking every
+    # pending row through outbox_due (its ORDER BY) instead of that placement's few rows.
+    by_id = placement_id is not None or proposal_id is not None
     for column, value in (("kind", kind), ("status", status), ("proposal_id", proposal_id),
                           ("placement_id", placement_id)):
         if value is not None:
-            where.append(f"{column} = ?")
+            where.append(f"{'+' if by_id and column in ('kind', 'status') else ''}{column} = ?")
             params.append(value)
     return list(db.query(f"SELECT * FROM outbox WHERE {' AND '.join(where)} ORDER BY due_at, id", params))
 
