@@ -237,12 +237,17 @@ def refresh_cards(relais, now) -> list[str]:
     if now < due:
         return []
     db = relais.db
+    # Only the cards whose refresh of the day is not planned yet: after the first tick past 06:00, a
+    # tick reads a few index entries and writes nothing (planners run every minute).
     rows = db.execute(
         """SELECT DISTINCT r.id, r.card_channel FROM proposals r JOIN placements p ON p.proposal_id = r.id
            WHERE r.status = 'open' AND r.card_ts IS NOT NULL AND p.status = 'planned' AND p.deadline >= ?
-             AND r.created_at < ?""",
-        [(today - timedelta(days=REFRESH_SINCE)).isoformat(), to_text(due)]).fetchall()
+             AND r.created_at < ?
+             AND NOT EXISTS (SELECT 1 FROM outbox o WHERE o.key = 'card-refresh:' || r.id || ':' || ?)""",
+        [(today - timedelta(days=REFRESH_SINCE)).isoformat(), to_text(due), today.isoformat()]).fetchall()
     planned = []
+    if not rows:
+        return planned
     with db.atomic():
         for proposal_id, channel in rows:
             key = f"card-refresh:{proposal_id}:{today.isoformat()}"

@@ -5,6 +5,7 @@ sorts as time does.
 """
 from __future__ import annotations
 
+import re
 import threading
 import time
 from datetime import date, datetime, timedelta, timezone
@@ -12,6 +13,7 @@ from zoneinfo import ZoneInfo
 
 UTC = timezone.utc
 _STAMP = "%Y-%m-%dT%H:%M:%SZ"
+_STAMP_SHAPE = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z\Z", re.ASCII)
 
 
 def to_text(instant: datetime) -> str:
@@ -19,7 +21,11 @@ def to_text(instant: datetime) -> str:
 
 
 def from_text(text: str) -> datetime:
-    return datetime.strptime(text, _STAMP).replace(tzinfo=UTC)
+    """The instant of a stored 'YYYY-MM-DDTHH:MM:SSZ' (ValueError for anything else). fromisoformat on
+    the checked shape: strptime is twenty times slower, and digests and reports read thousands."""
+    if not _STAMP_SHAPE.match(text):
+        return datetime.strptime(text, _STAMP).replace(tzinfo=UTC)  # raises ValueError as it always did
+    return datetime.fromisoformat(text[:19]).replace(tzinfo=UTC)
 
 
 def parse_instant(text: str, tz: ZoneInfo) -> datetime:

@@ -12,7 +12,8 @@ chart is `bot.chart`; planning and sending is `bot.digest_jobs`.
 The digest of `day` covers:
 - this week: `day` to `day + 6` (Monday to Sunday with the default DIGEST_AT);
 - last week: `day - 7` to `day - 1`; the term: from the latest `term-start` event to `day - 1`;
-- what is due, waiting or missing as of `now` (when it is built, which is when it is sent).
+- what is due, waiting or missing as of `now` (when it is built, which is when it is sent); missing
+  figures for the publications of the last MISSING_DAYS days (older ones stay listed by /stats).
 """
 from __future__ import annotations
 
@@ -27,6 +28,8 @@ DEADLINE_DAYS = 14  # submission deadlines of the next 14 days (today included)
 CYCLE_DAYS = 14  # cyclic contents whose prompt falls in the next 14 days
 AWAITING_BUSINESS_DAYS = 5  # submitted for more than this many business days: flagged
 CHART_WEEKS = 8
+MISSING_DAYS = 90  # figures still missing are listed for the publications of the last 90 days (after
+#                    that, /stats lists them): a digest stays a digest after years of history
 CHECKPOINT_HOUR = (9, 0)  # a stats checkpoint is reached at 09:00 local on its day, as its reminder
 _USER_ID = re.compile(r"^[UW][A-Z0-9_]{2,}$")
 
@@ -241,10 +244,14 @@ def _awaiting(rows: list[dict], today: date, tz: ZoneInfo, business_days) -> tup
 
 
 def _missing(rows: list[dict], now: datetime, tz: ZoneInfo, checkpoints: tuple[int, ...]) -> tuple[Missing, ...]:
-    """Published placements past a checkpoint with no figures recorded since that checkpoint's day."""
+    """Placements published in the last MISSING_DAYS days, past a checkpoint, with no figures recorded
+    since that checkpoint's day."""
     items = []
+    oldest = now.astimezone(tz).date() - timedelta(days=MISSING_DAYS)
     for r in rows:
         published_on = date.fromisoformat(r["goes_out"])
+        if published_on < oldest:
+            continue
         reached = [c for c in checkpoints
                    if local_at(published_on + timedelta(days=c), *CHECKPOINT_HOUR, tz) <= now]
         if not reached:
@@ -359,12 +366,17 @@ def gather(db, day: date, today: date, cycles=()) -> Rows:
 
     follows = {c.follows for c in cycles}
     longest = max((c.days_before for c in cycles), default=0)
+    term_starts = store.term_starts(db, day - timedelta(days=1))
+    # What compute() reads of the published placements: the term and last week (results), the last
+    # MISSING_DAYS days (missing figures). Never the whole history.
+    since = min(term_first_day(day - timedelta(days=1), term_starts), day - timedelta(days=7),
+                today - timedelta(days=MISSING_DAYS))
     return Rows(
         going_out=store.going_out(db, day, day + timedelta(days=6)),
         deadlines=store.deadlines(db, today, today + timedelta(days=DEADLINE_DAYS - 1)),
         submitted=store.submitted(db),
-        published=store.published(db),
-        term_starts=store.term_starts(db, day - timedelta(days=1)),
+        published=store.published(db, since),
+        term_starts=term_starts,
         events=store.events_starting(db, follows, today, today + timedelta(days=CYCLE_DAYS + longest)),
         cycle_proposals=store.cycle_proposals(db, [c.key for c in cycles]),
     )

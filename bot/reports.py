@@ -14,8 +14,10 @@ from __future__ import annotations
 import calendar
 import re
 import statistics
+import sys
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from typing import Iterable
 
 from bot.blocks import context, divider, escape, header, section
 from bot.stats import InputError
@@ -86,7 +88,8 @@ class Line:
     with_figures: int = 0
     views: int = 0
     interactions: int = 0
-    _times: list[int] = field(default_factory=list, repr=False)
+    _time_total: int = field(default=0, repr=False)
+    _time_count: int = field(default=0, repr=False)
 
     def add(self, row: dict) -> None:
         self.posts += 1
@@ -95,11 +98,12 @@ class Line:
             self.views += row["views"]
             self.interactions += row.get("interactions") or 0
             if row.get("avg_seconds") is not None:
-                self._times.append(row["avg_seconds"])
+                self._time_total += row["avg_seconds"]
+                self._time_count += 1
 
     @property
     def avg_seconds(self) -> int | None:
-        return round(sum(self._times) / len(self._times)) if self._times else None
+        return round(self._time_total / self._time_count) if self._time_count else None
 
 
 @dataclass(frozen=True)
@@ -134,43 +138,73 @@ class Report:
 CATEGORY_ORDER = ("cyclic", "one-off", "collections")
 
 
-def multipliers(rows: list[dict]) -> list[Multiplier]:
+def multipliers(rows: Iterable[dict]) -> list[Multiplier]:
     """One per proposal with figures on both sides and library views above zero, by proposal id."""
-    by_proposal: dict[int, list[dict]] = {}
+    by_proposal: dict[int, list] = {}
     for row in rows:
-        if row.get("views") is not None:
-            by_proposal.setdefault(row["proposal_id"], []).append(row)
+        _collect(by_proposal, row)
+    return _multipliers(by_proposal)
+
+
+_SIDES = {"university": 1, "library": 2}
+
+
+def _collect(by_proposal: dict, row: dict) -> None:
+    """What a multiplier needs of a row, as running sums: years of rows are read as a stream, not kept.
+    by_proposal[id] = [title, university views, library views, university slugs, library slugs]."""
+    side = _SIDES.get(row.get("outlet_owner"))
+    if row.get("views") is None or side is None:
+        return
+    entry = by_proposal.get(row["proposal_id"])
+    if entry is None:
+        entry = by_proposal[row["proposal_id"]] = [row["proposal_title"], 0, 0, [], []]
+    entry[side] += row["views"]
+    entry[side + 2].append(sys.intern(row["outlet_slug"]))
+
+
+def _multipliers(by_proposal: dict) -> list[Multiplier]:
     found = []
-    for proposal_id, placed in sorted(by_proposal.items()):
-        uni = [r for r in placed if r["outlet_owner"] == "university"]
-        lib = [r for r in placed if r["outlet_owner"] == "library"]
-        lib_views = sum(r["views"] for r in lib)
+    for proposal_id, (title, uni_views, lib_views, uni, lib) in sorted(by_proposal.items()):
         if uni and lib and lib_views > 0:
-            found.append(Multiplier(proposal_id, placed[0]["proposal_title"], sum(r["views"] for r in uni), lib_views,
-                                    tuple(r["outlet_slug"] for r in uni), tuple(r["outlet_slug"] for r in lib)))
+            found.append(Multiplier(proposal_id, title, uni_views, lib_views, tuple(uni), tuple(lib)))
     return found
+
+
+def _ranking(row: dict) -> tuple:
+    return -row["views"], -(row.get("interactions") or 0), row["published_on"], row["id"]
 
 
 def median_ratio(found: list[Multiplier]) -> float | None:
     return statistics.median(m.ratio for m in found) if found else None
 
 
-def build_report(rows: list[dict], period: Period, top: int = TOP_POSTS) -> Report:
+def build_report(rows: Iterable[dict], period: Period, top: int = TOP_POSTS) -> Report:
     """rows: published placements of the period with proposal_id, proposal_title, proposal_category,
-    outlet_slug, outlet_name, outlet_owner, outlet_position, published_on and current figures (views None: none yet)."""
+    outlet_slug, outlet_name, outlet_owner, outlet_position, published_on and current figures (views None: none yet).
+
+    One pass over `rows`, which may be a stream (storage.stats.iter_report_rows): ten years of
+    placements are added up, not held in memory."""
     total = Line("total")
     outlets: dict[str, Line] = {}
     categories: dict[str, Line] = {}
+    position: dict[str, tuple] = {}
+    ranked: list[dict] = []
+    by_proposal: dict[int, list] = {}
     for row in rows:
         total.add(row)
         outlet = outlets.setdefault(row["outlet_slug"], Line(row["outlet_slug"], row.get("outlet_name") or "",
                                                              row.get("outlet_owner") or ""))
         outlet.add(row)
         categories.setdefault(row["proposal_category"], Line(row["proposal_category"])).add(row)
-    position = {row["outlet_slug"]: (row.get("outlet_position") or 0, row["outlet_slug"]) for row in rows}
-    ranked = sorted((r for r in rows if r.get("views") is not None),
-                    key=lambda r: (-r["views"], -(r.get("interactions") or 0), r["published_on"], r["id"]))
-    found = multipliers(rows)
+        position[row["outlet_slug"]] = (row.get("outlet_position") or 0, row["outlet_slug"])
+        if row.get("views") is not None:
+            ranked.append(row)
+            if len(ranked) > 4 * top + 64:  # keep the leaders only
+                ranked.sort(key=_ranking)
+                del ranked[top:]
+        _collect(by_proposal, row)
+    ranked.sort(key=_ranking)
+    found = _multipliers(by_proposal)
     return Report(
         period=period,
         total=total,

@@ -41,12 +41,18 @@ def _marks(values) -> str:
 def going_out(db: Database, first: date, last: date) -> list[dict]:
     """Placements (planned, submitted, accepted or published) of open proposals whose publication day
     (the day it was published, else the wanted day) is between `first` and `last`, inclusive."""
+    # Two searches on an index of the day (published: placements_published; not yet: proposals_publish_on).
+    live = ", ".join(f":s{i}" for i in range(len(LIVE)))
     return list(db.query(
         f"""SELECT {_PLACEMENT_COLUMNS} {_PLACEMENT_JOINS}
-            WHERE r.status = 'open' AND p.status IN ({_marks(LIVE)})
-              AND COALESCE(p.published_on, r.publish_on) BETWEEN ? AND ?
-            ORDER BY goes_out, r.id, o.position, o.slug""",
-        [*LIVE, first.isoformat(), last.isoformat()],
+            WHERE p.status IN ({live}) AND p.published_on BETWEEN :first AND :last AND r.status = 'open'
+            UNION ALL
+            SELECT {_PLACEMENT_COLUMNS}
+            FROM proposals r CROSS JOIN placements p ON p.proposal_id = r.id JOIN outlets o ON o.slug = p.outlet_slug
+            WHERE r.status = 'open' AND r.publish_on BETWEEN :first AND :last AND p.published_on IS NULL
+              AND p.status IN ({live})
+            ORDER BY goes_out, proposal_id, outlet_position, outlet_slug""",
+        {**{f"s{i}": s for i, s in enumerate(LIVE)}, "first": first.isoformat(), "last": last.isoformat()},
     ))
 
 
@@ -72,19 +78,21 @@ def submitted(db: Database) -> list[dict]:
 def published(db: Database, since: date | None = None) -> list[dict]:
     """Published placements (optionally published on or after `since`) with their latest snapshot:
     `views`, `interactions`, `recorded_at` (all None when no figures were ever recorded)."""
-    where, params = ["p.status = 'published'"], []
-    if since is not None:
-        where.append("COALESCE(p.published_on, r.publish_on) >= ?")
-        params.append(since.isoformat())
-    return list(db.query(
-        f"""SELECT {_PLACEMENT_COLUMNS}, s.views, s.interactions, s.recorded_at
+    select = f"""SELECT {_PLACEMENT_COLUMNS}, s.views, s.interactions, s.recorded_at
             {_PLACEMENT_JOINS}
             LEFT JOIN stats_snapshots s ON s.id = (
                 SELECT s2.id FROM stats_snapshots s2 WHERE s2.placement_id = p.id
-                ORDER BY s2.recorded_at DESC, s2.id DESC LIMIT 1)
-            WHERE {' AND '.join(where)}
-            ORDER BY goes_out, r.id, o.position, o.slug""",
-        params,
+                ORDER BY s2.recorded_at DESC, s2.id DESC LIMIT 1)"""
+    if since is None:
+        return list(db.query(f"{select} WHERE p.status = 'published' ORDER BY goes_out, r.id, o.position, o.slug"))
+    # "Published on or after `since`" as two searches of placements_published (status, published_on),
+    # so the digest reads the weeks it shows, not years of history.
+    return list(db.query(
+        f"""{select} WHERE p.status = 'published' AND p.published_on >= :since
+            UNION ALL
+            {select} WHERE p.status = 'published' AND p.published_on IS NULL AND r.publish_on >= :since
+            ORDER BY goes_out, proposal_id, outlet_position, outlet_slug""",
+        {"since": since.isoformat()},
     ))
 
 

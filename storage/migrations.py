@@ -186,3 +186,24 @@ def m0002_calendar_feed_refresh(db: Database) -> None:
         ALTER TABLE calendar_feeds ADD COLUMN parsed_at TEXT
         """
     )
+
+
+@migrations(name="0003_indexes_for_years_of_data")
+def m0003_indexes_for_years_of_data(db: Database) -> None:
+    _run(
+        db,
+        """
+        -- Outbox rows by kind and recipient: a person's stats messages (bot.reminders), the digests
+        -- planned so far (bot.digest_jobs, every tick): an index search instead of a scan of every
+        -- message ever sent.
+        CREATE INDEX IF NOT EXISTS outbox_kind_target ON outbox (kind, target, due_at);
+
+        -- The proposals made from a cycle (bot.cycles, the digest's cyclic contents).
+        CREATE INDEX IF NOT EXISTS proposals_cycle ON proposals (cycle_key, status, publish_on);
+
+        -- When the sender of a claimed row started posting it (bot.outbox): a sender that dies before
+        -- that (waiting its turn in a batch, or for the channel's pace) gives the attempt back; only a
+        -- death with the message in flight counts towards MAX_ATTEMPTS.
+        ALTER TABLE outbox ADD COLUMN posting_at TEXT
+        """
+    )

@@ -132,13 +132,23 @@ def open_proposals(db: Database, owner_id: str | None = None, limit: int = 50) -
 
 def week_placements(db: Database, slug: str, monday: date, exclude_proposal: int | None = None) -> list[dict]:
     """Live placements on `slug` whose publication falls in the week starting `monday` (weekly quota)."""
-    sunday = date.fromordinal(monday.toordinal() + 6)
+    sunday = date.fromordinal(min(monday.toordinal() + 6, date.max.toordinal()))  # the week of 9999-12-31 too
+    # A placement goes out on its publication day once published, else on its proposal's wanted day:
+    # two disjoint searches, each on an index of that day (proposals_publish_on, placements_published;
+    # `+p.outlet_slug` keeps SQLite off the outlet's index), so the cost is that week's rows, not every
+    # placement the outlet ever had.
+    live = ", ".join("?" for _ in ACTIVE_PLACEMENT)
+    week = [monday.isoformat(), sunday.isoformat()]
     return list(db.query(
-        f"""SELECT p.*, r.title AS proposal_title, COALESCE(p.published_on, r.publish_on) AS goes_out
-            FROM placements p JOIN proposals r ON r.id = p.proposal_id
-            WHERE p.outlet_slug = ? AND p.status IN ({', '.join('?' for _ in ACTIVE_PLACEMENT)})
-              AND r.status = 'open' AND COALESCE(p.published_on, r.publish_on) BETWEEN ? AND ?
-              AND r.id IS NOT ?
-            ORDER BY goes_out, p.id""",
-        [slug, *ACTIVE_PLACEMENT, monday.isoformat(), sunday.isoformat(), exclude_proposal],
+        f"""SELECT p.*, r.title AS proposal_title, r.publish_on AS goes_out
+            FROM proposals r CROSS JOIN placements p ON p.proposal_id = r.id
+            WHERE r.status = 'open' AND r.publish_on BETWEEN ? AND ? AND r.id IS NOT ?
+              AND p.outlet_slug = ? AND p.published_on IS NULL AND p.status IN ({live})
+            UNION ALL
+            SELECT p.*, r.title AS proposal_title, p.published_on AS goes_out
+            FROM placements p CROSS JOIN proposals r ON r.id = p.proposal_id
+            WHERE p.status IN ({live}) AND p.published_on BETWEEN ? AND ? AND +p.outlet_slug = ?
+              AND r.status = 'open' AND r.id IS NOT ?
+            ORDER BY goes_out, id""",
+        [*week, exclude_proposal, slug, *ACTIVE_PLACEMENT, *ACTIVE_PLACEMENT, *week, slug, exclude_proposal],
     ))

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 from datetime import date
+from typing import Iterator
 
 from sqlite_utils import Database
 
@@ -78,6 +79,11 @@ def published(db: Database, *, owner_id: str | None = None, placement_ids: list[
 
 def report_rows(db: Database, start: date | None, end: date | None) -> list[dict]:
     """Placements published in [start, end] (None: unbounded), with proposal, outlet and current figures."""
+    return list(iter_report_rows(db, start, end))
+
+
+def iter_report_rows(db: Database, start: date | None, end: date | None) -> Iterator[dict]:
+    """report_rows as a stream, for a report over years (bot.reports.build_report adds them up as they come)."""
     where, params = ["p.status = 'published'", "p.published_on IS NOT NULL"], []
     if start:
         where.append("p.published_on >= ?")
@@ -85,14 +91,14 @@ def report_rows(db: Database, start: date | None, end: date | None) -> list[dict
     if end:
         where.append("p.published_on <= ?")
         params.append(end.isoformat())
-    return list(db.query(
+    return db.query(
         f"""SELECT p.id, p.proposal_id, p.outlet_slug, p.published_on, p.published_url, {_OUTLET}, {_PROPOSAL},
                    {_FIGURES}
             FROM placements p JOIN outlets o ON o.slug = p.outlet_slug JOIN proposals r ON r.id = p.proposal_id
             {_LATEST}
             WHERE {' AND '.join(where)}
             ORDER BY p.published_on, p.proposal_id, o.position, o.slug""",
-        params))
+        params)
 
 
 def export_rows(db: Database, since: date | None, until: date | None) -> list[dict]:
