@@ -62,13 +62,24 @@ def load_calendar_file(path: str | Path, outlet_slugs: set[str] | None = None) -
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
         raise ConfigFileError(path, "", "toml", detail=str(error)) from None
-    events = tuple(_event(path, i, e) for i, e in enumerate(data.get("event") or [], 1))
-    cycles = tuple(_cycle(path, i, c, outlet_slugs) for i, c in enumerate(data.get("cycle") or [], 1))
+    events = tuple(_event(path, i, e) for i, e in enumerate(_tables(path, data, "event"), 1))
+    cycles = tuple(_cycle(path, i, c, outlet_slugs) for i, c in enumerate(_tables(path, data, "cycle"), 1))
     keys = [c.key for c in cycles]
     for i, key in enumerate(keys):
         if key in keys[:i]:
             raise ConfigFileError(path, f"[[cycle]] #{i + 1}", "duplicate", field="title")
     return CalendarFile(events=events, cycles=cycles)
+
+
+def _tables(path, data: dict, table: str) -> list[dict]:
+    """The file's [[table]] entries (none is fine); anything else under that name is refused."""
+    entries = data.get(table, [])
+    if not isinstance(entries, list):
+        raise ConfigFileError(path, f"[[{table}]]", "tables", table=table)
+    for number, entry in enumerate(entries, 1):
+        if not isinstance(entry, dict):
+            raise ConfigFileError(path, f"[[{table}]] #{number}", "tables", table=table)
+    return entries
 
 
 def _need(path, where, entry, name, kind):

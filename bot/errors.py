@@ -33,4 +33,5 @@ class ConfigFileError(StartupError):
         text = tr("config." + self.problem, **self.params)
         if self.detail:
             text = f"{text} ({self.detail})"
-        return tr("config.line", location=" › ".join(parts), problem=text)
+        # One line, whatever the file holds (a name with a line break, a tab in a path).
+        return " ".join(tr("config.line", location=" › ".join(parts), problem=text).split())

@@ -285,6 +285,17 @@ def feed_label(url: str) -> str:
     return f"{parts.hostname}/{segments[0]}" if segments else str(parts.hostname)
 
 
+def redacted(url: str) -> str:
+    """A feed's address for logs and the terminal: scheme, host and path; a query or a password (where
+    private calendar addresses keep their secret) shown as "…"."""
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    if parts.port:
+        host = f"{host}:{parts.port}"
+    text = f"{parts.scheme}://{'…@' if parts.username or parts.password else ''}{host}{parts.path}"
+    return text + ("?…" if parts.query else "") + ("#…" if parts.fragment else "")
+
+
 def failure_key(url: str, since: str) -> str:
     return f"calendar-feed:{hashlib.sha1(url.encode()).hexdigest()[:12]}:{since}"
 
@@ -311,7 +322,7 @@ def _download_and_parse(feed: Feed, state: dict | None, now: datetime, tz: ZoneI
     except FeedError as error:
         return error
     except Exception as error:  # noqa: BLE001 - nothing a feed contains may break a tick
-        log.exception("feed %s: unexpected error", feed.url)
+        log.exception("feed %s: unexpected error", redacted(feed.url))
         return FeedError("malformed", type(error).__name__)
 
 
@@ -330,7 +341,7 @@ def _store(relais, feed: Feed, result, now: datetime) -> Outcome:
                                      now=now, payload={"url": feed.url, "since": since})
                     outcome.reported = key
                 calendar.mark_failure_reported(db, feed.url)
-            log.warning("calendar feed %s failed: %s (known events kept)", feed.url, result)
+            log.warning("calendar feed %s failed: %s (known events kept)", redacted(feed.url), result)
             return outcome
         if result.status == 304:
             calendar.feed_ok(db, feed.url, stamp)
@@ -469,10 +480,10 @@ def run_calendar(settings, args) -> int:
 
 
 def describe(tr, outcome: Outcome) -> str:
-    """One line per feed for the operator (full URL: the terminal is theirs)."""
+    """One line per feed for the operator (its address without its secret: terminals get copied around)."""
     numbers = {k: tr.number(getattr(outcome, k)) for k in ("total", "added", "changed", "removed")}
     if outcome.status == "failed":
-        line = tr("feeds.cli.failed", url=outcome.url, total=numbers["total"],
+        line = tr("feeds.cli.failed", url=redacted(outcome.url), total=numbers["total"],
                   reason=error_text(tr, outcome.error.reason, outcome.error.detail))
         return line + ("\n" + tr("feeds.cli.reported") if outcome.reported else "")
-    return tr(f"feeds.cli.{outcome.status}", url=outcome.url, **numbers)
+    return tr(f"feeds.cli.{outcome.status}", url=redacted(outcome.url), **numbers)

@@ -56,6 +56,8 @@ def load_outlets(path: str | Path) -> list[Outlet]:
         raise ConfigFileError(path, "[[outlet]]", "no_outlets")
     outlets, seen = [], set()
     for position, entry in enumerate(entries, 1):
+        if not isinstance(entry, dict):
+            raise ConfigFileError(path, f"[[outlet]] #{position}", "tables", table="outlet")
         where = f"[[outlet]] #{position}" + (f" ({entry.get('slug')})" if isinstance(entry.get("slug"), str) else "")
         outlets.append(_outlet(path, where, entry, position))
         if outlets[-1].slug in seen:
@@ -76,7 +78,7 @@ def _outlet(path: Path, where: str, entry: dict, position: int) -> Outlet:
         return value
 
     slug = field("slug", str)
-    if not _SLUG.match(slug):
+    if not _SLUG.fullmatch(slug):
         raise ConfigFileError(path, where, "slug", field="slug")
     owner = field("owner", str)
     if owner not in OWNERS:

@@ -26,6 +26,7 @@ SUMMARY_MAX = 3000
 NOTES_MAX = 3000
 LINK_MAX = 500
 CLOSE_DAYS = 2  # a deadline within this many business days is flagged
+MAX_AHEAD_DAYS = 730  # a publication more than two years ahead is a typo (and would count millions of days)
 
 CATEGORIES = ("cyclic", "one-off", "collections")
 DEFAULT_CATEGORY = "one-off"
@@ -189,6 +190,9 @@ def check(draft: Draft, outlets: Mapping[str, Outlet], days: BusinessDays, today
         problems.append(Problem("publish_on", "propose.problem.date_missing"))
     elif publish_on < today:
         problems.append(Problem("publish_on", "propose.problem.date_past", {"date": publish_on, "today": today}))
+    elif (publish_on - today).days > MAX_AHEAD_DAYS:
+        problems.append(Problem("publish_on", "propose.problem.date_far", {"date": publish_on}))
+        publish_on = None  # no deadlines computed for it
 
     slugs = list(dict.fromkeys(draft.outlets))
     unknown = [s for s in slugs if s not in outlets]

@@ -136,7 +136,7 @@ def load_settings(environ: Mapping[str, str] | None = None, env_file: str | Path
         raise SettingsError("BOT_LANGUAGE", "settings.language", language)
 
     port_text = get("PORT", "3000")
-    if not port_text.isdigit() or not 0 < int(port_text) < 65536:
+    if not (port_text.isascii() and port_text.isdigit()) or not 0 < int(port_text) < 65536:
         raise SettingsError("PORT", "settings.port", port_text)
 
     timezone = get("TIMEZONE", "America/Montreal")

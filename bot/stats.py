@@ -45,7 +45,7 @@ def parse_number(text: str | None) -> int:
     compact = _SPACES.sub("", raw)
     if compact.startswith(("-", "−")) and compact[1:].replace(",", "").replace(".", "").isdigit():
         raise InputError("stats.error.negative", value=raw)
-    if compact.isdigit():
+    if compact.isdecimal():  # not isdigit(): "²" is a digit, not a number int() reads
         value = int(compact)
     elif _GROUPED.match(compact):
         value = int(re.sub(r"[,.]", "", compact))
@@ -116,6 +116,8 @@ def parse_record(text: str) -> Record:
     m = _HEAD.match(text)
     if not m:
         raise InputError("stats.error.form")
+    if len(m.group(1)) > 18:  # beyond any row id (SQLite integers are 64-bit)
+        raise InputError("stats.error.no_proposal", number=m.group(1))
     proposal_id, outlet, rest = int(m.group(1)), m.group(2).lower(), m.group(3).strip()
     values = parse_pairs(rest)
     missing = [k for k in ("views", "interactions") if k not in values]

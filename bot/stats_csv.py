@@ -137,7 +137,7 @@ class Proposal:
 
     @property
     def wanted_id(self) -> int | None:
-        return int(self.key) if self.key.isdigit() and 0 < int(self.key) < 2**62 else None
+        return int(self.key) if self.key.isdecimal() and 0 < int(self.key) < 2**62 else None
 
 
 @dataclass

@@ -8,6 +8,8 @@ Before Bolt sees a request:
 - a body over MAX_BODY is refused (413);
 - a missing, non-numeric, stale (over 5 minutes) or badly signed request is answered 401 (Bolt
   itself would answer 500 to a non-numeric timestamp);
+- a signed body that is not shaped as Slack's (bot.payloads: unreadable, a part missing or of another
+  type) is answered 400 and no listener runs;
 - a request from another workspace than the bot's is answered 403;
 - a signed request seen before (a replay within the 5-minute window) is answered 200 with an
   empty body and changes nothing: its signature is claimed once in the database, so this holds
@@ -17,6 +19,7 @@ from __future__ import annotations
 
 import json
 import logging
+import threading
 import time
 from datetime import datetime, timedelta, timezone
 from typing import Callable, Iterable
@@ -26,11 +29,13 @@ from slack_bolt import App
 from slack_bolt.request import BoltRequest
 from slack_sdk.signature import SignatureVerifier
 
+from bot import payloads
 from bot.context import Relais
 
 log = logging.getLogger("relais.web")
 
 MAX_BODY = 1024 * 1024  # Slack's own payloads stay far below this
+PRUNE_EVERY = 60.0  # seconds between two clean-ups of the replay claims
 EXTRA_ROUTES: dict[str, Callable] = {}  # path -> fn(relais, environ) -> (status, headers, body)
 
 
@@ -104,8 +109,16 @@ def create_wsgi(relais: Relais, app: App) -> Callable:
             headers["content-type"] = environ["CONTENT_TYPE"]
         timestamp = headers.get("x-slack-request-timestamp", "")
         signature = headers.get("x-slack-signature", "")
-        if not timestamp.isdigit() or not verifier.is_valid(body, timestamp, signature):
+        if not (timestamp.isascii() and timestamp.isdigit()) or not verifier.is_valid(body, timestamp, signature):
             return _json(start_response, "401 Unauthorized", {"error": "invalid request"})
+        try:
+            data = payloads.parse(body, headers.get("content-type"))
+        except ValueError:
+            data = None
+        trouble = "not a JSON object nor a form" if data is None else payloads.problem(data)
+        if trouble:
+            log.warning("refused a signed request not shaped as Slack's (%s)", trouble)
+            return _json(start_response, "400 Bad Request", {"error": "malformed request"})
         team = request_team(body, headers.get("content-type", ""))
         if relais.team_id and team and team != relais.team_id:
             log.warning("refused a request from workspace %s (the bot's is %s)", team, relais.team_id)
@@ -121,12 +134,21 @@ def create_wsgi(relais: Relais, app: App) -> Callable:
                        out_headers + [("Content-Length", str(len(payload)))])
         return [payload]
 
+    pruned = {"at": 0.0}
+    prune_lock = threading.Lock()
+
     def _first_time(signature: str) -> bool:
+        """One INSERT on the ack path; claims too old to be replayed are dropped once a minute."""
         from bot.clock import to_text
         from storage import kv
 
         now = datetime.now(timezone.utc)  # Slack's clock, not the (possibly shifted) business clock
-        return kv.claim_once(relais.db, "seen:" + signature, to_text(now), to_text(now - timedelta(minutes=10)))
+        forget_before = None
+        with prune_lock:
+            if time.monotonic() - pruned["at"] >= PRUNE_EVERY:
+                pruned["at"] = time.monotonic()
+                forget_before = to_text(now - timedelta(minutes=10))
+        return kv.claim_once(relais.db, "seen:" + signature, to_text(now), forget_before)
 
     return wsgi
 

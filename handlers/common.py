@@ -15,6 +15,17 @@ def ephemeral(text: str, blocks: list[dict] | None = None) -> dict:
     return {"response_type": "ephemeral", "text": fallback_text(blocks) or text, "blocks": blocks}
 
 
+MAX_ID_DIGITS = 18  # SQLite integers are 64-bit: a longer number is no row of ours
+
+
+def parse_id(text) -> int | None:
+    """'12' or '#12' -> 12; None for anything else (words, signs, superscripts, 30-digit numbers)."""
+    text = str(text or "").strip().lstrip("#").strip()
+    if not text.isascii() or not text.isdigit() or len(text) > MAX_ID_DIGITS:
+        return None
+    return int(text)
+
+
 def split_subcommand(text: str | None) -> tuple[str, str]:
     """'show 12' -> ('show', '12'); the subcommand is lowercased, the rest kept as typed."""
     text = (text or "").strip()

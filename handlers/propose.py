@@ -23,7 +23,7 @@ from bot.proposal_views import (
     history_blocks, list_blocks, metadata, modal_errors, outlets_blocks, propose_modal, published_modal,
     read_propose_view, read_published_view, refusal_blocks, say,
 )
-from handlers.common import ephemeral, help_reply, relais_of, split_subcommand
+from handlers.common import ephemeral, help_reply, parse_id, relais_of, split_subcommand
 
 log = logging.getLogger("relais.propose")
 
@@ -140,7 +140,7 @@ def show_one(relais, rest: str) -> dict:
 
     tr = relais.tr
     number = rest.strip().lstrip("#").strip()
-    if not number.isdigit():
+    if parse_id(number) is None:
         return ephemeral(tr("propose.show.usage"))
     state = card_state(relais, int(number))
     if state is None:
@@ -182,8 +182,8 @@ def on_propose_submitted(ack, body, view, context, client):
 # -- card buttons -----------------------------------------------------------------------------
 def _placement_value(action) -> tuple[int | None, str | None]:
     """'12:planned' -> (12, 'planned'); '12' -> (12, None)."""
-    head, _, expected = (action.get("value") or "").partition(":")
-    return (int(head) if head.isdigit() else None), (expected or None)
+    head, _, expected = str(action.get("value") or "").partition(":")
+    return parse_id(head), (expected or None)
 
 
 def tell(relais, body, respond, client, text: str) -> None:
@@ -265,10 +265,10 @@ def on_cancel_button(ack, body, action, context, respond, client):
 
     ack()
     relais = relais_of(context)
-    value = (action.get("value") or "").strip()
-    if not value.isdigit():
+    value = str(action.get("value") or "").strip()
+    if parse_id(value) is None:
         return tell(relais, body, respond, client, say(relais.tr, "propose.refused.no_proposal", id=value))
-    outcome = cancel_proposal(relais, proposal_id=int(value), actor=body["user"]["id"])
+    outcome = cancel_proposal(relais, proposal_id=parse_id(value), actor=body["user"]["id"])
     if not outcome.ok:
         tell(relais, body, respond, client, outcome.message(relais.tr))
 

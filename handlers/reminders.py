@@ -24,8 +24,9 @@ def register(app: App) -> None:
 
 
 def _placement_id(action) -> int | None:
-    value = (action.get("value") or "").strip()
-    return int(value) if value.isdigit() else None
+    from handlers.common import parse_id
+
+    return parse_id(action.get("value"))
 
 
 def on_submitted(ack, body, action, context, respond, client):

@@ -15,7 +15,7 @@ from bot.reports import build_report, parse_period, period_label, report_blocks
 from bot.stats import Figures, InputError, NeedsConfirmation
 from bot.stats_views import (CALLBACK, error_text, figures_text, lower_blocks, modal_force, modal_values,
                              record_modal, recorded_text, refusal_blocks)
-from handlers.common import ephemeral, help_reply, relais_of, split_subcommand
+from handlers.common import ephemeral, help_reply, parse_id, relais_of, split_subcommand
 from storage import calendar as calendar_rows
 from storage import outbox as outbox_rows
 from storage import proposals as proposal_rows
@@ -76,10 +76,11 @@ def on_force(ack, body, action, context, respond):
     user = body["user"]["id"]
     try:
         data = json.loads(action.get("value") or "{}")
-        placement = proposal_rows.placement(relais.db, int(data["placement"]))
-        figures = Figures(int(data["views"]), int(data["interactions"]),
-                          None if data.get("avg") is None else int(data["avg"]))
-    except (ValueError, KeyError, TypeError):
+        figures = Figures(_figure(data["views"]), _figure(data["interactions"]),
+                          None if data.get("avg") is None else _figure(data["avg"]))
+        placement_id = parse_id(data["placement"])
+        placement = None if placement_id is None else proposal_rows.placement(relais.db, placement_id)
+    except (ValueError, KeyError, TypeError, AttributeError):
         placement = None
     if placement is None:
         return respond(**ephemeral(tr("stats.error.gone")), replace_original=True)
@@ -88,6 +89,16 @@ def on_force(ack, body, action, context, respond):
     except InputError as error:
         return respond(**ephemeral(*refusal_blocks(tr, error)), replace_original=True)
     respond(**ephemeral(recorded_text(tr, outcome)), replace_original=True)
+
+
+def _figure(value) -> int:
+    """A figure carried by a button: a whole number within what /stats accepts, else ValueError."""
+    if isinstance(value, bool) or not isinstance(value, (int, str)):
+        raise ValueError(value)
+    number = int(value)
+    if not 0 <= number <= rules.MAX_FIGURE:
+        raise ValueError(value)
+    return number
 
 
 # -- the modal --------------------------------------------------------------------------------
@@ -107,9 +118,9 @@ def on_open(ack, body, action, context, client, respond):
     relais = relais_of(context)
     tr = relais.tr
     user = body["user"]["id"]
-    value = (action.get("value") or "all").strip()
+    placement_id = parse_id(action.get("value"))
     origin = "home" if (body.get("view") or {}).get("type") == "home" else "button"
-    if not value.isdigit():
+    if placement_id is None:
         ack()
         rows = rules.awaiting(relais, user)
         if not rows:
@@ -117,7 +128,7 @@ def on_open(ack, body, action, context, client, respond):
         return client.views_open(trigger_id=body["trigger_id"],
                                  view=record_modal(tr, rows, tz=relais.settings.tz, origin=origin))
     ack()
-    placement = proposal_rows.placement(relais.db, int(value))
+    placement = proposal_rows.placement(relais.db, placement_id)
     try:
         if placement is None:
             raise InputError("stats.error.gone")
@@ -147,7 +158,10 @@ def on_submit(ack, body, view, context, client):
     force = modal_force(values)
     errors: dict[str, str] = {}
     items = []
-    for pid in meta.get("placements", []):
+    listed = meta.get("placements")  # ours (record_modal), but read defensively: ids only
+    placements = [p for p in (listed if isinstance(listed, list) else [])
+                  if isinstance(p, int) and not isinstance(p, bool) and 0 < p < 2**62]
+    for pid in placements:
         views, interactions, time = modal_values(values, pid)
         if not (views or interactions or time):
             continue
@@ -171,10 +185,12 @@ def on_submit(ack, body, view, context, client):
             errors[f"views-{pid}"] = tr("stats.error.gone")
         elif len(figures) == 2:
             items.append((placement, Figures(figures["views"], figures["interactions"], avg)))
-    if not items and not errors and meta.get("placements"):
-        errors[f"views-{meta['placements'][0]}"] = tr("stats.error.nothing")
+    if not items and not errors and placements:
+        errors[f"views-{placements[0]}"] = tr("stats.error.nothing")
     if errors:
         return ack(response_action="errors", errors=errors)
+    if not items:  # a form listing nothing: it just closes
+        return ack()
 
     planned = []
 
@@ -219,7 +235,7 @@ def report_reply(relais, user: str, text: str) -> dict:
         period = _period(relais, text, "term")
     except InputError as error:
         return ephemeral(tr("reports.refused", problem=error_text(tr, error)))
-    report = build_report(stats_rows.report_rows(relais.db, period.start, period.end), period)
+    report = build_report(stats_rows.iter_report_rows(relais.db, period.start, period.end), period)
     blocks = report_blocks(tr, report)
     return ephemeral(tr("reports.fallback", period=period_label(tr, period)), blocks)
 

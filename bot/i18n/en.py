@@ -56,6 +56,7 @@ MESSAGES = {
     "config.category": "expects cyclic, one-off or collections",
     "config.end_before_start": "ends before it starts",
     "config.unknown_outlet": "unknown outlet “{slug}” (see OUTLETS_FILE)",
+    "config.tables": "expects [[{table}]] tables, one per entry",
     # --- check (python -m bot check) ---
     "check.settings_ok": "✓ Settings are valid (language {language}, time zone {timezone}, database {database}).",
     "check.database_ok": "✓ SQLite database ready: {path} (schema current, integrity ok).",
@@ -305,6 +306,7 @@ MESSAGES = {
     "propose.problem.category": "unknown category “{category}”; categories: {valid}",
     "propose.problem.date_missing": "the publication date is missing",
     "propose.problem.date_past": "the publication date ({date}) is in the past; today is {today}",
+    "propose.problem.date_far": "the publication date ({date}) is more than two years away",
     "propose.problem.outlets_empty": "choose at least one outlet among: {valid}",
     "propose.problem.outlets_unknown": "unknown outlet: {unknown}; valid outlets: {valid}",
     "propose.problem.deadline_passed": "{outlet}: the deadline ({deadline}) passed {late} ago (this outlet needs {lead_days}); earliest publication date for this outlet: {earliest}",

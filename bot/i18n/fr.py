@@ -56,6 +56,7 @@ MESSAGES = {
     "config.category": "attend cyclic, one-off ou collections",
     "config.end_before_start": "la fin précède le début",
     "config.unknown_outlet": "canal inconnu « {slug} » (voir OUTLETS_FILE)",
+    "config.tables": "attend des tables [[{table}]], une par entrée",
     # --- vérification (python -m bot check) ---
     "check.settings_ok": "✓ Réglages valides (langue {language}, fuseau {timezone}, base {database}).",
     "check.database_ok": "✓ Base SQLite prête : {path} (schéma à jour, intégrité ok).",
@@ -305,6 +306,7 @@ MESSAGES = {
     "propose.problem.category": "catégorie inconnue « {category} » ; catégories possibles : {valid}",
     "propose.problem.date_missing": "la date de publication manque",
     "propose.problem.date_past": "la date de publication ({date}) est passée ; aujourd'hui, c'est le {today}",
+    "propose.problem.date_far": "la date de publication ({date}) est à plus de deux ans",
     "propose.problem.outlets_empty": "choisissez au moins un canal parmi : {valid}",
     "propose.problem.outlets_unknown": "canal inconnu : {unknown} ; canaux valides : {valid}",
     "propose.problem.deadline_passed": "{outlet} : l'échéance ({deadline}) est dépassée de {late} (ce canal demande {lead_days}) ; première date de publication possible pour ce canal : {earliest}",
