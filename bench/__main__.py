@@ -2,17 +2,25 @@
 
 a. ack latency (p50, p99) of a one-line /propose, a one-line /stats and a card button over HTTP
    through the Procfile's web server, 1 and 20 concurrent clients, beside a bare Bolt app that
-   only acks, served by the same server (waitress) in the same run;
+   only acks, served by the same server (waitress) in the same run; on a database holding a year
+   of history (bench/generate.py);
 b. the same while the Slack stand-in answers every Web API call after 2 s;
-c. a tick, the digest build and `/stats report` at one and at ten years of generated data;
-d. the web process's peak memory and its start-up time to a first answered request.
+c. a tick, the digest build and `/stats report` at one and at ten years of generated data
+   (bench/scale.py, one process per database), and the ratio between the two;
+d. the web process's peak memory (VmHWM) and its start-up time to a first answered request
+   (a signed slash command), on an empty database and on ten years of data.
 
-Prints a table and writes bench/results.json. Bench data is generated, never committed.
+Prints a table and writes bench/results.json. Bench data is generated (bench/generate.py) into
+bench/data/ (gitignored; reused while the generator and the schema are unchanged), never committed.
+Machine figures are noisy: they are reported as measured.
 """
 from __future__ import annotations
 
+import hashlib
+import itertools
 import json
-import statistics
+import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -24,10 +32,15 @@ import requests
 
 from bot.slack_standin import SlackStandIn
 from tests import slack
-from tests.processes import ROOT, SECRET, WebProcess, base_env, free_port
+from tests.processes import ROOT, SECRET, TEAM_CHANNEL, WebProcess, base_env, free_port, procfile_command
 
 RESULTS = ROOT / "bench" / "results.json"
+DATA = ROOT / "bench" / "data"
+NOW = "2026-12-01T10:00"
 REQUESTS_PER_CLIENT = {1: 60, 20: 15}
+WARM_UP = 3
+YEARS = (1, 10)
+ACK_DATA_YEARS = 1  # the ack scenarios run on a database holding a year of history
 
 
 def percentile(values: list[float], pct: float) -> float:
@@ -38,39 +51,43 @@ def percentile(values: list[float], pct: float) -> float:
     return ordered[index]
 
 
-def load(url: str, make_body, clients: int, per_client: int) -> list[float]:
+def load(url: str, make_body, clients: int, per_client: int) -> tuple[list[float], list[str]]:
     """`clients` threads each sending `per_client` signed requests; latencies in milliseconds."""
     latencies: list[float] = []
     lock = threading.Lock()
     errors: list[str] = []
+    start = threading.Barrier(clients)
 
     def client(n: int) -> None:
         session = requests.Session()
+        start.wait()
         for i in range(per_client):
             body = make_body(n, i)
             headers = slack.sign(SECRET, body)
             started = time.perf_counter()
-            response = session.post(url + "/slack/events", data=body.encode(), headers=headers, timeout=30)
+            try:
+                response = session.post(url + "/slack/events", data=body.encode(), headers=headers, timeout=30)
+                status, text = response.status_code, response.text
+            except requests.RequestException as error:
+                status, text = 0, str(error)
             elapsed = (time.perf_counter() - started) * 1000
             with lock:
                 latencies.append(elapsed)
-                if response.status_code != 200:
-                    errors.append(f"{response.status_code} {response.text[:80]}")
+                if status != 200:
+                    errors.append(f"{status} {text[:80]}")
 
     threads = [threading.Thread(target=client, args=(n,)) for n in range(clients)]
     for t in threads:
         t.start()
     for t in threads:
         t.join()
-    if errors:
-        print(f"  ! {len(errors)} non-200 answers, first: {errors[0]}", file=sys.stderr)
-    return latencies
+    return latencies, errors
 
 
 class BareApp:
     """bench/bare_app.py under waitress, as the baseline."""
 
-    def __init__(self, cwd: Path, env: dict):
+    def __init__(self, env: dict):
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.proc = subprocess.Popen([sys.executable, "-m", "bench.bare_app", str(self.port), SECRET], cwd=ROOT,
@@ -89,6 +106,12 @@ class BareApp:
         self.proc.wait(5)
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time a process has used so far (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def peak_memory_mb(pid: int) -> float:
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         if line.startswith("VmHWM:"):
@@ -96,83 +119,244 @@ def peak_memory_mb(pid: int) -> float:
     return float("nan")
 
 
-# Scenarios: name -> body factory (n, i) -> signed-to-be body. Features add theirs in SCENARIOS.
-def propose_help(n, i):
-    return slack.slash_body("/propose", "help")
+# -- data -------------------------------------------------------------------------------------
+def _data_version() -> str:
+    """Generated databases are reused while the generator, the schema and the config are unchanged."""
+    digest = hashlib.sha256()
+    for path in sorted([ROOT / "bench" / "generate.py", *(ROOT / "storage").glob("*.py"),
+                        ROOT / "config" / "outlets.toml", ROOT / "config" / "calendar.toml"]):
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:12]
 
 
-SCENARIOS: dict[str, object] = {
-    "/propose help": propose_help,
-}
+def dataset(years: int, env: dict) -> tuple[Path, dict]:
+    from bench.generate import generate
+
+    DATA.mkdir(parents=True, exist_ok=True)
+    path = DATA / f"relais-{years}y-{_data_version()}.db"
+    meta = path.with_suffix(".json")
+    if path.exists() and meta.exists():
+        return path, json.loads(meta.read_text())
+    for old in DATA.glob(f"relais-{years}y-*"):
+        old.unlink()
+    print(f"  generating {years} year(s) of data…", flush=True)
+    counts = generate(path, years, NOW, env=env)
+    meta.write_text(json.dumps(counts))
+    return path, counts
 
 
-def seed(database: Path) -> dict:
-    """Data the scenarios need (a published placement, a card). Returns what they refer to."""
-    return {}
+def copy_of(source: Path, folder: Path) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    target = folder / "relais.db"
+    shutil.copyfile(source, target)
+    return target
 
 
-def measure_acks(tmp: Path, standin: SlackStandIn, delay: float) -> dict:
-    standin.delay = delay
-    env = base_env(tmp, standin.api_url, RELAIS_NOW="2026-12-01T10:00")
-    web = WebProcess(env, tmp).start()
-    bare = BareApp(tmp, env)
-    out = {}
+# -- the scenarios ----------------------------------------------------------------------------
+class Scenarios:
+    """Request bodies for each scenario; the Relais side takes fresh seeded objects, the bare side
+    gets the same shapes."""
+
+    def __init__(self, seeded: dict, response_url):
+        self.stats = seeded["stats"]
+        self.buttons = list(seeded["buttons"])
+        self.response_url = response_url
+        self.figures = itertools.count(1000)
+        self.days = itertools.count()
+        self.lock = threading.Lock()
+
+    def propose(self, n: int, i: int) -> str:
+        from datetime import date, timedelta
+
+        day = date(2027, 1, 11) + timedelta(days=next(self.days) * 7 // 3)  # udem-x takes 3 a week
+        return slack.slash_body("/propose", f"Atelier bench {n}-{i} | {day.isoformat()} | udem-x, bib-facebook",
+                                response_url=self.response_url())
+
+    def stats_line(self, n: int, i: int) -> str:
+        proposal, outlet = self.stats[n % len(self.stats)]
+        value = next(self.figures)
+        return slack.slash_body("/stats", f"{proposal} {outlet} vues={value * 10} interactions={value}",
+                                response_url=self.response_url())
+
+    def button(self, n: int, i: int, consume: bool = True) -> str:
+        with self.lock:
+            placement, ts = self.buttons.pop() if consume and self.buttons else (0, "1796000000.000000")
+        payload = slack.block_actions("placement_submitted", f"{placement}:planned", channel=TEAM_CHANNEL,
+                                      message_ts=ts, response_url=self.response_url())
+        return slack.interaction_body(payload)
+
+    def bodies(self, name: str, relais_side: bool):
+        if name == "/propose line":
+            return self.propose
+        if name == "/stats line":
+            return self.stats_line
+        if name == "card button":
+            return lambda n, i: self.button(n, i, consume=relais_side)
+        raise KeyError(name)
+
+
+SCENARIOS = ("/propose line", "/stats line", "card button")
+
+
+def measure_acks(tmp: Path, standin: SlackStandIn, delay: float, source: Path) -> dict:
+    from bench.generate import seed_scenarios
+
+    tmp.mkdir(parents=True, exist_ok=True)
+    standin.delay = 0.0
+    env = base_env(tmp, standin.api_url, RELAIS_NOW=NOW)
+    database = copy_of(source, tmp)
+    buttons_needed = sum((WARM_UP + per) * clients for clients, per in REQUESTS_PER_CLIENT.items())
+    seeded = seed_scenarios(database, env, stats_placements=max(REQUESTS_PER_CLIENT), buttons=buttons_needed + 10,
+                            now_text=NOW)
+    web = WebProcess(env, tmp).start(timeout=60)
+    bare = BareApp(env)
+    scenarios = Scenarios(seeded, standin.response_url)
+    out: dict = {}
     try:
-        for name, make in SCENARIOS.items():
+        settle = time.monotonic() + 15  # let the start-up catch-up tick (the day's card refresh) finish
+        while "relais.scheduler: tick" not in web.output() and time.monotonic() < settle:
+            time.sleep(0.2)
+        time.sleep(0.5)
+        standin.delay = delay
+        for name in SCENARIOS:
             for clients, per_client in REQUESTS_PER_CLIENT.items():
-                for label, url in (("relais", web.url), ("bare", bare.url)):
-                    load(url, make, clients, 3)  # warm-up
-                    lat = load(url, make, clients, per_client)
+                for label, url, pid in (("relais", web.url, web.proc.pid), ("bare", bare.url, bare.proc.pid)):
+                    make = scenarios.bodies(name, label == "relais")
+                    load(url, make, clients, WARM_UP)
+                    cpu = cpu_seconds(pid)
+                    lat, errors = load(url, make, clients, per_client)
+                    cpu = cpu_seconds(pid) - cpu  # includes the background work the requests started
                     out[f"{name}|{clients}|{label}"] = {"p50_ms": percentile(lat, 50), "p99_ms": percentile(lat, 99),
-                                                        "n": len(lat)}
+                                                        "max_ms": max(lat), "n": len(lat), "errors": len(errors),
+                                                        "cpu_ms_per_request": cpu * 1000 / len(lat)}
+                    if errors:
+                        print(f"  ! {name} {clients} {label}: {len(errors)} non-200 answers, first: {errors[0]}",
+                              file=sys.stderr)
+        out["web_peak_memory_mb"] = peak_memory_mb(web.proc.pid)
     finally:
+        standin.delay = 0.0
         web.stop()
         bare.stop()
+    log = web.output()
+    out["tracebacks_in_log"] = log.count("Traceback")
+    (DATA / "logs").mkdir(parents=True, exist_ok=True)
+    (DATA / "logs" / f"web-acks-{delay:g}s.log").write_text(log)  # for a look after the run
     return out
 
 
-def measure_start(tmp: Path, standin: SlackStandIn) -> dict:
-    env = base_env(tmp, standin.api_url)
+# -- start-up and memory ----------------------------------------------------------------------
+def measure_start(tmp: Path, standin: SlackStandIn, source: Path | None) -> dict:
+    """From the Procfile's command to the first signed slash command answered 200."""
+    tmp.mkdir(parents=True, exist_ok=True)
+    env = base_env(tmp, standin.api_url, RELAIS_NOW=NOW)
+    if source is not None:
+        copy_of(source, tmp)
+    port = free_port()
+    url = f"http://127.0.0.1:{port}/slack/events"
+    log = open(tmp / "web-start.log", "ab")
     started = time.perf_counter()
-    web = WebProcess(env, tmp).start()
-    startup = time.perf_counter() - started
-    for _ in range(50):
-        web.slash("/propose", "help")
-    memory = peak_memory_mb(web.proc.pid)
-    web.stop()
+    proc = subprocess.Popen(["bash", "-c", "exec " + procfile_command("web")], cwd=tmp,
+                            env={**env, "PORT": str(port)}, stdout=log, stderr=subprocess.STDOUT)
+    startup = None
+    try:
+        while time.perf_counter() - started < 60:
+            body = slack.slash_body("/propose", "help")
+            try:
+                if requests.post(url, data=body.encode(), headers=slack.sign(SECRET, body), timeout=5).status_code == 200:
+                    startup = time.perf_counter() - started
+                    break
+            except requests.RequestException:
+                time.sleep(0.01)
+        time.sleep(2.0)  # the start-up catch-up tick runs in the background: let it finish
+        for _ in range(20):
+            body = slack.slash_body("/stats", "report all")
+            requests.post(url, data=body.encode(), headers=slack.sign(SECRET, body), timeout=30)
+        memory = peak_memory_mb(proc.pid)
+    finally:
+        proc.terminate()
+        proc.wait(10)
+        log.close()
     return {"startup_s": startup, "peak_memory_mb": memory}
 
 
+def measure_scale(tmp: Path, standin: SlackStandIn, source: Path) -> dict:
+    database = copy_of(source, tmp)
+    env = base_env(tmp, standin.api_url)
+    done = subprocess.run([sys.executable, "-m", "bench.scale", str(database), NOW, standin.api_url], cwd=ROOT,
+                          env=env, capture_output=True, text=True, timeout=900)
+    if done.returncode != 0:
+        raise RuntimeError(f"bench.scale failed:\n{done.stderr[-3000:]}")
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
 def main() -> int:
-    results: dict = {"machine": {"cpus": __import__("os").cpu_count(), "python": sys.version.split()[0]}}
+    began = time.perf_counter()
+    results: dict = {"machine": {"cpus": os.cpu_count(), "python": sys.version.split()[0]}, "now": NOW}
     with tempfile.TemporaryDirectory(prefix="relais-bench-") as folder, SlackStandIn() as standin:
+        standin.server.handle_error = lambda request, address: None  # a killed client's broken pipe is no news
         tmp = Path(folder)
-        (tmp / "start").mkdir()
-        results["start"] = measure_start(tmp / "start", standin)
+        env = base_env(tmp, standin.api_url)
+        sources, data = {}, {}
+        for years in YEARS:
+            sources[years], data[f"{years}y"] = dataset(years, env)
+        results["data"] = data
+        print("  start-up and memory…", flush=True)
+        results["start_empty"] = measure_start(tmp / "start-empty", standin, None)
+        results["start_10y"] = measure_start(tmp / "start-10y", standin, sources[10])
+        for years in YEARS:
+            print(f"  tick, digest and report at {years} year(s)…", flush=True)
+            results[f"scale_{years}y"] = measure_scale(tmp / f"scale-{years}", standin, sources[years])
         for delay in (0.0, 2.0):
-            (tmp / f"acks-{delay}").mkdir()
-            results[f"acks_slack_delay_{delay:g}s"] = measure_acks(tmp / f"acks-{delay}", standin, delay)
+            print(f"  acks, Slack answering after {delay:g} s…", flush=True)
+            results[f"acks_slack_delay_{delay:g}s"] = measure_acks(tmp / f"acks-{delay:g}", standin, delay,
+                                                                  sources[ACK_DATA_YEARS])
+    results["bench_seconds"] = round(time.perf_counter() - began, 1)
     RESULTS.write_text(json.dumps(results, indent=2, ensure_ascii=False))
     print_table(results)
     return 0
 
 
+def _f(value, unit="", digits=1) -> str:
+    return "—" if value is None else f"{value:.{digits}f}{unit}"
+
+
 def print_table(results: dict) -> None:
-    start = results.get("start", {})
-    print(f"\nStart-up to first answer: {start.get('startup_s', float('nan')):.2f} s   "
-          f"peak memory: {start.get('peak_memory_mb', float('nan')):.0f} MB")
+    data = results.get("data", {})
+    print("\nData: " + ", ".join(f"{k}: {v.get('proposals')} proposals, {v.get('placements')} placements, "
+                                  f"{v.get('snapshots')} snapshots, {v.get('outbox')} outbox rows"
+                                  for k, v in data.items()))
+    for key, label in (("start_empty", "empty database"), ("start_10y", "10 years of data")):
+        s = results.get(key, {})
+        print(f"Start-up to first answered request ({label}): {_f(s.get('startup_s'), ' s', 2)}   "
+              f"peak memory: {_f(s.get('peak_memory_mb'), ' MB', 0)}")
     for key in sorted(k for k in results if k.startswith("acks_")):
-        print(f"\n{key}")
-        print(f"  {'scenario':28} {'clients':>7} {'relais p50':>11} {'p99':>8} {'bare p50':>10} {'p99':>8} {'p99 ratio':>10}")
         rows = results[key]
+        print(f"\n{key} (ack latency over HTTP, {ACK_DATA_YEARS} year of data; web peak memory "
+              f"{_f(rows.get('web_peak_memory_mb'), ' MB', 0)}, tracebacks in log: {rows.get('tracebacks_in_log')})")
+        print(f"  {'scenario':16} {'clients':>7} {'relais p50':>11} {'p99':>8} {'bare p50':>10} {'p99':>8} "
+              f"{'p99 ratio':>10} {'CPU/req relais':>15} {'bare':>6}")
         for name in SCENARIOS:
             for clients in REQUESTS_PER_CLIENT:
                 r, b = rows.get(f"{name}|{clients}|relais"), rows.get(f"{name}|{clients}|bare")
                 if not r or not b:
                     continue
-                print(f"  {name:28} {clients:>7} {r['p50_ms']:>9.1f}ms {r['p99_ms']:>6.1f}ms {b['p50_ms']:>8.1f}ms "
-                      f"{b['p99_ms']:>6.1f}ms {r['p99_ms'] / b['p99_ms']:>9.2f}×")
-    print(f"\nwritten to {RESULTS.relative_to(ROOT)}")
+                print(f"  {name:16} {clients:>7} {r['p50_ms']:>9.1f}ms {r['p99_ms']:>6.1f}ms {b['p50_ms']:>8.1f}ms "
+                      f"{b['p99_ms']:>6.1f}ms {r['p99_ms'] / b['p99_ms']:>9.2f}× "
+                      f"{r.get('cpu_ms_per_request', float('nan')):>13.1f}ms {b.get('cpu_ms_per_request', float('nan')):>4.1f}ms")
+    one, ten = results.get("scale_1y"), results.get("scale_10y")
+    if one and ten:
+        print(f"\nScale (one process, in-process timings; median of n)")
+        print(f"  {'measure':36} {'1 year':>10} {'10 years':>10} {'ratio':>7}")
+        for key, label in (("tick", "tick, nothing due (median)"), ("digest", "digest build + render"),
+                           ("report_term", "/stats report (term)"), ("report_all", "/stats report all")):
+            a, b = one[key]["median_ms"], ten[key]["median_ms"]
+            print(f"  {label:36} {a:>8.1f}ms {b:>8.1f}ms {b / a:>6.2f}×")
+        a, b = one["catch_up_tick"], ten["catch_up_tick"]
+        print(f"  {'catch-up tick (daily card refresh)':36} {a['ms']:>8.0f}ms {b['ms']:>8.0f}ms "
+              f"{b['ms'] / a['ms']:>6.2f}×   ({a['sent']} / {b['sent']} messages)")
+        print(f"  {'digest items':36} {one['digest_items']:>10} {ten['digest_items']:>10}")
+        print(f"  {'peak memory of that process':36} {one['peak_memory_mb']:>8.0f}MB {ten['peak_memory_mb']:>8.0f}MB")
+    print(f"\nmake bench took {results.get('bench_seconds')} s; written to {RESULTS.relative_to(ROOT)}")
 
 
 if __name__ == "__main__":

@@ -4,6 +4,7 @@
 """
 from __future__ import annotations
 
+import re
 import sys
 
 import waitress
@@ -21,7 +22,7 @@ def build(secret: str) -> App:
     def ack_command(ack):
         ack()
 
-    @app.action({"type": "block_actions"})
+    @app.action(re.compile(".*"))
     def ack_action(ack):
         ack()
 
