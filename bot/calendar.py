@@ -8,12 +8,11 @@ iCalendar feeds add their events under their own source (bot.feeds).
 from __future__ import annotations
 
 import hashlib
-import tomllib
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-from bot.errors import ConfigFileError
+from bot.errors import ConfigFileError, read_config_file
 from bot.settings import EVENT_KINDS
 
 CATEGORIES = ("cyclic", "one-off", "collections")
@@ -56,12 +55,7 @@ def _slugify(text: str) -> str:
 
 def load_calendar_file(path: str | Path, outlet_slugs: set[str] | None = None) -> CalendarFile:
     path = Path(path)
-    if not path.is_file():
-        raise ConfigFileError(path, "", "file_missing")
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
-        raise ConfigFileError(path, "", "toml", detail=str(error)) from None
+    data = read_config_file(path)
     events = tuple(_event(path, i, e) for i, e in enumerate(_tables(path, data, "event"), 1))
     cycles = tuple(_cycle(path, i, c, outlet_slugs) for i, c in enumerate(_tables(path, data, "cycle"), 1))
     keys = [c.key for c in cycles]

@@ -35,3 +35,17 @@ class ConfigFileError(StartupError):
             text = f"{text} ({self.detail})"
         # One line, whatever the file holds (a name with a line break, a tab in a path).
         return " ".join(tr("config.line", location=" › ".join(parts), problem=text).split())
+
+
+def read_config_file(path) -> dict:
+    """A TOML configuration file as a dict; ConfigFileError when it is missing or unreadable."""
+    import tomllib
+    from pathlib import Path
+
+    path = Path(path)
+    if not path.is_file():
+        raise ConfigFileError(path, "", "file_missing")
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
+        raise ConfigFileError(path, "", "toml", detail=str(error)) from None

@@ -6,11 +6,10 @@
 from __future__ import annotations
 
 import re
-import tomllib
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from bot.errors import ConfigFileError
+from bot.errors import ConfigFileError, read_config_file
 
 OWNERS = ("university", "library")
 _SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{1,40}$")
@@ -45,12 +44,7 @@ class Outlet:
 
 def load_outlets(path: str | Path) -> list[Outlet]:
     path = Path(path)
-    if not path.is_file():
-        raise ConfigFileError(path, "", "file_missing")
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
-        raise ConfigFileError(path, "", "toml", detail=str(error)) from None
+    data = read_config_file(path)
     entries = data.get("outlet")
     if not isinstance(entries, list) or not entries:
         raise ConfigFileError(path, "[[outlet]]", "no_outlets")

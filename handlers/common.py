@@ -1,8 +1,14 @@
 """Small things every surface needs: the shared context, ephemeral replies, subcommand split."""
 from __future__ import annotations
 
+import logging
+
+from slack_sdk.errors import SlackApiError
+
 from bot.blocks import fallback_text, section
 from bot.context import Relais
+
+log = logging.getLogger("relais.handlers")
 
 
 def relais_of(context) -> Relais:
@@ -43,3 +49,22 @@ def help_reply(tr, command: str, unknown: str | None = None) -> dict:
         blocks.append(section(tr("common.unknown_subcommand", text=escape(unknown), command=command)))
     blocks.append(section(help_text))
     return ephemeral(help_text, blocks)
+
+
+def tell(body: dict, respond, client, text: str) -> None:
+    """An ephemeral word to the person who pressed a button, where they pressed it: in reply to the
+    message when Slack gave a response_url, else as an ephemeral in the channel, else by direct
+    message (App Home, modals)."""
+    user = (body.get("user") or {}).get("id")
+    try:
+        if body.get("response_url"):
+            respond(**ephemeral(text), replace_original=False)
+            return
+        channel = (body.get("channel") or {}).get("id") or (body.get("container") or {}).get("channel_id")
+        if channel:
+            client.chat_postEphemeral(channel=channel, user=user, text=text, blocks=[section(text)])
+        else:
+            dm = client.conversations_open(users=user)["channel"]["id"]
+            client.chat_postMessage(channel=dm, text=text, blocks=[section(text)])
+    except SlackApiError as error:
+        log.warning("could not tell %s: %s", user, error.response.get("error"))

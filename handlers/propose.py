@@ -23,7 +23,7 @@ from bot.proposal_views import (
     history_blocks, list_blocks, metadata, modal_errors, outlets_blocks, propose_modal, published_modal,
     read_propose_view, read_published_view, refusal_blocks, say,
 )
-from handlers.common import ephemeral, help_reply, parse_id, relais_of, split_subcommand
+from handlers.common import ephemeral, help_reply, parse_id, relais_of, split_subcommand, tell
 
 log = logging.getLogger("relais.propose")
 
@@ -186,22 +186,6 @@ def _placement_value(action) -> tuple[int | None, str | None]:
     return parse_id(head), (expected or None)
 
 
-def tell(relais, body, respond, client, text: str) -> None:
-    """An ephemeral word to the person who clicked, where they clicked."""
-    user = body.get("user", {}).get("id")
-    try:
-        if body.get("response_url"):
-            respond(**ephemeral(text), replace_original=False)
-            return
-        channel = (body.get("channel") or {}).get("id") or (body.get("container") or {}).get("channel_id")
-        if channel:
-            client.chat_postEphemeral(channel=channel, user=user, text=text, blocks=[section(text)])
-        else:
-            client.chat_postMessage(channel=user, text=text, blocks=[section(text)])
-    except SlackApiError as error:
-        log.warning("could not tell %s: %s", user, error.response.get("error"))
-
-
 def on_status_button(ack, body, action, context, respond, client):
     from bot.workflow import change_status
 
@@ -210,10 +194,10 @@ def on_status_button(ack, body, action, context, respond, client):
     to = STATUS_BUTTONS.match(action["action_id"]).group(1)
     placement_id, expected = _placement_value(action)
     if placement_id is None:
-        return tell(relais, body, respond, client, relais.tr("propose.refused.no_placement"))
+        return tell(body, respond, client, relais.tr("propose.refused.no_placement"))
     outcome = change_status(relais, placement_id=placement_id, to=to, actor=body["user"]["id"], expected=expected)
     if not outcome.ok:
-        tell(relais, body, respond, client, outcome.message(relais.tr))
+        tell(body, respond, client, outcome.message(relais.tr))
 
 
 def on_published_button(ack, body, action, context, respond, client):
@@ -227,7 +211,7 @@ def on_published_button(ack, body, action, context, respond, client):
     refusal = check_status_change(relais, placement_id=placement_id or 0, to="published", actor=actor,
                                   expected=expected)
     if refusal is not None:
-        return tell(relais, body, respond, client, refusal.message(relais.tr))
+        return tell(body, respond, client, refusal.message(relais.tr))
     placement = store.placement(relais.db, placement_id)
     proposal = store.get(relais.db, placement["proposal_id"])
     channel = (body.get("channel") or {}).get("id")
@@ -267,8 +251,8 @@ def on_cancel_button(ack, body, action, context, respond, client):
     relais = relais_of(context)
     value = str(action.get("value") or "").strip()
     if parse_id(value) is None:
-        return tell(relais, body, respond, client, say(relais.tr, "propose.refused.no_proposal", id=value))
+        return tell(body, respond, client, say(relais.tr, "propose.refused.no_proposal", id=value))
     outcome = cancel_proposal(relais, proposal_id=parse_id(value), actor=body["user"]["id"])
     if not outcome.ok:
-        tell(relais, body, respond, client, outcome.message(relais.tr))
+        tell(body, respond, client, outcome.message(relais.tr))
 

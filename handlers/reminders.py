@@ -13,7 +13,7 @@ from slack_sdk.errors import SlackApiError
 
 from bot.blocks import context as context_block
 from bot.blocks import section
-from handlers.common import ephemeral, relais_of
+from handlers.common import relais_of, tell
 
 log = logging.getLogger("relais.handlers.reminders")
 
@@ -38,10 +38,10 @@ def on_submitted(ack, body, action, context, respond, client):
     placement_id = _placement_id(action)
     user = body["user"]["id"]
     if placement_id is None:
-        return _tell(body, respond, client, tr("reminders.refused.gone"))
+        return tell(body, respond, client, tr("reminders.refused.gone"))
     outcome = change_status(relais, placement_id=placement_id, to="submitted", actor=user, expected="planned")
     if not outcome.ok:
-        return _tell(body, respond, client, outcome.message(tr))
+        return tell(body, respond, client, outcome.message(tr))
     _settle(body, client, tr("reminders.done.submitted", user=f"<@{user}>"))
 
 
@@ -54,27 +54,13 @@ def on_snooze(ack, body, action, context, respond, client):
     placement_id = _placement_id(action)
     user = body["user"]["id"]
     if placement_id is None:
-        return _tell(body, respond, client, tr("reminders.refused.gone"))
+        return tell(body, respond, client, tr("reminders.refused.gone"))
     outcome = snooze(relais, placement_id, user)
     if not outcome.ok:
-        return _tell(body, respond, client, tr(outcome.key, **outcome.params))
+        return tell(body, respond, client, tr(outcome.key, **outcome.params))
     local = relais.clock.local(outcome.at)
     _settle(body, client, tr("reminders.done.snoozed", user=f"<@{user}>", date=tr.date(local.date()),
                              time=tr.time(local)))
-
-
-def _tell(body, respond, client, text: str) -> None:
-    """An ephemeral word to the person who clicked, where they clicked."""
-    user = body.get("user", {}).get("id")
-    try:
-        if body.get("response_url"):
-            respond(**ephemeral(text), replace_original=False)
-            return
-        channel = (body.get("channel") or {}).get("id") or (body.get("container") or {}).get("channel_id")
-        if channel:
-            client.chat_postEphemeral(channel=channel, user=user, text=text, blocks=[section(text)])
-    except SlackApiError as error:
-        log.warning("could not tell %s: %s", user, error.response.get("error"))
 
 
 def _settle(body, client, note: str) -> None:

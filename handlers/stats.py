@@ -15,7 +15,7 @@ from bot.reports import build_report, parse_period, period_label, report_blocks
 from bot.stats import Figures, InputError, NeedsConfirmation
 from bot.stats_views import (CALLBACK, error_text, figures_text, lower_blocks, modal_force, modal_values,
                              record_modal, recorded_text, refusal_blocks)
-from handlers.common import ephemeral, help_reply, parse_id, relais_of, split_subcommand
+from handlers.common import ephemeral, help_reply, parse_id, relais_of, split_subcommand, tell
 from storage import calendar as calendar_rows
 from storage import outbox as outbox_rows
 from storage import proposals as proposal_rows
@@ -124,7 +124,7 @@ def on_open(ack, body, action, context, client, respond):
         ack()
         rows = rules.awaiting(relais, user)
         if not rows:
-            return _tell(relais, client, respond, body, user, tr("stats.nothing_awaiting"))
+            return tell(body, respond, client, tr("stats.nothing_awaiting"))
         return client.views_open(trigger_id=body["trigger_id"],
                                  view=record_modal(tr, rows, tz=relais.settings.tz, origin=origin))
     ack()
@@ -134,18 +134,9 @@ def on_open(ack, body, action, context, client, respond):
             raise InputError("stats.error.gone")
         rules.check_placement(placement, user, relais.settings.is_comms(user))
     except InputError as error:
-        return _tell(relais, client, respond, body, user, error_text(tr, error))
+        return tell(body, respond, client, error_text(tr, error))
     rows = stats_rows.published(relais.db, placement_ids=[placement["id"]])
     client.views_open(trigger_id=body["trigger_id"], view=record_modal(tr, rows, tz=relais.settings.tz, origin=origin))
-
-
-def _tell(relais, client, respond, body, user: str, text: str) -> None:
-    """An answer to a button: in place of the message when there is one, else by DM (App Home)."""
-    if body.get("response_url"):
-        respond(**ephemeral(text), replace_original=False)
-    else:
-        channel = client.conversations_open(users=user)["channel"]["id"]
-        client.chat_postMessage(channel=channel, text=text)
 
 
 def on_submit(ack, body, view, context, client):
