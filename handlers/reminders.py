@@ -32,35 +32,41 @@ def _placement_id(action) -> int | None:
 def on_submitted(ack, body, action, context, respond, client):
     from bot.workflow import change_status
 
-    ack()
-    relais = relais_of(context)
-    tr = relais.tr
-    placement_id = _placement_id(action)
-    user = body["user"]["id"]
-    if placement_id is None:
-        return tell(body, respond, client, tr("reminders.refused.gone"))
-    outcome = change_status(relais, placement_id=placement_id, to="submitted", actor=user, expected="planned")
-    if not outcome.ok:
-        return tell(body, respond, client, outcome.message(tr))
-    _settle(body, client, tr("reminders.done.submitted", user=f"<@{user}>"))
+    def mark_submitted(relais, tr, placement_id, user):
+        outcome = change_status(relais, placement_id=placement_id, to="submitted", actor=user, expected="planned")
+        if not outcome.ok:
+            return outcome.message(tr), None
+        return None, tr("reminders.done.submitted", user=f"<@{user}>")
+
+    _on_reminder_button(ack, body, action, context, respond, client, mark_submitted)
 
 
 def on_snooze(ack, body, action, context, respond, client):
     from bot.reminders import snooze
 
+    def snooze_it(relais, tr, placement_id, user):
+        outcome = snooze(relais, placement_id, user)
+        if not outcome.ok:
+            return tr(outcome.key, **outcome.params), None
+        local = relais.clock.local(outcome.at)
+        return None, tr("reminders.done.snoozed", user=f"<@{user}>", date=tr.date(local.date()), time=tr.time(local))
+
+    _on_reminder_button(ack, body, action, context, respond, client, snooze_it)
+
+
+def _on_reminder_button(ack, body, action, context, respond, client, act) -> None:
+    """What both reminder buttons do: ack, find the placement, act; a refusal is told to the presser,
+    a success settles the reminder in place. `act(relais, tr, placement_id, user)` -> (refusal, note)."""
     ack()
     relais = relais_of(context)
     tr = relais.tr
     placement_id = _placement_id(action)
-    user = body["user"]["id"]
     if placement_id is None:
         return tell(body, respond, client, tr("reminders.refused.gone"))
-    outcome = snooze(relais, placement_id, user)
-    if not outcome.ok:
-        return tell(body, respond, client, tr(outcome.key, **outcome.params))
-    local = relais.clock.local(outcome.at)
-    _settle(body, client, tr("reminders.done.snoozed", user=f"<@{user}>", date=tr.date(local.date()),
-                             time=tr.time(local)))
+    refusal, note = act(relais, tr, placement_id, body["user"]["id"])
+    if refusal is not None:
+        return tell(body, respond, client, refusal)
+    _settle(body, client, note)
 
 
 def _settle(body, client, note: str) -> None:
