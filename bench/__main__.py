@@ -30,7 +30,7 @@ from pathlib import Path
 
 import requests
 
-from bot.slack_standin import SlackStandIn
+from bot.console.standin import SlackStandIn
 from tests import slack
 from tests.processes import ROOT, SECRET, TEAM_CHANNEL, WebProcess, base_env, free_port, procfile_command
 

@@ -8,7 +8,7 @@ the university's outlets about as often as their weekly quotas allow),
 their history, the figures recorded after publication (snapshots at the checkpoints), and the
 outbox rows a real run leaves behind: the card (sent), card updates (sent), deadline reminders
 (sent or skipped), daily stats reminders (sent); the proposals still to come have their card
-posted and their deadline reminders pending, planned by bot.reminders itself.
+posted and their deadline reminders pending, planned by bot.reminders.rules itself.
 
 Written through the storage functions (storage.proposals, storage.stats, storage.outbox) in one
 transaction, so ten years take seconds. The database must not exist yet; its schema comes from
@@ -34,11 +34,11 @@ WORDS = ("Zooanimation", "Horaires prolongés", "Matinées de rédaction", "Expo
 def generate(path: str | Path, years: float, now_text: str = "2026-12-01T10:00", seed: int = 8,
              env: dict | None = None) -> dict:
     """Create the database at `path` with `years` of history before `now`; returns counts and timing."""
-    from bot import reminders
+    from bot.reminders import rules as reminders
     from bot.clock import parse_instant, to_text
     from bot.context import build
     from bot.settings import load_settings
-    from bot.startup import prepare
+    from bot.runtime.startup import prepare
     from bot.workdays import BusinessDays
     from storage import calendar as calendar_rows
     from storage import outbox
@@ -216,7 +216,7 @@ def seed_scenarios(path: str | Path, env: dict, *, stats_placements: int, button
     """What the ack scenarios act on, added to an existing database (before the web process starts):
     `stats_placements` published placements (one per /stats client) and `buttons` proposals whose
     card is posted and whose placement is still `planned` (each "submitted" click takes a fresh one)."""
-    from bot import reminders
+    from bot.reminders import rules as reminders
     from bot.clock import parse_instant, to_text
     from bot.context import build
     from bot.settings import load_settings

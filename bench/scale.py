@@ -29,12 +29,16 @@ def timed(fn, repeat: int) -> dict:
 def measure(database: str, now_text: str, api_url: str) -> dict:
     from tests.processes import base_env
 
-    from bot import digest, features, jobs
+    from bot import features
+
+    from bot.digest import rules as digest
+
+    from bot.runtime import jobs
     from bot.clock import parse_instant
     from bot.context import build
-    from bot.digest_render import render
+    from bot.digest.render import render
     from bot.settings import load_settings
-    from bot.startup import prepare
+    from bot.runtime.startup import prepare
 
     env = base_env(Path(database).parent, api_url, DATABASE_PATH=database)
     settings = load_settings(env, env_file=Path(database).parent / "none.env")

@@ -1,6 +1,6 @@
 """What every part of Relais shares: settings, the clock, the database, the language, Slack's Web API.
 
-Handlers get it as `context["relais"]` (injected by a global middleware in bot.app).
+Handlers get it as `context["relais"]` (injected by a global middleware in bot.runtime.app).
 """
 from __future__ import annotations
 
@@ -27,7 +27,7 @@ class Relais:
     store: Store
     bot_user_id: str | None = None
     team_id: str | None = None
-    calendar_file: object | None = None  # bot.calendar.CalendarFile, set at startup
+    calendar_file: object | None = None  # bot.calendar.config.CalendarFile, set at startup
     inline_delivery: bool = False  # console: send right away in the listener's thread, not in the background
     _client: WebClient | None = field(default=None, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)

@@ -10,13 +10,13 @@ import threading
 
 # One module a line.
 MODULES = [
-    "bot.stats_views",
-    "bot.cards",
-    "bot.feeds",
-    "bot.cycles",
-    "bot.ics_export",
-    "bot.digest_jobs",
-    "bot.reminders",
+    "bot.stats.views",
+    "bot.proposals.card",
+    "bot.calendar.feeds",
+    "bot.calendar.cycles",
+    "bot.calendar.ics",
+    "bot.digest.jobs",
+    "bot.reminders.rules",
 ]
 
 _lock = threading.Lock()

@@ -6,8 +6,8 @@
     card buttons: placement_submitted / _accepted / _declined, placement_published (a small form),
                   proposal_cancel (confirmed first)
 
-Thin: the rules are in bot.proposals and bot.workflow, the wording in bot.proposal_views and
-bot.cards. Slash commands are answered in the ack; Web API calls come after it.
+Thin: the rules are in bot.proposals.rules and bot.proposals.workflow, the wording in bot.proposals.views and
+bot.proposals.card. Slash commands are answered in the ack; Web API calls come after it.
 """
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ from slack_sdk.errors import SlackApiError
 
 from bot import outbox
 from bot.blocks import escape, section
-from bot.proposal_views import (
+from bot.proposals.views import (
     history_blocks, list_blocks, metadata, modal_errors, outlets_blocks, propose_modal, published_modal,
     read_propose_view, read_published_view, refusal_blocks, say,
 )
@@ -57,7 +57,7 @@ def on_propose(ack, command, context, client, respond):
     if sub in ("show", "voir", "montrer", "afficher"):
         return ack(**show_one(relais, rest))
     if sub in ("outlets", "canaux", "channels"):
-        from bot.outlets import active
+        from bot.proposals.outlets import active
 
         blocks = outlets_blocks(tr, active(relais.db))
         return ack(**ephemeral(tr("propose.outlets.header"), blocks))
@@ -74,21 +74,21 @@ def open_form(relais, client, respond, trigger_id, channel_id, initial=None):
 
 
 def _clashes(relais, draft):
-    from bot.workflow import clashes_for
+    from bot.proposals.workflow import clashes_for
 
     return clashes_for(relais.db, draft.outlets, draft.publish_on)
 
 
 def _context(relais):
-    from bot.outlets import active
+    from bot.proposals.outlets import active
     from bot.workdays import for_relais
 
     return {o.slug: o for o in active(relais.db)}, for_relais(relais), relais.clock.today()
 
 
 def propose_in_one_line(relais, ack, command, text):
-    from bot.proposals import check_line, parse_line
-    from bot.workflow import create_proposal
+    from bot.proposals.rules import check_line, parse_line
+    from bot.proposals.workflow import create_proposal
 
     tr = relais.tr
     outlets, days, today = _context(relais)
@@ -104,8 +104,8 @@ def propose_in_one_line(relais, ack, command, text):
 
 def created_blocks(relais, proposal_id, draft, checked) -> list[dict]:
     """The confirmation: the proposal's number, where its card is, each outlet's deadline."""
-    from bot.outlets import by_slug
-    from bot.proposal_views import business_days
+    from bot.proposals.outlets import by_slug
+    from bot.proposals.views import business_days
 
     tr = relais.tr
     names = {s: o.name for s, o in by_slug(relais.db).items()}
@@ -134,8 +134,8 @@ def show_list(relais) -> dict:
 
 
 def show_one(relais, rest: str) -> dict:
-    from bot.cards import card_blocks, card_state
-    from bot.outlets import by_slug
+    from bot.proposals.card import card_blocks, card_state
+    from bot.proposals.outlets import by_slug
     from storage import proposals as store
 
     tr = relais.tr
@@ -153,8 +153,8 @@ def show_one(relais, rest: str) -> dict:
 
 # -- the form ----------------------------------------------------------------------------------
 def on_propose_submitted(ack, body, view, context, client):
-    from bot.proposals import check
-    from bot.workflow import create_proposal
+    from bot.proposals.rules import check
+    from bot.proposals.workflow import create_proposal
 
     relais = relais_of(context)
     tr = relais.tr
@@ -187,7 +187,7 @@ def _placement_value(action) -> tuple[int | None, str | None]:
 
 
 def on_status_button(ack, body, action, context, respond, client):
-    from bot.workflow import change_status
+    from bot.proposals.workflow import change_status
 
     ack()
     relais = relais_of(context)
@@ -201,7 +201,7 @@ def on_status_button(ack, body, action, context, respond, client):
 
 
 def on_published_button(ack, body, action, context, respond, client):
-    from bot.workflow import check_status_change
+    from bot.proposals.workflow import check_status_change
     from storage import proposals as store
 
     ack()
@@ -226,7 +226,7 @@ def on_published_button(ack, body, action, context, respond, client):
 
 
 def on_published_submitted(ack, body, view, context):
-    from bot.workflow import change_status
+    from bot.proposals.workflow import change_status
 
     relais = relais_of(context)
     tr = relais.tr
@@ -245,7 +245,7 @@ def on_published_submitted(ack, body, view, context):
 
 
 def on_cancel_button(ack, body, action, context, respond, client):
-    from bot.workflow import cancel_proposal
+    from bot.proposals.workflow import cancel_proposal
 
     ack()
     relais = relais_of(context)

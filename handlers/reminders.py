@@ -1,7 +1,7 @@
 """The buttons on a deadline reminder: mark the placement submitted; snooze to the next business day 09:00.
 
-The status change is the workflow's (bot.workflow.change_status: permissions, history, card update,
-reminders withdrawn); the snooze is bot.reminders.snooze. Either way the reminder is then updated in
+The status change is the workflow's (bot.proposals.workflow.change_status: permissions, history, card update,
+reminders withdrawn); the snooze is bot.reminders.rules.snooze. Either way the reminder is then updated in
 place to say who did what, its buttons gone; a refusal is an ephemeral word to the one who clicked.
 """
 from __future__ import annotations
@@ -30,7 +30,7 @@ def _placement_id(action) -> int | None:
 
 
 def on_submitted(ack, body, action, context, respond, client):
-    from bot.workflow import change_status
+    from bot.proposals.workflow import change_status
 
     def mark_submitted(relais, tr, placement_id, user):
         outcome = change_status(relais, placement_id=placement_id, to="submitted", actor=user, expected="planned")
@@ -42,7 +42,7 @@ def on_submitted(ack, body, action, context, respond, client):
 
 
 def on_snooze(ack, body, action, context, respond, client):
-    from bot.reminders import snooze
+    from bot.reminders.rules import snooze
 
     def snooze_it(relais, tr, placement_id, user):
         outcome = snooze(relais, placement_id, user)

@@ -8,12 +8,12 @@ from datetime import date
 from slack_bolt import App
 
 from bot import outbox
-from bot import stats as rules
+from bot.stats import figures as rules
 from bot.blocks import escape
 from bot.clock import to_text
-from bot.reports import build_report, parse_period, period_label, report_blocks
-from bot.stats import Figures, InputError, NeedsConfirmation
-from bot.stats_views import (CALLBACK, error_text, figures_text, lower_blocks, modal_force, modal_values,
+from bot.stats.reports import build_report, parse_period, period_label, report_blocks
+from bot.stats.figures import Figures, InputError, NeedsConfirmation
+from bot.stats.views import (CALLBACK, error_text, figures_text, lower_blocks, modal_force, modal_values,
                              record_modal, recorded_text, refusal_blocks)
 from handlers.common import ephemeral, help_reply, parse_id, relais_of, split_subcommand, tell
 from storage import calendar as calendar_rows

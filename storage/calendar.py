@@ -70,7 +70,7 @@ def active_sources(db: Database) -> list[str]:
     return [r[0] for r in db.execute("SELECT DISTINCT source FROM calendar_events WHERE active = 1 ORDER BY source")]
 
 
-# -- iCalendar feeds (bot.feeds) ------------------------------------------------------------------
+# -- iCalendar feeds (bot.calendar.feeds) ------------------------------------------------------------------
 def feed(db: Database, url: str) -> dict | None:
     rows = list(db.query("SELECT * FROM calendar_feeds WHERE url = ?", [url]))
     return rows[0] if rows else None

@@ -1,4 +1,4 @@
-"""Queries of the cyclic contents (bot.cycles): proposals already made for one return of a cycle."""
+"""Queries of the cyclic contents (bot.calendar.cycles): proposals already made for one return of a cycle."""
 from __future__ import annotations
 
 from datetime import date

@@ -1,4 +1,4 @@
-"""What the weekly digest reads: plain rows, no rules (bot.digest computes the digest from them).
+"""What the weekly digest reads: plain rows, no rules (bot.digest.rules computes the digest from them).
 
     going_out(db, first, last)     live placements of open proposals going out between two days
     deadlines(db, first, last)     placements still `planned` whose submission deadline falls between two days

@@ -1,4 +1,4 @@
-"""The editorial calendar (bot.ics_export): every placement that is not cancelled, with its proposal
+"""The editorial calendar (bot.calendar.ics): every placement that is not cancelled, with its proposal
 and outlet, for one publication event and one deadline event each."""
 from __future__ import annotations
 

@@ -178,7 +178,7 @@ def m0002_calendar_feed_refresh(db: Database) -> None:
     _run(
         db,
         """
-        -- iCalendar feeds (bot.feeds): when the last fetch was tried (daily refresh, hourly retry of a failing
+        -- iCalendar feeds (bot.calendar.feeds): when the last fetch was tried (daily refresh, hourly retry of a failing
         -- feed, claimed so two processes never fetch together), since when the feed fails (one report per
         -- failure episode), when its content was last parsed in full (conditional GET only while recent).
         ALTER TABLE calendar_feeds ADD COLUMN last_attempt_at TEXT;
@@ -193,12 +193,12 @@ def m0003_indexes_for_years_of_data(db: Database) -> None:
     _run(
         db,
         """
-        -- Outbox rows by kind and recipient: a person's stats messages (bot.reminders), the digests
-        -- planned so far (bot.digest_jobs, every tick): an index search instead of a scan of every
+        -- Outbox rows by kind and recipient: a person's stats messages (bot.reminders.rules), the digests
+        -- planned so far (bot.digest.jobs, every tick): an index search instead of a scan of every
         -- message ever sent.
         CREATE INDEX IF NOT EXISTS outbox_kind_target ON outbox (kind, target, due_at);
 
-        -- The proposals made from a cycle (bot.cycles, the digest's cyclic contents).
+        -- The proposals made from a cycle (bot.calendar.cycles, the digest's cyclic contents).
         CREATE INDEX IF NOT EXISTS proposals_cycle ON proposals (cycle_key, status, publish_on);
 
         -- When the sender of a claimed row started posting it (bot.outbox): a sender that dies before

@@ -83,7 +83,7 @@ def report_rows(db: Database, start: date | None, end: date | None) -> list[dict
 
 
 def iter_report_rows(db: Database, start: date | None, end: date | None) -> Iterator[dict]:
-    """report_rows as a stream, for a report over years (bot.reports.build_report adds them up as they come)."""
+    """report_rows as a stream, for a report over years (bot.stats.reports.build_report adds them up as they come)."""
     where, params = ["p.status = 'published'", "p.published_on IS NOT NULL"], []
     if start:
         where.append("p.published_on >= ?")

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.slack_standin import SlackStandIn
+from bot.console.standin import SlackStandIn
 from tests.processes import (  # noqa: F401 - re-exported for the tests
     BOT_TOKEN, ROOT, SECRET, TEAM_CHANNEL, WebProcess, base_env, free_port, procfile_command, run_cli,
 )
@@ -68,7 +68,7 @@ def relais(tmp_path, standin):
     from bot.clock import parse_instant
     from bot.context import build
     from bot.settings import load_settings
-    from bot.startup import prepare
+    from bot.runtime.startup import prepare
 
     settings = load_settings(base_env(tmp_path, standin.api_url), env_file=tmp_path / "none.env")
     context = build(settings)

@@ -9,9 +9,11 @@ from datetime import date
 
 import pytest
 
-from bot import cycles, jobs
+from bot.calendar import cycles
+
+from bot.runtime import jobs
 from bot import outbox as sender
-from bot.calendar import sync_file
+from bot.calendar.config import sync_file
 from bot.clock import parse_instant, to_text
 from bot.settings import Feed
 from storage import calendar, proposals

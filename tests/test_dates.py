@@ -1,11 +1,11 @@
-"""bot.dates.parse_date: ISO, French and English dates, relative days, whatever BOT_LANGUAGE is."""
+"""bot.proposals.dates.parse_date: ISO, French and English dates, relative days, whatever BOT_LANGUAGE is."""
 from datetime import date, timedelta
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.dates import DateError, parse_date
+from bot.proposals.dates import DateError, parse_date
 from bot.i18n import translator
 
 TUESDAY = date(2026, 12, 1)  # the fixtures' today

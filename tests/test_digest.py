@@ -13,11 +13,11 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot import blocks as bk
-from bot import jobs
+from bot.runtime import jobs
 from bot.clock import parse_instant, to_text
-from bot.digest import Rows, build, build_chart_series, compute, current_day, digest_day, instant, week_label
-from bot.digest_jobs import plan_digest, wait_followups
-from bot.digest_render import MESSAGE_CHARS, as_text, paginate, render
+from bot.digest.rules import Rows, build, build_chart_series, compute, current_day, digest_day, instant, week_label
+from bot.digest.jobs import plan_digest, wait_followups
+from bot.digest.render import MESSAGE_CHARS, as_text, paginate, render
 from bot.i18n import translator
 from bot.workdays import BusinessDays
 from storage import calendar
@@ -231,7 +231,7 @@ def test_figures_recorded_on_the_checkpoint_day_count(relais, known):
 
 
 def test_cycle_prompt_passed_without_proposal_is_flagged():
-    from bot.calendar import Cycle
+    from bot.calendar.config import Cycle
 
     cycle = Cycle(key="zoo", title="Zoo", summary="", category="cyclic", outlets=("bib-x",), follows="exams",
                   days_before=28)
@@ -411,7 +411,7 @@ def test_chart_series_and_png(relais, known):
     assert by_slug["udem-facebook"] == ("university", (0, 0, 0, 0, 0, 0, 0, 19279))
     assert by_slug["bib-facebook"] == ("library", (0, 0, 0, 0, 0, 0, 0, 821))
     assert by_slug["udem-instagram-story"][1][1] == 2800  # published 19 October, the second week
-    from bot.chart import views_chart
+    from bot.stats.chart import views_chart
 
     png = views_chart(series, translator("fr"))
     assert png.startswith(b"\x89PNG") and len(png) < 200_000

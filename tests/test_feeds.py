@@ -8,7 +8,9 @@ from datetime import date
 
 import pytest
 
-from bot import feeds, jobs
+from bot.calendar import feeds
+
+from bot.runtime import jobs
 from bot.clock import parse_instant, to_text
 from bot.settings import Feed
 from bot.workdays import for_relais

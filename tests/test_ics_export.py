@@ -8,7 +8,7 @@ import icalendar
 import pytest
 import requests
 
-from bot import ics_export
+from bot.calendar import ics as ics_export
 from bot.clock import to_text
 from storage import proposals
 

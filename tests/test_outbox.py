@@ -12,7 +12,7 @@ from datetime import date, timedelta
 
 import pytest
 
-from bot import jobs
+from bot.runtime import jobs
 from bot import outbox as sender
 from bot.clock import from_text, to_text
 from storage import outbox as rows

@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 
 from bot.errors import ConfigFileError
-from bot.outlets import by_slug, load_outlets, sync
+from bot.proposals.outlets import by_slug, load_outlets, sync
 from storage import outlets as store
 
 ROOT = Path(__file__).resolve().parent.parent

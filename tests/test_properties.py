@@ -69,7 +69,7 @@ date_text = st.one_of(
 @quick
 @given(text=date_text, today=st.dates(min_value=date(2000, 1, 1), max_value=date(2100, 1, 1)))
 def test_a_date_is_read_or_refused_with_a_catalog_message(text, today):
-    from bot.dates import DateError, parse_date
+    from bot.proposals.dates import DateError, parse_date
 
     try:
         day = parse_date(text, today)
@@ -88,7 +88,7 @@ def test_a_date_is_read_or_refused_with_a_catalog_message(text, today):
 @given(day=st.dates(min_value=date(1900, 1, 1), max_value=date(9999, 12, 31)),
        today=st.dates(min_value=date(2000, 1, 1), max_value=date(2100, 1, 1)))
 def test_iso_dates_and_day_month_forms_mean_what_they_say(day, today):
-    from bot.dates import parse_date
+    from bot.proposals.dates import parse_date
 
     assert parse_date(day.isoformat(), today) == day
     assert parse_date(f"{day.day:02d}/{day.month:02d}/{day.year}", today) == day
@@ -112,7 +112,7 @@ figure_text = st.one_of(
 @example(text="١٢")
 @example(text="12,5")
 def test_a_figure_is_a_count_or_a_clear_refusal(text):
-    from bot.stats import MAX_FIGURE, InputError, parse_duration, parse_number
+    from bot.stats.figures import MAX_FIGURE, InputError, parse_duration, parse_number
 
     for parse in (parse_number, parse_duration):
         try:
@@ -129,7 +129,7 @@ def test_a_figure_is_a_count_or_a_clear_refusal(text):
 @quick
 @given(value=st.integers(0, 2_000_000_000), separator=st.sampled_from([" ", "\u00a0", "\u202f", ",", ".", ""]))
 def test_figures_written_as_people_write_them_are_read_back(value, separator):
-    from bot.stats import parse_number
+    from bot.stats.figures import parse_number
 
     grouped = f"{value:,}".replace(",", separator)
     assert parse_number(grouped) == value
@@ -139,7 +139,7 @@ def test_figures_written_as_people_write_them_are_read_back(value, separator):
 @quick
 @given(minutes=st.integers(0, 999), seconds=st.integers(0, 59))
 def test_durations_m_ss_are_read_back(minutes, seconds):
-    from bot.stats import parse_duration
+    from bot.stats.figures import parse_duration
 
     assert parse_duration(f"{minutes}:{seconds:02d}") == minutes * 60 + seconds
     assert parse_duration(f"{minutes} : {seconds:02d} min") == minutes * 60 + seconds
@@ -151,7 +151,7 @@ def bolt(relais, standin):
     """The Bolt app of Relais in this process (as the console runs it): request in, ack body out."""
     from slack_bolt.request import BoltRequest
 
-    from bot.app import create_app
+    from bot.runtime.app import create_app
 
     app = create_app(relais, signing_secret=SECRET, process_before_response=True)
 
@@ -266,7 +266,7 @@ def published(relais):
 @example(text="1 udem-facebook vues=2000000001 interactions=1")
 @example(text="report 0000-01")
 def test_a_one_line_stats_record_is_all_or_nothing(relais, published, bolt, text):
-    from bot.stats import InputError, parse_record
+    from bot.stats.figures import InputError, parse_record
 
     db = relais.db
     before = counts(db)["stats_snapshots"]
@@ -288,7 +288,7 @@ def test_a_one_line_stats_record_is_all_or_nothing(relais, published, bolt, text
 
 
 # -- CSV import --------------------------------------------------------------------------------
-from bot.stats_csv import COLUMNS  # noqa: E402
+from bot.stats.spreadsheet import COLUMNS  # noqa: E402
 
 cell = {
     "proposal": st.one_of(st.sampled_from(["1", "2", "3", "", "x", "0", "99999999999999999999"]), st.text(max_size=4)),
@@ -336,7 +336,7 @@ def csv_files(draw) -> bytes:
 @given(data=csv_files())
 def test_a_csv_import_is_all_or_nothing(relais, data):
     from bot.clock import to_text
-    from bot.stats_csv import CsvRefused, import_parsed, parse_csv, problem_lines
+    from bot.stats.spreadsheet import CsvRefused, import_parsed, parse_csv, problem_lines
     from storage import outlets as outlet_rows
 
     db = relais.db
@@ -406,7 +406,7 @@ CYCLE_FIELDS = ["title", "summary", "category", "outlets", "follows", "days_befo
 @example(document='[[outlet]]\nslug = "udem-x\\n"\nname = "a\\nb"')
 def test_a_bad_outlets_file_is_one_clear_line(tmp_path_factory, document):
     from bot.errors import ConfigFileError
-    from bot.outlets import load_outlets
+    from bot.proposals.outlets import load_outlets
 
     path = tmp_path_factory.mktemp("outlets") / "outlets.toml"
     path.write_text(document, encoding="utf-8")
@@ -423,7 +423,7 @@ def test_a_bad_outlets_file_is_one_clear_line(tmp_path_factory, document):
 @given(document=st.tuples(toml_documents("event", EVENT_FIELDS), toml_documents("cycle", CYCLE_FIELDS)).map(
     "\n".join))
 def test_a_bad_calendar_file_is_one_clear_line(tmp_path_factory, document):
-    from bot.calendar import load_calendar_file
+    from bot.calendar.config import load_calendar_file
     from bot.errors import ConfigFileError
 
     path = tmp_path_factory.mktemp("calendar") / "calendar.toml"
@@ -438,9 +438,9 @@ def test_a_bad_calendar_file_is_one_clear_line(tmp_path_factory, document):
 
 
 def test_a_file_that_is_not_text_is_one_clear_line(tmp_path):
-    from bot.calendar import load_calendar_file
+    from bot.calendar.config import load_calendar_file
     from bot.errors import ConfigFileError
-    from bot.outlets import load_outlets
+    from bot.proposals.outlets import load_outlets
 
     path = tmp_path / "binary.toml"
     path.write_bytes(b"\xff\xfe\x00[[outlet]]\x00")
@@ -493,7 +493,7 @@ def ics_bodies(draw) -> bytes:
 def test_a_feed_is_events_or_a_feed_error(body):
     from zoneinfo import ZoneInfo
 
-    from bot.feeds import ERROR_REASONS, FeedError, parse
+    from bot.calendar.feeds import ERROR_REASONS, FeedError, parse
     from bot.settings import EVENT_KINDS, Feed
 
     try:

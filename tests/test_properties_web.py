@@ -134,7 +134,7 @@ def garbage_target(tmp_path_factory):
     """One web process for every example: a seeded proposal (card posted, one placement published),
     COMMS_TEAM set to someone else than the sender."""
     from bench.generate import seed_scenarios
-    from bot.slack_standin import SlackStandIn
+    from bot.console.standin import SlackStandIn
     from tests.processes import WebProcess, base_env
 
     tmp = tmp_path_factory.mktemp("garbage")
@@ -143,7 +143,7 @@ def garbage_target(tmp_path_factory):
         database = tmp / "relais.db"
         from bot.context import build
         from bot.settings import load_settings
-        from bot.startup import prepare
+        from bot.runtime.startup import prepare
 
         relais = build(load_settings(env, env_file=tmp / "none.env"))
         prepare(relais)

@@ -6,8 +6,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.outlets import load_outlets
-from bot.proposals import (
+from bot.proposals.outlets import load_outlets
+from bot.proposals.rules import (
     TITLE_MAX, Clash, Draft, check, check_line, days_left, earliest_publication, late_by, next_statuses,
     parse_category, parse_line, parse_outlets, placement_notes, week_of,
 )

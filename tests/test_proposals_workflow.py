@@ -1,4 +1,4 @@
-"""bot.workflow on a real database: creation, status changes, cancellation, the card and its updates.
+"""bot.proposals.workflow on a real database: creation, status changes, cancellation, the card and its updates.
 
 The clock of the `relais` fixture is frozen at Tuesday 2026-12-01 09:00 (Montréal).
 """
@@ -9,11 +9,11 @@ from datetime import date
 import pytest
 
 from bot import outbox as sender
-from bot.cards import card_blocks, card_state
-from bot.outlets import active
-from bot.proposals import Draft, check
+from bot.proposals.card import card_blocks, card_state
+from bot.proposals.outlets import active
+from bot.proposals.rules import Draft, check
 from bot.workdays import for_relais
-from bot.workflow import cancel_proposal, change_status, clashes_for, create_proposal
+from bot.proposals.workflow import cancel_proposal, change_status, clashes_for, create_proposal
 from storage import outbox
 from storage import proposals as store
 
@@ -207,7 +207,7 @@ def test_a_cancelled_card_has_no_buttons(relais):
 
 
 def test_a_change_made_while_the_card_is_on_its_way_is_shown_by_an_update(relais):
-    from bot.cards import render_card
+    from bot.proposals.card import render_card
 
     proposal_id, keys = propose(relais)
     row = outbox.get(relais.db, keys[0])
@@ -222,7 +222,7 @@ def test_a_change_made_while_the_card_is_on_its_way_is_shown_by_an_update(relais
 
 
 def test_a_card_sent_with_nothing_changed_plans_no_update(relais):
-    from bot.cards import render_card
+    from bot.proposals.card import render_card
 
     proposal_id, keys = propose(relais)
     post = render_card(relais, outbox.get(relais.db, keys[0]))
@@ -232,7 +232,7 @@ def test_a_card_sent_with_nothing_changed_plans_no_update(relais):
 
 
 def test_cards_are_refreshed_once_a_day_while_they_count_days_down(relais, standin):
-    from bot.cards import refresh_cards
+    from bot.proposals.card import refresh_cards
     from bot.clock import parse_instant
 
     proposal_id, keys = propose(relais)

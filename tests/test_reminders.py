@@ -10,7 +10,9 @@ from datetime import date, timedelta
 
 import pytest
 
-from bot import jobs, reminders
+from bot.runtime import jobs
+
+from bot.reminders import rules as reminders
 from bot.clock import from_text, local_at, to_text
 from storage import outbox as rows
 from storage import proposals as store
@@ -87,7 +89,7 @@ def test_a_placement_submitted_withdraws_its_reminders(relais):
 
 
 def test_a_cancelled_proposal_withdraws_everything(relais):
-    from bot.workflow import cancel_proposal
+    from bot.proposals.workflow import cancel_proposal
 
     proposal_id, _ = propose(relais, publish_on=DEC_14, outlets={"udem-facebook": date(2026, 12, 7)})
     assert cancel_proposal(relais, proposal_id=proposal_id, actor=OWNER, deliver=False).ok
@@ -339,7 +341,7 @@ def test_a_second_message_the_same_day_waits_for_the_next_day(relais, standin):
 
 
 def test_no_stats_reminder_for_a_cancelled_proposal_or_another_owner(relais):
-    from bot.workflow import cancel_proposal
+    from bot.proposals.workflow import cancel_proposal
 
     placement = publish_now(relais)
     proposal_id = store.placement(relais.db, placement)["proposal_id"]

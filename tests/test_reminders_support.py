@@ -1,15 +1,17 @@
 """Helpers shared by the reminder, outbox and scheduler tests (no tests here).
 
 Proposals are created as the /propose surface creates them: storage.proposals.create, the card
-owed (bot.workflow.plan_card) and the reminder hook, in one transaction, on the SQLite file that
-the processes under test use. Status changes go through bot.workflow.change_status.
+owed (bot.proposals.workflow.plan_card) and the reminder hook, in one transaction, on the SQLite file that
+the processes under test use. Status changes go through bot.proposals.workflow.change_status.
 """
 from __future__ import annotations
 
 import re
 from datetime import date, datetime
 
-from bot import reminders, workflow
+from bot.reminders import rules as reminders
+
+from bot.proposals import workflow
 from bot.clock import parse_instant, to_text
 from storage import proposals as store
 from storage import outbox as rows

@@ -8,7 +8,9 @@ from datetime import date
 
 import schedule
 
-from bot import jobs, scheduler
+from bot.runtime import jobs
+
+from bot.runtime import scheduler
 from bot.context import Relais
 from storage import outbox as rows
 from storage.db import Store

@@ -6,7 +6,7 @@ from datetime import date
 
 import pytest
 
-from bot.stats_csv import export_csv
+from bot.stats.spreadsheet import export_csv
 from tests.stats_seed import publish, seed
 
 pytestmark = pytest.mark.e2e

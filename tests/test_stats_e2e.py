@@ -10,7 +10,7 @@ from datetime import date, datetime, timezone
 
 import pytest
 
-from bot.stats_csv import export_csv
+from bot.stats.spreadsheet import export_csv
 from storage import stats as stats_rows
 from tests import slack
 from tests.stats_seed import placement_id, publish, seed, snapshot_count

@@ -5,7 +5,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.proposals import deadline_for
+from bot.proposals.rules import deadline_for
 from bot.workdays import BusinessDays, for_relais
 
 WINTER = (date(2026, 12, 24), date(2027, 1, 3))

@@ -1,7 +1,7 @@
 """The console: a terminal stand-in for Slack that drives the real Bolt app and handlers.
 
 Lines typed are slash commands sent as U_CONSOLE in the team channel, signed as Slack signs
-them. The bot's Web API calls land on a local Slack stand-in (bot.slack_standin) and are
+them. The bot's Web API calls land on a local Slack stand-in (bot.console.standin) and are
 printed as text: sections, fields, buttons as `[N] label`. `:click N` presses a button; a
 modal asks for each input in turn. Piped input works the same, so scripts can drive it.
 """
@@ -29,10 +29,10 @@ TEAM = "T0001"
 
 class Console:
     def __init__(self, settings: Settings, stdin: TextIO, stdout: TextIO):
-        from bot.app import create_app
+        from bot.runtime.app import create_app
         from bot.context import build
-        from bot.slack_standin import SlackStandIn
-        from bot.startup import prepare
+        from bot.console.standin import SlackStandIn
+        from bot.runtime.startup import prepare
 
         self.standin = SlackStandIn().start()
         self.secret = secrets.token_hex(16)
@@ -143,7 +143,7 @@ class Console:
         self.flush()
 
     def tick(self, at: str) -> None:
-        from bot import jobs
+        from bot.runtime import jobs
         from bot.clock import parse_instant
 
         now = self.relais.clock.now()

@@ -4,7 +4,7 @@ from __future__ import annotations
 import html
 import re
 
-from bot.slack_standin import Call
+from bot.console.standin import Call
 
 _LINK = re.compile(r"<(https?://[^|>]+)\|([^>]+)>")
 _MENTION = re.compile(r"<@([A-Z0-9_]+)>")

@@ -108,7 +108,7 @@ MESSAGES = {
         "`python -m bot export` and `python -m bot import`).\n"
         "• `/stats help`: this help."
     ),
-    # --- /stats: figures, reports, export (bot/stats.py, bot/reports.py, bot/stats_csv.py) ---
+    # --- /stats: figures, reports, export (bot/stats/figures.py, bot/stats/reports.py, bot/stats/spreadsheet.py) ---
     "stats.figures": "{views} views, {interactions} interactions",
     "stats.avg_time": ", average time {time}",
     "stats.status.planned": "planned",
@@ -247,7 +247,7 @@ MESSAGES = {
     "home.no_figures": "no figures yet",
     "home.record": "Record",
     "home.updated": "Updated: {at}",
-    # --- university calendar: iCalendar feeds (bot/feeds.py) ---
+    # --- university calendar: iCalendar feeds (bot/calendar/feeds.py) ---
     "feeds.untitled": "(untitled event)",
     "feeds.failed": (
         ":warning: The university calendar's iCalendar feed *{feed}* cannot be read since {since}: "
@@ -266,12 +266,12 @@ MESSAGES = {
     "feeds.cli.failed": "{url}: failed — {reason}. The {total} event(s) already known are kept.",
     "feeds.cli.removed": "{url}: no longer in CALENDAR_ICS_URLS — {removed} event(s) deactivated.",
     "feeds.cli.reported": "   (reported in the team channel)",
-    # --- cyclic contents (bot/cycles.py) ---
+    # --- cyclic contents (bot/calendar/cycles.py) ---
     "cycles.prompt": ":repeat: *{title}* comes back: *{event}* starts on {date}. Shall we propose it again this term?",
     "cycles.details": "Outlets: {outlets} · Suggested publication: {date}",
     "cycles.propose": "Propose",
     "cycles.gone": "This cyclic content or this event is no longer in the calendar: nothing was opened.",
-    # --- editorial calendar as iCalendar (bot/ics_export.py) ---
+    # --- editorial calendar as iCalendar (bot/calendar/ics.py) ---
     "ics.calname": "Relais — editorial calendar",
     "ics.caldesc": "The libraries' planned publications and submission deadlines on the university's outlets",
     "ics.publication": "{title} — {outlet}",
@@ -423,7 +423,7 @@ MESSAGES = {
     "propose.outlets.checklist": "To supply: {items}",
     "propose.outlets.audiences": "Audiences: {audiences}",
     "propose.outlets.footer": "Business days: Monday to Friday, without Québec statutory holidays or university closures.",
-    # --- reminders: deadlines, figures, scheduler (bot/reminders.py, handlers/reminders.py) ---
+    # --- reminders: deadlines, figures, scheduler (bot/reminders/rules.py, handlers/reminders.py) ---
     "reminders.deadline.heads_up": ":hourglass_flowing_sand: {owner} Reminder: *{title}* is to be submitted to *{outlet}* by {date}, in {left}.",
     "reminders.deadline.due": ":alarm_clock: {owner} Today, {date}, is the last day to submit *{title}* to *{outlet}*.",
     "reminders.deadline.missed": ":warning: {owner} The deadline to submit *{title}* to *{outlet}* was {date}, and it is not marked as submitted. If it was, mark it; if not, see with the team whether to change the date or the outlet.",

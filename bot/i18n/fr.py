@@ -108,7 +108,7 @@ MESSAGES = {
         "`python -m bot export` et `python -m bot import`).\n"
         "• `/stats help` : cette aide."
     ),
-    # --- /stats : chiffres, rapports, export (bot/stats.py, bot/reports.py, bot/stats_csv.py) ---
+    # --- /stats : chiffres, rapports, export (bot/stats/figures.py, bot/stats/reports.py, bot/stats/spreadsheet.py) ---
     "stats.figures": "{views} vues, {interactions} interactions",
     "stats.avg_time": ", temps moyen {time}",
     "stats.status.planned": "prévue",
@@ -247,7 +247,7 @@ MESSAGES = {
     "home.no_figures": "aucun chiffre encore",
     "home.record": "Noter",
     "home.updated": "Mis à jour : {at}",
-    # --- calendrier universitaire : flux iCalendar (bot/feeds.py) ---
+    # --- calendrier universitaire : flux iCalendar (bot/calendar/feeds.py) ---
     "feeds.untitled": "(événement sans titre)",
     "feeds.failed": (
         ":warning: Le flux iCalendar du calendrier universitaire *{feed}* ne peut pas être lu depuis le {since} : "
@@ -266,12 +266,12 @@ MESSAGES = {
     "feeds.cli.failed": "{url} : échec — {reason}. Les {total} événement(s) déjà connus sont conservés.",
     "feeds.cli.removed": "{url} : ne figure plus dans CALENDAR_ICS_URLS — {removed} événement(s) désactivé(s).",
     "feeds.cli.reported": "   (signalé dans le canal de l'équipe)",
-    # --- contenus cycliques (bot/cycles.py) ---
+    # --- contenus cycliques (bot/calendar/cycles.py) ---
     "cycles.prompt": ":repeat: *{title}* revient : *{event}* commence le {date}. On le propose de nouveau pour cette session ?",
     "cycles.details": "Canaux : {outlets} · Publication suggérée : {date}",
     "cycles.propose": "Proposer",
     "cycles.gone": "Ce contenu cyclique ou cet événement ne figure plus au calendrier : rien n'a été ouvert.",
-    # --- calendrier éditorial iCalendar (bot/ics_export.py) ---
+    # --- calendrier éditorial iCalendar (bot/calendar/ics.py) ---
     "ics.calname": "Relais — calendrier éditorial",
     "ics.caldesc": "Publications prévues et échéances de dépôt des bibliothèques sur les canaux de l'Université",
     "ics.publication": "{title} — {outlet}",
@@ -423,7 +423,7 @@ MESSAGES = {
     "propose.outlets.checklist": "À fournir : {items}",
     "propose.outlets.audiences": "Publics : {audiences}",
     "propose.outlets.footer": "Jours ouvrables : du lundi au vendredi, sans les jours fériés du Québec ni les fermetures de l'Université.",
-    # --- rappels : échéances, chiffres, planificateur (bot/reminders.py, handlers/reminders.py) ---
+    # --- rappels : échéances, chiffres, planificateur (bot/reminders/rules.py, handlers/reminders.py) ---
     "reminders.deadline.heads_up": ":hourglass_flowing_sand: {owner} Rappel : *{title}* est à soumettre à *{outlet}* au plus tard le {date}, dans {left}.",
     "reminders.deadline.due": ":alarm_clock: {owner} C'est aujourd'hui, {date}, le dernier jour pour soumettre *{title}* à *{outlet}*.",
     "reminders.deadline.missed": ":warning: {owner} L'échéance pour soumettre *{title}* à *{outlet}* était le {date}, et la publication n'est pas marquée comme soumise. Si elle l'a été, marquez-la ; sinon, voyez avec l'équipe s'il faut changer la date ou le canal.",

@@ -26,9 +26,9 @@ import logging
 from datetime import date, datetime, timedelta
 
 from bot import outbox, workdays
-from bot.calendar import Cycle
+from bot.calendar.config import Cycle
 from bot.clock import local_at, to_text
-from bot.jobs import planner
+from bot.runtime.jobs import planner
 from storage import calendar
 from storage import cycles as cycle_rows
 from storage import kv

@@ -18,7 +18,7 @@ PALETTE = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F
 
 
 def views_chart(series, tr) -> bytes | None:
-    """A PNG of `series` (bot.digest.ChartSeries): stacked bars of views per week, one colour per
+    """A PNG of `series` (bot.digest.rules.ChartSeries): stacked bars of views per week, one colour per
     outlet, the university's outlets on the left and the library's on the right. None when empty."""
     if series is None or series.empty:
         return None

@@ -3,7 +3,7 @@
     cal = load_calendar_file(path, outlet_slugs)   # validated; ConfigFileError names file, entry, field
     sync_file(relais)                              # startup step: the file's events into the database
 
-iCalendar feeds add their events under their own source (bot.feeds).
+iCalendar feeds add their events under their own source (bot.calendar.feeds).
 """
 from __future__ import annotations
 

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from bot.clock import from_text, local_at, parse_instant, to_text
-from bot.stats import InputError, parse_duration, parse_number
+from bot.stats.figures import InputError, parse_duration, parse_number
 
 COLUMNS = ("proposal", "title", "category", "publish_on", "owner", "outlet", "status", "published_on", "url",
            "views", "interactions", "avg_time", "recorded_at", "recorded_by")
@@ -385,7 +385,7 @@ def problem_lines(tr, problems: list[Problem], limit: int = MAX_ERRORS_SHOWN) ->
 
 
 # -- python -m bot export / import ------------------------------------------------------------
-from bot.cli import command  # noqa: E402 - the CLI registry; bot.cli imports this module lazily
+from bot.runtime.cli import command  # noqa: E402 - the CLI registry; bot.runtime.cli imports this module lazily
 
 
 def _configure_export(parser) -> None:
@@ -417,7 +417,7 @@ class _ArgError(Exception):
 def run_export(settings, args) -> int:
     import sys
 
-    from bot.cli import EXIT_CONFIG, _context
+    from bot.runtime.cli import EXIT_CONFIG, _context
     from bot.i18n import translator
 
     tr = translator(settings.language)
@@ -446,7 +446,7 @@ def run_import(settings, args) -> int:
     import sys
     from pathlib import Path
 
-    from bot.cli import _context
+    from bot.runtime.cli import _context
     from bot.i18n import translator
 
     tr = translator(settings.language)

@@ -20,7 +20,7 @@ from datetime import date, timedelta
 from typing import Iterable
 
 from bot.blocks import context, divider, escape, header, section
-from bot.stats import InputError
+from bot.stats.figures import InputError
 
 PERIOD_WORDS = {
     "week": "week", "semaine": "week",

@@ -2,8 +2,8 @@
 what figures are missing, what last week and the term earned, which cyclic contents come back.
 
 Pure: `compute()` turns plain rows (fetched by `storage.digest`, gathered by `gather()`) into a
-`Digest` of sections of items, plain data. Rendering to Block Kit is `bot.digest_render`; the
-chart is `bot.chart`; planning and sending is `bot.digest_jobs`.
+`Digest` of sections of items, plain data. Rendering to Block Kit is `bot.digest.render`; the
+chart is `bot.stats.chart`; planning and sending is `bot.digest.jobs`.
 
     day = digest_day(date(2026, 12, 9), weekday=0)     # the digest a day belongs to: Monday 7 December
     digest = build(relais, day, now)                   # gather + compute
@@ -179,9 +179,9 @@ def current_day(now: datetime, weekday: int, at: tuple[int, int], tz: ZoneInfo) 
 
 
 def term_first_day(day: date, term_starts: list[date]) -> date:
-    """The first day of the term `day` is in, as /stats report reads it (bot.reports.term_start): the
+    """The first day of the term `day` is in, as /stats report reads it (bot.stats.reports.term_start): the
     latest recent term-start event, else the 1st of September, January or May."""
-    from bot.reports import term_start
+    from bot.stats.reports import term_start
 
     return term_start(day, term_starts)
 
@@ -190,7 +190,7 @@ def term_first_day(day: date, term_starts: list[date]) -> date:
 def compute(rows: Rows, *, day: date, now: datetime, tz: ZoneInfo, checkpoints: tuple[int, ...],
             business_days, cycles=()) -> Digest:
     """The digest of `day`, built at `now`. `business_days` is a bot.workdays.BusinessDays; `cycles`
-    the calendar file's cycles (bot.calendar.Cycle)."""
+    the calendar file's cycles (bot.calendar.config.Cycle)."""
     today = now.astimezone(tz).date()
     sections = [
         Section("outgoing", _going(rows.going_out)),
@@ -311,7 +311,7 @@ def reach(rows: list[dict]) -> Reach | None:
 def _cycles(cycles, events: list[dict], proposals: list[dict], today: date) -> tuple[CycleDue, ...]:
     """Each cycle × each event of the kind it follows, not started yet, whose prompt day (event start -
     days_before) falls in the next CYCLE_DAYS days, or passed already with nothing proposed since.
-    "Already proposed for this return" is what bot.cycles uses: an open proposal of the cycle
+    "Already proposed for this return" is what bot.calendar.cycles uses: an open proposal of the cycle
     published between the prompt day and the event's last day."""
     items = []
     horizon = today + timedelta(days=CYCLE_DAYS)

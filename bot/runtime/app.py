@@ -3,7 +3,7 @@
 Authorization is local: the bot token comes from the settings, so no request ever waits on
 `auth.test` before it is acknowledged. The bot's own user ID is learnt in the background.
 
-Bolt does not verify signatures again: over HTTP every request reaches it through bot.web's front,
+Bolt does not verify signatures again: over HTTP every request reaches it through bot.runtime.web's front,
 which verifies each one (401 otherwise) before `dispatch`; Socket Mode has no signatures and the
 console builds its own requests. Listeners run in a pool large enough that a few of them waiting on
 a slow Slack after their ack never leave a new request without a thread to produce its ack.
@@ -44,7 +44,7 @@ def create_app(relais: Relais, *, signing_secret: str | None = None, process_bef
         authorize=authorize,
         client=WebClient(base_url=settings.api_url, timeout=10),  # the token comes from authorize()
         process_before_response=process_before_response,
-        request_verification_enabled=False,  # bot.web verifies every HTTP request before Bolt sees it
+        request_verification_enabled=False,  # bot.runtime.web verifies every HTTP request before Bolt sees it
         listener_executor=ThreadPoolExecutor(max_workers=LISTENER_THREADS, thread_name_prefix="relais-listener"),
         ignoring_self_events_enabled=True,
         url_verification_enabled=True,

@@ -48,7 +48,7 @@ def _logging(level: int) -> None:
 
 def _context(settings: Settings):
     from bot.context import build
-    from bot.startup import prepare
+    from bot.runtime.startup import prepare
 
     relais = build(settings)
     prepare(relais)
@@ -77,8 +77,8 @@ def run_socket(settings: Settings, args) -> int:
 
     from slack_sdk.errors import SlackApiError, SlackRequestError
 
-    from bot.app import create_app, learn_identity
-    from bot.scheduler import start_in_background
+    from bot.runtime.app import create_app, learn_identity
+    from bot.runtime.scheduler import start_in_background
 
     require(settings, "socket")
     _logging(logging.INFO)
@@ -180,9 +180,9 @@ def run_serve(settings: Settings, args) -> int:
 
     import waitress
 
-    from bot.app import create_app, learn_identity, remembered_identity
-    from bot.scheduler import start_in_background
-    from bot.web import create_wsgi
+    from bot.runtime.app import create_app, learn_identity, remembered_identity
+    from bot.runtime.scheduler import start_in_background
+    from bot.runtime.web import create_wsgi
 
     require(settings, "http")
     _logging(logging.INFO)
@@ -201,7 +201,7 @@ def run_serve(settings: Settings, args) -> int:
 @command("tick", lambda p: p.add_argument("--at", help="ISO 8601 time; local (TIMEZONE) when it has no offset"))
 def run_tick(settings: Settings, args) -> int:
     """One scheduler pass, as if it were --at (or now); one line per message sent, as it is sent."""
-    from bot import jobs
+    from bot.runtime import jobs
     from bot.clock import parse_instant, to_text
 
     _logging(logging.WARNING)
@@ -243,7 +243,7 @@ def run_backup(settings: Settings, args) -> int:
 
 @command("check")
 def run_check(settings: Settings, args) -> int:
-    from bot.check import check
+    from bot.runtime.check import check
 
     return check(settings, print)
 
@@ -265,9 +265,9 @@ def _import_features() -> None:
 
 # Modules that add one-shot commands with @command (one a line).
 FEATURE_COMMANDS: list[str] = [
-    "bot.stats_csv",
-    "bot.feeds",
-    "bot.digest_cli",
+    "bot.stats.spreadsheet",
+    "bot.calendar.feeds",
+    "bot.digest.cli",
 ]
 
 

@@ -6,7 +6,7 @@
     outcome.ok, outcome.message(relais.tr)
 
 Each is one transaction: the permission and validity checks, the change with its history row, the
-card update owed (an outbox row of kind "card_update"), and the reminder hooks (bot.reminders).
+card update owed (an outbox row of kind "card_update"), and the reminder hooks (bot.reminders.rules).
 A refusal changes nothing and says why (`outcome.key`, a catalog key). The acting user is always
 the one of the signed Slack payload, passed in by the caller.
 """
@@ -17,9 +17,9 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from bot import outbox as sender
-from bot import reminders
+from bot.reminders import rules as reminders
 from bot.clock import to_text
-from bot.proposals import Checked, Clash, Draft, next_statuses, valid_link, week_of
+from bot.proposals.rules import Checked, Clash, Draft, next_statuses, valid_link, week_of
 from storage import outbox
 from storage import proposals as store
 
@@ -36,7 +36,7 @@ class Outcome:
     keys: list[str] = field(default_factory=list)  # outbox rows planned (card update)
 
     def message(self, tr) -> str:
-        from bot.proposal_views import say
+        from bot.proposals.views import say
 
         return say(tr, self.key, **self.params)
 

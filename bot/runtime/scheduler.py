@@ -13,7 +13,7 @@ import threading
 
 import schedule
 
-from bot import jobs
+from bot.runtime import jobs
 from bot.context import Relais
 
 log = logging.getLogger("relais.scheduler")

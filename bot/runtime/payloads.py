@@ -1,4 +1,4 @@
-"""What Slack sends, checked before Bolt sees it (HTTP front, bot.web).
+"""What Slack sends, checked before Bolt sees it (HTTP front, bot.runtime.web).
 
 A signed request is Slack's, but its body is still input: Bolt and the handlers read fields by
 name and type (`body["user"]["id"]`, `action["value"]`, a view's state), and a body of another

@@ -1,7 +1,7 @@
 """The editorial calendar as iCalendar, for the team's calendar apps.
 
     body, count = build(relais)                      # bytes of a VCALENDAR, number of VEVENTs
-    python -m bot calendar export -o FILE            # (bot.feeds registers the `calendar` command)
+    python -m bot calendar export -o FILE            # (bot.calendar.feeds registers the `calendar` command)
     GET /calendar.ics?key=CALENDAR_FEED_KEY          # HTTP mode; 404 when the key is absent, wrong or unset
 
 One all-day event per placement's publication (its published date once published, else the
@@ -18,7 +18,7 @@ from datetime import date, timedelta
 from urllib.parse import parse_qs
 
 from bot.clock import from_text
-from bot.web import route
+from bot.runtime.web import route
 from storage import editorial
 
 UID_DOMAIN = "relais"

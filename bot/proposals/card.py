@@ -17,11 +17,11 @@ from datetime import date, timedelta
 
 from bot.blocks import actions, button, confirm, context, divider, escape, fields, section
 from bot.clock import local_at, to_text
-from bot.jobs import planner
+from bot.runtime.jobs import planner
 from bot.outbox import Post, kind
-from bot.outlets import Outlet
-from bot.proposal_views import audience_label, business_days, category_label, local_day, say, status_label
-from bot.proposals import Note, next_statuses, placement_notes
+from bot.proposals.outlets import Outlet
+from bot.proposals.views import audience_label, business_days, category_label, local_day, say, status_label
+from bot.proposals.rules import Note, next_statuses, placement_notes
 from storage import outbox as outbox_rows
 from storage import proposals as store
 
@@ -54,10 +54,10 @@ class CardState:
 
 def card_state(relais, proposal_id: int, db=None, today: date | None = None) -> CardState | None:
     """Everything the card shows, read now: deadlines and warnings are as of today (or `today`)."""
-    from bot.outlets import by_slug
-    from bot.proposals import days_left
+    from bot.proposals.outlets import by_slug
+    from bot.proposals.rules import days_left
     from bot.workdays import for_relais
-    from bot.workflow import clashes_for
+    from bot.proposals.workflow import clashes_for
 
     db = db or relais.db
     proposal = store.get(db, proposal_id)
@@ -192,7 +192,7 @@ def render_card(relais, row: dict, now=None) -> Post | None:
             return
         store.set_card(db, proposal_id, channel, ts)
         if _changes(db, proposal_id) != seen:  # changed while the card was on its way: show it
-            from bot.workflow import plan_card_update
+            from bot.proposals.workflow import plan_card_update
 
             plan_card_update(relais, db, proposal_id, relais.clock.now())
 

@@ -14,13 +14,13 @@ def prepare(relais: Relais) -> None:
 
 
 def _outlets(relais: Relais) -> None:
-    from bot import outlets
+    from bot.proposals import outlets
 
     outlets.sync(relais)
 
 
 def _calendar_file(relais: Relais) -> None:
-    from bot import calendar
+    from bot.calendar import config as calendar
 
     calendar.sync_file(relais)
 

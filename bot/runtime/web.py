@@ -8,7 +8,7 @@ Before Bolt sees a request:
 - a body over MAX_BODY is refused (413);
 - a missing, non-numeric, stale (over 5 minutes) or badly signed request is answered 401 (Bolt
   itself would answer 500 to a non-numeric timestamp);
-- a signed body that is not shaped as Slack's (bot.payloads: unreadable, a part missing or of another
+- a signed body that is not shaped as Slack's (bot.runtime.payloads: unreadable, a part missing or of another
   type) is answered 400 and no listener runs;
 - a request from another workspace than the bot's is answered 403;
 - a signed request seen before (a replay within the 5-minute window) is answered 200 with an
@@ -29,7 +29,7 @@ from slack_bolt import App
 from slack_bolt.request import BoltRequest
 from slack_sdk.signature import SignatureVerifier
 
-from bot import payloads
+from bot.runtime import payloads
 from bot.context import Relais
 
 log = logging.getLogger("relais.web")

@@ -11,7 +11,7 @@ from datetime import date
 from bot import outbox
 from bot.blocks import (actions, button, context, escape, input_block, modal, section, text_input)
 from bot.clock import from_text
-from bot.stats import Comparison, Figures, InputError, NeedsConfirmation, Recorded
+from bot.stats.figures import Comparison, Figures, InputError, NeedsConfirmation, Recorded
 
 CALLBACK = "stats_record"
 MAX_MODAL_PLACEMENTS = 15  # 4 blocks each, Slack allows 100 in a modal
@@ -127,7 +127,7 @@ def modal_force(values: dict) -> bool:
 @outbox.kind("stats_recorded")
 def render_recorded(relais, row) -> outbox.Post | None:
     """The modal's confirmation, by DM: each snapshot with its comparison, from the database as it is now."""
-    from bot.stats import compare
+    from bot.stats.figures import compare
     from storage import proposals as proposal_rows
     from storage import stats as stats_rows
 
@@ -150,8 +150,8 @@ def render_recorded(relais, row) -> outbox.Post | None:
 @outbox.kind("stats_export")
 def render_export(relais, row) -> outbox.Post | None:
     """The CSV file of the period, built at send time, uploaded in the user's DM."""
-    from bot.reports import Period, period_label
-    from bot.stats_csv import export_counted, export_filename
+    from bot.stats.reports import Period, period_label
+    from bot.stats.spreadsheet import export_counted, export_filename
 
     tr = relais.tr
     data = outbox.payload(row)

@@ -13,7 +13,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from bot.cli import EXIT_CONFIG, command
+from bot.runtime.cli import EXIT_CONFIG, command
 
 
 def _configure(parser) -> None:
@@ -26,7 +26,7 @@ def _configure(parser) -> None:
 def run_digest(settings, args) -> int:
     import logging
 
-    from bot.cli import _context, _logging
+    from bot.runtime.cli import _context, _logging
     from bot.clock import parse_instant
 
     _logging(logging.WARNING)
@@ -48,7 +48,7 @@ def run_digest(settings, args) -> int:
 
 
 def _chart_path(relais, day, chart: str | None) -> Path:
-    from bot.digest import week_label
+    from bot.digest.rules import week_label
 
     if chart:
         return Path(chart)
@@ -56,8 +56,8 @@ def _chart_path(relais, day, chart: str | None) -> Path:
 
 
 def _write_chart(relais, day, chart: str | None, always: bool) -> None:
-    from bot.chart import views_chart
-    from bot.digest import build_chart_series
+    from bot.stats.chart import views_chart
+    from bot.digest.rules import build_chart_series
 
     if not (always or chart):
         return
@@ -73,14 +73,14 @@ def _write_chart(relais, day, chart: str | None, always: bool) -> None:
 
 
 def _day(relais, now):
-    from bot.digest import digest_day
+    from bot.digest.rules import digest_day
 
     return digest_day(now.astimezone(relais.settings.tz).date(), relais.settings.digest_weekday)
 
 
 def _dry_run(relais, now, chart: str | None) -> int:
-    from bot.digest import build
-    from bot.digest_render import as_text, render
+    from bot.digest.rules import build
+    from bot.digest.render import as_text, render
 
     day = _day(relais, now)
     print(as_text(render(build(relais, day, now), relais.tr), relais.tr))
@@ -90,8 +90,8 @@ def _dry_run(relais, now, chart: str | None) -> int:
 
 def _send(relais, now, chart: str | None) -> int:
     from bot import outbox
-    from bot.digest import week_label
-    from bot.digest_jobs import due_of, plan_week, wait_followups
+    from bot.digest.rules import week_label
+    from bot.digest.jobs import due_of, plan_week, wait_followups
     from storage import outbox as rows
 
     settings, tr = relais.settings, relais.tr

@@ -15,7 +15,7 @@ from datetime import date
 
 from bot import blocks as bk
 from bot.blocks import escape
-from bot.digest import AWAITING_BUSINESS_DAYS, Digest, Section, mention
+from bot.digest.rules import AWAITING_BUSINESS_DAYS, Digest, Section, mention
 
 MAX_BLOCKS = bk.MAX_BLOCKS
 MAX_TEXT = bk.MAX_SECTION_TEXT

@@ -18,7 +18,7 @@ REQUIRED_SCOPES = ("commands", "chat:write", "im:write", "users:read", "files:wr
 
 def check(settings: Settings, say: Callable[[str], None]) -> int:
     from bot.context import build
-    from bot.startup import prepare
+    from bot.runtime.startup import prepare
     from storage import outbox
     from storage.db import integrity_ok
 

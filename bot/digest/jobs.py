@@ -23,11 +23,12 @@ import threading
 from datetime import date, datetime, timedelta
 
 from bot import blocks as bk
-from bot import jobs, outbox
+from bot import outbox
+from bot.runtime import jobs
 from bot.clock import to_text
-from bot.digest import (CHART_WEEKS, build, build_chart_series, current_day, digest_day, instant,
+from bot.digest.rules import (CHART_WEEKS, build, build_chart_series, current_day, digest_day, instant,
                         week_label)
-from bot.digest_render import render
+from bot.digest.render import render
 from bot.outbox import Post
 from storage import digest as store
 from storage import outbox as rows
@@ -132,7 +133,7 @@ def render_part(relais, row: dict, now: datetime) -> Post | None:
 
 @outbox.kind("digest_chart")
 def render_chart(relais, row: dict, now: datetime) -> Post | None:
-    from bot.chart import views_chart
+    from bot.stats.chart import views_chart
 
     data = outbox.payload(row)
     day = date.fromisoformat(data["day"])

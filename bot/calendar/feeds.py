@@ -5,7 +5,7 @@
     refresh(relais, now, feeds)           # fetch (in parallel), then store each feed's events; [Outcome]
     refresh_due_feeds(relais, now)        # @planner: the feeds whose daily refresh is due
     python -m bot calendar refresh        # every feed now, printing what changed per feed
-    python -m bot calendar export -o FILE # the editorial calendar (bot.ics_export)
+    python -m bot calendar export -o FILE # the editorial calendar (bot.calendar.ics)
 
 Each feed is its own source in `calendar_events` (source = its URL). An event's kind comes from its
 CATEGORIES when one names a known kind (English or French words: "exams", "Examens", "Fermeture"...),
@@ -35,9 +35,9 @@ import requests
 import urllib3
 
 from bot import outbox
-from bot.cli import command
+from bot.runtime.cli import command
 from bot.clock import from_text, to_text
-from bot.jobs import planner
+from bot.runtime.jobs import planner
 from bot.settings import EVENT_KINDS, Feed
 from storage import calendar
 from storage import outbox as outbox_rows
@@ -440,13 +440,13 @@ def _configure(parser) -> None:
 def run_calendar(settings, args) -> int:
     import sys
 
-    from bot.cli import _context, _logging
+    from bot.runtime.cli import _context, _logging
 
     _logging(logging.WARNING)
     relais = _context(settings)
     tr = relais.tr
     if args.action == "export":
-        from bot import ics_export
+        from bot.calendar import ics as ics_export
 
         body, count = ics_export.build(relais)
         if args.output:

@@ -1,0 +1,1 @@
+"""The university calendar: the configuration file, iCalendar feeds, cycles, the editorial calendar out."""

@@ -1,0 +1,1 @@
+"""Proposals: dates, the rules of each outlet, the workflow, the card and the form."""

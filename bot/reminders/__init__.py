@@ -1,0 +1,1 @@
+"""Reminders: deadline heads-ups and notices in the card's thread, daily stats messages."""
