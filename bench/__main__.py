@@ -32,7 +32,15 @@ import requests
 
 from bot.console.standin import SlackStandIn
 from tests import slack
-from tests.processes import ROOT, SECRET, TEAM_CHANNEL, WebProcess, base_env, free_port, procfile_command
+from tests.processes import (
+    ROOT,
+    SECRET,
+    TEAM_CHANNEL,
+    WebProcess,
+    base_env,
+    free_port,
+    procfile_command,
+)
 
 RESULTS = ROOT / "bench" / "results.json"
 DATA = ROOT / "bench" / "data"

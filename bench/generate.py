@@ -34,11 +34,12 @@ WORDS = ("Zooanimation", "Horaires prolongés", "Matinées de rédaction", "Expo
 def generate(path: str | Path, years: float, now_text: str = "2026-12-01T10:00", seed: int = 8,
              env: dict | None = None) -> dict:
     """Create the database at `path` with `years` of history before `now`; returns counts and timing."""
-    from bot.reminders import rules as reminders
+    from bot import features
     from bot.clock import parse_instant, to_text
     from bot.context import build
-    from bot.settings import load_settings
+    from bot.reminders import rules as reminders
     from bot.runtime.startup import prepare
+    from bot.settings import load_settings
     from bot.workdays import BusinessDays
     from storage import calendar as calendar_rows
     from storage import outbox
@@ -52,7 +53,7 @@ def generate(path: str | Path, years: float, now_text: str = "2026-12-01T10:00",
     environ = dict(env or {})
     environ["DATABASE_PATH"] = str(path)
     settings = load_settings(environ, env_file=path.parent / "none.env")
-    relais = build(settings)
+    relais = build(settings, contributions=features.contributions())
     tz = settings.tz
     now = parse_instant(now_text, tz)
     relais.clock.freeze(now)
@@ -216,15 +217,16 @@ def seed_scenarios(path: str | Path, env: dict, *, stats_placements: int, button
     """What the ack scenarios act on, added to an existing database (before the web process starts):
     `stats_placements` published placements (one per /stats client) and `buttons` proposals whose
     card is posted and whose placement is still `planned` (each "submitted" click takes a fresh one)."""
-    from bot.reminders import rules as reminders
+    from bot import features
     from bot.clock import parse_instant, to_text
     from bot.context import build
+    from bot.reminders import rules as reminders
     from bot.settings import load_settings
     from storage import outbox
     from storage import proposals as store
 
     settings = load_settings({**env, "DATABASE_PATH": str(path)}, env_file=Path(path).parent / "none.env")
-    relais = build(settings)
+    relais = build(settings, contributions=features.contributions())
     now = parse_instant(now_text, settings.tz)
     relais.clock.freeze(now)
     db = relais.db

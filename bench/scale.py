@@ -27,26 +27,22 @@ def timed(fn, repeat: int) -> dict:
 
 
 def measure(database: str, now_text: str, api_url: str) -> dict:
-    from tests.processes import base_env
-
     from bot import features
-
-    from bot.digest import rules as digest
-
-    from bot.runtime import jobs
     from bot.clock import parse_instant
     from bot.context import build
+    from bot.digest import rules as digest
     from bot.digest.render import render
-    from bot.settings import load_settings
+    from bot.runtime import jobs
     from bot.runtime.startup import prepare
+    from bot.settings import load_settings
+    from tests.processes import base_env
 
     env = base_env(Path(database).parent, api_url, DATABASE_PATH=database)
     settings = load_settings(env, env_file=Path(database).parent / "none.env")
-    relais = build(settings)
+    relais = build(settings, contributions=features.contributions())
     now = parse_instant(now_text, settings.tz)
     relais.clock.freeze(now)
     prepare(relais)
-    features.load()
     from handlers.stats import report_reply
 
     out: dict = {}

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from slack_sdk import WebClient
 
 from bot.clock import Clock, parse_instant
+from bot.feature import Contributions
 from bot.i18n import Translator, translator
 from bot.settings import Settings
 from storage.db import Store
@@ -29,6 +30,7 @@ class Relais:
     team_id: str | None = None
     calendar_file: object | None = None  # bot.calendar.config.CalendarFile, set at startup
     inline_delivery: bool = False  # console: send right away in the listener's thread, not in the background
+    contributions: Contributions = field(default_factory=Contributions)  # the features' renderers, planners...
     _client: WebClient | None = field(default=None, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
@@ -54,8 +56,10 @@ def make_client(settings: Settings, token: str | None = None) -> WebClient:
     return WebClient(token=token or settings.bot_token or CONSOLE_TOKEN, base_url=settings.api_url, timeout=10)
 
 
-def build(settings: Settings, store: Store | None = None) -> Relais:
-    """The shared context for a run: the clock (RELAIS_NOW shifts it), the database (migrated)."""
+def build(settings: Settings, store: Store | None = None, contributions: Contributions | None = None) -> Relais:
+    """The shared context for a run: the clock (RELAIS_NOW shifts it), the database (migrated), what the
+    features contribute (`bot.features.contributions()`; the runtime passes it)."""
     start = parse_instant(settings.fake_now, settings.tz) if settings.fake_now else None
     clock = Clock(settings.tz, start=start)
-    return Relais(settings=settings, clock=clock, store=store or Store(settings.database_path))
+    return Relais(settings=settings, clock=clock, store=store or Store(settings.database_path),
+                  contributions=contributions or Contributions())

@@ -1,6 +1,13 @@
 """Errors that stop a start with one line (exit code 2), never a traceback."""
 from __future__ import annotations
 
+import tomllib
+from pathlib import Path
+
+from bot.i18n import translator
+
+EXIT_CONFIG = 2  # the exit code of a wrong setting, argument or configuration file
+
 
 class StartupError(Exception):
     """Anything wrong before Relais can run: `line(language)` is what the operator reads."""
@@ -22,8 +29,6 @@ class ConfigFileError(StartupError):
         super().__init__(f"{self.path}: {where} {field}: {problem} {detail}".strip())
 
     def line(self, language: str = "fr") -> str:
-        from bot.i18n import translator
-
         tr = translator(language)
         parts = [self.path]
         if self.where:
@@ -39,8 +44,6 @@ class ConfigFileError(StartupError):
 
 def read_config_file(path) -> dict:
     """A TOML configuration file as a dict; ConfigFileError when it is missing or unreadable."""
-    import tomllib
-    from pathlib import Path
 
     path = Path(path)
     if not path.is_file():

@@ -1,33 +1,20 @@
-"""Modules that register outbox kinds (`@outbox.kind`) and planners (`@jobs.planner`).
+"""The features of Relais, in the order their planners run at each tick.
 
-Every process that sends or plans (web, socket, console, `tick`) loads them once, so a row
-planned by one process can be rendered by any other.
+This tuple is the one place that says what Relais is made of: the runtime (Bolt app, web front,
+command line, scheduler) and the console wire what each feature declares in its `feature.py`.
 """
+
 from __future__ import annotations
 
-import importlib
-import threading
+from bot.calendar.feature import FEATURE as CALENDAR
+from bot.digest.feature import FEATURE as DIGEST
+from bot.feature import Contributions, combine
+from bot.proposals.feature import FEATURE as PROPOSALS
+from bot.reminders.feature import FEATURE as REMINDERS
+from bot.stats.feature import FEATURE as STATS
 
-# One module a line.
-MODULES = [
-    "bot.stats.views",
-    "bot.proposals.card",
-    "bot.calendar.feeds",
-    "bot.calendar.cycles",
-    "bot.calendar.ics",
-    "bot.digest.jobs",
-    "bot.reminders.rules",
-]
-
-_lock = threading.Lock()
-_loaded = False
+FEATURES = (PROPOSALS, REMINDERS, STATS, CALENDAR, DIGEST)
 
 
-def load() -> None:
-    global _loaded
-    with _lock:
-        if _loaded:
-            return
-        for name in MODULES:
-            importlib.import_module(name)
-        _loaded = True
+def contributions() -> Contributions:
+    return combine(FEATURES)

@@ -1,13 +1,14 @@
 """Sending what the outbox owes.
 
-Each kind of message registers a renderer that turns a row into a `Post` at send time, from the
+Each kind of message has a renderer, contributed by its feature (`bot.feature.Feature.renderers`,
+reached through `relais.contributions`), that turns a row into a `Post` at send time, from the
 database as it is then, or returns None when the message stopped being relevant (the row is
-then `skipped`; `raise Skip(reason)` says why). A renderer takes (relais, row) or (relais, row, now), `now`
+then `skipped`; `raise Skip(reason)` says why). A renderer takes (relais, row, now), `now`
 being the pass's time (`tick --at`'s, the console's `:tick`'s). The sender claims due rows,
 posts them oldest first, paces them to one message a second per channel, and records the Slack ts.
 
-    @kind("card")
-    def render_card(relais, row) -> Post | None: ...
+    def render_card(relais, row, now) -> Post | None: ...
+    Feature("proposals", renderers={"card": render_card}, ...)
 
     outbox.plan(db, key=..., kind="card", due_at=now, target=channel, now=now)   # storage.outbox
     deliver(relais)                       # everything due now
@@ -26,7 +27,6 @@ message that was in flight can be repeated.
 """
 from __future__ import annotations
 
-import inspect
 import json
 import logging
 import os
@@ -73,22 +73,6 @@ class Post:
 
     def fallback(self) -> str:
         return self.text or (fallback_text(self.blocks) if self.blocks else "")
-
-
-Renderer = Callable[..., "Post | None"]
-KINDS: dict[str, Renderer] = {}
-_WANTS_NOW: dict[str, bool] = {}
-
-
-def kind(name: str) -> Callable[[Renderer], Renderer]:
-    def inner(fn: Renderer) -> Renderer:
-        KINDS[name] = fn
-        params = [p for p in inspect.signature(fn).parameters.values()
-                  if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
-        _WANTS_NOW[name] = len(params) >= 3
-        return fn
-
-    return inner
 
 
 def payload(row: dict) -> dict:
@@ -176,9 +160,6 @@ def deliver(relais, *, now: datetime | None = None, keys: Iterable[str] | None =
     `now` is the pass's business time; it runs on with the wall clock while the pass lasts (pacing,
     Retry-After waits), so a rate-limited row is tried again as soon as Slack allows.
     """
-    from bot import features
-
-    features.load()
     db = relais.db
     start = now or relais.clock.now()
     started = time.monotonic()
@@ -274,10 +255,7 @@ def _send_guarded(relais, row: dict, now: datetime, worker: str) -> _Result:
 
 
 def _render(relais, row: dict, now: datetime):
-    renderer = KINDS[row["kind"]]
-    if _WANTS_NOW.get(row["kind"]):
-        return renderer(relais, row, now)
-    return renderer(relais, row)
+    return relais.contributions.renderers[row["kind"]](relais, row, now)
 
 
 def _send_one(relais, row: dict, now: datetime, worker: str) -> _Result:
@@ -286,7 +264,7 @@ def _send_one(relais, row: dict, now: datetime, worker: str) -> _Result:
     if current is None or current["status"] != "sending" or current["claimed_by"] != worker:
         return _Result("lost", row)  # merged into another message, or taken back: not ours any more
     row = current
-    if row["kind"] not in KINDS:
+    if row["kind"] not in relais.contributions.renderers:
         with db.atomic():
             rows.mark_failed(db, row["id"], now, f"no renderer for kind {row['kind']!r}")
         log.error("outbox row %s: no renderer for kind %r", row["id"], row["kind"])

@@ -14,7 +14,9 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from dotenv import dotenv_values
 
+from bot.clock import parse_instant
 from bot.errors import StartupError
+from bot.i18n import translator
 
 DEFAULT_API_URL = "https://slack.com/api/"
 LANGUAGES = ("fr", "en")
@@ -35,8 +37,6 @@ class SettingsError(StartupError):
         super().__init__(f"{variable}: {expected}")
 
     def line(self, language: str = "fr") -> str:
-        from bot.i18n import translator
-
         tr = translator(language)
         got = "" if self.got is None else tr("settings.got", value=self.got)
         return tr("settings.line", variable=self.variable, expected=tr(self.expected), got=got)
@@ -170,7 +170,6 @@ def load_settings(environ: Mapping[str, str] | None = None, env_file: str | Path
 
     fake_now = get("RELAIS_NOW")
     if fake_now:
-        from bot.clock import parse_instant  # local import: clock imports nothing from here
 
         try:
             parse_instant(fake_now, ZoneInfo(timezone))

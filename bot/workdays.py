@@ -16,6 +16,8 @@ from functools import lru_cache
 
 import holidays
 
+from storage import calendar
+
 
 @lru_cache(maxsize=8)
 def _quebec(years: tuple[int, ...]):
@@ -74,6 +76,5 @@ class BusinessDays:
 
 def for_relais(relais) -> BusinessDays:
     """The business-day calendar with the closures currently known (file and feeds)."""
-    from storage import calendar
 
     return BusinessDays(closures=calendar.closures(relais.db))

@@ -5,7 +5,7 @@ import logging
 
 from slack_sdk.errors import SlackApiError
 
-from bot.blocks import fallback_text, section
+from bot.blocks import escape, fallback_text, section
 from bot.context import Relais
 
 log = logging.getLogger("relais.handlers")
@@ -41,7 +41,6 @@ def split_subcommand(text: str | None) -> tuple[str, str]:
 
 def help_reply(tr, command: str, unknown: str | None = None) -> dict:
     """The help of a command ('/propose' -> help.propose), after a word about what was not understood."""
-    from bot.blocks import escape
 
     help_text = tr("help." + command.lstrip("/"))
     blocks = []

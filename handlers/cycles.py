@@ -4,6 +4,7 @@ from __future__ import annotations
 from slack_bolt import App
 
 from bot.calendar import cycles
+from bot.proposals.views import propose_modal
 from handlers.common import ephemeral, relais_of
 
 
@@ -23,7 +24,6 @@ def on_cycle_propose(ack, body, client, context, respond):
     channel = (body.get("channel") or {}).get("id") or (body.get("container") or {}).get("channel_id")
     if channel:
         metadata["channel"] = channel  # where the /propose surface confirms
-    from bot.proposals.views import propose_modal
 
     client.views_open(trigger_id=body["trigger_id"],
                       view=propose_modal(relais, initial=initial, private_metadata=metadata))

@@ -6,7 +6,7 @@ import logging
 
 from slack_bolt import App
 
-from handlers.common import ephemeral, relais_of
+from handlers.common import ephemeral
 
 log = logging.getLogger("relais.handlers")
 

@@ -6,8 +6,9 @@ from datetime import date, timedelta
 
 from slack_bolt import App
 
-from bot.stats import figures as rules
 from bot.blocks import actions, button, context, divider, escape, header, section
+from bot.proposals.views import propose_modal
+from bot.stats import figures as rules
 from bot.stats.views import figures_text
 from handlers.common import relais_of
 from storage import stats as stats_rows
@@ -34,7 +35,6 @@ def publish_home(relais, client, user: str) -> None:
 
 def on_new_proposal(ack, body, context, client):
     ack()
-    from bot.proposals.views import propose_modal
 
     client.views_open(trigger_id=body["trigger_id"], view=propose_modal(relais_of(context)))
 

@@ -19,11 +19,40 @@ from slack_sdk.errors import SlackApiError
 
 from bot import outbox
 from bot.blocks import escape, section
+from bot.proposals.card import card_blocks, card_state
+from bot.proposals.outlets import active, by_slug
+from bot.proposals.rules import check, check_line, parse_line
 from bot.proposals.views import (
-    history_blocks, list_blocks, metadata, modal_errors, outlets_blocks, propose_modal, published_modal,
-    read_propose_view, read_published_view, refusal_blocks, say,
+    business_days,
+    history_blocks,
+    list_blocks,
+    metadata,
+    modal_errors,
+    outlets_blocks,
+    propose_modal,
+    published_modal,
+    read_propose_view,
+    read_published_view,
+    refusal_blocks,
+    say,
 )
-from handlers.common import ephemeral, help_reply, parse_id, relais_of, split_subcommand, tell
+from bot.proposals.workflow import (
+    cancel_proposal,
+    change_status,
+    check_status_change,
+    clashes_for,
+    create_proposal,
+)
+from bot.workdays import for_relais
+from handlers.common import (
+    ephemeral,
+    help_reply,
+    parse_id,
+    relais_of,
+    split_subcommand,
+    tell,
+)
+from storage import proposals as store
 
 log = logging.getLogger("relais.propose")
 
@@ -57,7 +86,6 @@ def on_propose(ack, command, context, client, respond):
     if sub in ("show", "voir", "montrer", "afficher"):
         return ack(**show_one(relais, rest))
     if sub in ("outlets", "canaux", "channels"):
-        from bot.proposals.outlets import active
 
         blocks = outlets_blocks(tr, active(relais.db))
         return ack(**ephemeral(tr("propose.outlets.header"), blocks))
@@ -74,22 +102,14 @@ def open_form(relais, client, respond, trigger_id, channel_id, initial=None):
 
 
 def _clashes(relais, draft):
-    from bot.proposals.workflow import clashes_for
-
     return clashes_for(relais.db, draft.outlets, draft.publish_on)
 
 
 def _context(relais):
-    from bot.proposals.outlets import active
-    from bot.workdays import for_relais
-
     return {o.slug: o for o in active(relais.db)}, for_relais(relais), relais.clock.today()
 
 
 def propose_in_one_line(relais, ack, command, text):
-    from bot.proposals.rules import check_line, parse_line
-    from bot.proposals.workflow import create_proposal
-
     tr = relais.tr
     outlets, days, today = _context(relais)
     line = parse_line(text, today)
@@ -104,8 +124,6 @@ def propose_in_one_line(relais, ack, command, text):
 
 def created_blocks(relais, proposal_id, draft, checked) -> list[dict]:
     """The confirmation: the proposal's number, where its card is, each outlet's deadline."""
-    from bot.proposals.outlets import by_slug
-    from bot.proposals.views import business_days
 
     tr = relais.tr
     names = {s: o.name for s, o in by_slug(relais.db).items()}
@@ -125,8 +143,6 @@ def created_blocks(relais, proposal_id, draft, checked) -> list[dict]:
 
 
 def show_list(relais) -> dict:
-    from storage import proposals as store
-
     rows = store.open_proposals(relais.db, limit=1000)
     placements = {r["id"]: store.placements_of(relais.db, r["id"]) for r in rows[:40]}
     blocks = list_blocks(relais.tr, rows, placements, len(rows))
@@ -134,10 +150,6 @@ def show_list(relais) -> dict:
 
 
 def show_one(relais, rest: str) -> dict:
-    from bot.proposals.card import card_blocks, card_state
-    from bot.proposals.outlets import by_slug
-    from storage import proposals as store
-
     tr = relais.tr
     number = rest.strip().lstrip("#").strip()
     if parse_id(number) is None:
@@ -153,9 +165,6 @@ def show_one(relais, rest: str) -> dict:
 
 # -- the form ----------------------------------------------------------------------------------
 def on_propose_submitted(ack, body, view, context, client):
-    from bot.proposals.rules import check
-    from bot.proposals.workflow import create_proposal
-
     relais = relais_of(context)
     tr = relais.tr
     meta = metadata(view)
@@ -187,8 +196,6 @@ def _placement_value(action) -> tuple[int | None, str | None]:
 
 
 def on_status_button(ack, body, action, context, respond, client):
-    from bot.proposals.workflow import change_status
-
     ack()
     relais = relais_of(context)
     to = STATUS_BUTTONS.match(action["action_id"]).group(1)
@@ -201,9 +208,6 @@ def on_status_button(ack, body, action, context, respond, client):
 
 
 def on_published_button(ack, body, action, context, respond, client):
-    from bot.proposals.workflow import check_status_change
-    from storage import proposals as store
-
     ack()
     relais = relais_of(context)
     placement_id, expected = _placement_value(action)
@@ -226,8 +230,6 @@ def on_published_button(ack, body, action, context, respond, client):
 
 
 def on_published_submitted(ack, body, view, context):
-    from bot.proposals.workflow import change_status
-
     relais = relais_of(context)
     tr = relais.tr
     meta = metadata(view)
@@ -245,8 +247,6 @@ def on_published_submitted(ack, body, view, context):
 
 
 def on_cancel_button(ack, body, action, context, respond, client):
-    from bot.proposals.workflow import cancel_proposal
-
     ack()
     relais = relais_of(context)
     value = str(action.get("value") or "").strip()

@@ -12,8 +12,9 @@ from slack_bolt import App
 from slack_sdk.errors import SlackApiError
 
 from bot.blocks import context as context_block
-from bot.blocks import section
-from handlers.common import relais_of, tell
+from bot.proposals.workflow import change_status
+from bot.reminders.rules import snooze
+from handlers.common import parse_id, relais_of, tell
 
 log = logging.getLogger("relais.handlers.reminders")
 
@@ -24,14 +25,10 @@ def register(app: App) -> None:
 
 
 def _placement_id(action) -> int | None:
-    from handlers.common import parse_id
-
     return parse_id(action.get("value"))
 
 
 def on_submitted(ack, body, action, context, respond, client):
-    from bot.proposals.workflow import change_status
-
     def mark_submitted(relais, tr, placement_id, user):
         outcome = change_status(relais, placement_id=placement_id, to="submitted", actor=user, expected="planned")
         if not outcome.ok:
@@ -42,8 +39,6 @@ def on_submitted(ack, body, action, context, respond, client):
 
 
 def on_snooze(ack, body, action, context, respond, client):
-    from bot.reminders.rules import snooze
-
     def snooze_it(relais, tr, placement_id, user):
         outcome = snooze(relais, placement_id, user)
         if not outcome.ok:

@@ -8,14 +8,31 @@ from datetime import date
 from slack_bolt import App
 
 from bot import outbox
-from bot.stats import figures as rules
 from bot.blocks import escape
 from bot.clock import to_text
-from bot.stats.reports import build_report, parse_period, period_label, report_blocks
+from bot.stats import figures as rules
 from bot.stats.figures import Figures, InputError, NeedsConfirmation
-from bot.stats.views import (CALLBACK, error_text, figures_text, lower_blocks, modal_force, modal_values,
-                             record_modal, recorded_text, refusal_blocks)
-from handlers.common import ephemeral, help_reply, parse_id, relais_of, split_subcommand, tell
+from bot.stats.reports import build_report, parse_period, period_label, report_blocks
+from bot.stats.views import (
+    CALLBACK,
+    error_text,
+    figures_text,
+    lower_blocks,
+    modal_force,
+    modal_values,
+    record_modal,
+    recorded_text,
+    refusal_blocks,
+)
+from handlers.common import (
+    ephemeral,
+    help_reply,
+    parse_id,
+    relais_of,
+    split_subcommand,
+    tell,
+)
+from handlers.home import publish_home
 from storage import calendar as calendar_rows
 from storage import outbox as outbox_rows
 from storage import proposals as proposal_rows
@@ -206,7 +223,6 @@ def on_submit(ack, body, view, context, client):
     ack()
     outbox.deliver_in_background(relais, planned)
     if meta.get("origin") == "home":
-        from handlers.home import publish_home
 
         publish_home(relais, client, user)
 

@@ -15,6 +15,8 @@ from pathlib import Path
 
 import sqlite_utils
 
+from storage.migrations import migrate as apply_migrations
+
 BUSY_TIMEOUT_MS = 10_000
 
 
@@ -86,7 +88,6 @@ class Store:
         self.path = Path(path)
         self._local = threading.local()
         if migrate:
-            from storage.migrations import migrate as apply_migrations
 
             apply_migrations(self.db)
 

@@ -11,6 +11,8 @@ from typing import Iterator
 
 from sqlite_utils import Database
 
+from storage.proposals import add_history
+
 # The latest snapshot of placement p, as columns views, interactions, avg_seconds, recorded_at, recorded_by.
 _LATEST = """LEFT JOIN stats_snapshots s ON s.id = (
                  SELECT s2.id FROM stats_snapshots s2 WHERE s2.placement_id = p.id
@@ -164,8 +166,6 @@ def import_placement(db: Database, *, proposal_id: int, outlet_slug: str, publis
 
 
 def _history(db, proposal_id, placement_id, actor, at, action, from_value, to_value, note=""):
-    from storage.proposals import add_history
-
     add_history(db, proposal_id, placement_id, actor, at, action, from_value, to_value, note)
 
 

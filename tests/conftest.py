@@ -14,7 +14,15 @@ import pytest
 
 from bot.console.standin import SlackStandIn
 from tests.processes import (  # noqa: F401 - re-exported for the tests
-    BOT_TOKEN, ROOT, SECRET, TEAM_CHANNEL, WebProcess, base_env, free_port, procfile_command, run_cli,
+    BOT_TOKEN,
+    ROOT,
+    SECRET,
+    TEAM_CHANNEL,
+    WebProcess,
+    base_env,
+    free_port,
+    procfile_command,
+    run_cli,
 )
 
 
@@ -65,13 +73,14 @@ def relais(tmp_path, standin):
 
     Its clock is frozen at 2026-12-01 09:00 Montréal (a Tuesday) unless the test moves it.
     """
+    from bot import features
     from bot.clock import parse_instant
     from bot.context import build
-    from bot.settings import load_settings
     from bot.runtime.startup import prepare
+    from bot.settings import load_settings
 
     settings = load_settings(base_env(tmp_path, standin.api_url), env_file=tmp_path / "none.env")
-    context = build(settings)
+    context = build(settings, contributions=features.contributions())
     context.clock.freeze(parse_instant("2026-12-01T09:00", settings.tz))
     prepare(context)
     yield context

@@ -9,12 +9,11 @@ from datetime import date
 
 import pytest
 
-from bot.calendar import cycles
-
-from bot.runtime import jobs
 from bot import outbox as sender
+from bot.calendar import cycles
 from bot.calendar.config import sync_file
 from bot.clock import parse_instant, to_text
+from bot.runtime import jobs
 from bot.settings import Feed
 from storage import calendar, proposals
 from storage import outbox as outbox_rows

@@ -5,8 +5,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.proposals.dates import DateError, parse_date
 from bot.i18n import translator
+from bot.proposals.dates import DateError, parse_date
 
 TUESDAY = date(2026, 12, 1)  # the fixtures' today
 

@@ -13,16 +13,24 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot import blocks as bk
-from bot.runtime import jobs
 from bot.clock import parse_instant, to_text
-from bot.digest.rules import Rows, build, build_chart_series, compute, current_day, digest_day, instant, week_label
 from bot.digest.jobs import plan_digest, wait_followups
 from bot.digest.render import MESSAGE_CHARS, as_text, paginate, render
+from bot.digest.rules import (
+    Rows,
+    build,
+    build_chart_series,
+    compute,
+    current_day,
+    digest_day,
+    instant,
+    week_label,
+)
 from bot.i18n import translator
+from bot.runtime import jobs
 from bot.workdays import BusinessDays
-from storage import calendar
+from storage import calendar, proposals, stats
 from storage import outbox as outbox_rows
-from storage import proposals, stats
 
 NBSP = "\u00a0"
 MONDAY = date(2026, 12, 7)  # ISO week 2026-W50

@@ -240,13 +240,14 @@ def test_slack_429_500_and_timeouts_during_a_digest_and_a_catch_up_delay_but_los
     prepare(cli)
     seed_week(env)
     # Proposals registered before a downtime: their reminders fall due while the bot is away.
+    from bot import features
     from bot.context import build
     from bot.proposals.rules import check
-    from bot.settings import load_settings
-    from bot.runtime.startup import prepare as prepare_context
     from bot.proposals.workflow import create_proposal
+    from bot.runtime.startup import prepare as prepare_context
+    from bot.settings import load_settings
 
-    relais = build(load_settings(env, env_file=ROOT / "none.env"))
+    relais = build(load_settings(env, env_file=ROOT / "none.env"), contributions=features.contributions())
     relais.clock.freeze(datetime(2026, 12, 1, 8, 0, tzinfo=TZ))
     prepare_context(relais)
     from bot.proposals.outlets import active

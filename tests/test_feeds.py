@@ -9,9 +9,8 @@ from datetime import date
 import pytest
 
 from bot.calendar import feeds
-
-from bot.runtime import jobs
 from bot.clock import parse_instant, to_text
+from bot.runtime import jobs
 from bot.settings import Feed
 from bot.workdays import for_relais
 from storage import calendar
@@ -273,7 +272,7 @@ def test_a_notice_not_sent_before_the_feed_recovered_is_skipped(relais, server):
     server.set("/cal.ics", ics(EXAMS, CLOSURE))
     feeds.refresh(relais, at(relais, "2026-12-02T09:30"))
     row = outbox_rows.get(relais.db, outcome.reported)
-    assert feeds.render_failure(relais, row) is None
+    assert feeds.render_failure(relais, row, relais.clock.now()) is None
 
 
 def test_the_scheduler_refreshes_once_a_day(relais, server):

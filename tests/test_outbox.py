@@ -12,9 +12,9 @@ from datetime import date, timedelta
 
 import pytest
 
-from bot.runtime import jobs
 from bot import outbox as sender
 from bot.clock import from_text, to_text
+from bot.runtime import jobs
 from storage import outbox as rows
 from tests.test_reminders_support import at, propose, reminder_posts
 

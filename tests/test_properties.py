@@ -336,7 +336,12 @@ def csv_files(draw) -> bytes:
 @given(data=csv_files())
 def test_a_csv_import_is_all_or_nothing(relais, data):
     from bot.clock import to_text
-    from bot.stats.spreadsheet import CsvRefused, import_parsed, parse_csv, problem_lines
+    from bot.stats.spreadsheet import (
+        CsvRefused,
+        import_parsed,
+        parse_csv,
+        problem_lines,
+    )
     from storage import outlets as outlet_rows
 
     db = relais.db

@@ -142,8 +142,8 @@ def garbage_target(tmp_path_factory):
         env = base_env(tmp, standin.api_url, COMMS_TEAM="U0COMMS", RELAIS_NOW="2026-12-01T10:00")
         database = tmp / "relais.db"
         from bot.context import build
-        from bot.settings import load_settings
         from bot.runtime.startup import prepare
+        from bot.settings import load_settings
 
         relais = build(load_settings(env, env_file=tmp / "none.env"))
         prepare(relais)

@@ -8,8 +8,20 @@ from hypothesis import strategies as st
 
 from bot.proposals.outlets import load_outlets
 from bot.proposals.rules import (
-    TITLE_MAX, Clash, Draft, check, check_line, days_left, earliest_publication, late_by, next_statuses,
-    parse_category, parse_line, parse_outlets, placement_notes, week_of,
+    TITLE_MAX,
+    Clash,
+    Draft,
+    check,
+    check_line,
+    days_left,
+    earliest_publication,
+    late_by,
+    next_statuses,
+    parse_category,
+    parse_line,
+    parse_outlets,
+    placement_notes,
+    week_of,
 )
 from bot.workdays import BusinessDays
 

@@ -12,8 +12,13 @@ from bot import outbox as sender
 from bot.proposals.card import card_blocks, card_state
 from bot.proposals.outlets import active
 from bot.proposals.rules import Draft, check
+from bot.proposals.workflow import (
+    cancel_proposal,
+    change_status,
+    clashes_for,
+    create_proposal,
+)
 from bot.workdays import for_relais
-from bot.proposals.workflow import cancel_proposal, change_status, clashes_for, create_proposal
 from storage import outbox
 from storage import proposals as store
 
@@ -211,7 +216,7 @@ def test_a_change_made_while_the_card_is_on_its_way_is_shown_by_an_update(relais
 
     proposal_id, keys = propose(relais)
     row = outbox.get(relais.db, keys[0])
-    post = render_card(relais, row)  # rendered: everything planned
+    post = render_card(relais, row, relais.clock.now())  # rendered: everything planned
     assert change_status(relais, placement_id=placement_id(relais, proposal_id, "udem-facebook"), to="submitted",
                          actor="U0COMMS", deliver=False).ok
     pending = len(outbox.rows(relais.db, kind="card_update", status="pending"))
@@ -225,15 +230,15 @@ def test_a_card_sent_with_nothing_changed_plans_no_update(relais):
     from bot.proposals.card import render_card
 
     proposal_id, keys = propose(relais)
-    post = render_card(relais, outbox.get(relais.db, keys[0]))
+    post = render_card(relais, outbox.get(relais.db, keys[0]), relais.clock.now())
     with relais.db.atomic():
         post.on_sent(relais.db, "C0COMMS", "1795000009.000002")
     assert outbox.rows(relais.db, kind="card_update") == []
 
 
 def test_cards_are_refreshed_once_a_day_while_they_count_days_down(relais, standin):
-    from bot.proposals.card import refresh_cards
     from bot.clock import parse_instant
+    from bot.proposals.card import refresh_cards
 
     proposal_id, keys = propose(relais)
     sender.deliver(relais, keys=keys)

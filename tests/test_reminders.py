@@ -10,14 +10,23 @@ from datetime import date, timedelta
 
 import pytest
 
-from bot.runtime import jobs
-
-from bot.reminders import rules as reminders
 from bot.clock import from_text, local_at, to_text
+from bot.reminders import rules as reminders
+from bot.runtime import jobs
 from storage import outbox as rows
 from storage import proposals as store
-from tests.test_reminders_support import (OWNER, at, buttons, keys_by_status, mine, move, placement_of, propose,
-                                          record_figures, reminder_posts)
+from tests.test_reminders_support import (
+    OWNER,
+    at,
+    buttons,
+    keys_by_status,
+    mine,
+    move,
+    placement_of,
+    propose,
+    record_figures,
+    reminder_posts,
+)
 
 DEC_14 = date(2026, 12, 14)  # a Monday; udem-facebook (5 business days) -> Mon 7, udem-x (2) -> Thu 10
 

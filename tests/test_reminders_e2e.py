@@ -22,8 +22,16 @@ from storage import proposals as store
 from tests import slack
 from tests.conftest import wait_until
 from tests.test_reminders import publish_now
-from tests.test_reminders_support import (OWNER, buttons, keys_by_status, mine, placement_of, propose,
-                                          reminder_posts, sent_lines)
+from tests.test_reminders_support import (
+    OWNER,
+    buttons,
+    keys_by_status,
+    mine,
+    placement_of,
+    propose,
+    reminder_posts,
+    sent_lines,
+)
 
 pytestmark = pytest.mark.e2e
 

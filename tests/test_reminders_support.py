@@ -9,12 +9,11 @@ from __future__ import annotations
 import re
 from datetime import date, datetime
 
-from bot.reminders import rules as reminders
-
-from bot.proposals import workflow
 from bot.clock import parse_instant, to_text
-from storage import proposals as store
+from bot.proposals import workflow
+from bot.reminders import rules as reminders
 from storage import outbox as rows
+from storage import proposals as store
 
 OWNER = "U0JULIETTE"
 MY_KINDS = ("deadline", "stats")

@@ -4,8 +4,15 @@ from datetime import date
 import pytest
 
 from bot.i18n import translator
-from bot.stats.reports import Period, build_report, multipliers, parse_period, report_blocks, term_start
 from bot.stats.figures import InputError
+from bot.stats.reports import (
+    Period,
+    build_report,
+    multipliers,
+    parse_period,
+    report_blocks,
+    term_start,
+)
 
 TODAY = date(2026, 12, 1)  # a Tuesday
 

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import logging
 import threading
+from dataclasses import replace
 from datetime import date
 
 import schedule
 
-from bot.runtime import jobs
-
-from bot.runtime import scheduler
 from bot.context import Relais
+from bot.runtime import jobs, scheduler
 from storage import outbox as rows
 from storage.db import Store
 from tests.test_reminders_support import at, propose, reminder_posts
@@ -66,11 +65,8 @@ def test_a_failing_planner_does_not_stop_the_others_nor_the_sending(relais, stan
     def broken_planner(relais, now):
         raise RuntimeError("a planner's bug")
 
-    jobs.PLANNERS.insert(0, broken_planner)
-    try:
-        now = at(relais, "2026-12-03T09:00")
-        sent = jobs.tick(relais, now)
-    finally:
-        jobs.PLANNERS.remove(broken_planner)
+    relais.contributions = replace(relais.contributions, planners=(broken_planner, *relais.contributions.planners))
+    now = at(relais, "2026-12-03T09:00")
+    sent = jobs.tick(relais, now)
     assert [r["key"] for r in sent if r["kind"] == "deadline"] == [f"deadline:{ids['udem-facebook']}:2026-12-07:heads_up"]
     assert "planner broken_planner failed" in caplog.text

@@ -17,8 +17,17 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import BOT_TOKEN, procfile_command, run_cli, wait_until
-from tests.socket_standin import (OP_CLOSE, OP_PING, OP_PONG, OP_TEXT, SocketModeStandIn, accept_key,
-                                  events_envelope, raw_client_frame, slash_envelope)
+from tests.socket_standin import (
+    OP_CLOSE,
+    OP_PING,
+    OP_PONG,
+    OP_TEXT,
+    SocketModeStandIn,
+    accept_key,
+    events_envelope,
+    raw_client_frame,
+    slash_envelope,
+)
 
 pytestmark = pytest.mark.e2e
 

@@ -12,7 +12,14 @@ from bot.clock import to_text
 from bot.context import build
 from bot.i18n import translator
 from bot.runtime.startup import prepare
-from bot.stats.spreadsheet import COLUMNS, CsvRefused, export_csv, import_parsed, parse_csv, problem_lines
+from bot.stats.spreadsheet import (
+    COLUMNS,
+    CsvRefused,
+    export_csv,
+    import_parsed,
+    parse_csv,
+    problem_lines,
+)
 from storage import outlets as outlet_rows
 from storage import proposals as proposal_rows
 from storage import stats as stats_rows

@@ -6,9 +6,20 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot.clock import parse_instant
-
-from bot.stats.figures import (Figures, InputError, awaits_figures, comparison, looks_like_record, lower_fields,
-                       may_record, parse_duration, parse_figures, parse_number, parse_pairs, parse_record)
+from bot.stats.figures import (
+    Figures,
+    InputError,
+    awaits_figures,
+    comparison,
+    looks_like_record,
+    lower_fields,
+    may_record,
+    parse_duration,
+    parse_figures,
+    parse_number,
+    parse_pairs,
+    parse_record,
+)
 
 NBSP, NNBSP = "\u00a0", "\u202f"
 

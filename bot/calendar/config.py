@@ -8,12 +8,15 @@ iCalendar feeds add their events under their own source (bot.calendar.feeds).
 from __future__ import annotations
 
 import hashlib
+import unicodedata
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
+from bot.clock import to_text
 from bot.errors import ConfigFileError, read_config_file
 from bot.settings import EVENT_KINDS
+from storage import calendar, outlets
 
 CATEGORIES = ("cyclic", "one-off", "collections")
 FILE_SOURCE = "file"
@@ -46,8 +49,6 @@ class CalendarFile:
 
 
 def _slugify(text: str) -> str:
-    import unicodedata
-
     ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().lower()
     words = "".join(c if c.isalnum() else "-" for c in ascii_text).split("-")
     return "-".join(w for w in words if w)[:60]
@@ -127,8 +128,6 @@ def _cycle(path: Path, number: int, entry: dict, outlet_slugs: set[str] | None) 
 
 def sync_file(relais) -> CalendarFile:
     """Startup step: CALENDAR_FILE's events into the database (source 'file'); returns the parsed file."""
-    from bot.clock import to_text
-    from storage import calendar, outlets
 
     slugs = {o["slug"] for o in outlets.all(relais.db)}
     parsed = load_calendar_file(relais.settings.calendar_file, slugs)

@@ -7,7 +7,7 @@ event, ever: the outbox row's key is `cycle:<cycle key>:<event uid>`, so neither
 a second process nor a restart repeats it.
 
     plan_prompts(relais, now)          # @planner: rows for the prompts whose moment has come
-    render_prompt(relais, row)         # outbox kind "cycle_prompt": the message, or None when stale
+    render_prompt(relais, row, now)    # outbox kind "cycle_prompt": the message, or None when stale
     prefill(relais, value)             # the button's value -> (initial fields, private_metadata)
 
 After downtime a prompt still goes out while it is useful: until the event starts (or, for a cycle
@@ -26,12 +26,11 @@ import logging
 from datetime import date, datetime, timedelta
 
 from bot import outbox, workdays
+from bot.blocks import actions, button, context, escape, section
 from bot.calendar.config import Cycle
 from bot.clock import local_at, to_text
-from bot.runtime.jobs import planner
-from storage import calendar
+from storage import calendar, kv
 from storage import cycles as cycle_rows
-from storage import kv
 from storage import outbox as outbox_rows
 from storage import outlets as outlet_rows
 
@@ -76,7 +75,6 @@ def _since(relais, now: datetime) -> date:
     return date.fromisoformat(kv.get(relais.db, SINCE_KEY))
 
 
-@planner
 def plan_prompts(relais, now: datetime) -> list[str]:
     """Plan the prompts whose moment (09:00, days_before ahead of the event) has come; returns new keys."""
     cycles, channel = cycles_of(relais), relais.settings.team_channel
@@ -120,10 +118,7 @@ def _event_and_cycle(relais, cycle_key: str, event_uid: str):
     return cycle, event
 
 
-@outbox.kind(KIND)
-def render_prompt(relais, row) -> outbox.Post | None:
-    from bot.blocks import actions, button, context, escape, section
-
+def render_prompt(relais, row: dict, now: datetime) -> outbox.Post | None:
     data = outbox.payload(row)
     cycle, event = _event_and_cycle(relais, data.get("cycle", ""), data.get("event", ""))
     if cycle is None or not row["target"]:

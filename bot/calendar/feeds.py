@@ -23,21 +23,25 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import sys
 import time
 import unicodedata
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from pathlib import Path
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
+import icalendar
+import recurring_ical_events
 import requests
 import urllib3
 
 from bot import outbox
-from bot.runtime.cli import command
+from bot.blocks import escape, section
+from bot.calendar import ics as ics_export
 from bot.clock import from_text, to_text
-from bot.runtime.jobs import planner
 from bot.settings import EVENT_KINDS, Feed
 from storage import calendar
 from storage import outbox as outbox_rows
@@ -227,8 +231,6 @@ def event_uid(url: str, uid: str, recurrence: str = "") -> str:
 def parse(body: bytes, feed: Feed, today: date, tz: ZoneInfo, untitled: str = "") -> list[dict]:
     """The feed's occurrences overlapping [today - WINDOW_BACK, today + WINDOW_AHEAD], as event dicts
     (uid, name, kind, start, end). Raises FeedError('malformed' | 'too_many')."""
-    import icalendar
-    import recurring_ical_events
 
     try:
         cal = icalendar.Calendar.from_ical(body)
@@ -387,7 +389,6 @@ def refresh(relais, now: datetime, feeds: list[Feed] | tuple[Feed, ...] | None =
     return [_store(relais, feed, result, now) for feed, result in zip(feeds, results)]
 
 
-@planner
 def refresh_due_feeds(relais, now: datetime) -> None:
     """Scheduler: refresh each feed whose daily refresh (or hourly retry, when failing) is due."""
     forget_removed_feeds(relais, now)
@@ -405,10 +406,8 @@ def refresh_due_feeds(relais, now: datetime) -> None:
         refresh(relais, now, due)  # the tick delivers any failure notice right after the planners
 
 
-@outbox.kind(FAILED_KIND)
-def render_failure(relais, row) -> outbox.Post | None:
+def render_failure(relais, row: dict, now: datetime) -> outbox.Post | None:
     """The notice of a failure episode, unless the feed recovered (or failed anew) in the meantime."""
-    from bot.blocks import escape, section
 
     data = outbox.payload(row)
     state = calendar.feed(relais.db, data["url"])
@@ -431,27 +430,16 @@ def error_text(tr, reason: str, detail: str) -> str:
 
 
 # -- python -m bot calendar refresh | export -------------------------------------------------------
-def _configure(parser) -> None:
+def configure(parser) -> None:
     parser.add_argument("action", choices=("refresh", "export"))
     parser.add_argument("-o", "--output", help="export: the .ics file to write (default: standard output)")
 
 
-@command("calendar", _configure)
-def run_calendar(settings, args) -> int:
-    import sys
-
-    from bot.runtime.cli import _context, _logging
-
-    _logging(logging.WARNING)
-    relais = _context(settings)
+def run_calendar(relais, args) -> int:
     tr = relais.tr
     if args.action == "export":
-        from bot.calendar import ics as ics_export
-
         body, count = ics_export.build(relais)
         if args.output:
-            from pathlib import Path
-
             Path(args.output).parent.mkdir(parents=True, exist_ok=True)
             Path(args.output).write_bytes(body)
             print(tr("ics.written", count=tr.number(count), path=args.output))

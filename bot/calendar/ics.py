@@ -17,8 +17,9 @@ import json
 from datetime import date, timedelta
 from urllib.parse import parse_qs
 
+from icalendar import Calendar, Event
+
 from bot.clock import from_text
-from bot.runtime.web import route
 from storage import editorial
 
 UID_DOMAIN = "relais"
@@ -28,7 +29,6 @@ ICAL_STATUS = {"planned": "TENTATIVE", "submitted": "TENTATIVE", "accepted": "CO
 
 def _event(uid: str, day: date, summary: str, description: str, status: str, stamp, url: str | None,
            categories: list[str]):
-    from icalendar import Event
 
     event = Event()
     event.add("uid", uid)
@@ -47,8 +47,6 @@ def _event(uid: str, day: date, summary: str, description: str, status: str, sta
 
 
 def build(relais) -> tuple[bytes, int]:
-    from icalendar import Calendar
-
     tr = relais.tr
     cal = Calendar()
     cal.add("prodid", "-//Relais//Editorial calendar//" + relais.settings.language.upper())
@@ -87,7 +85,6 @@ def _not_found():
     return "404 Not Found", {"Content-Type": "application/json"}, json.dumps({"error": "not found"}).encode()
 
 
-@route("/calendar.ics")
 def serve(relais, environ):
     """GET /calendar.ics?key=…: the feed, only with the right key (compared in constant time)."""
     expected = relais.settings.calendar_feed_key

@@ -19,8 +19,14 @@ from urllib.parse import urlencode
 
 from slack_bolt.request import BoltRequest
 
-from bot.console.render import Screen
+from bot.clock import parse_instant
+from bot.console.forms import fill
+from bot.console.standin import SlackStandIn
+from bot.runtime import jobs
+from bot.runtime.app import create_app
+from bot.runtime.startup import open_relais
 from bot.settings import Settings
+from bot.terminal import Screen, unmrkdwn
 
 USER = "U_CONSOLE"
 CHANNEL = "C_CONSOLE"
@@ -29,18 +35,12 @@ TEAM = "T0001"
 
 class Console:
     def __init__(self, settings: Settings, stdin: TextIO, stdout: TextIO):
-        from bot.runtime.app import create_app
-        from bot.context import build
-        from bot.console.standin import SlackStandIn
-        from bot.runtime.startup import prepare
-
         self.standin = SlackStandIn().start()
         self.secret = secrets.token_hex(16)
         self.settings = replace(settings, api_url=self.standin.api_url, bot_token="",
                                 team_channel=settings.team_channel or CHANNEL)
-        self.relais = build(self.settings)
+        self.relais = open_relais(self.settings)
         self.relais.inline_delivery = True
-        prepare(self.relais)
         self.app = create_app(self.relais, signing_secret=self.secret, process_before_response=True)
         self.tr = self.relais.tr
         self.stdin, self.stdout = stdin, stdout
@@ -125,7 +125,6 @@ class Console:
 
     def confirm(self, dialog: dict) -> bool:
         """A button's confirmation dialog, as Slack shows it before sending anything."""
-        from bot.console.render import unmrkdwn
 
         title = dialog.get("title", {}).get("text", "")
         yes = dialog.get("confirm", {}).get("text", self.tr("common.yes"))
@@ -143,9 +142,6 @@ class Console:
         self.flush()
 
     def tick(self, at: str) -> None:
-        from bot.runtime import jobs
-        from bot.clock import parse_instant
-
         now = self.relais.clock.now()
         if at.strip():
             try:
@@ -158,7 +154,7 @@ class Console:
         self.flush()
 
     def digest(self) -> None:
-        preview = DIGEST_PREVIEW[0] if DIGEST_PREVIEW else None
+        preview = self.relais.contributions.previews.get("digest")
         if preview is None:
             self.write(self.tr("console.not_available"))
             return
@@ -183,8 +179,6 @@ class Console:
                 self.screen.call(call)
 
     def modal(self, view: dict) -> None:
-        from bot.console.forms import fill
-
         state, faulty = None, None
         while True:
             state = fill(view, self.read, self.write, self.tr, previous=state, only=faulty)
@@ -238,10 +232,6 @@ class Console:
             self.write(self.tr("console.bye"))
             self.standin.stop()
         return 0
-
-
-# The digest feature registers its preview here: fn(relais, now) -> list of message dicts.
-DIGEST_PREVIEW: list = []
 
 
 def run(settings: Settings, stdin: TextIO, stdout: TextIO) -> int:

@@ -2,7 +2,7 @@
 `state.values` Slack would send with a view_submission."""
 from __future__ import annotations
 
-from bot.console.render import unmrkdwn
+from bot.terminal import unmrkdwn
 
 CANCEL = ":cancel"
 

@@ -13,25 +13,24 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from bot.runtime.cli import EXIT_CONFIG, command
+from bot import outbox
+from bot.clock import parse_instant
+from bot.digest.jobs import due_of, plan_week, wait_followups
+from bot.digest.render import as_text, render
+from bot.digest.rules import build, build_chart_series, digest_day, week_label
+from bot.errors import EXIT_CONFIG
+from bot.stats.chart import views_chart
+from storage import outbox as rows
 
 
-def _configure(parser) -> None:
+def configure(parser) -> None:
     parser.add_argument("--at", help="ISO 8601 time; local (TIMEZONE) when it has no offset")
     parser.add_argument("--dry-run", action="store_true", help="print the digest, post nothing")
     parser.add_argument("--chart", help="where to write the chart (PNG); default next to the database")
 
 
-@command("digest", _configure)
-def run_digest(settings, args) -> int:
-    import logging
-
-    from bot.runtime.cli import _context, _logging
-    from bot.clock import parse_instant
-
-    _logging(logging.WARNING)
-    relais = _context(settings)
-    tr = relais.tr
+def run_digest(relais, args) -> int:
+    settings, tr = relais.settings, relais.tr
     if args.at:
         try:
             relais.clock.freeze(parse_instant(args.at, settings.tz))
@@ -48,17 +47,12 @@ def run_digest(settings, args) -> int:
 
 
 def _chart_path(relais, day, chart: str | None) -> Path:
-    from bot.digest.rules import week_label
-
     if chart:
         return Path(chart)
     return relais.settings.database_path.parent / f"digest-{week_label(day)}.png"
 
 
 def _write_chart(relais, day, chart: str | None, always: bool) -> None:
-    from bot.stats.chart import views_chart
-    from bot.digest.rules import build_chart_series
-
     if not (always or chart):
         return
     tr = relais.tr
@@ -73,15 +67,10 @@ def _write_chart(relais, day, chart: str | None, always: bool) -> None:
 
 
 def _day(relais, now):
-    from bot.digest.rules import digest_day
-
     return digest_day(now.astimezone(relais.settings.tz).date(), relais.settings.digest_weekday)
 
 
 def _dry_run(relais, now, chart: str | None) -> int:
-    from bot.digest.rules import build
-    from bot.digest.render import as_text, render
-
     day = _day(relais, now)
     print(as_text(render(build(relais, day, now), relais.tr), relais.tr))
     _write_chart(relais, day, chart, always=True)
@@ -89,11 +78,6 @@ def _dry_run(relais, now, chart: str | None) -> int:
 
 
 def _send(relais, now, chart: str | None) -> int:
-    from bot import outbox
-    from bot.digest.rules import week_label
-    from bot.digest.jobs import due_of, plan_week, wait_followups
-    from storage import outbox as rows
-
     settings, tr = relais.settings, relais.tr
     if not settings.team_channel:
         print(tr("settings.line", variable="TEAM_CHANNEL", expected=tr("settings.required_channel"), got=""),

@@ -24,12 +24,19 @@ from datetime import date, datetime, timedelta
 
 from bot import blocks as bk
 from bot import outbox
-from bot.runtime import jobs
 from bot.clock import to_text
-from bot.digest.rules import (CHART_WEEKS, build, build_chart_series, current_day, digest_day, instant,
-                        week_label)
 from bot.digest.render import render
+from bot.digest.rules import (
+    CHART_WEEKS,
+    build,
+    build_chart_series,
+    current_day,
+    digest_day,
+    instant,
+    week_label,
+)
 from bot.outbox import Post
+from bot.stats.chart import views_chart
 from storage import digest as store
 from storage import outbox as rows
 
@@ -63,7 +70,6 @@ def plan_week(relais, day: date, now: datetime, due: datetime | None = None) -> 
     return key
 
 
-@jobs.planner
 def plan_digest(relais, now: datetime) -> None:
     settings = relais.settings
     if not settings.team_channel:
@@ -86,7 +92,6 @@ def superseded(settings, day: date, now: datetime) -> bool:
 
 
 # -- renderers ----------------------------------------------------------------------------------
-@outbox.kind("digest")
 def render_digest(relais, row: dict, now: datetime) -> Post | None:
     """`now` is the delivery pass's time (`tick --at`'s, the console's `:tick`'s, the scheduler's)."""
     data = outbox.payload(row)
@@ -125,16 +130,12 @@ def plan_thread(db, row: dict, channel: str, ts: str | None, continuations: list
     return keys
 
 
-@outbox.kind("digest_part")
 def render_part(relais, row: dict, now: datetime) -> Post | None:
     data = outbox.payload(row)
     return Post(channel=row["target"], blocks=data["blocks"], thread_ts=data["thread_ts"])
 
 
-@outbox.kind("digest_chart")
 def render_chart(relais, row: dict, now: datetime) -> Post | None:
-    from bot.stats.chart import views_chart
-
     data = outbox.payload(row)
     day = date.fromisoformat(data["day"])
     png = views_chart(build_chart_series(relais, day), relais.tr)
@@ -180,13 +181,3 @@ def preview(relais, now: datetime) -> list[dict]:
     if not build_chart_series(relais, day).empty:
         messages.append({"blocks": [bk.context(tr("digest.preview_chart", weeks=CHART_WEEKS))]})
     return messages
-
-
-def _register_preview() -> None:
-    from bot.console import DIGEST_PREVIEW
-
-    if preview not in DIGEST_PREVIEW:
-        DIGEST_PREVIEW.append(preview)
-
-
-_register_preview()

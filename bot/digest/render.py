@@ -16,6 +16,7 @@ from datetime import date
 from bot import blocks as bk
 from bot.blocks import escape
 from bot.digest.rules import AWAITING_BUSINESS_DAYS, Digest, Section, mention
+from bot.terminal import Screen
 
 MAX_BLOCKS = bk.MAX_BLOCKS
 MAX_TEXT = bk.MAX_SECTION_TEXT
@@ -155,7 +156,6 @@ def render(digest: Digest, tr) -> list[list[dict]]:
 
 def as_text(messages: list[list[dict]], tr) -> str:
     """The messages as a terminal shows them (the console's rendering)."""
-    from bot.console.render import Screen
 
     out: list[str] = []
     screen = Screen(tr, out.append)

@@ -22,7 +22,12 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from bot.blocks import escape
 from bot.clock import from_text, local_at
+from bot.stats.reports import term_start
+from bot.workdays import for_relais
+from storage import digest as store
+from storage import outlets
 
 DEADLINE_DAYS = 14  # submission deadlines of the next 14 days (today included)
 CYCLE_DAYS = 14  # cyclic contents whose prompt falls in the next 14 days
@@ -181,7 +186,6 @@ def current_day(now: datetime, weekday: int, at: tuple[int, int], tz: ZoneInfo) 
 def term_first_day(day: date, term_starts: list[date]) -> date:
     """The first day of the term `day` is in, as /stats report reads it (bot.stats.reports.term_start): the
     latest recent term-start event, else the 1st of September, January or May."""
-    from bot.stats.reports import term_start
 
     return term_start(day, term_starts)
 
@@ -353,7 +357,6 @@ def chart_series(rows: list[dict], day: date, outlets: list[dict], weeks: int = 
 
 def mention(user_id: str | None) -> str:
     """A Slack mention built by us, only for a well-formed user ID."""
-    from bot.blocks import escape
 
     if user_id and _USER_ID.match(user_id):
         return f"<@{user_id}>"
@@ -362,8 +365,6 @@ def mention(user_id: str | None) -> str:
 
 # -- from the database ------------------------------------------------------------------------
 def gather(db, day: date, today: date, cycles=()) -> Rows:
-    from storage import digest as store
-
     follows = {c.follows for c in cycles}
     longest = max((c.days_before for c in cycles), default=0)
     term_starts = store.term_starts(db, day - timedelta(days=1))
@@ -389,7 +390,6 @@ def cycles_of(relais) -> tuple:
 
 def build(relais, day: date, now: datetime) -> Digest:
     """The digest of `day` as the database is at `now`."""
-    from bot.workdays import for_relais
 
     settings = relais.settings
     cycles = cycles_of(relais)
@@ -400,8 +400,5 @@ def build(relais, day: date, now: datetime) -> Digest:
 
 
 def build_chart_series(relais, day: date) -> ChartSeries:
-    from storage import digest as store
-    from storage import outlets
-
     since = day - timedelta(days=7 * CHART_WEEKS)
     return chart_series(store.published(relais.db, since), day, outlets.all(relais.db))

@@ -13,15 +13,32 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
-from bot.blocks import actions, button, confirm, context, divider, escape, fields, section
+from bot.blocks import (
+    actions,
+    button,
+    confirm,
+    context,
+    divider,
+    escape,
+    fields,
+    section,
+)
 from bot.clock import local_at, to_text
-from bot.runtime.jobs import planner
-from bot.outbox import Post, kind
-from bot.proposals.outlets import Outlet
-from bot.proposals.views import audience_label, business_days, category_label, local_day, say, status_label
-from bot.proposals.rules import Note, next_statuses, placement_notes
+from bot.outbox import Post
+from bot.proposals.outlets import Outlet, by_slug
+from bot.proposals.rules import Note, days_left, next_statuses, placement_notes
+from bot.proposals.views import (
+    audience_label,
+    business_days,
+    category_label,
+    local_day,
+    say,
+    status_label,
+)
+from bot.proposals.workflow import clashes_for, plan_card_update
+from bot.workdays import for_relais
 from storage import outbox as outbox_rows
 from storage import proposals as store
 
@@ -54,10 +71,6 @@ class CardState:
 
 def card_state(relais, proposal_id: int, db=None, today: date | None = None) -> CardState | None:
     """Everything the card shows, read now: deadlines and warnings are as of today (or `today`)."""
-    from bot.proposals.outlets import by_slug
-    from bot.proposals.rules import days_left
-    from bot.workdays import for_relais
-    from bot.proposals.workflow import clashes_for
 
     db = db or relais.db
     proposal = store.get(db, proposal_id)
@@ -173,8 +186,7 @@ def _today(relais, now) -> date | None:
     return now.astimezone(relais.settings.tz).date() if now is not None else None
 
 
-@kind("card")
-def render_card(relais, row: dict, now=None) -> Post | None:
+def render_card(relais, row: dict, now: datetime) -> Post | None:
     proposal_id = row["proposal_id"]
     state = card_state(relais, proposal_id, today=_today(relais, now))
     if state is None:
@@ -192,7 +204,6 @@ def render_card(relais, row: dict, now=None) -> Post | None:
             return
         store.set_card(db, proposal_id, channel, ts)
         if _changes(db, proposal_id) != seen:  # changed while the card was on its way: show it
-            from bot.proposals.workflow import plan_card_update
 
             plan_card_update(relais, db, proposal_id, relais.clock.now())
 
@@ -203,8 +214,7 @@ def _changes(db, proposal_id: int) -> int:
     return db.execute("SELECT COUNT(*) FROM history WHERE proposal_id = ?", [proposal_id]).fetchone()[0]
 
 
-@kind("card_update")
-def render_card_update(relais, row: dict, now=None) -> Post | None:
+def render_card_update(relais, row: dict, now: datetime) -> Post | None:
     """The card as it is now; skipped while the card has not been posted (it will show this state then),
     and when a newer update of the same card is already owed (that one shows at least as much)."""
     proposal_id = row["proposal_id"]
@@ -226,7 +236,6 @@ REFRESH_AT = (6, 0)  # local time: "dans N jours ouvrables" and the deadline war
 REFRESH_SINCE = 5  # days: cards whose planned deadlines passed longer ago stop being refreshed
 
 
-@planner
 def refresh_cards(relais, now) -> list[str]:
     """Once a day (06:00 local), re-render the cards that count business days down to a deadline.
 

@@ -5,11 +5,14 @@
 """
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from bot.clock import to_text
 from bot.errors import ConfigFileError, read_config_file
+from storage import outlets as store
 
 OWNERS = ("university", "library")
 _SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{1,40}$")
@@ -34,8 +37,6 @@ class Outlet:
 
     @classmethod
     def from_row(cls, row: dict) -> "Outlet":
-        import json
-
         return cls(slug=row["slug"], name=row["name"], owner=row["owner"], platform=row["platform"],
                    lead_days=row["lead_days"], per_week=row["per_week"],
                    checklist=tuple(json.loads(row["checklist"])), audiences=tuple(json.loads(row["audiences"])),
@@ -103,8 +104,6 @@ def _kind_name(kind) -> str:
 
 def sync(relais) -> list[Outlet]:
     """Startup step: bring the outlets table in line with OUTLETS_FILE."""
-    from bot.clock import to_text
-    from storage import outlets as store
 
     outlets = load_outlets(relais.settings.outlets_file)
     with relais.db.atomic():
@@ -113,12 +112,8 @@ def sync(relais) -> list[Outlet]:
 
 
 def active(db) -> list[Outlet]:
-    from storage import outlets as store
-
     return [Outlet.from_row(r) for r in store.active(db)]
 
 
 def by_slug(db, include_inactive: bool = True) -> dict[str, Outlet]:
-    from storage import outlets as store
-
     return {r["slug"]: Outlet.from_row(r) for r in store.all(db) if include_inactive or r["active"]}

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Mapping, Sequence
 
-from bot.proposals.dates import DateError, parse_date
+from bot.proposals.dates import DateError, normalize, parse_date
 from bot.proposals.outlets import Outlet
 from bot.workdays import BusinessDays
 
@@ -252,7 +252,6 @@ def next_statuses(status: str, outlet_owner: str) -> tuple[str, ...]:
 # -- the one-line form ----------------------------------------------------------------------------
 def parse_category(text: str | None) -> str | None:
     """'cyclique' -> 'cyclic'; None when it is no category we know."""
-    from bot.proposals.dates import normalize
 
     value = normalize(text or "")
     return CATEGORY_ALIASES.get(value)

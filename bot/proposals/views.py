@@ -14,8 +14,17 @@ from datetime import date
 from bot.blocks import context, escape, input_block, modal, option, section, text_input
 from bot.clock import from_text
 from bot.proposals.dates import DateError, parse_date
+from bot.proposals.outlets import active
 from bot.proposals.rules import (
-    CATEGORIES, DEFAULT_CATEGORY, LINK_MAX, NOTES_MAX, SUMMARY_MAX, TITLE_MAX, Draft, Problem, clean_text,
+    CATEGORIES,
+    DEFAULT_CATEGORY,
+    LINK_MAX,
+    NOTES_MAX,
+    SUMMARY_MAX,
+    TITLE_MAX,
+    Draft,
+    Problem,
+    clean_text,
 )
 
 STATUS_PARAMS = {"current", "to", "from", "status"}
@@ -93,7 +102,6 @@ def propose_modal(relais, initial: dict | None = None, private_metadata: dict | 
     """The /propose form (callback_id "propose"). `initial` may give title, summary, category, audiences,
     outlets (slugs), publish_on (a date or ISO text), link, notes; `private_metadata` may carry cycle_key
     (stored with the proposal) and channel (where to confirm)."""
-    from bot.proposals.outlets import active
 
     tr = relais.tr
     initial = initial or {}

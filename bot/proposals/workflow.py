@@ -17,9 +17,17 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from bot import outbox as sender
-from bot.reminders import rules as reminders
 from bot.clock import to_text
-from bot.proposals.rules import Checked, Clash, Draft, next_statuses, valid_link, week_of
+from bot.proposals.rules import (
+    Checked,
+    Clash,
+    Draft,
+    next_statuses,
+    valid_link,
+    week_of,
+)
+from bot.proposals.views import say
+from bot.reminders import rules as reminders
 from storage import outbox
 from storage import proposals as store
 
@@ -36,8 +44,6 @@ class Outcome:
     keys: list[str] = field(default_factory=list)  # outbox rows planned (card update)
 
     def message(self, tr) -> str:
-        from bot.proposals.views import say
-
         return say(tr, self.key, **self.params)
 
 

@@ -35,7 +35,7 @@ from datetime import date, datetime, timedelta
 from bot import outbox as sender
 from bot.blocks import actions, button, context, escape, section
 from bot.clock import from_text, local_at, to_text
-from bot.outbox import Post, Skip, kind, payload
+from bot.outbox import Post, Skip, payload
 from bot.workdays import BusinessDays
 from storage import calendar as calendar_store
 from storage import outbox as rows
@@ -212,7 +212,6 @@ def _days_left_text(tr, count: int) -> str:
     return tr("reminders.days_left.one" if count == 1 else "reminders.days_left.many", count=tr.number(count))
 
 
-@kind(DEADLINE)
 def render_deadline(relais, row: dict, now: datetime) -> Post:
     db = relais.db
     tz = relais.settings.tz
@@ -287,7 +286,6 @@ def _another_reminder_today(db, row: dict, now: datetime, tz) -> bool:
 
 
 # -- rendering: stats reminders ------------------------------------------------------------------
-@kind(STATS)
 def render_stats(relais, row: dict, now: datetime) -> Post:
     db = relais.db
     tz = relais.settings.tz

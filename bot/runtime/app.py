@@ -15,10 +15,12 @@ from concurrent.futures import ThreadPoolExecutor
 
 from slack_bolt import App
 from slack_bolt.authorization import AuthorizeResult
-
 from slack_sdk import WebClient
 
+from bot.clock import to_text
 from bot.context import CONSOLE_TOKEN, Relais
+from handlers import errors
+from storage import kv
 
 log = logging.getLogger("relais.app")
 
@@ -57,17 +59,15 @@ def create_app(relais: Relais, *, signing_secret: str | None = None, process_bef
         context["relais"] = relais
         return next()
 
-    from bot import features
-    from handlers import register_all
 
-    features.load()
-    register_all(app)
+    errors.register(app)  # the global error handler, for every surface
+    for register in relais.contributions.listeners:
+        register(app)
     return app
 
 
 def remembered_identity(relais: Relais) -> None:
     """The bot's user and workspace as last learnt, so requests are checked from the first one."""
-    from storage import kv
 
     relais.bot_user_id = relais.bot_user_id or kv.get(relais.db, "identity:bot_user_id")
     relais.team_id = relais.team_id or kv.get(relais.db, "identity:team_id")
@@ -75,8 +75,6 @@ def remembered_identity(relais: Relais) -> None:
 
 def learn_identity(relais: Relais) -> None:
     """Ask Slack who the bot is (auth.test), off the request path; harmless when Slack is away."""
-    from bot.clock import to_text
-    from storage import kv
 
     try:
         result = relais.client.auth_test()

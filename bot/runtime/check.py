@@ -8,20 +8,18 @@ from typing import Callable
 
 from slack_sdk.errors import SlackApiError, SlackRequestError
 
-from bot.context import make_client
+from bot.context import build, make_client
 from bot.i18n import translator
+from bot.runtime.startup import prepare
 from bot.settings import Settings
+from storage import outbox
+from storage.db import integrity_ok
 
 # What the product needs (the manifest asks for the same).
 REQUIRED_SCOPES = ("commands", "chat:write", "im:write", "users:read", "files:write", "channels:read")
 
 
 def check(settings: Settings, say: Callable[[str], None]) -> int:
-    from bot.context import build
-    from bot.runtime.startup import prepare
-    from storage import outbox
-    from storage.db import integrity_ok
-
     tr = translator(settings.language)
     problems = 0
     say(tr("check.settings_ok", language=settings.language, timezone=settings.timezone,

@@ -4,34 +4,25 @@ bot tick --at`, and the console's `:tick`.
 
 Passes may overlap (the scheduler, a cron `tick`, a background delivery): planners plan with
 unique keys and the outbox claims each row for one sender, so nothing is planned or sent twice.
+The planners are the features' (`relais.contributions.planners`, in the order of `bot.features`).
 """
+
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from datetime import datetime
-from typing import Callable
 
 from bot import outbox
 from bot.context import Relais
 
 log = logging.getLogger("relais.jobs")
 
-# Planners run first at every tick: fn(relais, now) plans outbox rows (idempotent: unique keys).
-PLANNERS: list[Callable[[Relais, datetime], None]] = []
-
-
-def planner(fn):
-    PLANNERS.append(fn)
-    return fn
-
 
 def tick(relais: Relais, now: datetime | None = None, on_sent: Callable[[dict], None] | None = None) -> list[dict]:
     """Plan, then deliver, as if it were `now`. Returns the outbox rows sent during this pass."""
-    from bot import features
-
-    features.load()
     now = now or relais.clock.now()
-    for plan in list(PLANNERS):
+    for plan in relais.contributions.planners:
         try:
             plan(relais, now)
         except Exception:  # noqa: BLE001 - one planner's bug must not stop the others nor the sending

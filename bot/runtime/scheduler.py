@@ -13,8 +13,8 @@ import threading
 
 import schedule
 
-from bot.runtime import jobs
 from bot.context import Relais
+from bot.runtime import jobs
 
 log = logging.getLogger("relais.scheduler")
 

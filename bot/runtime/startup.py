@@ -4,7 +4,11 @@ Each step raises bot.errors.ConfigFileError (one line, exit 2) when its file can
 """
 from __future__ import annotations
 
-from bot.context import Relais
+from bot import features
+from bot.calendar import config as calendar
+from bot.context import Relais, build
+from bot.proposals import outlets
+from bot.settings import Settings
 
 
 def prepare(relais: Relais) -> None:
@@ -14,16 +18,20 @@ def prepare(relais: Relais) -> None:
 
 
 def _outlets(relais: Relais) -> None:
-    from bot.proposals import outlets
-
     outlets.sync(relais)
 
 
 def _calendar_file(relais: Relais) -> None:
-    from bot.calendar import config as calendar
-
     calendar.sync_file(relais)
 
 
 # In order: cycles in the calendar file name outlets, so outlets come first.
 STEPS: list = [_outlets, _calendar_file]
+
+
+def open_relais(settings: Settings) -> Relais:
+    """The context of a run: settings, clock, database, every feature's contributions, configuration
+    files synced. Every run mode and one-shot command starts here."""
+    relais = build(settings, contributions=features.contributions())
+    prepare(relais)
+    return relais

@@ -29,24 +29,15 @@ from slack_bolt import App
 from slack_bolt.request import BoltRequest
 from slack_sdk.signature import SignatureVerifier
 
-from bot.runtime import payloads
+from bot.clock import to_text
 from bot.context import Relais
+from bot.runtime import payloads
+from storage import kv
 
 log = logging.getLogger("relais.web")
 
 MAX_BODY = 1024 * 1024  # Slack's own payloads stay far below this
 PRUNE_EVERY = 60.0  # seconds between two clean-ups of the replay claims
-EXTRA_ROUTES: dict[str, Callable] = {}  # path -> fn(relais, environ) -> (status, headers, body)
-
-
-def route(path: str):
-    """Register a GET route (used by features that publish something over HTTP)."""
-
-    def inner(fn):
-        EXTRA_ROUTES[path] = fn
-        return fn
-
-    return inner
 
 
 def _reply(start_response, status: str, body: bytes, content_type: str = "application/json", headers=()) -> list[bytes]:
@@ -91,8 +82,9 @@ def create_wsgi(relais: Relais, app: App) -> Callable:
             if method != "POST":
                 return _json(start_response, "405 Method Not Allowed", {"error": "POST only"})
             return _slack(environ, start_response)
-        if method == "GET" and path in EXTRA_ROUTES:
-            status, headers, body = EXTRA_ROUTES[path](relais, environ)
+        routes = relais.contributions.routes
+        if method == "GET" and path in routes:
+            status, headers, body = routes[path](relais, environ)
             return _reply(start_response, status, body, headers.pop("Content-Type", "text/plain"), headers.items())
         return _json(start_response, "404 Not Found", {"error": "not found"})
 
@@ -139,8 +131,6 @@ def create_wsgi(relais: Relais, app: App) -> Callable:
 
     def _first_time(signature: str) -> bool:
         """One INSERT on the ack path; claims too old to be replayed are dropped once a minute."""
-        from bot.clock import to_text
-        from storage import kv
 
         now = datetime.now(timezone.utc)  # Slack's clock, not the (possibly shifted) business clock
         forget_before = None

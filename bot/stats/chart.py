@@ -22,7 +22,7 @@ def views_chart(series, tr) -> bytes | None:
     outlet, the university's outlets on the left and the library's on the right. None when empty."""
     if series is None or series.empty:
         return None
-    import matplotlib
+    import matplotlib  # heavy and optional: loaded only when a chart is drawn
 
     matplotlib.use("Agg", force=False)  # harmless when pyplot is never imported
     from matplotlib.backends.backend_agg import FigureCanvasAgg

@@ -17,6 +17,11 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Iterable
 
+from bot.clock import from_text, local_at, to_text
+from storage import outlets as outlet_rows
+from storage import proposals as proposal_rows
+from storage import stats as stats_rows
+
 MAX_FIGURE = 2_000_000_000  # SQLite integers hold more; a figure above this is a typo
 
 
@@ -181,8 +186,6 @@ CHECKPOINT_AT = (9, 0)  # a checkpoint comes at 09:00 (TIMEZONE) on its day, as 
 
 
 def checkpoint_moments(published_on: date, checkpoints: Iterable[int], tz) -> list[datetime]:
-    from bot.clock import local_at
-
     return [local_at(published_on + timedelta(days=d), *CHECKPOINT_AT, tz) for d in checkpoints]
 
 
@@ -257,8 +260,6 @@ class NeedsConfirmation:
 
 def find_placement(db, proposal_id: int, slug: str) -> dict:
     """The placement of proposal N on OUTLET, or InputError saying which part is wrong."""
-    from storage import outlets as outlet_rows
-    from storage import proposals as proposal_rows
 
     proposal = proposal_rows.get(db, proposal_id)
     if proposal is None:
@@ -300,8 +301,6 @@ def record_all(relais, user_id: str, items: list[tuple[dict, Figures]], *, force
 
     Returns (problems by placement id, recorded). `also(db, snapshot_ids)` runs inside the
     transaction (an outbox row planned with the figures)."""
-    from bot.clock import to_text
-    from storage import stats as stats_rows
 
     db = relais.db
     is_comms = relais.settings.is_comms(user_id)
@@ -331,7 +330,6 @@ def record_all(relais, user_id: str, items: list[tuple[dict, Figures]], *, force
 
 def compare(db, placement_id: int) -> Comparison | None:
     """The comparison of a placement's current figures with its counterpart (see comparison())."""
-    from storage import stats as stats_rows
 
     rows = stats_rows.placements_with_figures(db, _proposal_of(db, placement_id))
     mine = next((r for r in rows if r["id"] == placement_id), None)
@@ -346,8 +344,6 @@ def _proposal_of(db, placement_id: int) -> int:
 
 def awaiting(relais, user_id: str, limit: int | None = None) -> list[dict]:
     """Published placements awaiting figures: the user's own, or everyone's for the comms team."""
-    from bot.clock import from_text
-    from storage import stats as stats_rows
 
     settings = relais.settings
     owner = None if settings.is_comms(user_id) else user_id

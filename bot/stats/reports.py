@@ -19,6 +19,8 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Iterable
 
+from babel.dates import format_date
+
 from bot.blocks import context, divider, escape, header, section
 from bot.stats.figures import InputError
 
@@ -229,8 +231,6 @@ def period_label(tr, period: Period) -> str:
 
 
 def _month_name(tr, day: date) -> str:
-    from babel.dates import format_date
-
     return format_date(day, "LLLL y", locale=tr.locale)
 
 

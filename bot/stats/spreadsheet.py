@@ -19,11 +19,16 @@ from __future__ import annotations
 import csv
 import io
 import re
+import sys
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from pathlib import Path
 
 from bot.clock import from_text, local_at, parse_instant, to_text
+from bot.errors import EXIT_CONFIG
 from bot.stats.figures import InputError, parse_duration, parse_number
+from storage import outlets as outlet_rows
+from storage import stats as stats_rows
 
 COLUMNS = ("proposal", "title", "category", "publish_on", "owner", "outlet", "status", "published_on", "url",
            "views", "interactions", "avg_time", "recorded_at", "recorded_by")
@@ -77,7 +82,6 @@ def export_csv(db, since: date | None = None, until: date | None = None) -> byte
 
 def export_counted(db, since: date | None = None, until: date | None = None) -> tuple[bytes, int]:
     """The file and its number of data rows."""
-    from storage import stats as stats_rows
 
     rows = stats_rows.export_rows(db, since, until)
     return to_csv(rows), len(rows)
@@ -330,7 +334,6 @@ def _instant(text: str, tz) -> datetime | None:
 def import_parsed(db, parsed: Parsed, *, now: str, actor: str = IMPORT_ACTOR) -> tuple[int, int, int]:
     """Write what parse_csv validated, in one transaction; refuses (CsvRefused) publications already
     in the database. Returns (proposals, publications, snapshots) created."""
-    from storage import stats as stats_rows
 
     counts = [0, 0, 0]
     with db.atomic():  # the checks and the writes: one transaction, so a refusal leaves nothing behind
@@ -385,16 +388,15 @@ def problem_lines(tr, problems: list[Problem], limit: int = MAX_ERRORS_SHOWN) ->
 
 
 # -- python -m bot export / import ------------------------------------------------------------
-from bot.runtime.cli import command  # noqa: E402 - the CLI registry; bot.runtime.cli imports this module lazily
 
 
-def _configure_export(parser) -> None:
+def configure_export(parser) -> None:
     parser.add_argument("--since", help="first publication day, YYYY-MM-DD")
     parser.add_argument("--until", help="last publication day, YYYY-MM-DD")
     parser.add_argument("-o", "--output", help="file to write (default: standard output)")
 
 
-def _configure_import(parser) -> None:
+def configure_import(parser) -> None:
     parser.add_argument("file", help="a CSV file in the export's format")
     parser.add_argument("--dry-run", action="store_true", help="check the file, write nothing")
 
@@ -413,24 +415,15 @@ class _ArgError(Exception):
     pass
 
 
-@command("export", _configure_export)
-def run_export(settings, args) -> int:
-    import sys
-
-    from bot.runtime.cli import EXIT_CONFIG, _context
-    from bot.i18n import translator
-
-    tr = translator(settings.language)
+def run_export(relais, args) -> int:
+    tr = relais.tr
     try:
         since, until = _day_arg(tr, "--since", args.since), _day_arg(tr, "--until", args.until)
     except _ArgError as error:
         print(error, file=sys.stderr)
         return EXIT_CONFIG
-    relais = _context(settings)
     data, rows = export_counted(relais.db, since, until)
     if args.output:
-        from pathlib import Path
-
         path = Path(args.output)
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(data)
@@ -441,22 +434,12 @@ def run_export(settings, args) -> int:
     return 0
 
 
-@command("import", _configure_import)
-def run_import(settings, args) -> int:
-    import sys
-    from pathlib import Path
-
-    from bot.runtime.cli import _context
-    from bot.i18n import translator
-
-    tr = translator(settings.language)
+def run_import(relais, args) -> int:
+    settings, tr = relais.settings, relais.tr
     path = Path(args.file)
     if not path.is_file():
         print(tr("csv.no_file", path=args.file), file=sys.stderr)
         return 1
-    relais = _context(settings)
-    from storage import outlets as outlet_rows
-
     now = relais.clock.now()
     try:
         parsed = parse_csv(path.read_bytes(), outlets={o["slug"] for o in outlet_rows.all(relais.db)},

@@ -6,12 +6,32 @@ Listed in bot.features.MODULES so every process that sends can render these rows
 from __future__ import annotations
 
 import json
-from datetime import date
+from datetime import date, datetime
 
 from bot import outbox
-from bot.blocks import (actions, button, context, escape, input_block, modal, section, text_input)
+from bot.blocks import (
+    actions,
+    button,
+    context,
+    escape,
+    input_block,
+    modal,
+    section,
+    text_input,
+)
 from bot.clock import from_text
-from bot.stats.figures import Comparison, Figures, InputError, NeedsConfirmation, Recorded
+from bot.stats.figures import (
+    Comparison,
+    Figures,
+    InputError,
+    NeedsConfirmation,
+    Recorded,
+    compare,
+)
+from bot.stats.reports import Period, period_label
+from bot.stats.spreadsheet import export_counted, export_filename
+from storage import proposals as proposal_rows
+from storage import stats as stats_rows
 
 CALLBACK = "stats_record"
 MAX_MODAL_PLACEMENTS = 15  # 4 blocks each, Slack allows 100 in a modal
@@ -124,12 +144,8 @@ def modal_force(values: dict) -> bool:
 
 
 # -- outbox kinds -----------------------------------------------------------------------------
-@outbox.kind("stats_recorded")
-def render_recorded(relais, row) -> outbox.Post | None:
+def render_recorded(relais, row: dict, now: datetime) -> outbox.Post | None:
     """The modal's confirmation, by DM: each snapshot with its comparison, from the database as it is now."""
-    from bot.stats.figures import compare
-    from storage import proposals as proposal_rows
-    from storage import stats as stats_rows
 
     tr = relais.tr
     db = relais.db
@@ -147,11 +163,8 @@ def render_recorded(relais, row) -> outbox.Post | None:
                        text=tr("stats.recorded_dm", count=len(lines)))
 
 
-@outbox.kind("stats_export")
-def render_export(relais, row) -> outbox.Post | None:
+def render_export(relais, row: dict, now: datetime) -> outbox.Post | None:
     """The CSV file of the period, built at send time, uploaded in the user's DM."""
-    from bot.stats.reports import Period, period_label
-    from bot.stats.spreadsheet import export_counted, export_filename
 
     tr = relais.tr
     data = outbox.payload(row)

@@ -1,10 +1,21 @@
-"""Block Kit as terminal text: sections, fields, context, headers, buttons as `[N] label`."""
+"""Block Kit as terminal text: sections, fields, context, headers, buttons as `[N] label`.
+
+The console shows Slack's side with it, and commands that print a message (`digest --dry-run`) too.
+"""
 from __future__ import annotations
 
 import html
+import json
 import re
+from typing import Any, Protocol
 
-from bot.console.standin import Call
+
+class Call(Protocol):
+    """One Web API call as the console's Slack stand-in records it."""
+
+    method: str
+    args: dict[str, Any]
+    result: dict[str, Any] | None
 
 _LINK = re.compile(r"<(https?://[^|>]+)\|([^>]+)>")
 _MENTION = re.compile(r"<@([A-Z0-9_]+)>")
@@ -47,7 +58,6 @@ class Screen:
         elif call.method in ("views.publish", "views.update"):
             view = args.get("view") or {}
             if isinstance(view, str):
-                import json
 
                 view = json.loads(view)
             view = {**view, "id": result.get("view", {}).get("id")}

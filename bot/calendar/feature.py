@@ -1,0 +1,17 @@
+"""What the calendar feature contributes: feed refreshes and their failure notices, cycle prompts and their
+button, `python -m bot calendar`, and the editorial calendar at `/calendar.ics`."""
+
+from __future__ import annotations
+
+from bot.calendar import cycles, feeds, ics
+from bot.feature import Command, Feature
+from handlers import cycles as cycle_handlers
+
+FEATURE = Feature(
+    name="calendar",
+    renderers={cycles.KIND: cycles.render_prompt, feeds.FAILED_KIND: feeds.render_failure},
+    planners=(feeds.refresh_due_feeds, cycles.plan_prompts),
+    commands=(Command("calendar", feeds.run_calendar, feeds.configure),),
+    routes={"/calendar.ics": ics.serve},
+    listeners=(cycle_handlers.register,),
+)

@@ -1,0 +1,99 @@
+"""What a feature contributes, declared in one place (its package's `feature.py`).
+
+A feature never registers anything by being imported: it builds one `Feature` value that lists its
+outbox renderers, its planners, its command-line commands, its HTTP routes and its Slack listeners.
+`bot.features.FEATURES` lists the features; the runtime and the console read that tuple and wire
+each contribution where it goes. The kernel (this module included) never imports a feature.
+"""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from types import MappingProxyType
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # types only (bot.context and bot.outbox import this module)
+    from slack_bolt import App
+
+    from bot.context import Relais
+    from bot.outbox import Post
+
+
+# fn(relais, row, now) -> the message to send, or None (raise outbox.Skip(reason) to say why not)
+Renderer = Callable[["Relais", dict, datetime], "Post | None"]
+# fn(relais, now): plans the outbox rows that became due (idempotent: unique keys)
+Planner = Callable[["Relais", datetime], None]
+# fn(relais, environ) -> (status line, headers, body), for a GET (and HEAD) path of the web process
+Route = Callable[["Relais", dict], tuple[str, dict[str, str], bytes]]
+# fn(app): adds the feature's Bolt listeners
+Listeners = Callable[["App"], None]
+# fn(relais, now) -> messages ({"blocks": [...]}) the console shows for a `:NAME` command
+Preview = Callable[["Relais", datetime], list[dict]]
+
+
+@dataclass(frozen=True)
+class Command:
+    """`python -m bot NAME ...`: `configure(parser)` adds its arguments; `run(relais, args)` returns
+    the exit code. The runtime builds the context (settings, database, configuration files synced)
+    and sets logging to warnings before calling `run`."""
+
+    name: str
+    run: Callable[[Relais, argparse.Namespace], int]
+    configure: Callable[[argparse.ArgumentParser], None] = lambda parser: None
+
+
+@dataclass(frozen=True)
+class Feature:
+    name: str
+    renderers: Mapping[str, Renderer] = field(default_factory=dict)
+    planners: tuple[Planner, ...] = ()
+    commands: tuple[Command, ...] = ()
+    routes: Mapping[str, Route] = field(default_factory=dict)
+    listeners: tuple[Listeners, ...] = ()
+    previews: Mapping[str, Preview] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Contributions:
+    """Every feature's contributions, merged; a name given twice is a programming error."""
+
+    renderers: Mapping[str, Renderer] = field(default_factory=lambda: MappingProxyType({}))
+    planners: tuple[Planner, ...] = ()
+    commands: Mapping[str, Command] = field(default_factory=lambda: MappingProxyType({}))
+    routes: Mapping[str, Route] = field(default_factory=lambda: MappingProxyType({}))
+    listeners: tuple[Listeners, ...] = ()
+    previews: Mapping[str, Preview] = field(default_factory=lambda: MappingProxyType({}))
+
+
+def combine(features: Iterable[Feature]) -> Contributions:
+    renderers: dict[str, Renderer] = {}
+    commands: dict[str, Command] = {}
+    routes: dict[str, Route] = {}
+    previews: dict[str, Preview] = {}
+    planners: list[Planner] = []
+    listeners: list[Listeners] = []
+    for feature in features:
+        _merge(renderers, feature.renderers, feature.name, "outbox kind")
+        _merge(commands, {c.name: c for c in feature.commands}, feature.name, "command")
+        _merge(routes, feature.routes, feature.name, "route")
+        _merge(previews, feature.previews, feature.name, "console preview")
+        planners.extend(feature.planners)
+        listeners.extend(feature.listeners)
+    return Contributions(
+        renderers=MappingProxyType(renderers),
+        planners=tuple(planners),
+        commands=MappingProxyType(commands),
+        routes=MappingProxyType(routes),
+        listeners=tuple(listeners),
+        previews=MappingProxyType(previews),
+    )
+
+
+def _merge(into: dict, new: Mapping, feature: str, what: str) -> None:
+    for name, value in new.items():
+        if name in into:
+            raise ValueError(f"{what} {name!r} of feature {feature!r} is already contributed by another feature")
+        into[name] = value

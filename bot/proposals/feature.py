@@ -1,0 +1,14 @@
+"""What the proposals feature contributes: the card and its updates, the daily card refresh, `/propose`."""
+
+from __future__ import annotations
+
+from bot.feature import Feature
+from bot.proposals.card import refresh_cards, render_card, render_card_update
+from handlers import propose
+
+FEATURE = Feature(
+    name="proposals",
+    renderers={"card": render_card, "card_update": render_card_update},
+    planners=(refresh_cards,),
+    listeners=(propose.register,),
+)

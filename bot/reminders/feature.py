@@ -1,0 +1,13 @@
+"""What the reminders feature contributes: deadline notices in the card's thread, stats messages, their buttons."""
+
+from __future__ import annotations
+
+from bot.feature import Feature
+from bot.reminders.rules import DEADLINE, STATS, render_deadline, render_stats
+from handlers import reminders
+
+FEATURE = Feature(
+    name="reminders",
+    renderers={DEADLINE: render_deadline, STATS: render_stats},
+    listeners=(reminders.register,),
+)
