@@ -353,7 +353,7 @@ def print_table(results: dict) -> None:
                       f"{r.get('cpu_ms_per_request', float('nan')):>13.1f}ms {b.get('cpu_ms_per_request', float('nan')):>4.1f}ms")
     one, ten = results.get("scale_1y"), results.get("scale_10y")
     if one and ten:
-        print(f"\nScale (one process, in-process timings; median of n)")
+        print("\nScale (one process, in-process timings; median of n)")
         print(f"  {'measure':36} {'1 year':>10} {'10 years':>10} {'ratio':>7}")
         for key, label in (("tick", "tick, nothing due (median)"), ("digest", "digest build + render"),
                            ("report_term", "/stats report (term)"), ("report_all", "/stats report all")):

@@ -204,7 +204,7 @@ def on_status_button(ack, body, action, context, respond, client):
         return tell(body, respond, client, relais.tr("propose.refused.no_placement"))
     outcome = change_status(relais, placement_id=placement_id, to=to, actor=body["user"]["id"], expected=expected)
     if not outcome.ok:
-        tell(body, respond, client, outcome.message(relais.tr))
+        tell(body, respond, client, say(relais.tr, outcome.key, **outcome.params))
 
 
 def on_published_button(ack, body, action, context, respond, client):
@@ -215,7 +215,7 @@ def on_published_button(ack, body, action, context, respond, client):
     refusal = check_status_change(relais, placement_id=placement_id or 0, to="published", actor=actor,
                                   expected=expected)
     if refusal is not None:
-        return tell(body, respond, client, refusal.message(relais.tr))
+        return tell(body, respond, client, say(relais.tr, refusal.key, **refusal.params))
     placement = store.placement(relais.db, placement_id)
     proposal = store.get(relais.db, placement["proposal_id"])
     channel = (body.get("channel") or {}).get("id")
@@ -241,7 +241,7 @@ def on_published_submitted(ack, body, view, context):
                             expected=meta.get("expected"), deliver=False)
     if not outcome.ok:
         block = "url" if outcome.key == "propose.problem.link" else "published_on"
-        return ack(response_action="errors", errors={block: outcome.message(tr)})
+        return ack(response_action="errors", errors={block: say(tr, outcome.key, **outcome.params)})
     ack()
     outbox.deliver_in_background(relais, outcome.keys)
 
@@ -254,5 +254,5 @@ def on_cancel_button(ack, body, action, context, respond, client):
         return tell(body, respond, client, say(relais.tr, "propose.refused.no_proposal", id=value))
     outcome = cancel_proposal(relais, proposal_id=parse_id(value), actor=body["user"]["id"])
     if not outcome.ok:
-        tell(body, respond, client, outcome.message(relais.tr))
+        tell(body, respond, client, say(relais.tr, outcome.key, **outcome.params))
 

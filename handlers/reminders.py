@@ -12,6 +12,7 @@ from slack_bolt import App
 from slack_sdk.errors import SlackApiError
 
 from bot.blocks import context as context_block
+from bot.proposals.views import say
 from bot.proposals.workflow import change_status
 from bot.reminders.rules import snooze
 from handlers.common import parse_id, relais_of, tell
@@ -32,7 +33,7 @@ def on_submitted(ack, body, action, context, respond, client):
     def mark_submitted(relais, tr, placement_id, user):
         outcome = change_status(relais, placement_id=placement_id, to="submitted", actor=user, expected="planned")
         if not outcome.ok:
-            return outcome.message(tr), None
+            return say(tr, outcome.key, **outcome.params), None
         return None, tr("reminders.done.submitted", user=f"<@{user}>")
 
     _on_reminder_button(ack, body, action, context, respond, client, mark_submitted)

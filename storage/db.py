@@ -130,3 +130,10 @@ def backup(db: sqlite_utils.Database, target: str | Path) -> int:
 
 def integrity_ok(db: sqlite_utils.Database) -> bool:
     return db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+
+
+def wait_for_writers(db: sqlite_utils.Database) -> None:
+    """Return once no other connection holds the write lock (an empty write transaction: it waits,
+    within the busy timeout, for the transactions under way to commit)."""
+    db.conn.execute("BEGIN IMMEDIATE")
+    db.conn.execute("COMMIT")

@@ -34,3 +34,9 @@ def forget(db: Database, prefix: str, before: str) -> int:
     """Drop the keys starting with `prefix` last updated before `before` (a range of the primary key)."""
     end = prefix[:-1] + chr(ord(prefix[-1]) + 1)
     return db.execute("DELETE FROM kv WHERE key >= ? AND key < ? AND updated_at < ?", [prefix, end, before]).rowcount
+
+
+def put_if_absent(db: Database, key: str, value: str, now: str) -> str:
+    """Store `value` under `key` unless the key exists; returns the stored value (the first one wins)."""
+    db.execute("INSERT INTO kv (key, value, updated_at) VALUES (?, ?, ?) ON CONFLICT (key) DO NOTHING", [key, value, now])
+    return get(db, key) or value

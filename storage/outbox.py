@@ -325,3 +325,10 @@ def pending_between(db: Database, kind: str, target: str, after: datetime, befor
         " ORDER BY due_at, id",
         [kind, target, to_text(after), to_text(before)],
     ))
+
+
+def newer_pending(db: Database, kind: str, proposal_id: int, after_id: int) -> int:
+    """How many rows of that kind and proposal, planned after row `after_id`, are still owed."""
+    return db.execute(
+        """SELECT COUNT(*) FROM outbox WHERE kind = ? AND proposal_id = ? AND id > ?
+           AND status IN ('pending', 'sending')""", [kind, proposal_id, after_id]).fetchone()[0]

@@ -152,3 +152,33 @@ def week_placements(db: Database, slug: str, monday: date, exclude_proposal: int
             ORDER BY goes_out, id""",
         [*week, exclude_proposal, slug, *ACTIVE_PLACEMENT, *ACTIVE_PLACEMENT, *week, slug, exclude_proposal],
     ))
+
+
+def history_count(db: Database, proposal_id: int) -> int:
+    """How many history rows the proposal has: a change counter for the card."""
+    return db.execute("SELECT COUNT(*) FROM history WHERE proposal_id = ?", [proposal_id]).fetchone()[0]
+
+
+def proposal_id_of(db: Database, placement_id: int) -> int:
+    return db.execute("SELECT proposal_id FROM placements WHERE id = ?", [placement_id]).fetchone()[0]
+
+
+def lock_placement(db: Database, placement_id: int) -> None:
+    """Take SQLite's write lock first (a no-op write), so two clicks at once are decided one after the other."""
+    db.execute("UPDATE placements SET updated_at = updated_at WHERE id = ?", [placement_id])
+
+
+def lock_proposal(db: Database, proposal_id: int) -> None:
+    db.execute("UPDATE proposals SET updated_at = updated_at WHERE id = ?", [proposal_id])
+
+
+def cards_to_refresh(db: Database, *, deadlines_since: date, created_before: str, key_day: date) -> list[tuple[int, str]]:
+    """(proposal id, card channel) of the open, posted cards with a planned placement whose deadline is on
+    or after `deadlines_since`, created before `created_before`, whose refresh of `key_day` is not planned
+    yet (`card-refresh:<id>:<day>` in the outbox)."""
+    return db.execute(
+        """SELECT DISTINCT r.id, r.card_channel FROM proposals r JOIN placements p ON p.proposal_id = r.id
+           WHERE r.status = 'open' AND r.card_ts IS NOT NULL AND p.status = 'planned' AND p.deadline >= ?
+             AND r.created_at < ?
+             AND NOT EXISTS (SELECT 1 FROM outbox o WHERE o.key = 'card-refresh:' || r.id || ':' || ?)""",
+        [deadlines_since.isoformat(), created_before, key_day.isoformat()]).fetchall()

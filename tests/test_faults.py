@@ -23,7 +23,7 @@ import pytest
 import requests
 
 from tests import slack
-from tests.processes import ROOT, SECRET, WebProcess, run_cli
+from tests.processes import ROOT, SECRET, WebProcess
 
 pytestmark = pytest.mark.e2e
 

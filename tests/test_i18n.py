@@ -1,6 +1,6 @@
 """One catalog per language, the same keys and placeholders in each; locale formats from Babel."""
 import string
-from datetime import date, datetime, timezone
+from datetime import date
 
 import pytest
 

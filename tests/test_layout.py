@@ -4,6 +4,7 @@ import the runtime or the console, no import cycle between modules, imports at t
 from __future__ import annotations
 
 import ast
+import re
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -143,3 +144,17 @@ def test_the_features_tuple_lists_every_feature_package():
 
     packages = {p.parent.name for p in (ROOT / "bot").glob("*/feature.py")}
     assert {f.name for f in DECLARED} == packages
+
+
+SQL = re.compile(r"\b(SELECT\s.+\sFROM|INSERT\s+INTO|UPDATE\s+\w+\s+SET|DELETE\s+FROM|BEGIN\s+IMMEDIATE)\b", re.S)
+
+
+def test_sql_lives_only_in_storage():
+    wrong = []
+    for name, path in _modules().items():
+        if _inside(name, ("storage",)):
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Constant) and isinstance(node.value, str) and SQL.search(node.value):
+                wrong.append(f"{name}:{node.lineno}")
+    assert not wrong, wrong

@@ -12,6 +12,7 @@ from bot import outbox as sender
 from bot.proposals.card import card_blocks, card_state
 from bot.proposals.outlets import active
 from bot.proposals.rules import Draft, check
+from bot.proposals.views import say
 from bot.proposals.workflow import (
     cancel_proposal,
     change_status,
@@ -131,7 +132,7 @@ def test_invalid_changes_are_refused_and_change_nothing(relais, setup, to, kwarg
     outcome = change_status(relais, placement_id=pid, to=to, actor="U0COMMS", deliver=False, **kwargs)
     assert not outcome.ok and outcome.key == key
     assert counts(relais) == before
-    assert outcome.message(relais.tr)  # says something in the team's language
+    assert say(relais.tr, outcome.key, **outcome.params)  # says something in the team's language
 
 
 def test_only_the_comms_team_changes_statuses_when_it_is_set(relais):

@@ -16,7 +16,7 @@ import pytest
 import requests
 
 from tests import slack
-from tests.conftest import SECRET, TEAM_CHANNEL, wait_until
+from tests.conftest import SECRET, wait_until
 
 pytestmark = pytest.mark.e2e
 

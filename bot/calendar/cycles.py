@@ -70,9 +70,7 @@ def _since(relais, now: datetime) -> date:
     if value:
         return date.fromisoformat(value)
     today = now.astimezone(relais.settings.tz).date()
-    relais.db.execute("INSERT INTO kv (key, value, updated_at) VALUES (?, ?, ?) ON CONFLICT (key) DO NOTHING",
-                      [SINCE_KEY, today.isoformat(), to_text(now)])
-    return date.fromisoformat(kv.get(relais.db, SINCE_KEY))
+    return date.fromisoformat(kv.put_if_absent(relais.db, SINCE_KEY, today.isoformat(), to_text(now)))
 
 
 def plan_prompts(relais, now: datetime) -> list[str]:

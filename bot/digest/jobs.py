@@ -39,6 +39,7 @@ from bot.outbox import Post
 from bot.stats.chart import views_chart
 from storage import digest as store
 from storage import outbox as rows
+from storage.db import wait_for_writers
 
 log = logging.getLogger("relais.digest")
 
@@ -151,9 +152,7 @@ def deliver_after_commit(relais, keys: list[str], now: datetime) -> threading.Th
 
     def run() -> None:
         try:
-            db = relais.db
-            db.conn.execute("BEGIN IMMEDIATE")  # waits (busy timeout) until the digest's transaction commits
-            db.conn.execute("COMMIT")
+            wait_for_writers(relais.db)  # until the digest's transaction commits
             outbox.deliver(relais, now=now, keys=keys)
         except Exception:  # noqa: BLE001 - the next tick sends what is still pending
             log.exception("digest thread delivery failed")

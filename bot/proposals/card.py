@@ -197,31 +197,24 @@ def render_card(relais, row: dict, now: datetime) -> Post | None:
         return Post(channel=state.proposal["card_channel"], update_ts=state.proposal["card_ts"], blocks=blocks,
                     text=card_text(tr, state.proposal))
 
-    seen = _changes(relais.db, proposal_id)
+    seen = store.history_count(relais.db, proposal_id)
 
     def remember(db, channel, ts):
         if not ts:
             return
         store.set_card(db, proposal_id, channel, ts)
-        if _changes(db, proposal_id) != seen:  # changed while the card was on its way: show it
+        if store.history_count(db, proposal_id) != seen:  # changed while the card was on its way: show it
 
             plan_card_update(relais, db, proposal_id, relais.clock.now())
 
     return Post(channel=row["target"], blocks=blocks, text=card_text(tr, state.proposal), on_sent=remember)
 
 
-def _changes(db, proposal_id: int) -> int:
-    return db.execute("SELECT COUNT(*) FROM history WHERE proposal_id = ?", [proposal_id]).fetchone()[0]
-
-
 def render_card_update(relais, row: dict, now: datetime) -> Post | None:
     """The card as it is now; skipped while the card has not been posted (it will show this state then),
     and when a newer update of the same card is already owed (that one shows at least as much)."""
     proposal_id = row["proposal_id"]
-    newer = relais.db.execute(
-        """SELECT COUNT(*) FROM outbox WHERE kind = 'card_update' AND proposal_id = ? AND id > ?
-           AND status IN ('pending', 'sending')""", [proposal_id, row["id"]]).fetchone()[0]
-    if newer:
+    if outbox_rows.newer_pending(relais.db, "card_update", proposal_id, row["id"]):
         return None
     state = card_state(relais, proposal_id, today=_today(relais, now))
     if state is None or not state.proposal.get("card_ts"):
@@ -248,12 +241,8 @@ def refresh_cards(relais, now) -> list[str]:
     db = relais.db
     # Only the cards whose refresh of the day is not planned yet: after the first tick past 06:00, a
     # tick reads a few index entries and writes nothing (planners run every minute).
-    rows = db.execute(
-        """SELECT DISTINCT r.id, r.card_channel FROM proposals r JOIN placements p ON p.proposal_id = r.id
-           WHERE r.status = 'open' AND r.card_ts IS NOT NULL AND p.status = 'planned' AND p.deadline >= ?
-             AND r.created_at < ?
-             AND NOT EXISTS (SELECT 1 FROM outbox o WHERE o.key = 'card-refresh:' || r.id || ':' || ?)""",
-        [(today - timedelta(days=REFRESH_SINCE)).isoformat(), to_text(due), today.isoformat()]).fetchall()
+    rows = store.cards_to_refresh(db, deadlines_since=today - timedelta(days=REFRESH_SINCE), created_before=to_text(due),
+                                  key_day=today)
     planned = []
     if not rows:
         return planned

@@ -3,7 +3,7 @@
     proposal_id, keys = create_proposal(relais, draft, checked, owner="U123")    # then deliver keys
     outcome = change_status(relais, placement_id=7, to="submitted", actor="U123")
     outcome = cancel_proposal(relais, proposal_id=3, actor="U123")
-    outcome.ok, outcome.message(relais.tr)
+    outcome.ok, say(relais.tr, outcome.key, **outcome.params)
 
 Each is one transaction: the permission and validity checks, the change with its history row, the
 card update owed (an outbox row of kind "card_update"), and the reminder hooks (bot.reminders.rules).
@@ -13,11 +13,11 @@ the one of the signed Slack payload, passed in by the caller.
 from __future__ import annotations
 
 import secrets
-from dataclasses import dataclass, field
 from datetime import date
 
 from bot import outbox as sender
 from bot.clock import to_text
+from bot.outcome import Outcome, refused
 from bot.proposals.rules import (
     Checked,
     Clash,
@@ -26,37 +26,17 @@ from bot.proposals.rules import (
     valid_link,
     week_of,
 )
-from bot.proposals.views import say
 from bot.reminders import rules as reminders
 from storage import outbox
 from storage import proposals as store
 
 
-@dataclass
-class Outcome:
-    ok: bool
-    key: str  # catalog key of what to tell the actor
-    params: dict = field(default_factory=dict)
-    proposal_id: int | None = None
-    placement_id: int | None = None
-    old: str | None = None
-    new: str | None = None
-    keys: list[str] = field(default_factory=list)  # outbox rows planned (card update)
-
-    def message(self, tr) -> str:
-        return say(tr, self.key, **self.params)
-
-
-def _refused(key: str, **params) -> Outcome:
-    return Outcome(ok=False, key=key, params=params)
-
-
 def _lock(db, placement_id: int | None = None, proposal_id: int | None = None) -> None:
     """Take SQLite's write lock first, so two clicks at once are decided one after the other."""
     if placement_id is not None:
-        db.execute("UPDATE placements SET updated_at = updated_at WHERE id = ?", [placement_id])
-    else:
-        db.execute("UPDATE proposals SET updated_at = updated_at WHERE id = ?", [proposal_id])
+        store.lock_placement(db, placement_id)
+    elif proposal_id is not None:
+        store.lock_proposal(db, proposal_id)
 
 
 def plan_card(relais, db, proposal_id: int, now) -> str:
@@ -124,9 +104,9 @@ def clashes_for(db, slugs, publish_on: date | None, exclude_proposal: int | None
 def verdict(relais, current: dict | None, to: str, actor: str, expected: str | None = None) -> Outcome | None:
     """Why `actor` may not move this placement (a placement row with its proposal) to `to`; None when allowed."""
     if not relais.settings.is_comms(actor):
-        return _refused("propose.refused.not_comms")
+        return refused("propose.refused.not_comms")
     if current is None:
-        return _refused("propose.refused.no_placement")
+        return refused("propose.refused.no_placement")
     base = {"outlet": current["outlet_name"], "title": current["proposal_title"], "id": str(current["proposal_id"])}
     status = current["status"]
     if current["proposal_status"] == "cancelled":
@@ -158,14 +138,14 @@ def change_status(relais, *, placement_id: int, to: str, actor: str, published_o
     db = relais.db
     now = relais.clock.now()
     if not relais.settings.is_comms(actor):
-        return _refused("propose.refused.not_comms")
+        return refused("propose.refused.not_comms")
     if to == "published":
         if published_on is None:
-            return _refused("propose.refused.published_date")
+            return refused("propose.refused.published_date")
         if published_on > relais.clock.today():
-            return _refused("propose.refused.published_future", date=published_on)
+            return refused("propose.refused.published_future", date=published_on)
         if url and not valid_link(url):
-            return _refused("propose.problem.link", link=url[:80])
+            return refused("propose.problem.link", link=url[:80])
     with db.atomic():
         _lock(db, placement_id=placement_id)
         current = store.placement(db, placement_id)
@@ -194,7 +174,7 @@ def cancel_proposal(relais, *, proposal_id: int, actor: str, deliver: bool = Tru
         _lock(db, proposal_id=proposal_id)
         proposal = store.get(db, proposal_id)
         if proposal is None:
-            return _refused("propose.refused.no_proposal", id=str(proposal_id))
+            return refused("propose.refused.no_proposal", id=str(proposal_id))
         base = {"id": str(proposal_id), "title": proposal["title"]}
         if proposal["owner_id"] != actor and not relais.settings.is_comms(actor):
             return Outcome(False, "propose.refused.not_owner", base, proposal_id)

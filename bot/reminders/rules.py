@@ -29,13 +29,13 @@ person per day, nothing lost.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from bot import outbox as sender
 from bot.blocks import actions, button, context, escape, section
 from bot.clock import from_text, local_at, to_text
 from bot.outbox import Post, Skip, payload
+from bot.outcome import Outcome, refused
 from bot.workdays import BusinessDays
 from storage import calendar as calendar_store
 from storage import outbox as rows
@@ -167,15 +167,7 @@ def _fold(db, user: str, day: date, items: list, tz, now: datetime) -> str:
 
 
 # -- snooze ------------------------------------------------------------------------------------
-@dataclass
-class Snoozed:
-    ok: bool
-    key: str  # catalog key of what to tell the user
-    params: dict = field(default_factory=dict)
-    at: datetime | None = None
-
-
-def snooze(relais, placement_id: int, actor: str, now: datetime | None = None) -> Snoozed:
+def snooze(relais, placement_id: int, actor: str, now: datetime | None = None) -> Outcome:
     """'Remind me the next business day at 09:00' — unless a reminder already comes by then."""
     db = relais.db
     now = now or relais.clock.now()
@@ -183,28 +175,28 @@ def snooze(relais, placement_id: int, actor: str, now: datetime | None = None) -
     with db.atomic():
         placement = store.placement(db, placement_id)
         if placement is None:
-            return Snoozed(False, "reminders.refused.gone")
+            return refused("reminders.refused.gone")
         params = {"title": escape(placement["proposal_title"]), "outlet": escape(placement["outlet_name"])}
         if actor != placement["proposal_owner"] and not relais.settings.is_comms(actor):
-            return Snoozed(False, "reminders.refused.not_owner", params)
+            return refused("reminders.refused.not_owner", **params)
         if placement["proposal_status"] != "open" or placement["status"] != "planned":
-            return Snoozed(False, "reminders.refused.not_planned", params)
+            return refused("reminders.refused.not_planned", **params)
         deadline = date.fromisoformat(placement["deadline"])
         days = business_days(db)
         day = days.add(now.astimezone(tz).date(), 1)
         if day > deadline:  # nothing to snooze to: by then the deadline will have passed
-            return Snoozed(False, "reminders.refused.after_deadline", {**params, "date": relais.tr.date(deadline)})
+            return refused("reminders.refused.after_deadline", **params, date=relais.tr.date(deadline))
         at = local_at(day, *AT, tz)
         prefix = f"deadline:{placement_id}:{deadline.isoformat()}:"
         coming = [from_text(r["due_at"]) for r in rows.rows(db, kind=DEADLINE, status="pending",
                                                             placement_id=placement_id)
                   if r["key"].startswith(prefix) and now < from_text(r["due_at"]) <= at]
         if coming:  # a reminder already comes by then
-            return Snoozed(True, "reminders.done.snoozed", params, min(coming))
+            return Outcome(True, "reminders.done.snoozed", params, placement_id=placement_id, at=min(coming))
         rows.plan(db, key=deadline_key(placement_id, deadline, "snoozed", day), kind=DEADLINE, due_at=at,
                   target=relais.settings.team_channel or "team", now=now, proposal_id=placement["proposal_id"],
                   placement_id=placement_id, payload={"stage": "snoozed", "deadline": deadline.isoformat()})
-    return Snoozed(True, "reminders.done.snoozed", params, at)
+    return Outcome(True, "reminders.done.snoozed", params, placement_id=placement_id, at=at)
 
 
 # -- rendering: deadline reminders ---------------------------------------------------------------

@@ -331,15 +331,11 @@ def record_all(relais, user_id: str, items: list[tuple[dict, Figures]], *, force
 def compare(db, placement_id: int) -> Comparison | None:
     """The comparison of a placement's current figures with its counterpart (see comparison())."""
 
-    rows = stats_rows.placements_with_figures(db, _proposal_of(db, placement_id))
+    rows = stats_rows.placements_with_figures(db, proposal_rows.proposal_id_of(db, placement_id))
     mine = next((r for r in rows if r["id"] == placement_id), None)
     if mine is None:
         return None
     return comparison(mine, [r for r in rows if r["status"] == "published"])
-
-
-def _proposal_of(db, placement_id: int) -> int:
-    return db.execute("SELECT proposal_id FROM placements WHERE id = ?", [placement_id]).fetchone()[0]
 
 
 def awaiting(relais, user_id: str, limit: int | None = None) -> list[dict]:
