@@ -5,6 +5,8 @@ from datetime import date
 
 from sqlite_utils import Database
 
+from storage.db import date_range
+
 
 def replace_source(db: Database, source: str, events: list[dict], now: str) -> None:
     """Make `source`'s active events exactly `events` (uid, name, kind, start, end); others become inactive."""
@@ -36,16 +38,11 @@ def closures(db: Database) -> list[tuple[date, date]]:
 
 def events(db: Database, *, kind: str | None = None, start: date | None = None, until: date | None = None) -> list[dict]:
     """Active events (optionally of a kind) that overlap [start, until]."""
-    where, params = ["active = 1"], []
+    dated, params = date_range("start", "end", start, until)
+    where = ["active = 1", *dated]
     if kind:
         where.append("kind = ?")
         params.append(kind)
-    if start:
-        where.append("end >= ?")
-        params.append(start.isoformat())
-    if until:
-        where.append("start <= ?")
-        params.append(until.isoformat())
     return list(db.query(f"SELECT * FROM calendar_events WHERE {' AND '.join(where)} ORDER BY start, id", params))
 
 

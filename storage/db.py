@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import sqlite3
 import threading
+from datetime import date
 from pathlib import Path
 
 import sqlite_utils
@@ -137,3 +138,18 @@ def wait_for_writers(db: sqlite_utils.Database) -> None:
     within the busy timeout, for the transactions under way to commit)."""
     db.conn.execute("BEGIN IMMEDIATE")
     db.conn.execute("COMMIT")
+
+
+def date_range(start_column: str, end_column: str, start: date | None, end: date | None) -> tuple[list[str], list[str]]:
+    """WHERE conditions (and their parameters) for rows whose [start_column, end_column] overlaps
+    [start, end]; None leaves that side open. A single date column is both: `date_range("d", "d", a, b)`
+    keeps the rows with a <= d <= b."""
+    where: list[str] = []
+    params: list[str] = []
+    if start:
+        where.append(f"{end_column} >= ?")
+        params.append(start.isoformat())
+    if end:
+        where.append(f"{start_column} <= ?")
+        params.append(end.isoformat())
+    return where, params

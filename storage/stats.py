@@ -11,6 +11,7 @@ from typing import Iterator
 
 from sqlite_utils import Database
 
+from storage.db import date_range
 from storage.proposals import add_history
 
 # The latest snapshot of placement p, as columns views, interactions, avg_seconds, recorded_at, recorded_by.
@@ -86,13 +87,8 @@ def report_rows(db: Database, start: date | None, end: date | None) -> list[dict
 
 def iter_report_rows(db: Database, start: date | None, end: date | None) -> Iterator[dict]:
     """report_rows as a stream, for a report over years (bot.stats.reports.build_report adds them up as they come)."""
-    where, params = ["p.status = 'published'", "p.published_on IS NOT NULL"], []
-    if start:
-        where.append("p.published_on >= ?")
-        params.append(start.isoformat())
-    if end:
-        where.append("p.published_on <= ?")
-        params.append(end.isoformat())
+    dated, params = date_range("p.published_on", "p.published_on", start, end)
+    where = ["p.status = 'published'", "p.published_on IS NOT NULL", *dated]
     return db.query(
         f"""SELECT p.id, p.proposal_id, p.outlet_slug, p.published_on, p.published_url, {_OUTLET}, {_PROPOSAL},
                    {_FIGURES}
@@ -106,13 +102,8 @@ def iter_report_rows(db: Database, start: date | None, end: date | None) -> Iter
 def export_rows(db: Database, since: date | None, until: date | None) -> list[dict]:
     """One row per snapshot of every placement published in [since, until], and one row (no figures) per
     published placement without any; in a stable order (publication, proposal, outlet, snapshot)."""
-    where, params = ["p.status = 'published'", "p.published_on IS NOT NULL"], []
-    if since:
-        where.append("p.published_on >= ?")
-        params.append(since.isoformat())
-    if until:
-        where.append("p.published_on <= ?")
-        params.append(until.isoformat())
+    dated, params = date_range("p.published_on", "p.published_on", since, until)
+    where = ["p.status = 'published'", "p.published_on IS NOT NULL", *dated]
     return list(db.query(
         f"""SELECT r.id AS proposal_id, r.title, r.category, r.publish_on, r.owner_id, p.outlet_slug, p.status,
                    p.published_on, p.published_url, s.views, s.interactions, s.avg_seconds, s.recorded_at,
