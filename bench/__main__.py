@@ -14,6 +14,7 @@ Prints a table and writes bench/results.json. Bench data is generated (bench/gen
 bench/data/ (gitignored; reused while the generator and the schema are unchanged), never committed.
 Machine figures are noisy: they are reported as measured.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -98,8 +99,13 @@ class BareApp:
     def __init__(self, env: dict):
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        self.proc = subprocess.Popen([sys.executable, "-m", "bench.bare_app", str(self.port), SECRET], cwd=ROOT,
-                                     env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "bench.bare_app", str(self.port), SECRET],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         deadline = time.monotonic() + 20
         while time.monotonic() < deadline:
             try:
@@ -131,8 +137,14 @@ def peak_memory_mb(pid: int) -> float:
 def _data_version() -> str:
     """Generated databases are reused while the generator, the schema and the config are unchanged."""
     digest = hashlib.sha256()
-    for path in sorted([ROOT / "bench" / "generate.py", *(ROOT / "storage").glob("*.py"),
-                        ROOT / "config" / "outlets.toml", ROOT / "config" / "calendar.toml"]):
+    for path in sorted(
+        [
+            ROOT / "bench" / "generate.py",
+            *(ROOT / "storage").glob("*.py"),
+            ROOT / "config" / "outlets.toml",
+            ROOT / "config" / "calendar.toml",
+        ]
+    ):
         digest.update(path.read_bytes())
     return digest.hexdigest()[:12]
 
@@ -177,20 +189,29 @@ class Scenarios:
         from datetime import date, timedelta
 
         day = date(2027, 1, 11) + timedelta(days=next(self.days) * 7 // 3)  # udem-x takes 3 a week
-        return slack.slash_body("/propose", f"Atelier bench {n}-{i} | {day.isoformat()} | udem-x, bib-facebook",
-                                response_url=self.response_url())
+        return slack.slash_body(
+            "/propose",
+            f"Atelier bench {n}-{i} | {day.isoformat()} | udem-x, bib-facebook",
+            response_url=self.response_url(),
+        )
 
     def stats_line(self, n: int, i: int) -> str:
         proposal, outlet = self.stats[n % len(self.stats)]
         value = next(self.figures)
-        return slack.slash_body("/stats", f"{proposal} {outlet} vues={value * 10} interactions={value}",
-                                response_url=self.response_url())
+        return slack.slash_body(
+            "/stats", f"{proposal} {outlet} vues={value * 10} interactions={value}", response_url=self.response_url()
+        )
 
     def button(self, n: int, i: int, consume: bool = True) -> str:
         with self.lock:
             placement, ts = self.buttons.pop() if consume and self.buttons else (0, "1796000000.000000")
-        payload = slack.block_actions("placement_submitted", f"{placement}:planned", channel=TEAM_CHANNEL,
-                                      message_ts=ts, response_url=self.response_url())
+        payload = slack.block_actions(
+            "placement_submitted",
+            f"{placement}:planned",
+            channel=TEAM_CHANNEL,
+            message_ts=ts,
+            response_url=self.response_url(),
+        )
         return slack.interaction_body(payload)
 
     def bodies(self, name: str, relais_side: bool):
@@ -214,8 +235,9 @@ def measure_acks(tmp: Path, standin: SlackStandIn, delay: float, source: Path) -
     env = base_env(tmp, standin.api_url, RELAIS_NOW=NOW)
     database = copy_of(source, tmp)
     buttons_needed = sum((WARM_UP + per) * clients for clients, per in REQUESTS_PER_CLIENT.items())
-    seeded = seed_scenarios(database, env, stats_placements=max(REQUESTS_PER_CLIENT), buttons=buttons_needed + 10,
-                            now_text=NOW)
+    seeded = seed_scenarios(
+        database, env, stats_placements=max(REQUESTS_PER_CLIENT), buttons=buttons_needed + 10, now_text=NOW
+    )
     web = WebProcess(env, tmp).start(timeout=60)
     bare = BareApp(env)
     scenarios = Scenarios(seeded, standin.response_url)
@@ -234,12 +256,19 @@ def measure_acks(tmp: Path, standin: SlackStandIn, delay: float, source: Path) -
                     cpu = cpu_seconds(pid)
                     lat, errors = load(url, make, clients, per_client)
                     cpu = cpu_seconds(pid) - cpu  # includes the background work the requests started
-                    out[f"{name}|{clients}|{label}"] = {"p50_ms": percentile(lat, 50), "p99_ms": percentile(lat, 99),
-                                                        "max_ms": max(lat), "n": len(lat), "errors": len(errors),
-                                                        "cpu_ms_per_request": cpu * 1000 / len(lat)}
+                    out[f"{name}|{clients}|{label}"] = {
+                        "p50_ms": percentile(lat, 50),
+                        "p99_ms": percentile(lat, 99),
+                        "max_ms": max(lat),
+                        "n": len(lat),
+                        "errors": len(errors),
+                        "cpu_ms_per_request": cpu * 1000 / len(lat),
+                    }
                     if errors:
-                        print(f"  ! {name} {clients} {label}: {len(errors)} non-200 answers, first: {errors[0]}",
-                              file=sys.stderr)
+                        print(
+                            f"  ! {name} {clients} {label}: {len(errors)} non-200 answers, first: {errors[0]}",
+                            file=sys.stderr,
+                        )
         out["web_peak_memory_mb"] = peak_memory_mb(web.proc.pid)
     finally:
         standin.delay = 0.0
@@ -263,14 +292,22 @@ def measure_start(tmp: Path, standin: SlackStandIn, source: Path | None) -> dict
     url = f"http://127.0.0.1:{port}/slack/events"
     log = open(tmp / "web-start.log", "ab")
     started = time.perf_counter()
-    proc = subprocess.Popen(["bash", "-c", "exec " + procfile_command("web")], cwd=tmp,
-                            env={**env, "PORT": str(port)}, stdout=log, stderr=subprocess.STDOUT)
+    proc = subprocess.Popen(
+        ["bash", "-c", "exec " + procfile_command("web")],
+        cwd=tmp,
+        env={**env, "PORT": str(port)},
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
     startup = None
     try:
         while time.perf_counter() - started < 60:
             body = slack.slash_body("/propose", "help")
             try:
-                if requests.post(url, data=body.encode(), headers=slack.sign(SECRET, body), timeout=5).status_code == 200:
+                if (
+                    requests.post(url, data=body.encode(), headers=slack.sign(SECRET, body), timeout=5).status_code
+                    == 200
+                ):
                     startup = time.perf_counter() - started
                     break
             except requests.RequestException:
@@ -290,8 +327,14 @@ def measure_start(tmp: Path, standin: SlackStandIn, source: Path | None) -> dict
 def measure_scale(tmp: Path, standin: SlackStandIn, source: Path) -> dict:
     database = copy_of(source, tmp)
     env = base_env(tmp, standin.api_url)
-    done = subprocess.run([sys.executable, "-m", "bench.scale", str(database), NOW, standin.api_url], cwd=ROOT,
-                          env=env, capture_output=True, text=True, timeout=900)
+    done = subprocess.run(
+        [sys.executable, "-m", "bench.scale", str(database), NOW, standin.api_url],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
     if done.returncode != 0:
         raise RuntimeError(f"bench.scale failed:\n{done.stderr[-3000:]}")
     return json.loads(done.stdout.strip().splitlines()[-1])
@@ -316,8 +359,9 @@ def main() -> int:
             results[f"scale_{years}y"] = measure_scale(tmp / f"scale-{years}", standin, sources[years])
         for delay in (0.0, 2.0):
             print(f"  acks, Slack answering after {delay:g} s…", flush=True)
-            results[f"acks_slack_delay_{delay:g}s"] = measure_acks(tmp / f"acks-{delay:g}", standin, delay,
-                                                                  sources[ACK_DATA_YEARS])
+            results[f"acks_slack_delay_{delay:g}s"] = measure_acks(
+                tmp / f"acks-{delay:g}", standin, delay, sources[ACK_DATA_YEARS]
+            )
     results["bench_seconds"] = round(time.perf_counter() - began, 1)
     RESULTS.write_text(json.dumps(results, indent=2, ensure_ascii=False))
     print_table(results)
@@ -330,38 +374,57 @@ def _f(value, unit="", digits=1) -> str:
 
 def print_table(results: dict) -> None:
     data = results.get("data", {})
-    print("\nData: " + ", ".join(f"{k}: {v.get('proposals')} proposals, {v.get('placements')} placements, "
-                                  f"{v.get('snapshots')} snapshots, {v.get('outbox')} outbox rows"
-                                  for k, v in data.items()))
+    print(
+        "\nData: "
+        + ", ".join(
+            f"{k}: {v.get('proposals')} proposals, {v.get('placements')} placements, "
+            f"{v.get('snapshots')} snapshots, {v.get('outbox')} outbox rows"
+            for k, v in data.items()
+        )
+    )
     for key, label in (("start_empty", "empty database"), ("start_10y", "10 years of data")):
         s = results.get(key, {})
-        print(f"Start-up to first answered request ({label}): {_f(s.get('startup_s'), ' s', 2)}   "
-              f"peak memory: {_f(s.get('peak_memory_mb'), ' MB', 0)}")
+        print(
+            f"Start-up to first answered request ({label}): {_f(s.get('startup_s'), ' s', 2)}   "
+            f"peak memory: {_f(s.get('peak_memory_mb'), ' MB', 0)}"
+        )
     for key in sorted(k for k in results if k.startswith("acks_")):
         rows = results[key]
-        print(f"\n{key} (ack latency over HTTP, {ACK_DATA_YEARS} year of data; web peak memory "
-              f"{_f(rows.get('web_peak_memory_mb'), ' MB', 0)}, tracebacks in log: {rows.get('tracebacks_in_log')})")
-        print(f"  {'scenario':16} {'clients':>7} {'relais p50':>11} {'p99':>8} {'bare p50':>10} {'p99':>8} "
-              f"{'p99 ratio':>10} {'CPU/req relais':>15} {'bare':>6}")
+        print(
+            f"\n{key} (ack latency over HTTP, {ACK_DATA_YEARS} year of data; web peak memory "
+            f"{_f(rows.get('web_peak_memory_mb'), ' MB', 0)}, tracebacks in log: {rows.get('tracebacks_in_log')})"
+        )
+        print(
+            f"  {'scenario':16} {'clients':>7} {'relais p50':>11} {'p99':>8} {'bare p50':>10} {'p99':>8} "
+            f"{'p99 ratio':>10} {'CPU/req relais':>15} {'bare':>6}"
+        )
         for name in SCENARIOS:
             for clients in REQUESTS_PER_CLIENT:
                 r, b = rows.get(f"{name}|{clients}|relais"), rows.get(f"{name}|{clients}|bare")
                 if not r or not b:
                     continue
-                print(f"  {name:16} {clients:>7} {r['p50_ms']:>9.1f}ms {r['p99_ms']:>6.1f}ms {b['p50_ms']:>8.1f}ms "
-                      f"{b['p99_ms']:>6.1f}ms {r['p99_ms'] / b['p99_ms']:>9.2f}× "
-                      f"{r.get('cpu_ms_per_request', float('nan')):>13.1f}ms {b.get('cpu_ms_per_request', float('nan')):>4.1f}ms")
+                print(
+                    f"  {name:16} {clients:>7} {r['p50_ms']:>9.1f}ms {r['p99_ms']:>6.1f}ms {b['p50_ms']:>8.1f}ms "
+                    f"{b['p99_ms']:>6.1f}ms {r['p99_ms'] / b['p99_ms']:>9.2f}× "
+                    f"{r.get('cpu_ms_per_request', float('nan')):>13.1f}ms {b.get('cpu_ms_per_request', float('nan')):>4.1f}ms"
+                )
     one, ten = results.get("scale_1y"), results.get("scale_10y")
     if one and ten:
         print("\nScale (one process, in-process timings; median of n)")
         print(f"  {'measure':36} {'1 year':>10} {'10 years':>10} {'ratio':>7}")
-        for key, label in (("tick", "tick, nothing due (median)"), ("digest", "digest build + render"),
-                           ("report_term", "/stats report (term)"), ("report_all", "/stats report all")):
+        for key, label in (
+            ("tick", "tick, nothing due (median)"),
+            ("digest", "digest build + render"),
+            ("report_term", "/stats report (term)"),
+            ("report_all", "/stats report all"),
+        ):
             a, b = one[key]["median_ms"], ten[key]["median_ms"]
             print(f"  {label:36} {a:>8.1f}ms {b:>8.1f}ms {b / a:>6.2f}×")
         a, b = one["catch_up_tick"], ten["catch_up_tick"]
-        print(f"  {'catch-up tick (daily card refresh)':36} {a['ms']:>8.0f}ms {b['ms']:>8.0f}ms "
-              f"{b['ms'] / a['ms']:>6.2f}×   ({a['sent']} / {b['sent']} messages)")
+        print(
+            f"  {'catch-up tick (daily card refresh)':36} {a['ms']:>8.0f}ms {b['ms']:>8.0f}ms "
+            f"{b['ms'] / a['ms']:>6.2f}×   ({a['sent']} / {b['sent']} messages)"
+        )
         print(f"  {'digest items':36} {one['digest_items']:>10} {ten['digest_items']:>10}")
         print(f"  {'peak memory of that process':36} {one['peak_memory_mb']:>8.0f}MB {ten['peak_memory_mb']:>8.0f}MB")
     print(f"\nmake bench took {results.get('bench_seconds')} s; written to {RESULTS.relative_to(ROOT)}")

@@ -1,7 +1,8 @@
 """The baseline: a bare Bolt app that only acknowledges, served by the same server (waitress).
 
-    python -m bench.bare_app PORT SIGNING_SECRET
+python -m bench.bare_app PORT SIGNING_SECRET
 """
+
 from __future__ import annotations
 
 import re
@@ -14,8 +15,12 @@ from slack_bolt.authorization import AuthorizeResult
 
 
 def build(secret: str) -> App:
-    app = App(signing_secret=secret, authorize=lambda enterprise_id, team_id, user_id: AuthorizeResult(
-        enterprise_id=enterprise_id, team_id=team_id, bot_token="xoxb-bare"))
+    app = App(
+        signing_secret=secret,
+        authorize=lambda enterprise_id, team_id, user_id: AuthorizeResult(
+            enterprise_id=enterprise_id, team_id=team_id, bot_token="xoxb-bare"
+        ),
+    )
 
     @app.command("/propose")
     @app.command("/stats")

@@ -14,6 +14,7 @@ Written through the storage functions (storage.proposals, storage.stats, storage
 transaction, so ten years take seconds. The database must not exist yet; its schema comes from
 the migrations and its outlets and calendar from the configuration files, as in production.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -27,12 +28,23 @@ PER_YEAR = 3000
 AHEAD_DAYS = 60  # proposals planned for the coming two months
 USERS = [f"U0BIB{n:04d}" for n in range(12)]
 CATEGORIES = ("cyclic", "one-off", "collections")
-WORDS = ("Zooanimation", "Horaires prolongés", "Matinées de rédaction", "Exposition", "Livres rares",
-         "Consultation", "Nouveau service", "Atelier Zotero", "Prêt d'ordinateurs", "Salle de silence")
+WORDS = (
+    "Zooanimation",
+    "Horaires prolongés",
+    "Matinées de rédaction",
+    "Exposition",
+    "Livres rares",
+    "Consultation",
+    "Nouveau service",
+    "Atelier Zotero",
+    "Prêt d'ordinateurs",
+    "Salle de silence",
+)
 
 
-def generate(path: str | Path, years: float, now_text: str = "2026-12-01T10:00", seed: int = 8,
-             env: dict | None = None) -> dict:
+def generate(
+    path: str | Path, years: float, now_text: str = "2026-12-01T10:00", seed: int = 8, env: dict | None = None
+) -> dict:
     """Create the database at `path` with `years` of history before `now`; returns counts and timing."""
     from bot import features
     from bot.clock import parse_instant, to_text
@@ -76,8 +88,17 @@ def generate(path: str | Path, years: float, now_text: str = "2026-12-01T10:00",
         return datetime(day.year, day.month, day.day, hour, minute, tzinfo=tz)
 
     def sent_row(key, kind, due, target, proposal_id=None, placement_id=None, payload=None, status="sent"):
-        row_id = outbox.plan(db, key=key, kind=kind, due_at=due, target=target, now=due, proposal_id=proposal_id,
-                             placement_id=placement_id, payload=payload)
+        row_id = outbox.plan(
+            db,
+            key=key,
+            kind=kind,
+            due_at=due,
+            target=target,
+            now=due,
+            proposal_id=proposal_id,
+            placement_id=placement_id,
+            payload=payload,
+        )
         if row_id is None:
             return
         counts["outbox"] += 1
@@ -103,14 +124,23 @@ def generate(path: str | Path, years: float, now_text: str = "2026-12-01T10:00",
                 plan.append((slug, days.subtract(publish_on, outlets[slug]["lead_days"])))
             owner = rng.choice(USERS)
             title = f"{rng.choice(WORDS)} n° {n + 1}"
-            proposal_id = store.create(db, title=title, publish_on=publish_on, owner_id=owner, outlets=plan,
-                                       now=to_text(created), summary=f"Résumé de la proposition {n + 1}.",
-                                       category=rng.choice(CATEGORIES), audiences=["students"],
-                                       link=f"https://bib.umontreal.ca/nouvelles/{n + 1}")
+            proposal_id = store.create(
+                db,
+                title=title,
+                publish_on=publish_on,
+                owner_id=owner,
+                outlets=plan,
+                now=to_text(created),
+                summary=f"Résumé de la proposition {n + 1}.",
+                category=rng.choice(CATEGORIES),
+                audiences=["students"],
+                link=f"https://bib.umontreal.ca/nouvelles/{n + 1}",
+            )
             counts["proposals"] += 1
             counts["history"] += 1
-            placements = list(db.query("SELECT id, outlet_slug, deadline FROM placements WHERE proposal_id = ?",
-                                       [proposal_id]))
+            placements = list(
+                db.query("SELECT id, outlet_slug, deadline FROM placements WHERE proposal_id = ?", [proposal_id])
+            )
             counts["placements"] += len(placements)
             card_ts = f"{int(created.timestamp())}.{next(ts_counter):06d}"
             sent_row(f"card:{proposal_id}", "card", created, channel, proposal_id=proposal_id)
@@ -135,9 +165,16 @@ def generate(path: str | Path, years: float, now_text: str = "2026-12-01T10:00",
                     due = stamp(days.add(deadline, offset) if offset > 0 else days.subtract(deadline, -offset), 9)
                     if due < created:
                         continue
-                    sent_row(reminders.deadline_key(p["id"], deadline, stage), "deadline", due, channel,
-                             proposal_id, p["id"], {"stage": stage, "deadline": deadline.isoformat()},
-                             status="sent" if rng.random() < 0.7 else "skipped")
+                    sent_row(
+                        reminders.deadline_key(p["id"], deadline, stage),
+                        "deadline",
+                        due,
+                        channel,
+                        proposal_id,
+                        p["id"],
+                        {"stage": stage, "deadline": deadline.isoformat()},
+                        status="sent" if rng.random() < 0.7 else "skipped",
+                    )
                 if cancelled:
                     continue
                 steps = []
@@ -151,13 +188,23 @@ def generate(path: str | Path, years: float, now_text: str = "2026-12-01T10:00",
                 else:
                     steps.append(("published", stamp(publish_on, 12)))
                 for status, at in steps:
-                    store.set_placement_status(db, p["id"], status, actor=USERS[0], now=to_text(at),
-                                               published_on=publish_on if status == "published" else None,
-                                               published_url=f"https://example.org/p/{p['id']}"
-                                               if status == "published" else None)
+                    store.set_placement_status(
+                        db,
+                        p["id"],
+                        status,
+                        actor=USERS[0],
+                        now=to_text(at),
+                        published_on=publish_on if status == "published" else None,
+                        published_url=f"https://example.org/p/{p['id']}" if status == "published" else None,
+                    )
                     counts["history"] += 1
-                    sent_row(f"card-update:{proposal_id}:{to_text(at)}:{p['id']}", "card_update", at, channel,
-                             proposal_id=proposal_id)
+                    sent_row(
+                        f"card-update:{proposal_id}:{to_text(at)}:{p['id']}",
+                        "card_update",
+                        at,
+                        channel,
+                        proposal_id=proposal_id,
+                    )
                 if steps[-1][0] != "published":
                     continue
                 for checkpoint in settings.stats_checkpoints:
@@ -169,11 +216,19 @@ def generate(path: str | Path, years: float, now_text: str = "2026-12-01T10:00",
                         recorded = moment + timedelta(hours=rng.randint(1, 30))
                         if recorded > now:
                             continue
-                        views = int(rng.lognormvariate(7.5 if outlets[slug]["owner"] == "university" else 5.5, 0.8)
-                                    * (1 + checkpoint / 10))
-                        stats_rows.record(db, p["id"], views=views, interactions=views // rng.randint(15, 40),
-                                          avg_seconds=rng.choice([None, 90, 150]), recorded_by=owner,
-                                          recorded_at=to_text(recorded))
+                        views = int(
+                            rng.lognormvariate(7.5 if outlets[slug]["owner"] == "university" else 5.5, 0.8)
+                            * (1 + checkpoint / 10)
+                        )
+                        stats_rows.record(
+                            db,
+                            p["id"],
+                            views=views,
+                            interactions=views // rng.randint(15, 40),
+                            avg_seconds=rng.choice([None, 90, 150]),
+                            recorded_by=owner,
+                            recorded_at=to_text(recorded),
+                        )
                         counts["snapshots"] += 1
             if cancelled:
                 at = created + timedelta(days=3)
@@ -182,8 +237,13 @@ def generate(path: str | Path, years: float, now_text: str = "2026-12-01T10:00",
         monday = first_day - timedelta(days=first_day.weekday())
         while stamp(monday, 9) <= now:  # the weekly digests that went out
             label = f"{monday.isocalendar()[0]}-W{monday.isocalendar()[1]:02d}"
-            sent_row(f"digest:{label}", "digest", stamp(monday, 9), channel,
-                     payload={"day": monday.isoformat(), "week": label})
+            sent_row(
+                f"digest:{label}",
+                "digest",
+                stamp(monday, 9),
+                channel,
+                payload={"day": monday.isoformat(), "week": label},
+            )
             monday += timedelta(days=7)
         for (owner, day), items in stats_days.items():
             due = stamp(day, 9)
@@ -212,8 +272,9 @@ if __name__ == "__main__":
     sys.exit(main())
 
 
-def seed_scenarios(path: str | Path, env: dict, *, stats_placements: int, buttons: int,
-                   now_text: str = "2026-12-01T10:00") -> dict:
+def seed_scenarios(
+    path: str | Path, env: dict, *, stats_placements: int, buttons: int, now_text: str = "2026-12-01T10:00"
+) -> dict:
     """What the ack scenarios act on, added to an existing database (before the web process starts):
     `stats_placements` published placements (one per /stats client) and `buttons` proposals whose
     card is posted and whose placement is still `planned` (each "submitted" click takes a fresh one)."""
@@ -235,19 +296,38 @@ def seed_scenarios(path: str | Path, env: dict, *, stats_placements: int, button
     with db.atomic():
         for n in range(stats_placements):
             day = date(2026, 11, 2) + timedelta(days=n)
-            proposal_id = store.create(db, title=f"Publiée pour /stats {n}", publish_on=day, owner_id="U0JULIETTE",
-                                       outlets=[("udem-facebook", day - timedelta(days=7))], now=to_text(now))
+            proposal_id = store.create(
+                db,
+                title=f"Publiée pour /stats {n}",
+                publish_on=day,
+                owner_id="U0JULIETTE",
+                outlets=[("udem-facebook", day - timedelta(days=7))],
+                now=to_text(now),
+            )
             placement_id = db.execute("SELECT id FROM placements WHERE proposal_id = ?", [proposal_id]).fetchone()[0]
             for status in ("submitted", "accepted", "published"):
-                store.set_placement_status(db, placement_id, status, actor="U0JULIETTE", now=to_text(now),
-                                           published_on=day if status == "published" else None)
+                store.set_placement_status(
+                    db,
+                    placement_id,
+                    status,
+                    actor="U0JULIETTE",
+                    now=to_text(now),
+                    published_on=day if status == "published" else None,
+                )
             out["stats"].append((proposal_id, "udem-facebook"))
         for n in range(buttons):
             day = date(2027, 1, 11) + timedelta(days=n % 700)
-            proposal_id = store.create(db, title=f"Carte {n}", publish_on=day, owner_id="U0JULIETTE",
-                                       outlets=[("bib-facebook", day)], now=to_text(now))
-            row_id = outbox.plan(db, key=f"card:{proposal_id}", kind="card", due_at=now, target=channel, now=now,
-                                 proposal_id=proposal_id)
+            proposal_id = store.create(
+                db,
+                title=f"Carte {n}",
+                publish_on=day,
+                owner_id="U0JULIETTE",
+                outlets=[("bib-facebook", day)],
+                now=to_text(now),
+            )
+            row_id = outbox.plan(
+                db, key=f"card:{proposal_id}", kind="card", due_at=now, target=channel, now=now, proposal_id=proposal_id
+            )
             ts = f"1796000000.{n:06d}"
             outbox.mark_sent(db, row_id, now, channel, ts)
             store.set_card(db, proposal_id, channel, ts)

@@ -7,6 +7,7 @@ case), after one catch-up tick at NOW (the day's card refresh, timed too). The d
 in force at NOW, built from the database and rendered to Block Kit, as its renderer does when it
 is sent. `/stats report` is the handler's own function (default period: the term; and `all`).
 """
+
 from __future__ import annotations
 
 import json

@@ -3,6 +3,7 @@
 Slack's mrkdwn treats `&`, `<` and `>` as control characters: `<!channel>` pings, `<url|text>`
 links. Escaping them makes user text show as typed and do nothing else.
 """
+
 from __future__ import annotations
 
 import json
@@ -80,15 +81,25 @@ def option(text: str, value: str) -> dict:
 
 
 def input_block(block_id: str, label: str, element: dict, optional: bool = False, hint: str | None = None) -> dict:
-    block: dict[str, Any] = {"type": "input", "block_id": block_id, "label": plain(label), "element": element,
-                             "optional": optional}
+    block: dict[str, Any] = {
+        "type": "input",
+        "block_id": block_id,
+        "label": plain(label),
+        "element": element,
+        "optional": optional,
+    }
     if hint:
         block["hint"] = plain(hint)
     return block
 
 
-def text_input(action_id: str = "value", initial: str | None = None, multiline: bool = False,
-               max_length: int | None = None, placeholder: str | None = None) -> dict:
+def text_input(
+    action_id: str = "value",
+    initial: str | None = None,
+    multiline: bool = False,
+    max_length: int | None = None,
+    placeholder: str | None = None,
+) -> dict:
     element: dict[str, Any] = {"type": "plain_text_input", "action_id": action_id, "multiline": multiline}
     if initial:
         element["initial_value"] = initial
@@ -99,8 +110,14 @@ def text_input(action_id: str = "value", initial: str | None = None, multiline: 
     return element
 
 
-def modal(callback_id: str, title: str, blocks: list[dict], submit: str | None, close: str,
-          private_metadata: dict | None = None) -> dict:
+def modal(
+    callback_id: str,
+    title: str,
+    blocks: list[dict],
+    submit: str | None,
+    close: str,
+    private_metadata: dict | None = None,
+) -> dict:
     view: dict[str, Any] = {
         "type": "modal",
         "callback_id": callback_id,

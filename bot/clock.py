@@ -3,6 +3,7 @@
 Instants are aware datetimes in UTC; they are stored as 'YYYY-MM-DDTHH:MM:SSZ' text, which
 sorts as time does.
 """
+
 from __future__ import annotations
 
 import re

@@ -2,6 +2,7 @@
 
 Handlers get it as `context["relais"]` (injected by a global middleware in bot.runtime.app).
 """
+
 from __future__ import annotations
 
 import logging
@@ -61,5 +62,9 @@ def build(settings: Settings, store: Store | None = None, contributions: Contrib
     features contribute (`bot.features.contributions()`; the runtime passes it)."""
     start = parse_instant(settings.fake_now, settings.tz) if settings.fake_now else None
     clock = Clock(settings.tz, start=start)
-    return Relais(settings=settings, clock=clock, store=store or Store(settings.database_path),
-                  contributions=contributions or Contributions())
+    return Relais(
+        settings=settings,
+        clock=clock,
+        store=store or Store(settings.database_path),
+        contributions=contributions or Contributions(),
+    )

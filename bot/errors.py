@@ -1,4 +1,5 @@
 """Errors that stop a start with one line (exit code 2), never a traceback."""
+
 from __future__ import annotations
 
 import tomllib
@@ -25,7 +26,13 @@ class ConfigFileError(StartupError):
 
     def __init__(self, path, where: str, problem: str, field: str = "", detail: str = "", **params):
         self.path, self.where, self.field, self.problem, self.detail, self.params = (
-            str(path), where, field, problem, detail, params)
+            str(path),
+            where,
+            field,
+            problem,
+            detail,
+            params,
+        )
         super().__init__(f"{self.path}: {where} {field}: {problem} {detail}".strip())
 
     def line(self, language: str = "fr") -> str:

@@ -25,6 +25,7 @@ claim is renewed right before the post and the post is skipped if the claim was 
 died while posting (same host, its process gone) gives its rows back at the next pass, so only the
 message that was in flight can be repeated.
 """
+
 from __future__ import annotations
 
 import json
@@ -134,8 +135,12 @@ def release_dead_claims(relais, now: datetime) -> int:
                 current = rows.by_id(db, claim["id"])
                 if current and current["status"] == "sending" and current["claimed_by"] == claim["claimed_by"]:
                     rows.mark_failed(db, claim["id"], now, "interrupted while sending, too many times")
-                    log.error("outbox row %s (%s) failed: its sender died %s times", claim["id"], claim["key"],
-                              claim["attempts"])
+                    log.error(
+                        "outbox row %s (%s) failed: its sender died %s times",
+                        claim["id"],
+                        claim["key"],
+                        claim["attempts"],
+                    )
                 continue
             reason = "sender died while sending" if in_flight else "sender died before sending"
             if rows.release(db, claim["id"], claim["claimed_by"], now, reason, refund=not in_flight):
@@ -152,8 +157,14 @@ class _Result:
     retry_after: float = 0.0
 
 
-def deliver(relais, *, now: datetime | None = None, keys: Iterable[str] | None = None, limit: int = BATCH,
-            on_sent: Callable[[dict], None] | None = None) -> list[dict]:
+def deliver(
+    relais,
+    *,
+    now: datetime | None = None,
+    keys: Iterable[str] | None = None,
+    limit: int = BATCH,
+    on_sent: Callable[[dict], None] | None = None,
+) -> list[dict]:
     """Send what is due (or the rows with these keys, when due). Returns the rows it sent (as sent);
     `on_sent(row)` is told of each one as it goes.
 
@@ -335,14 +346,26 @@ def _pace(relais, channel: str) -> None:
 def _call_slack(client, post: Post, channel: str) -> tuple[str, str | None]:
     if post.file is not None:
         name, content = post.file
-        client.files_upload_v2(channel=channel, filename=name, content=content, title=name,
-                               initial_comment=post.text or None, thread_ts=post.thread_ts)
+        client.files_upload_v2(
+            channel=channel,
+            filename=name,
+            content=content,
+            title=name,
+            initial_comment=post.text or None,
+            thread_ts=post.thread_ts,
+        )
         return channel, None
     if post.update_ts:
         response = client.chat_update(channel=channel, ts=post.update_ts, text=post.fallback(), blocks=post.blocks)
         return channel, response.get("ts") or post.update_ts
-    response = client.chat_postMessage(channel=channel, text=post.fallback(), blocks=post.blocks,
-                                       thread_ts=post.thread_ts, unfurl_links=post.unfurl, unfurl_media=post.unfurl)
+    response = client.chat_postMessage(
+        channel=channel,
+        text=post.fallback(),
+        blocks=post.blocks,
+        thread_ts=post.thread_ts,
+        unfurl_links=post.unfurl,
+        unfurl_media=post.unfurl,
+    )
     return response.get("channel") or channel, response.get("ts")
 
 
@@ -368,8 +391,9 @@ def _after_error(relais, row: dict, now: datetime, error: SlackApiError, channel
         if channel and not channel.startswith(("U", "W")):
             rows.hold_channel(relais.db, channel, time.time() + seconds)
         with relais.db.atomic():
-            rows.mark_retry(relais.db, row["id"], now, now + timedelta(seconds=seconds), "ratelimited",
-                            count_attempt=False)
+            rows.mark_retry(
+                relais.db, row["id"], now, now + timedelta(seconds=seconds), "ratelimited", count_attempt=False
+            )
         log.warning("outbox row %s: rate limited, retry in %ss", row["id"], seconds)
         return _Result("limited", row, seconds)
     if status >= 500 or reason in RETRYABLE_ERRORS:

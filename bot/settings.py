@@ -3,6 +3,7 @@
 A wrong value raises SettingsError naming the variable and what it expects; the CLI
 prints that one line and exits 2.
 """
+
 from __future__ import annotations
 
 import os
@@ -21,8 +22,20 @@ from bot.i18n import translator
 DEFAULT_API_URL = "https://slack.com/api/"
 LANGUAGES = ("fr", "en")
 WEEKDAYS = {
-    "monday": 0, "tuesday": 1, "wednesday": 2, "thursday": 3, "friday": 4, "saturday": 5, "sunday": 6,
-    "lundi": 0, "mardi": 1, "mercredi": 2, "jeudi": 3, "vendredi": 4, "samedi": 5, "dimanche": 6,
+    "monday": 0,
+    "tuesday": 1,
+    "wednesday": 2,
+    "thursday": 3,
+    "friday": 4,
+    "saturday": 5,
+    "sunday": 6,
+    "lundi": 0,
+    "mardi": 1,
+    "mercredi": 2,
+    "jeudi": 3,
+    "vendredi": 4,
+    "samedi": 5,
+    "dimanche": 6,
 }
 EVENT_KINDS = ("closure", "exams", "term-start", "reading-week", "other")
 _CHANNEL_RE = re.compile(r"^[CGD][A-Z0-9_]{2,}$")
@@ -170,7 +183,6 @@ def load_settings(environ: Mapping[str, str] | None = None, env_file: str | Path
 
     fake_now = get("RELAIS_NOW")
     if fake_now:
-
         try:
             parse_instant(fake_now, ZoneInfo(timezone))
         except ValueError:

@@ -2,6 +2,7 @@
 
 The console shows Slack's side with it, and commands that print a message (`digest --dry-run`) too.
 """
+
 from __future__ import annotations
 
 import html
@@ -16,6 +17,7 @@ class Call(Protocol):
     method: str
     args: dict[str, Any]
     result: dict[str, Any] | None
+
 
 _LINK = re.compile(r"<(https?://[^|>]+)\|([^>]+)>")
 _MENTION = re.compile(r"<@([A-Z0-9_]+)>")
@@ -41,15 +43,23 @@ class Screen:
     def call(self, call: Call) -> None:
         args, result = call.args, call.result or {}
         if call.method == "chat.postMessage":
-            where = {"channel": result.get("channel"), "ts": result.get("ts"), "text": args.get("text", ""),
-                     "blocks": args.get("blocks") or []}
+            where = {
+                "channel": result.get("channel"),
+                "ts": result.get("ts"),
+                "text": args.get("text", ""),
+                "blocks": args.get("blocks") or [],
+            }
             prefix = self.tr("console.in_thread") if args.get("thread_ts") else ""
             if str(args.get("channel", "")).startswith("D"):
                 prefix = (prefix + " " + self.tr("console.dm", user="@" + args["channel"][1:])).strip()
             self.message(args, where=where, prefix=prefix)
         elif call.method == "chat.update":
-            where = {"channel": args.get("channel"), "ts": args.get("ts"), "text": args.get("text", ""),
-                     "blocks": args.get("blocks") or []}
+            where = {
+                "channel": args.get("channel"),
+                "ts": args.get("ts"),
+                "text": args.get("text", ""),
+                "blocks": args.get("blocks") or [],
+            }
             self.message(args, where=where, prefix=self.tr("console.updated"))
         elif call.method == "chat.postEphemeral":
             self.message(args, ephemeral=True)
@@ -58,10 +68,13 @@ class Screen:
         elif call.method in ("views.publish", "views.update"):
             view = args.get("view") or {}
             if isinstance(view, str):
-
                 view = json.loads(view)
             view = {**view, "id": result.get("view", {}).get("id")}
-            self.message({"blocks": view.get("blocks", [])}, where={"view": view}, prefix="🏠" if call.method == "views.publish" else "")
+            self.message(
+                {"blocks": view.get("blocks", [])},
+                where={"view": view},
+                prefix="🏠" if call.method == "views.publish" else "",
+            )
         elif call.method == "files.completeUploadExternal":
             for f in args.get("files") or []:
                 self.write(self.tr("console.file", name=f.get("title") or f.get("id"), size="?"))
@@ -102,8 +115,13 @@ class Screen:
         if kind == "context":
             return ["  " + " · ".join(unmrkdwn(e.get("text", "")) for e in block.get("elements", []) if e.get("text"))]
         if kind == "actions":
-            return ["  ".join(self._button(e, block.get("block_id"), where) for e in block.get("elements", [])
-                              if e.get("type") == "button")]
+            return [
+                "  ".join(
+                    self._button(e, block.get("block_id"), where)
+                    for e in block.get("elements", [])
+                    if e.get("type") == "button"
+                )
+            ]
         if kind == "image":
             return [f"[image: {block.get('alt_text', '')}]"]
         return []

@@ -8,6 +8,7 @@
 
 Pure: no database, no clock. `for_relais(relais)` builds one from the calendar in the database.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field

@@ -1,4 +1,5 @@
 """Small things every surface needs: the shared context, ephemeral replies, subcommand split."""
+
 from __future__ import annotations
 
 import logging

@@ -1,4 +1,5 @@
 """The cycle prompt's button: opens the /propose modal prefilled with the cyclic content and the event's date."""
+
 from __future__ import annotations
 
 from slack_bolt import App
@@ -25,5 +26,6 @@ def on_cycle_propose(ack, body, client, context, respond):
     if channel:
         metadata["channel"] = channel  # where the /propose surface confirms
 
-    client.views_open(trigger_id=body["trigger_id"],
-                      view=propose_modal(relais, initial=initial, private_metadata=metadata))
+    client.views_open(
+        trigger_id=body["trigger_id"], view=propose_modal(relais, initial=initial, private_metadata=metadata)
+    )

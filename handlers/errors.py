@@ -1,5 +1,6 @@
 """The last line of defence: an unexpected error is logged with its traceback and the user gets
 a short ephemeral apology in their language; nothing half-done is left (writes are transactions)."""
+
 from __future__ import annotations
 
 import logging

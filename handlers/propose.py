@@ -9,6 +9,7 @@
 Thin: the rules are in bot.proposals.rules and bot.proposals.workflow, the wording in bot.proposals.views and
 bot.proposals.card. Slash commands are answered in the ack; Web API calls come after it.
 """
+
 from __future__ import annotations
 
 import logging
@@ -86,7 +87,6 @@ def on_propose(ack, command, context, client, respond):
     if sub in ("show", "voir", "montrer", "afficher"):
         return ack(**show_one(relais, rest))
     if sub in ("outlets", "canaux", "channels"):
-
         blocks = outlets_blocks(tr, active(relais.db))
         return ack(**ephemeral(tr("propose.outlets.header"), blocks))
     return ack(**help_reply(tr, "/propose", unknown=text))
@@ -117,8 +117,12 @@ def propose_in_one_line(relais, ack, command, text):
     if not checked.ok:
         return ack(**ephemeral(tr("propose.refused.header"), refusal_blocks(tr, checked.problems)))
     proposal_id, keys = create_proposal(relais, line.draft, checked, owner=command["user_id"])
-    ack(**ephemeral(tr("propose.created", id=proposal_id, title=escape(line.draft.title),
-                       channel=relais.settings.team_channel), created_blocks(relais, proposal_id, line.draft, checked)))
+    ack(
+        **ephemeral(
+            tr("propose.created", id=proposal_id, title=escape(line.draft.title), channel=relais.settings.team_channel),
+            created_blocks(relais, proposal_id, line.draft, checked),
+        )
+    )
     outbox.deliver_in_background(relais, keys)
 
 
@@ -135,8 +139,14 @@ def created_blocks(relais, proposal_id, draft, checked) -> list[dict]:
             when = tr("propose.when.in", left=business_days(tr, p.days_left))
         else:
             when = tr("propose.when.before_next")
-        lines.append(tr("propose.created.placement", outlet=escape(names.get(p.slug, p.slug)),
-                        deadline=tr.date(p.deadline), when=when))
+        lines.append(
+            tr(
+                "propose.created.placement",
+                outlet=escape(names.get(p.slug, p.slug)),
+                deadline=tr.date(p.deadline),
+                when=when,
+            )
+        )
         lines += ["   :warning: " + say(tr, n.key, **n.params) for n in p.notes if n.key != "propose.warn.checklist"]
     head = tr("propose.created", id=proposal_id, title=escape(draft.title), channel=relais.settings.team_channel)
     return [section(head + "\n" + "\n".join(lines))]
@@ -212,21 +222,32 @@ def on_published_button(ack, body, action, context, respond, client):
     relais = relais_of(context)
     placement_id, expected = _placement_value(action)
     actor = body["user"]["id"]
-    refusal = check_status_change(relais, placement_id=placement_id or 0, to="published", actor=actor,
-                                  expected=expected)
+    refusal = check_status_change(
+        relais, placement_id=placement_id or 0, to="published", actor=actor, expected=expected
+    )
     if refusal is not None:
         return tell(body, respond, client, say(relais.tr, refusal.key, **refusal.params))
     placement = store.placement(relais.db, placement_id)
     proposal = store.get(relais.db, placement["proposal_id"])
     channel = (body.get("channel") or {}).get("id")
-    view = published_modal(relais.tr, {**placement, "publish_on": proposal["publish_on"]}, relais.clock.today(),
-                           expected=placement["status"], channel=channel)
+    view = published_modal(
+        relais.tr,
+        {**placement, "publish_on": proposal["publish_on"]},
+        relais.clock.today(),
+        expected=placement["status"],
+        channel=channel,
+    )
     try:
         client.views_open(trigger_id=body["trigger_id"], view=view)
     except SlackApiError as error:
         log.warning("views.open failed: %s", error)
-        tell(relais, body, respond, client,
-             relais.tr("propose.modal_failed", error=escape(str(error.response.get("error")))))
+        tell(
+            relais,
+            body,
+            respond,
+            client,
+            relais.tr("propose.modal_failed", error=escape(str(error.response.get("error")))),
+        )
 
 
 def on_published_submitted(ack, body, view, context):
@@ -236,9 +257,16 @@ def on_published_submitted(ack, body, view, context):
     published_on, url, problem = read_published_view(view.get("state", {}).get("values", {}), relais.clock.today())
     if problem:
         return ack(response_action="errors", errors={k: say(tr, v) for k, v in problem.items()})
-    outcome = change_status(relais, placement_id=int(meta.get("placement_id") or 0), to="published",
-                            actor=body["user"]["id"], published_on=published_on, url=url or None,
-                            expected=meta.get("expected"), deliver=False)
+    outcome = change_status(
+        relais,
+        placement_id=int(meta.get("placement_id") or 0),
+        to="published",
+        actor=body["user"]["id"],
+        published_on=published_on,
+        url=url or None,
+        expected=meta.get("expected"),
+        deliver=False,
+    )
     if not outcome.ok:
         block = "url" if outcome.key == "propose.problem.link" else "published_on"
         return ack(response_action="errors", errors={block: say(tr, outcome.key, **outcome.params)})
@@ -255,4 +283,3 @@ def on_cancel_button(ack, body, action, context, respond, client):
     outcome = cancel_proposal(relais, proposal_id=parse_id(value), actor=body["user"]["id"])
     if not outcome.ok:
         tell(body, respond, client, say(relais.tr, outcome.key, **outcome.params))
-

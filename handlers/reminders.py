@@ -4,6 +4,7 @@ The status change is the workflow's (bot.proposals.workflow.change_status: permi
 reminders withdrawn); the snooze is bot.reminders.rules.snooze. Either way the reminder is then updated in
 place to say who did what, its buttons gone; a refusal is an ephemeral word to the one who clicked.
 """
+
 from __future__ import annotations
 
 import logging

@@ -1,5 +1,6 @@
 """/stats: figures after publication (modal and one line), reports, export; the `stats_open` button
 of the stats reminders and of the App Home; the "record anyway" button."""
+
 from __future__ import annotations
 
 import json
@@ -86,15 +87,18 @@ def record_line(relais, user: str, text: str) -> dict:
 
 
 def on_force(ack, body, action, context, respond):
-    """"Record anyway": the figures travel in the button; everything is checked again."""
+    """ "Record anyway": the figures travel in the button; everything is checked again."""
     ack()
     relais = relais_of(context)
     tr = relais.tr
     user = body["user"]["id"]
     try:
         data = json.loads(action.get("value") or "{}")
-        figures = Figures(_figure(data["views"]), _figure(data["interactions"]),
-                          None if data.get("avg") is None else _figure(data["avg"]))
+        figures = Figures(
+            _figure(data["views"]),
+            _figure(data["interactions"]),
+            None if data.get("avg") is None else _figure(data["avg"]),
+        )
         placement_id = parse_id(data["placement"])
         placement = None if placement_id is None else proposal_rows.placement(relais.db, placement_id)
     except (ValueError, KeyError, TypeError, AttributeError):
@@ -126,8 +130,7 @@ def open_awaiting(relais, ack, client, user: str, trigger_id: str | None, origin
     if not rows:
         return ack(**ephemeral(tr("stats.nothing_awaiting")))
     ack()
-    client.views_open(trigger_id=trigger_id,
-                      view=record_modal(tr, rows, tz=relais.settings.tz, origin=origin))
+    client.views_open(trigger_id=trigger_id, view=record_modal(tr, rows, tz=relais.settings.tz, origin=origin))
 
 
 def on_open(ack, body, action, context, client, respond):
@@ -142,8 +145,9 @@ def on_open(ack, body, action, context, client, respond):
         rows = rules.awaiting(relais, user)
         if not rows:
             return tell(body, respond, client, tr("stats.nothing_awaiting"))
-        return client.views_open(trigger_id=body["trigger_id"],
-                                 view=record_modal(tr, rows, tz=relais.settings.tz, origin=origin))
+        return client.views_open(
+            trigger_id=body["trigger_id"], view=record_modal(tr, rows, tz=relais.settings.tz, origin=origin)
+        )
     ack()
     placement = proposal_rows.placement(relais.db, placement_id)
     try:
@@ -167,8 +171,11 @@ def on_submit(ack, body, view, context, client):
     errors: dict[str, str] = {}
     items = []
     listed = meta.get("placements")  # ours (record_modal), but read defensively: ids only
-    placements = [p for p in (listed if isinstance(listed, list) else [])
-                  if isinstance(p, int) and not isinstance(p, bool) and 0 < p < 2**62]
+    placements = [
+        p
+        for p in (listed if isinstance(listed, list) else [])
+        if isinstance(p, int) and not isinstance(p, bool) and 0 < p < 2**62
+    ]
     for pid in placements:
         views, interactions, time = modal_values(values, pid)
         if not (views or interactions or time):
@@ -205,8 +212,9 @@ def on_submit(ack, body, view, context, client):
     def confirm_by_dm(db, snapshot_ids):
         key = f"stats-recorded:{snapshot_ids[0]}"
         now = relais.clock.now()
-        if outbox_rows.plan(db, key=key, kind="stats_recorded", due_at=now, target=user, now=now,
-                            payload={"snapshots": snapshot_ids}):
+        if outbox_rows.plan(
+            db, key=key, kind="stats_recorded", due_at=now, target=user, now=now, payload={"snapshots": snapshot_ids}
+        ):
             planned.append(key)
 
     problems, recorded = rules.record_all(relais, user, items, force=force, also=confirm_by_dm)
@@ -216,14 +224,14 @@ def on_submit(ack, body, view, context, client):
                 previous = problem.previous
                 errors[f"{problem.lower[0]}-{pid}"] = tr(
                     "stats.error.lower_modal",
-                    previous=figures_text(tr, previous["views"], previous["interactions"], previous["avg_seconds"]))
+                    previous=figures_text(tr, previous["views"], previous["interactions"], previous["avg_seconds"]),
+                )
             else:
                 errors[f"views-{pid}"] = error_text(tr, problem)
         return ack(response_action="errors", errors=errors)
     ack()
     outbox.deliver_in_background(relais, planned)
     if meta.get("origin") == "home":
-
         publish_home(relais, client, user)
 
 
@@ -260,8 +268,18 @@ def export(relais, ack, user: str, text: str, trigger_id: str | None):
     key = f"stats-export:{user}:{trigger_id or to_text(now)}"
     db = relais.db
     with db.atomic():
-        outbox_rows.plan(db, key=key, kind="stats_export", due_at=now, target=user, now=now, payload={
-            "kind": period.kind, "since": period.start.isoformat() if period.start else None,
-            "until": period.end.isoformat() if period.end else None})
+        outbox_rows.plan(
+            db,
+            key=key,
+            kind="stats_export",
+            due_at=now,
+            target=user,
+            now=now,
+            payload={
+                "kind": period.kind,
+                "since": period.start.isoformat() if period.start else None,
+                "until": period.end.isoformat() if period.end else None,
+            },
+        )
     ack(**ephemeral(tr("stats.export.started", period=escape(period_label(tr, period)))))
     outbox.deliver_in_background(relais, [key])

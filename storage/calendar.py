@@ -1,4 +1,5 @@
 """University calendar events and iCalendar feed state."""
+
 from __future__ import annotations
 
 from datetime import date
@@ -32,11 +33,17 @@ def replace_source(db: Database, source: str, events: list[dict], now: str) -> N
 
 def closures(db: Database) -> list[tuple[date, date]]:
     """Every active closure, as (first day, last day) inclusive."""
-    return [(date.fromisoformat(s), date.fromisoformat(e)) for s, e in
-            db.execute("SELECT start, end FROM calendar_events WHERE active = 1 AND kind = 'closure' ORDER BY start")]
+    return [
+        (date.fromisoformat(s), date.fromisoformat(e))
+        for s, e in db.execute(
+            "SELECT start, end FROM calendar_events WHERE active = 1 AND kind = 'closure' ORDER BY start"
+        )
+    ]
 
 
-def events(db: Database, *, kind: str | None = None, start: date | None = None, until: date | None = None) -> list[dict]:
+def events(
+    db: Database, *, kind: str | None = None, start: date | None = None, until: date | None = None
+) -> list[dict]:
     """Active events (optionally of a kind) that overlap [start, until]."""
     dated, params = date_range("start", "end", start, until)
     where = ["active = 1", *dated]
@@ -94,8 +101,9 @@ def stamp_attempt(db: Database, url: str, now: str) -> None:
     db.execute("UPDATE calendar_feeds SET last_attempt_at = ?, updated_at = ? WHERE url = ?", [now, now, url])
 
 
-def feed_ok(db: Database, url: str, now: str, *, etag: str | None = None, last_modified: str | None = None,
-            parsed: bool = False) -> None:
+def feed_ok(
+    db: Database, url: str, now: str, *, etag: str | None = None, last_modified: str | None = None, parsed: bool = False
+) -> None:
     """A successful fetch (200 parsed, or 304): the failure episode, if any, is over."""
     sets = ["last_ok_at = ?", "last_error = NULL", "failing_since = NULL", "error_reported = 0", "updated_at = ?"]
     params: list = [now, now]
@@ -121,5 +129,8 @@ def mark_failure_reported(db: Database, url: str) -> None:
 
 def forget_feed_cache(db: Database, url: str, now: str) -> None:
     """A feed taken out of the settings: if it comes back, it is fetched at once and in full."""
-    db.execute("""UPDATE calendar_feeds SET etag = NULL, last_modified = NULL, parsed_at = NULL, last_attempt_at = NULL,
-                  updated_at = ? WHERE url = ?""", [now, url])
+    db.execute(
+        """UPDATE calendar_feeds SET etag = NULL, last_modified = NULL, parsed_at = NULL, last_attempt_at = NULL,
+                  updated_at = ? WHERE url = ?""",
+        [now, url],
+    )

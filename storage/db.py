@@ -6,6 +6,7 @@
 
 A sqlite3 connection belongs to the thread that opened it; Store hands each thread its own.
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -89,7 +90,6 @@ class Store:
         self.path = Path(path)
         self._local = threading.local()
         if migrate:
-
             apply_migrations(self.db)
 
     @property

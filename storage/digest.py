@@ -12,6 +12,7 @@
 
 Days are ISO dates ('YYYY-MM-DD'), instants UTC text (bot.clock.to_text).
 """
+
 from __future__ import annotations
 
 from datetime import date
@@ -43,8 +44,9 @@ def going_out(db: Database, first: date, last: date) -> list[dict]:
     (the day it was published, else the wanted day) is between `first` and `last`, inclusive."""
     # Two searches on an index of the day (published: placements_published; not yet: proposals_publish_on).
     live = ", ".join(f":s{i}" for i in range(len(LIVE)))
-    return list(db.query(
-        f"""SELECT {_PLACEMENT_COLUMNS} {_PLACEMENT_JOINS}
+    return list(
+        db.query(
+            f"""SELECT {_PLACEMENT_COLUMNS} {_PLACEMENT_JOINS}
             WHERE p.status IN ({live}) AND p.published_on BETWEEN :first AND :last AND r.status = 'open'
             UNION ALL
             SELECT {_PLACEMENT_COLUMNS}
@@ -52,27 +54,32 @@ def going_out(db: Database, first: date, last: date) -> list[dict]:
             WHERE r.status = 'open' AND r.publish_on BETWEEN :first AND :last AND p.published_on IS NULL
               AND p.status IN ({live})
             ORDER BY goes_out, proposal_id, outlet_position, outlet_slug""",
-        {**{f"s{i}": s for i, s in enumerate(LIVE)}, "first": first.isoformat(), "last": last.isoformat()},
-    ))
+            {**{f"s{i}": s for i, s in enumerate(LIVE)}, "first": first.isoformat(), "last": last.isoformat()},
+        )
+    )
 
 
 def deadlines(db: Database, first: date, last: date) -> list[dict]:
     """Placements of open proposals not yet submitted (`planned`) whose deadline is between `first` and `last`."""
-    return list(db.query(
-        f"""SELECT {_PLACEMENT_COLUMNS} {_PLACEMENT_JOINS}
+    return list(
+        db.query(
+            f"""SELECT {_PLACEMENT_COLUMNS} {_PLACEMENT_JOINS}
             WHERE r.status = 'open' AND p.status = 'planned' AND p.deadline BETWEEN ? AND ?
             ORDER BY p.deadline, r.id, o.position, o.slug""",
-        [first.isoformat(), last.isoformat()],
-    ))
+            [first.isoformat(), last.isoformat()],
+        )
+    )
 
 
 def submitted(db: Database) -> list[dict]:
     """Placements of open proposals submitted to the outlet and still waiting for its answer."""
-    return list(db.query(
-        f"""SELECT {_PLACEMENT_COLUMNS} {_PLACEMENT_JOINS}
+    return list(
+        db.query(
+            f"""SELECT {_PLACEMENT_COLUMNS} {_PLACEMENT_JOINS}
             WHERE r.status = 'open' AND p.status = 'submitted'
             ORDER BY p.submitted_at, r.id, o.position, o.slug""",
-    ))
+        )
+    )
 
 
 def published(db: Database, since: date | None = None) -> list[dict]:
@@ -87,20 +94,26 @@ def published(db: Database, since: date | None = None) -> list[dict]:
         return list(db.query(f"{select} WHERE p.status = 'published' ORDER BY goes_out, r.id, o.position, o.slug"))
     # "Published on or after `since`" as two searches of placements_published (status, published_on),
     # so the digest reads the weeks it shows, not years of history.
-    return list(db.query(
-        f"""{select} WHERE p.status = 'published' AND p.published_on >= :since
+    return list(
+        db.query(
+            f"""{select} WHERE p.status = 'published' AND p.published_on >= :since
             UNION ALL
             {select} WHERE p.status = 'published' AND p.published_on IS NULL AND r.publish_on >= :since
             ORDER BY goes_out, proposal_id, outlet_position, outlet_slug""",
-        {"since": since.isoformat()},
-    ))
+            {"since": since.isoformat()},
+        )
+    )
 
 
 def term_starts(db: Database, until: date) -> list[date]:
     """The first days of the active `term-start` events on or before `until`, oldest first."""
-    return [date.fromisoformat(row[0]) for row in db.execute(
-        "SELECT DISTINCT start FROM calendar_events WHERE active = 1 AND kind = 'term-start' AND start <= ? ORDER BY start",
-        [until.isoformat()])]
+    return [
+        date.fromisoformat(row[0])
+        for row in db.execute(
+            "SELECT DISTINCT start FROM calendar_events WHERE active = 1 AND kind = 'term-start' AND start <= ? ORDER BY start",
+            [until.isoformat()],
+        )
+    ]
 
 
 def events_starting(db: Database, kinds: Iterable[str], first: date, last: date) -> list[dict]:
@@ -108,12 +121,14 @@ def events_starting(db: Database, kinds: Iterable[str], first: date, last: date)
     kinds = sorted(set(kinds))
     if not kinds:
         return []
-    return list(db.query(
-        f"""SELECT uid, name, kind, start, end FROM calendar_events
+    return list(
+        db.query(
+            f"""SELECT uid, name, kind, start, end FROM calendar_events
             WHERE active = 1 AND kind IN ({_marks(kinds)}) AND start BETWEEN ? AND ?
             ORDER BY start, id""",
-        [*kinds, first.isoformat(), last.isoformat()],
-    ))
+            [*kinds, first.isoformat(), last.isoformat()],
+        )
+    )
 
 
 def cycle_proposals(db: Database, keys: Iterable[str]) -> list[dict]:
@@ -121,11 +136,13 @@ def cycle_proposals(db: Database, keys: Iterable[str]) -> list[dict]:
     keys = sorted(set(keys))
     if not keys:
         return []
-    return list(db.query(
-        f"""SELECT id, cycle_key, publish_on, title FROM proposals
+    return list(
+        db.query(
+            f"""SELECT id, cycle_key, publish_on, title FROM proposals
             WHERE status = 'open' AND cycle_key IN ({_marks(keys)}) ORDER BY publish_on, id""",
-        keys,
-    ))
+            keys,
+        )
+    )
 
 
 def digest_planned_before(db: Database, due_at: str) -> bool:

@@ -1,4 +1,5 @@
 """Small technical state: seen request signatures (replay protection), learnt identity, refresh marks."""
+
 from __future__ import annotations
 
 from sqlite_utils import Database
@@ -25,8 +26,9 @@ def claim_once(db: Database, key: str, now: str, forget_before: str | None = Non
     with db.atomic():
         if forget_before is not None:
             forget(db, key.split(":", 1)[0] + ":", forget_before)
-        cursor = db.execute("INSERT INTO kv (key, value, updated_at) VALUES (?, '1', ?) ON CONFLICT (key) DO NOTHING",
-                            [key, now])
+        cursor = db.execute(
+            "INSERT INTO kv (key, value, updated_at) VALUES (?, '1', ?) ON CONFLICT (key) DO NOTHING", [key, now]
+        )
     return cursor.rowcount == 1
 
 
@@ -38,5 +40,7 @@ def forget(db: Database, prefix: str, before: str) -> int:
 
 def put_if_absent(db: Database, key: str, value: str, now: str) -> str:
     """Store `value` under `key` unless the key exists; returns the stored value (the first one wins)."""
-    db.execute("INSERT INTO kv (key, value, updated_at) VALUES (?, ?, ?) ON CONFLICT (key) DO NOTHING", [key, value, now])
+    db.execute(
+        "INSERT INTO kv (key, value, updated_at) VALUES (?, ?, ?) ON CONFLICT (key) DO NOTHING", [key, value, now]
+    )
     return get(db, key) or value

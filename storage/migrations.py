@@ -6,6 +6,7 @@ step that has shipped; add the next one at the end of this file.
 Conventions: instants are UTC text 'YYYY-MM-DDTHH:MM:SSZ' (bot.clock.to_text), days are
 'YYYY-MM-DD', lists are JSON text. Nothing is deleted: rows change status.
 """
+
 from __future__ import annotations
 
 from sqlite_utils import Database
@@ -158,14 +159,16 @@ def m0001_initial(db: Database) -> None:
             value      TEXT NOT NULL,
             updated_at TEXT NOT NULL
         );
-        """
+        """,
     )
 
 
 def _run(db: Database, script: str) -> None:
     """Statement by statement: executescript() would COMMIT and break the step's transaction."""
     for statement in script.split(";\n"):
-        if statement.strip() and not all(line.strip().startswith("--") or not line.strip() for line in statement.splitlines()):
+        if statement.strip() and not all(
+            line.strip().startswith("--") or not line.strip() for line in statement.splitlines()
+        ):
             db.execute(statement)
 
 
@@ -184,7 +187,7 @@ def m0002_calendar_feed_refresh(db: Database) -> None:
         ALTER TABLE calendar_feeds ADD COLUMN last_attempt_at TEXT;
         ALTER TABLE calendar_feeds ADD COLUMN failing_since TEXT;
         ALTER TABLE calendar_feeds ADD COLUMN parsed_at TEXT
-        """
+        """,
     )
 
 
@@ -205,5 +208,5 @@ def m0003_indexes_for_years_of_data(db: Database) -> None:
         -- that (waiting its turn in a batch, or for the channel's pace) gives the attempt back; only a
         -- death with the message in flight counts towards MAX_ATTEMPTS.
         ALTER TABLE outbox ADD COLUMN posting_at TEXT
-        """
+        """,
     )

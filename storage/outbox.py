@@ -8,6 +8,7 @@ Two clocks meet here, on purpose:
   STALE_CLAIM of real time, or at once when its claimer is known to be dead (bot.outbox), so the
   message in flight at a crash may be repeated once; nothing else is.
 """
+
 from __future__ import annotations
 
 import json
@@ -52,8 +53,17 @@ def plan(
                                created_at, updated_at)
            VALUES (?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?)
            ON CONFLICT (key) DO NOTHING""",
-        [key, kind, to_text(due_at), target, proposal_id, placement_id, json.dumps(payload or {}),
-         to_text(now), to_text(now)],
+        [
+            key,
+            kind,
+            to_text(due_at),
+            target,
+            proposal_id,
+            placement_id,
+            json.dumps(payload or {}),
+            to_text(now),
+            to_text(now),
+        ],
     )
     return cursor.lastrowid if cursor.rowcount else None
 
@@ -77,13 +87,16 @@ def add_item(db: Database, key: str, item, now: datetime) -> bool:
     items = payload.setdefault("items", [])
     if item not in items:
         items.append(item)
-        db.execute("UPDATE outbox SET payload = ?, updated_at = ? WHERE id = ?",
-                   [json.dumps(payload), to_text(now), row["id"]])
+        db.execute(
+            "UPDATE outbox SET payload = ?, updated_at = ? WHERE id = ?", [json.dumps(payload), to_text(now), row["id"]]
+        )
     return True
 
 
 def set_payload(db: Database, row_id: int, payload: dict, now: datetime) -> None:
-    db.execute("UPDATE outbox SET payload = ?, updated_at = ? WHERE id = ?", [json.dumps(payload), to_text(now), row_id])
+    db.execute(
+        "UPDATE outbox SET payload = ?, updated_at = ? WHERE id = ?", [json.dumps(payload), to_text(now), row_id]
+    )
 
 
 def replan(db: Database, key: str, due_at: datetime, now: datetime) -> bool:
@@ -95,18 +108,32 @@ def replan(db: Database, key: str, due_at: datetime, now: datetime) -> bool:
     return cursor.rowcount > 0
 
 
-def claim_due(db: Database, now: datetime, worker: str, limit: int = 100, keys: Iterable[str] | None = None,
-              *, wall: datetime | None = None) -> list[dict]:
+def claim_due(
+    db: Database,
+    now: datetime,
+    worker: str,
+    limit: int = 100,
+    keys: Iterable[str] | None = None,
+    *,
+    wall: datetime | None = None,
+) -> list[dict]:
     """Atomically take the due rows (oldest first) for this worker; nobody else gets them.
 
     One UPDATE ... RETURNING under SQLite's write lock: two ticks, threads or processes never
     claim the same row. Rows claimed by a worker whose lease ran out (STALE_CLAIM) are taken back.
     """
     wall = wall or _wall()
-    params: dict = {"now": to_text(now), "wall": to_text(wall), "stale": to_text(wall - STALE_CLAIM),
-                    "worker": worker, "limit": limit}
-    where = ["((status = 'pending' AND due_at <= :now AND (next_attempt_at IS NULL OR next_attempt_at <= :now))"
-             " OR (status = 'sending' AND claimed_at <= :stale))"]
+    params: dict = {
+        "now": to_text(now),
+        "wall": to_text(wall),
+        "stale": to_text(wall - STALE_CLAIM),
+        "worker": worker,
+        "limit": limit,
+    }
+    where = [
+        "((status = 'pending' AND due_at <= :now AND (next_attempt_at IS NULL OR next_attempt_at <= :now))"
+        " OR (status = 'sending' AND claimed_at <= :stale))"
+    ]
     if keys is not None:
         keys = list(keys)
         if not keys:
@@ -117,7 +144,7 @@ def claim_due(db: Database, now: datetime, worker: str, limit: int = 100, keys: 
         fetched = db.execute(
             f"""UPDATE outbox SET status = 'sending', claimed_at = :wall, claimed_by = :worker, posting_at = NULL,
                        attempts = attempts + 1, updated_at = :now
-                WHERE id IN (SELECT id FROM outbox WHERE {' AND '.join(where)} ORDER BY due_at, id LIMIT :limit)
+                WHERE id IN (SELECT id FROM outbox WHERE {" AND ".join(where)} ORDER BY due_at, id LIMIT :limit)
                 RETURNING *""",
             params,
         ).fetchall()
@@ -129,8 +156,9 @@ def claim_due(db: Database, now: datetime, worker: str, limit: int = 100, keys: 
 
 def claims(db: Database) -> list[dict]:
     """Rows being sent right now (or whose sender died): id, claimer, attempts, whether it was posting."""
-    return list(db.query("SELECT id, key, claimed_by, claimed_at, posting_at, attempts FROM outbox"
-                         " WHERE status = 'sending'"))
+    return list(
+        db.query("SELECT id, key, claimed_by, claimed_at, posting_at, attempts FROM outbox WHERE status = 'sending'")
+    )
 
 
 def release(db: Database, row_id: int, worker: str, now: datetime, reason: str, refund: bool = False) -> bool:
@@ -172,8 +200,9 @@ def mark_skipped(db: Database, row_id: int, now: datetime, reason: str) -> None:
     )
 
 
-def mark_retry(db: Database, row_id: int, now: datetime, next_attempt: datetime, error: str,
-               count_attempt: bool = True) -> None:
+def mark_retry(
+    db: Database, row_id: int, now: datetime, next_attempt: datetime, error: str, count_attempt: bool = True
+) -> None:
     """Back to pending, to be tried again at `next_attempt`. A rate limit does not count as an attempt."""
     db.execute(
         f"""UPDATE outbox SET status = 'pending', next_attempt_at = ?, last_error = ?, updated_at = ?,
@@ -190,8 +219,16 @@ def mark_failed(db: Database, row_id: int, now: datetime, error: str) -> None:
     )
 
 
-def cancel(db: Database, now: datetime, *, placement_id: int | None = None, proposal_id: int | None = None,
-           kinds: Iterable[str] | None = None, reason: str = "", keep: Iterable[str] = ()) -> int:
+def cancel(
+    db: Database,
+    now: datetime,
+    *,
+    placement_id: int | None = None,
+    proposal_id: int | None = None,
+    kinds: Iterable[str] | None = None,
+    reason: str = "",
+    keep: Iterable[str] = (),
+) -> int:
     """Withdraw pending rows that stopped being relevant (except the keys in `keep`); returns how many."""
     where, params = ["status = 'pending'"], [reason or "cancelled", to_text(now)]
     if placement_id is not None:
@@ -219,8 +256,11 @@ def cancel_keys(db: Database, keys: Iterable[str], now: datetime, reason: str) -
     """Withdraw these rows, if still pending."""
     count = 0
     for key in keys:
-        count += db.execute("UPDATE outbox SET status = 'cancelled', last_error = ?, updated_at = ?"
-                            " WHERE key = ? AND status = 'pending'", [reason, to_text(now), key]).rowcount
+        count += db.execute(
+            "UPDATE outbox SET status = 'cancelled', last_error = ?, updated_at = ?"
+            " WHERE key = ? AND status = 'pending'",
+            [reason, to_text(now), key],
+        ).rowcount
     return count
 
 
@@ -240,21 +280,25 @@ def merge(db: Database, row_ids: Iterable[int], worker: str, now: datetime, reas
 
 def open_for(db: Database, kind: str, target: str, due_before: datetime, worker: str) -> list[dict]:
     """Rows of `kind` for `target` due by then that this worker may still take: pending, or claimed by it."""
-    return list(db.query(
-        """SELECT * FROM outbox WHERE kind = ? AND target = ? AND due_at <= ?
+    return list(
+        db.query(
+            """SELECT * FROM outbox WHERE kind = ? AND target = ? AND due_at <= ?
              AND (status = 'pending' OR (status = 'sending' AND claimed_by = ?))
            ORDER BY due_at, id""",
-        [kind, target, to_text(due_before), worker],
-    ))
+            [kind, target, to_text(due_before), worker],
+        )
+    )
 
 
 def sent_between(db: Database, kind: str, target: str, start: datetime, end: datetime) -> list[dict]:
     """Rows of `kind` for `target` sent in [start, end) (business time)."""
-    return list(db.query(
-        "SELECT * FROM outbox WHERE kind = ? AND target = ? AND status = 'sent' AND sent_at >= ? AND sent_at < ?"
-        " ORDER BY sent_at, id",
-        [kind, target, to_text(start), to_text(end)],
-    ))
+    return list(
+        db.query(
+            "SELECT * FROM outbox WHERE kind = ? AND target = ? AND status = 'sent' AND sent_at >= ? AND sent_at < ?"
+            " ORDER BY sent_at, id",
+            [kind, target, to_text(start), to_text(end)],
+        )
+    )
 
 
 def get(db: Database, key: str) -> dict | None:
@@ -267,14 +311,24 @@ def by_id(db: Database, row_id: int) -> dict | None:
     return rows[0] if rows else None
 
 
-def rows(db: Database, *, kind: str | None = None, status: str | None = None, proposal_id: int | None = None,
-         placement_id: int | None = None) -> list[dict]:
+def rows(
+    db: Database,
+    *,
+    kind: str | None = None,
+    status: str | None = None,
+    proposal_id: int | None = None,
+    placement_id: int | None = None,
+) -> list[dict]:
     where, params = ["1 = 1"], []
     # With a placement or a proposal, search by it: `+kind`/`+status` keep SQLite from walking every
     # pending row through outbox_due (its ORDER BY) instead of that placement's few rows.
     by_id = placement_id is not None or proposal_id is not None
-    for column, value in (("kind", kind), ("status", status), ("proposal_id", proposal_id),
-                          ("placement_id", placement_id)):
+    for column, value in (
+        ("kind", kind),
+        ("status", status),
+        ("proposal_id", proposal_id),
+        ("placement_id", placement_id),
+    ):
         if value is not None:
             where.append(f"{'+' if by_id and column in ('kind', 'status') else ''}{column} = ?")
             params.append(value)
@@ -320,15 +374,19 @@ def hold_channel(db: Database, channel: str, until: float) -> None:
 
 def pending_between(db: Database, kind: str, target: str, after: datetime, before: datetime) -> list[dict]:
     """Pending rows of `kind` for `target` due in (after, before), soonest first."""
-    return list(db.query(
-        "SELECT * FROM outbox WHERE kind = ? AND target = ? AND status = 'pending' AND due_at > ? AND due_at < ?"
-        " ORDER BY due_at, id",
-        [kind, target, to_text(after), to_text(before)],
-    ))
+    return list(
+        db.query(
+            "SELECT * FROM outbox WHERE kind = ? AND target = ? AND status = 'pending' AND due_at > ? AND due_at < ?"
+            " ORDER BY due_at, id",
+            [kind, target, to_text(after), to_text(before)],
+        )
+    )
 
 
 def newer_pending(db: Database, kind: str, proposal_id: int, after_id: int) -> int:
     """How many rows of that kind and proposal, planned after row `after_id`, are still owed."""
     return db.execute(
         """SELECT COUNT(*) FROM outbox WHERE kind = ? AND proposal_id = ? AND id > ?
-           AND status IN ('pending', 'sending')""", [kind, proposal_id, after_id]).fetchone()[0]
+           AND status IN ('pending', 'sending')""",
+        [kind, proposal_id, after_id],
+    ).fetchone()[0]

@@ -1,4 +1,5 @@
 """Outlets table."""
+
 from __future__ import annotations
 
 import json
@@ -23,13 +24,24 @@ def sync(db: Database, outlets: list[dict], now: str) -> None:
                       outlets.checklist, outlets.audiences, outlets.position, outlets.active)
                      IS NOT (excluded.name, excluded.owner, excluded.platform, excluded.lead_days, excluded.per_week,
                              excluded.checklist, excluded.audiences, excluded.position, 1)""",
-            [o["slug"], o["name"], o["owner"], o["platform"], o["lead_days"], o["per_week"],
-             json.dumps(list(o["checklist"]), ensure_ascii=False), json.dumps(list(o["audiences"]), ensure_ascii=False),
-             o["position"], now],
+            [
+                o["slug"],
+                o["name"],
+                o["owner"],
+                o["platform"],
+                o["lead_days"],
+                o["per_week"],
+                json.dumps(list(o["checklist"]), ensure_ascii=False),
+                json.dumps(list(o["audiences"]), ensure_ascii=False),
+                o["position"],
+                now,
+            ],
         )
     placeholders = ", ".join("?" for _ in slugs)
-    db.execute(f"UPDATE outlets SET active = 0, updated_at = ? WHERE active = 1 AND slug NOT IN ({placeholders})",
-               [now, *slugs])
+    db.execute(
+        f"UPDATE outlets SET active = 0, updated_at = ? WHERE active = 1 AND slug NOT IN ({placeholders})",
+        [now, *slugs],
+    )
 
 
 def all(db: Database) -> list[dict]:  # noqa: A001 - reads as storage.outlets.all

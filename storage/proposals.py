@@ -4,6 +4,7 @@ Nothing is deleted: a proposal is cancelled, a placement moves through its statu
 change is a history row (who, when, from, to). Callers wrap writes in `db.atomic()` together
 with the outbox rows the change plans.
 """
+
 from __future__ import annotations
 
 import json
@@ -15,16 +16,39 @@ PLACEMENT_STATUSES = ("planned", "submitted", "accepted", "declined", "published
 ACTIVE_PLACEMENT = ("planned", "submitted", "accepted", "published")  # what counts against a weekly quota
 
 
-def create(db: Database, *, title: str, publish_on: date, owner_id: str, outlets: list[tuple[str, date]],
-           now: str, summary: str = "", category: str = "one-off", audiences: list[str] | None = None,
-           link: str = "", notes: str = "", cycle_key: str | None = None) -> int:
+def create(
+    db: Database,
+    *,
+    title: str,
+    publish_on: date,
+    owner_id: str,
+    outlets: list[tuple[str, date]],
+    now: str,
+    summary: str = "",
+    category: str = "one-off",
+    audiences: list[str] | None = None,
+    link: str = "",
+    notes: str = "",
+    cycle_key: str | None = None,
+) -> int:
     """A proposal and one planned placement per (outlet slug, deadline); returns the proposal id."""
     cursor = db.execute(
         """INSERT INTO proposals (title, summary, category, audiences, publish_on, link, notes, owner_id, status,
                                   cycle_key, created_at, updated_at)
            VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'open', ?, ?, ?)""",
-        [title, summary, category, json.dumps(audiences or [], ensure_ascii=False), publish_on.isoformat(), link,
-         notes, owner_id, cycle_key, now, now],
+        [
+            title,
+            summary,
+            category,
+            json.dumps(audiences or [], ensure_ascii=False),
+            publish_on.isoformat(),
+            link,
+            notes,
+            owner_id,
+            cycle_key,
+            now,
+            now,
+        ],
     )
     proposal_id = cursor.lastrowid
     for slug, deadline in outlets:
@@ -44,23 +68,27 @@ def get(db: Database, proposal_id: int) -> dict | None:
 
 def placements_of(db: Database, proposal_id: int) -> list[dict]:
     """The proposal's placements with their outlet's name, owner and platform, in the outlets' order."""
-    return list(db.query(
-        """SELECT p.*, o.name AS outlet_name, o.owner AS outlet_owner, o.platform AS outlet_platform,
+    return list(
+        db.query(
+            """SELECT p.*, o.name AS outlet_name, o.owner AS outlet_owner, o.platform AS outlet_platform,
                   o.lead_days AS outlet_lead_days, o.per_week AS outlet_per_week, o.checklist AS outlet_checklist
            FROM placements p JOIN outlets o ON o.slug = p.outlet_slug
            WHERE p.proposal_id = ? ORDER BY o.position, o.slug""",
-        [proposal_id],
-    ))
+            [proposal_id],
+        )
+    )
 
 
 def placement(db: Database, placement_id: int) -> dict | None:
-    rows = list(db.query(
-        """SELECT p.*, o.name AS outlet_name, o.owner AS outlet_owner, o.platform AS outlet_platform,
+    rows = list(
+        db.query(
+            """SELECT p.*, o.name AS outlet_name, o.owner AS outlet_owner, o.platform AS outlet_platform,
                   r.title AS proposal_title, r.owner_id AS proposal_owner, r.status AS proposal_status
            FROM placements p JOIN outlets o ON o.slug = p.outlet_slug JOIN proposals r ON r.id = p.proposal_id
            WHERE p.id = ?""",
-        [placement_id],
-    ))
+            [placement_id],
+        )
+    )
     return rows[0] if rows else None
 
 
@@ -73,8 +101,17 @@ def set_card(db: Database, proposal_id: int, channel: str, ts: str) -> None:
     db.execute("UPDATE proposals SET card_channel = ?, card_ts = ? WHERE id = ?", [channel, ts, proposal_id])
 
 
-def set_placement_status(db: Database, placement_id: int, status: str, *, actor: str, now: str,
-                         published_on: date | None = None, published_url: str | None = None, note: str = "") -> str:
+def set_placement_status(
+    db: Database,
+    placement_id: int,
+    status: str,
+    *,
+    actor: str,
+    now: str,
+    published_on: date | None = None,
+    published_url: str | None = None,
+    note: str = "",
+) -> str:
     """Move a placement to `status`, stamping the matching column, and write the history; returns the old status."""
     if status not in PLACEMENT_STATUSES:
         raise ValueError(status)
@@ -96,15 +133,25 @@ def set_placement_status(db: Database, placement_id: int, status: str, *, actor:
 
 def cancel(db: Database, proposal_id: int, *, actor: str, now: str, note: str = "") -> None:
     """Cancel the proposal and every placement not yet published; history kept."""
-    for p in db.query("SELECT id FROM placements WHERE proposal_id = ? AND status NOT IN ('published', 'cancelled')",
-                      [proposal_id]):
+    for p in db.query(
+        "SELECT id FROM placements WHERE proposal_id = ? AND status NOT IN ('published', 'cancelled')", [proposal_id]
+    ):
         set_placement_status(db, p["id"], "cancelled", actor=actor, now=now, note=note)
     db.execute("UPDATE proposals SET status = 'cancelled', updated_at = ? WHERE id = ?", [now, proposal_id])
     add_history(db, proposal_id, None, actor, now, "cancelled", "open", "cancelled", note)
 
 
-def add_history(db: Database, proposal_id: int, placement_id: int | None, actor: str, at: str, action: str,
-                from_value: str | None, to_value: str | None, note: str = "") -> None:
+def add_history(
+    db: Database,
+    proposal_id: int,
+    placement_id: int | None,
+    actor: str,
+    at: str,
+    action: str,
+    from_value: str | None,
+    to_value: str | None,
+    note: str = "",
+) -> None:
     db.execute(
         """INSERT INTO history (proposal_id, placement_id, actor, at, action, from_value, to_value, note)
            VALUES (?, ?, ?, ?, ?, ?, ?, ?)""",
@@ -113,11 +160,13 @@ def add_history(db: Database, proposal_id: int, placement_id: int | None, actor:
 
 
 def history(db: Database, proposal_id: int) -> list[dict]:
-    return list(db.query(
-        """SELECT h.*, p.outlet_slug FROM history h LEFT JOIN placements p ON p.id = h.placement_id
+    return list(
+        db.query(
+            """SELECT h.*, p.outlet_slug FROM history h LEFT JOIN placements p ON p.id = h.placement_id
            WHERE h.proposal_id = ? ORDER BY h.id""",
-        [proposal_id],
-    ))
+            [proposal_id],
+        )
+    )
 
 
 def open_proposals(db: Database, owner_id: str | None = None, limit: int = 50) -> list[dict]:
@@ -126,8 +175,11 @@ def open_proposals(db: Database, owner_id: str | None = None, limit: int = 50) -
     if owner_id:
         where.append("owner_id = ?")
         params.append(owner_id)
-    return list(db.query(f"SELECT * FROM proposals WHERE {' AND '.join(where)} ORDER BY publish_on, id LIMIT ?",
-                         [*params, limit]))
+    return list(
+        db.query(
+            f"SELECT * FROM proposals WHERE {' AND '.join(where)} ORDER BY publish_on, id LIMIT ?", [*params, limit]
+        )
+    )
 
 
 def week_placements(db: Database, slug: str, monday: date, exclude_proposal: int | None = None) -> list[dict]:
@@ -139,8 +191,9 @@ def week_placements(db: Database, slug: str, monday: date, exclude_proposal: int
     # placement the outlet ever had.
     live = ", ".join("?" for _ in ACTIVE_PLACEMENT)
     week = [monday.isoformat(), sunday.isoformat()]
-    return list(db.query(
-        f"""SELECT p.*, r.title AS proposal_title, r.publish_on AS goes_out
+    return list(
+        db.query(
+            f"""SELECT p.*, r.title AS proposal_title, r.publish_on AS goes_out
             FROM proposals r CROSS JOIN placements p ON p.proposal_id = r.id
             WHERE r.status = 'open' AND r.publish_on BETWEEN ? AND ? AND r.id IS NOT ?
               AND p.outlet_slug = ? AND p.published_on IS NULL AND p.status IN ({live})
@@ -150,8 +203,9 @@ def week_placements(db: Database, slug: str, monday: date, exclude_proposal: int
             WHERE p.status IN ({live}) AND p.published_on BETWEEN ? AND ? AND +p.outlet_slug = ?
               AND r.status = 'open' AND r.id IS NOT ?
             ORDER BY goes_out, id""",
-        [*week, exclude_proposal, slug, *ACTIVE_PLACEMENT, *ACTIVE_PLACEMENT, *week, slug, exclude_proposal],
-    ))
+            [*week, exclude_proposal, slug, *ACTIVE_PLACEMENT, *ACTIVE_PLACEMENT, *week, slug, exclude_proposal],
+        )
+    )
 
 
 def history_count(db: Database, proposal_id: int) -> int:
@@ -172,7 +226,9 @@ def lock_proposal(db: Database, proposal_id: int) -> None:
     db.execute("UPDATE proposals SET updated_at = updated_at WHERE id = ?", [proposal_id])
 
 
-def cards_to_refresh(db: Database, *, deadlines_since: date, created_before: str, key_day: date) -> list[tuple[int, str]]:
+def cards_to_refresh(
+    db: Database, *, deadlines_since: date, created_before: str, key_day: date
+) -> list[tuple[int, str]]:
     """(proposal id, card channel) of the open, posted cards with a planned placement whose deadline is on
     or after `deadlines_since`, created before `created_before`, whose refresh of `key_day` is not planned
     yet (`card-refresh:<id>:<day>` in the outbox)."""
@@ -181,4 +237,5 @@ def cards_to_refresh(db: Database, *, deadlines_since: date, created_before: str
            WHERE r.status = 'open' AND r.card_ts IS NOT NULL AND p.status = 'planned' AND p.deadline >= ?
              AND r.created_at < ?
              AND NOT EXISTS (SELECT 1 FROM outbox o WHERE o.key = 'card-refresh:' || r.id || ':' || ?)""",
-        [deadlines_since.isoformat(), created_before, key_day.isoformat()]).fetchall()
+        [deadlines_since.isoformat(), created_before, key_day.isoformat()],
+    ).fetchall()

@@ -1,4 +1,5 @@
 """What the reminders need to know from the database, beyond the outbox and the proposals."""
+
 from __future__ import annotations
 
 from sqlite_utils import Database

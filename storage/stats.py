@@ -3,6 +3,7 @@ App Home need. Figures are cumulative: the latest snapshot (recorded_at, then id
 
 Callers wrap writes in `db.atomic()`.
 """
+
 from __future__ import annotations
 
 import json
@@ -20,12 +21,23 @@ _LATEST = """LEFT JOIN stats_snapshots s ON s.id = (
                  ORDER BY s2.recorded_at DESC, s2.id DESC LIMIT 1)"""
 _FIGURES = "s.views, s.interactions, s.avg_seconds, s.recorded_at, s.recorded_by, s.id AS snapshot_id"
 _OUTLET = "o.name AS outlet_name, o.owner AS outlet_owner, o.platform AS outlet_platform, o.position AS outlet_position"
-_PROPOSAL = ("r.title AS proposal_title, r.category AS proposal_category, r.owner_id AS proposal_owner, "
-             "r.status AS proposal_status")
+_PROPOSAL = (
+    "r.title AS proposal_title, r.category AS proposal_category, r.owner_id AS proposal_owner, "
+    "r.status AS proposal_status"
+)
 
 
-def record(db: Database, placement_id: int, *, views: int, interactions: int, avg_seconds: int | None,
-           recorded_by: str, recorded_at: str, source: str = "slack") -> int:
+def record(
+    db: Database,
+    placement_id: int,
+    *,
+    views: int,
+    interactions: int,
+    avg_seconds: int | None,
+    recorded_by: str,
+    recorded_at: str,
+    source: str = "slack",
+) -> int:
     """One snapshot; returns its id."""
     cursor = db.execute(
         """INSERT INTO stats_snapshots (placement_id, views, interactions, avg_seconds, recorded_by, recorded_at, source)
@@ -36,15 +48,19 @@ def record(db: Database, placement_id: int, *, views: int, interactions: int, av
 
 
 def latest(db: Database, placement_id: int) -> dict | None:
-    rows = list(db.query(
-        """SELECT * FROM stats_snapshots WHERE placement_id = ? ORDER BY recorded_at DESC, id DESC LIMIT 1""",
-        [placement_id]))
+    rows = list(
+        db.query(
+            """SELECT * FROM stats_snapshots WHERE placement_id = ? ORDER BY recorded_at DESC, id DESC LIMIT 1""",
+            [placement_id],
+        )
+    )
     return rows[0] if rows else None
 
 
 def snapshots(db: Database, placement_id: int) -> list[dict]:
-    return list(db.query("SELECT * FROM stats_snapshots WHERE placement_id = ? ORDER BY recorded_at, id",
-                         [placement_id]))
+    return list(
+        db.query("SELECT * FROM stats_snapshots WHERE placement_id = ? ORDER BY recorded_at, id", [placement_id])
+    )
 
 
 def snapshot(db: Database, snapshot_id: int) -> dict | None:
@@ -54,12 +70,15 @@ def snapshot(db: Database, snapshot_id: int) -> dict | None:
 
 def placements_with_figures(db: Database, proposal_id: int) -> list[dict]:
     """Every placement of a proposal with its outlet and its current figures (None when none yet)."""
-    return list(db.query(
-        f"""SELECT p.*, {_OUTLET}, {_PROPOSAL}, {_FIGURES}
+    return list(
+        db.query(
+            f"""SELECT p.*, {_OUTLET}, {_PROPOSAL}, {_FIGURES}
             FROM placements p JOIN outlets o ON o.slug = p.outlet_slug JOIN proposals r ON r.id = p.proposal_id
             {_LATEST}
             WHERE p.proposal_id = ? ORDER BY o.position, o.slug""",
-        [proposal_id]))
+            [proposal_id],
+        )
+    )
 
 
 def published(db: Database, *, owner_id: str | None = None, placement_ids: list[int] | None = None) -> list[dict]:
@@ -71,13 +90,16 @@ def published(db: Database, *, owner_id: str | None = None, placement_ids: list[
     if placement_ids is not None:
         where.append(f"p.id IN ({', '.join('?' for _ in placement_ids) or 'NULL'})")
         params.extend(placement_ids)
-    return list(db.query(
-        f"""SELECT p.*, {_OUTLET}, {_PROPOSAL}, {_FIGURES}
+    return list(
+        db.query(
+            f"""SELECT p.*, {_OUTLET}, {_PROPOSAL}, {_FIGURES}
             FROM placements p JOIN outlets o ON o.slug = p.outlet_slug JOIN proposals r ON r.id = p.proposal_id
             {_LATEST}
-            WHERE {' AND '.join(where)}
+            WHERE {" AND ".join(where)}
             ORDER BY p.published_on, p.proposal_id, o.position, o.slug""",
-        params))
+            params,
+        )
+    )
 
 
 def report_rows(db: Database, start: date | None, end: date | None) -> list[dict]:
@@ -94,9 +116,10 @@ def iter_report_rows(db: Database, start: date | None, end: date | None) -> Iter
                    {_FIGURES}
             FROM placements p JOIN outlets o ON o.slug = p.outlet_slug JOIN proposals r ON r.id = p.proposal_id
             {_LATEST}
-            WHERE {' AND '.join(where)}
+            WHERE {" AND ".join(where)}
             ORDER BY p.published_on, p.proposal_id, o.position, o.slug""",
-        params)
+        params,
+    )
 
 
 def export_rows(db: Database, since: date | None, until: date | None) -> list[dict]:
@@ -104,23 +127,28 @@ def export_rows(db: Database, since: date | None, until: date | None) -> list[di
     published placement without any; in a stable order (publication, proposal, outlet, snapshot)."""
     dated, params = date_range("p.published_on", "p.published_on", since, until)
     where = ["p.status = 'published'", "p.published_on IS NOT NULL", *dated]
-    return list(db.query(
-        f"""SELECT r.id AS proposal_id, r.title, r.category, r.publish_on, r.owner_id, p.outlet_slug, p.status,
+    return list(
+        db.query(
+            f"""SELECT r.id AS proposal_id, r.title, r.category, r.publish_on, r.owner_id, p.outlet_slug, p.status,
                    p.published_on, p.published_url, s.views, s.interactions, s.avg_seconds, s.recorded_at,
                    s.recorded_by
             FROM placements p JOIN outlets o ON o.slug = p.outlet_slug JOIN proposals r ON r.id = p.proposal_id
             LEFT JOIN stats_snapshots s ON s.placement_id = p.id
-            WHERE {' AND '.join(where)}
+            WHERE {" AND ".join(where)}
             ORDER BY p.published_on, r.id, o.position, o.slug, s.recorded_at, s.id""",
-        params))
+            params,
+        )
+    )
 
 
 # -- import -----------------------------------------------------------------------------------
 def proposal_ids_taken(db: Database, ids: list[int]) -> set[int]:
     if not ids:
         return set()
-    return {row[0] for row in db.execute(
-        f"SELECT id FROM proposals WHERE id IN ({', '.join('?' for _ in ids)})", ids).fetchall()}
+    return {
+        row[0]
+        for row in db.execute(f"SELECT id FROM proposals WHERE id IN ({', '.join('?' for _ in ids)})", ids).fetchall()
+    }
 
 
 def existing_publication(db: Database, title: str, outlet_slug: str, published_on: str) -> int | None:
@@ -128,29 +156,42 @@ def existing_publication(db: Database, title: str, outlet_slug: str, published_o
     row = db.execute(
         """SELECT r.id FROM placements p JOIN proposals r ON r.id = p.proposal_id
            WHERE r.title = ? AND p.outlet_slug = ? AND p.published_on = ? AND p.status = 'published' LIMIT 1""",
-        [title, outlet_slug, published_on]).fetchone()
+        [title, outlet_slug, published_on],
+    ).fetchone()
     return row[0] if row else None
 
 
-def import_proposal(db: Database, *, proposal_id: int | None, title: str, category: str, publish_on: str,
-                    owner_id: str, now: str, actor: str) -> int:
+def import_proposal(
+    db: Database,
+    *,
+    proposal_id: int | None,
+    title: str,
+    category: str,
+    publish_on: str,
+    owner_id: str,
+    now: str,
+    actor: str,
+) -> int:
     """A proposal brought from an earlier spreadsheet; keeps `proposal_id` when given (checked free)."""
     cursor = db.execute(
         """INSERT INTO proposals (id, title, summary, category, audiences, publish_on, link, notes, owner_id, status,
                                   created_at, updated_at)
            VALUES (?, ?, '', ?, '[]', ?, '', '', ?, 'open', ?, ?)""",
-        [proposal_id, title, category, publish_on, owner_id, now, now])
+        [proposal_id, title, category, publish_on, owner_id, now, now],
+    )
     new_id = cursor.lastrowid
     _history(db, new_id, None, actor, now, "imported", None, "open")
     return new_id
 
 
-def import_placement(db: Database, *, proposal_id: int, outlet_slug: str, published_on: str, published_url: str,
-                     now: str, actor: str) -> int:
+def import_placement(
+    db: Database, *, proposal_id: int, outlet_slug: str, published_on: str, published_url: str, now: str, actor: str
+) -> int:
     cursor = db.execute(
         """INSERT INTO placements (proposal_id, outlet_slug, deadline, status, published_on, published_url, updated_at)
            VALUES (?, ?, ?, 'published', ?, ?, ?)""",
-        [proposal_id, outlet_slug, published_on, published_on, published_url or None, now])
+        [proposal_id, outlet_slug, published_on, published_on, published_url or None, now],
+    )
     placement_id = cursor.lastrowid
     _history(db, proposal_id, placement_id, actor, now, "imported", None, "published")
     return placement_id
@@ -163,22 +204,28 @@ def _history(db, proposal_id, placement_id, actor, at, action, from_value, to_va
 # -- App Home ---------------------------------------------------------------------------------
 def deadlines_between(db: Database, start: date, end: date, owner_id: str | None = None) -> list[dict]:
     """Placements still to submit whose deadline falls in [start, end], soonest first."""
-    where, params = ["p.status = 'planned'", "r.status = 'open'", "p.deadline BETWEEN ? AND ?"], \
-        [start.isoformat(), end.isoformat()]
+    where, params = (
+        ["p.status = 'planned'", "r.status = 'open'", "p.deadline BETWEEN ? AND ?"],
+        [start.isoformat(), end.isoformat()],
+    )
     if owner_id is not None:
         where.append("r.owner_id = ?")
         params.append(owner_id)
-    return list(db.query(
-        f"""SELECT p.*, {_OUTLET}, {_PROPOSAL}
+    return list(
+        db.query(
+            f"""SELECT p.*, {_OUTLET}, {_PROPOSAL}
             FROM placements p JOIN outlets o ON o.slug = p.outlet_slug JOIN proposals r ON r.id = p.proposal_id
-            WHERE {' AND '.join(where)} ORDER BY p.deadline, p.proposal_id, o.position""",
-        params))
+            WHERE {" AND ".join(where)} ORDER BY p.deadline, p.proposal_id, o.position""",
+            params,
+        )
+    )
 
 
 def current_proposals(db: Database, owner_id: str, today: date, limit: int = 10) -> list[dict]:
     """The owner's open proposals still under way: publication to come, or a placement not yet settled."""
-    rows = list(db.query(
-        """SELECT r.*,
+    rows = list(
+        db.query(
+            """SELECT r.*,
                   (SELECT json_group_array(json_object('slug', p.outlet_slug, 'status', p.status))
                    FROM placements p WHERE p.proposal_id = r.id) AS placements_json
            FROM proposals r
@@ -186,7 +233,9 @@ def current_proposals(db: Database, owner_id: str, today: date, limit: int = 10)
              AND (r.publish_on >= ? OR EXISTS (SELECT 1 FROM placements p WHERE p.proposal_id = r.id
                                               AND p.status IN ('planned', 'submitted', 'accepted')))
            ORDER BY r.publish_on, r.id LIMIT ?""",
-        [owner_id, today.isoformat(), limit]))
+            [owner_id, today.isoformat(), limit],
+        )
+    )
     for row in rows:
         row["placements"] = json.loads(row.pop("placements_json") or "[]")
     return rows

@@ -4,6 +4,7 @@ a subprocess, and a Relais context on a temporary database for tests of plain fu
 Nothing of Relais is mocked: the processes are the ones the Procfile runs, the database is a
 real SQLite file, time comes from RELAIS_NOW or `tick --at`.
 """
+
 from __future__ import annotations
 
 import shlex

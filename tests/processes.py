@@ -1,6 +1,7 @@
 """Relais processes as a platform runs them, for the tests and the benchmark: the Procfile's web
 process on a free port, the CLI as a subprocess, the environment they get (never the developer's
 .env: they run in a temporary folder)."""
+
 from __future__ import annotations
 
 import os
@@ -29,22 +30,36 @@ def free_port() -> int:
 def base_env(tmp_path: Path, api_url: str, **overrides: str) -> dict[str, str]:
     """The environment of a Relais process under test (never the developer's .env: cwd is tmp_path)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "RELAIS_"))}
-    for name in ("TEAM_CHANNEL", "COMMS_TEAM", "TIMEZONE", "BOT_LANGUAGE", "DATABASE_PATH", "OUTLETS_FILE",
-                 "CALENDAR_FILE", "CALENDAR_ICS_URLS", "CALENDAR_FEED_KEY", "DIGEST_AT", "STATS_CHECKPOINTS", "PORT"):
+    for name in (
+        "TEAM_CHANNEL",
+        "COMMS_TEAM",
+        "TIMEZONE",
+        "BOT_LANGUAGE",
+        "DATABASE_PATH",
+        "OUTLETS_FILE",
+        "CALENDAR_FILE",
+        "CALENDAR_ICS_URLS",
+        "CALENDAR_FEED_KEY",
+        "DIGEST_AT",
+        "STATS_CHECKPOINTS",
+        "PORT",
+    ):
         env.pop(name, None)
-    env.update({
-        "PATH": str(Path(sys.executable).parent) + os.pathsep + env.get("PATH", ""),
-        "PYTHONPATH": str(ROOT),
-        "PYTHONUNBUFFERED": "1",
-        "SLACK_BOT_TOKEN": BOT_TOKEN,
-        "SLACK_SIGNING_SECRET": SECRET,
-        "SLACK_API_URL": api_url,
-        "TEAM_CHANNEL": TEAM_CHANNEL,
-        "DATABASE_PATH": str(tmp_path / "relais.db"),
-        "OUTLETS_FILE": str(ROOT / "config" / "outlets.toml"),
-        "CALENDAR_FILE": str(ROOT / "config" / "calendar.toml"),
-        "TIMEZONE": "America/Montreal",
-    })
+    env.update(
+        {
+            "PATH": str(Path(sys.executable).parent) + os.pathsep + env.get("PATH", ""),
+            "PYTHONPATH": str(ROOT),
+            "PYTHONUNBUFFERED": "1",
+            "SLACK_BOT_TOKEN": BOT_TOKEN,
+            "SLACK_SIGNING_SECRET": SECRET,
+            "SLACK_API_URL": api_url,
+            "TEAM_CHANNEL": TEAM_CHANNEL,
+            "DATABASE_PATH": str(tmp_path / "relais.db"),
+            "OUTLETS_FILE": str(ROOT / "config" / "outlets.toml"),
+            "CALENDAR_FILE": str(ROOT / "config" / "calendar.toml"),
+            "TIMEZONE": "America/Montreal",
+        }
+    )
     env.update(overrides)
     return env
 
@@ -71,8 +86,9 @@ class WebProcess:
     def start(self, timeout: float = 20.0) -> "WebProcess":
         command = procfile_command("web")
         with open(self.log, "ab") as out:
-            self.proc = subprocess.Popen(["bash", "-c", "exec " + command], cwd=self.cwd, env=self.env,
-                                         stdout=out, stderr=subprocess.STDOUT)
+            self.proc = subprocess.Popen(
+                ["bash", "-c", "exec " + command], cwd=self.cwd, env=self.env, stdout=out, stderr=subprocess.STDOUT
+            )
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
@@ -102,8 +118,14 @@ class WebProcess:
         return self.log.read_text(errors="replace") if self.log.exists() else ""
 
     # -- requests as Slack sends them ------------------------------------------------------------
-    def post(self, body: str, headers: dict | None = None, content_type="application/x-www-form-urlencoded",
-             secret: str = SECRET, timestamp=None) -> requests.Response:
+    def post(
+        self,
+        body: str,
+        headers: dict | None = None,
+        content_type="application/x-www-form-urlencoded",
+        secret: str = SECRET,
+        timestamp=None,
+    ) -> requests.Response:
         if headers is None:
             headers = slack.sign(secret, body, timestamp, content_type)
         return requests.post(self.url + "/slack/events", data=body.encode("utf-8"), headers=headers, timeout=10)
@@ -118,9 +140,16 @@ class WebProcess:
         return self.post(slack.event_body(event, **kw), content_type="application/json")
 
 
-def run_cli(env: dict[str, str], cwd: Path, *args: str, stdin: str | None = None, timeout: float = 60) -> subprocess.CompletedProcess:
+def run_cli(
+    env: dict[str, str], cwd: Path, *args: str, stdin: str | None = None, timeout: float = 60
+) -> subprocess.CompletedProcess:
     """`python -m bot ARGS` as an operator (or cron) runs it."""
-    return subprocess.run([sys.executable, "-m", "bot", *args], cwd=cwd, env=env, input=stdin, capture_output=True,
-                          text=True, timeout=timeout)
-
-
+    return subprocess.run(
+        [sys.executable, "-m", "bot", *args],
+        cwd=cwd,
+        env=env,
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )

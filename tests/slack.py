@@ -6,6 +6,7 @@
 
 Templates come from tests/payloads/ (copies of shared/slack-payloads/).
 """
+
 from __future__ import annotations
 
 import copy
@@ -28,8 +29,9 @@ def signature(secret: str, timestamp: str, body: str) -> str:
     return "v0=" + hmac.new(secret.encode("utf-8"), base, hashlib.sha256).hexdigest()
 
 
-def sign(secret: str, body: str, timestamp: int | str | None = None,
-         content_type: str = "application/x-www-form-urlencoded") -> dict:
+def sign(
+    secret: str, body: str, timestamp: int | str | None = None, content_type: str = "application/x-www-form-urlencoded"
+) -> dict:
     timestamp = str(int(time.time()) if timestamp is None else timestamp)
     return {
         "Content-Type": content_type,
@@ -38,13 +40,28 @@ def sign(secret: str, body: str, timestamp: int | str | None = None,
     }
 
 
-def slash_body(command: str, text: str, *, user: str = "U0JULIETTE", channel: str = "C0COMMS",
-               response_url: str = "https://hooks.slack.com/commands/T0001/1/x", trigger_id: str | None = None,
-               team_id: str = "T0001") -> str:
+def slash_body(
+    command: str,
+    text: str,
+    *,
+    user: str = "U0JULIETTE",
+    channel: str = "C0COMMS",
+    response_url: str = "https://hooks.slack.com/commands/T0001/1/x",
+    trigger_id: str | None = None,
+    team_id: str = "T0001",
+) -> str:
     fields = template("slash-command")
-    fields.update({"command": command, "text": text, "user_id": user, "channel_id": channel,
-                   "response_url": response_url, "team_id": team_id,
-                   "trigger_id": trigger_id or f"{time.time_ns()}.1.abc"})
+    fields.update(
+        {
+            "command": command,
+            "text": text,
+            "user_id": user,
+            "channel_id": channel,
+            "response_url": response_url,
+            "team_id": team_id,
+            "trigger_id": trigger_id or f"{time.time_ns()}.1.abc",
+        }
+    )
     return urlencode(fields)
 
 
@@ -52,25 +69,46 @@ def interaction_body(payload: dict) -> str:
     return urlencode({"payload": json.dumps(payload)})
 
 
-def block_actions(action_id: str, value: str, *, user: str = "U0JULIETTE", channel: str = "C0COMMS",
-                  message_ts: str = "1795000000.000200", response_url: str | None = None,
-                  block_id: str = "b", message: dict | None = None, view: dict | None = None,
-                  team_id: str = "T0001") -> dict:
+def block_actions(
+    action_id: str,
+    value: str,
+    *,
+    user: str = "U0JULIETTE",
+    channel: str = "C0COMMS",
+    message_ts: str = "1795000000.000200",
+    response_url: str | None = None,
+    block_id: str = "b",
+    message: dict | None = None,
+    view: dict | None = None,
+    team_id: str = "T0001",
+) -> dict:
     payload = copy.deepcopy(template("block-actions"))
     payload["user"]["id"] = user
     payload["team"]["id"] = team_id
     payload["user"]["team_id"] = team_id
     payload["trigger_id"] = f"{time.time_ns()}.2.abc"
-    payload["actions"] = [{"type": "button", "action_id": action_id, "block_id": block_id, "value": value,
-                           "text": {"type": "plain_text", "text": action_id}, "action_ts": str(time.time())}]
+    payload["actions"] = [
+        {
+            "type": "button",
+            "action_id": action_id,
+            "block_id": block_id,
+            "value": value,
+            "text": {"type": "plain_text", "text": action_id},
+            "action_ts": str(time.time()),
+        }
+    ]
     if view is not None:
         payload.pop("message", None)
         payload.pop("channel", None)
         payload["container"] = {"type": "view", "view_id": view.get("id", "V0")}
         payload["view"] = view
     else:
-        payload["container"] = {"type": "message", "message_ts": message_ts, "channel_id": channel,
-                                "is_ephemeral": False}
+        payload["container"] = {
+            "type": "message",
+            "message_ts": message_ts,
+            "channel_id": channel,
+            "is_ephemeral": False,
+        }
         payload["channel"] = {"id": channel, "name": "communications"}
         payload["message"] = message or {"type": "message", "ts": message_ts, "text": "", "blocks": []}
     if response_url:

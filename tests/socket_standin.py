@@ -20,6 +20,7 @@ sends back one acknowledgement per envelope, `{"envelope_id": ..., "payload": {.
 Nothing here is Relais logic: it is Slack's side of the wire. Client frames must be masked
 (unmasked ones are a protocol error, closed with 1002); ours are not, as RFC 6455 requires.
 """
+
 from __future__ import annotations
 
 import base64
@@ -186,8 +187,7 @@ class SocketModeStandIn:
                     raise RuntimeError("the client went away before connecting")
                 remaining = deadline - time.monotonic()
                 if remaining <= 0:
-                    raise TimeoutError(f"{len(self.connections)} connection(s) after {timeout}s; "
-                                       f"errors: {self.errors}")
+                    raise TimeoutError(f"{len(self.connections)} connection(s) after {timeout}s; errors: {self.errors}")
                 self._lock.wait(min(remaining, 0.1))
 
     def push(self, envelope: dict, connection: Connection | None = None) -> str:
@@ -211,8 +211,9 @@ class SocketModeStandIn:
     def disconnect(self, reason: str = "refresh_requested", connection: Connection | None = None) -> None:
         """Slack's way of asking for a reconnection (reasons: warning, refresh_requested, link_disabled)."""
         conn = connection or self._newest()
-        conn.send_json({"type": "disconnect", "reason": reason,
-                        "debug_info": {"host": f"applink-standin-{conn.number}"}})
+        conn.send_json(
+            {"type": "disconnect", "reason": reason, "debug_info": {"host": f"applink-standin-{conn.number}"}}
+        )
 
     def close(self, code: int = 1001, reason: str = "going away", connection: Connection | None = None) -> None:
         """Start the closing handshake; the socket is closed when the client answers (or hangs up)."""
@@ -334,18 +335,30 @@ class SocketModeStandIn:
             return self._refuse(sock, 401, "unknown ticket (ask apps.connections.open for a URL)")
         if used:
             return self._refuse(sock, 401, "ticket already used")
-        sock.sendall(("HTTP/1.1 101 Switching Protocols\r\n"
-                      "Upgrade: websocket\r\n"
-                      "Connection: Upgrade\r\n"
-                      f"Sec-WebSocket-Accept: {accept_key(key)}\r\n"
-                      "\r\n").encode("ascii"))
+        sock.sendall(
+            (
+                "HTTP/1.1 101 Switching Protocols\r\n"
+                "Upgrade: websocket\r\n"
+                "Connection: Upgrade\r\n"
+                f"Sec-WebSocket-Accept: {accept_key(key)}\r\n"
+                "\r\n"
+            ).encode("ascii")
+        )
         conn = Connection(number=next(self._numbers), sock=sock, path=target.path, query=query, headers=headers)
         with self._lock:
             count = len([c for c in self.connections if not c.closed]) + 1
-        conn.send_json({"type": "hello", "num_connections": count,
-                        "debug_info": {"host": f"applink-standin-{conn.number}", "build_number": 1,
-                                       "approximate_connection_time": 18060},
-                        "connection_info": {"app_id": self.app_id}})
+        conn.send_json(
+            {
+                "type": "hello",
+                "num_connections": count,
+                "debug_info": {
+                    "host": f"applink-standin-{conn.number}",
+                    "build_number": 1,
+                    "approximate_connection_time": 18060,
+                },
+                "connection_info": {"app_id": self.app_id},
+            }
+        )
         with self._lock:
             self.connections.append(conn)
             self._lock.notify_all()
@@ -502,18 +515,40 @@ class _Reader:
 
 
 # -- envelopes, as Slack wraps its payloads ----------------------------------------------------
-def envelope(kind: str, payload: dict, *, accepts_response_payload: bool, envelope_id: str | None = None,
-             **extra) -> dict:
-    return {"envelope_id": envelope_id or str(uuid.uuid4()), "type": kind, "payload": payload,
-            "accepts_response_payload": accepts_response_payload, **extra}
+def envelope(
+    kind: str, payload: dict, *, accepts_response_payload: bool, envelope_id: str | None = None, **extra
+) -> dict:
+    return {
+        "envelope_id": envelope_id or str(uuid.uuid4()),
+        "type": kind,
+        "payload": payload,
+        "accepts_response_payload": accepts_response_payload,
+        **extra,
+    }
 
 
-def slash_envelope(command: str, text: str = "", *, user: str = "U0JULIETTE", channel: str = "C0COMMS",
-                   response_url: str = "https://hooks.slack.com/commands/T0001/1/x", team_id: str = "T0001") -> dict:
+def slash_envelope(
+    command: str,
+    text: str = "",
+    *,
+    user: str = "U0JULIETTE",
+    channel: str = "C0COMMS",
+    response_url: str = "https://hooks.slack.com/commands/T0001/1/x",
+    team_id: str = "T0001",
+) -> dict:
     """`/command text` as Socket Mode delivers it: the form fields of the HTTP request, as a JSON object."""
     fields = slack.template("slash-command")
-    fields.update({"command": command, "text": text, "user_id": user, "channel_id": channel,
-                   "response_url": response_url, "team_id": team_id, "trigger_id": f"{time.time_ns()}.1.abc"})
+    fields.update(
+        {
+            "command": command,
+            "text": text,
+            "user_id": user,
+            "channel_id": channel,
+            "response_url": response_url,
+            "team_id": team_id,
+            "trigger_id": f"{time.time_ns()}.1.abc",
+        }
+    )
     return envelope("slash_commands", fields, accepts_response_payload=True)
 
 
@@ -526,8 +561,9 @@ def interactive_envelope(payload: dict) -> dict:
 def events_envelope(event: dict, *, team_id: str = "T0001", retry_attempt: int = 0, retry_reason: str = "") -> dict:
     """An Events API callback (`event_callback`) as Socket Mode delivers it."""
     body = json.loads(slack.event_body(event, team_id=team_id))
-    return envelope("events_api", body, accepts_response_payload=False, retry_attempt=retry_attempt,
-                    retry_reason=retry_reason)
+    return envelope(
+        "events_api", body, accepts_response_payload=False, retry_attempt=retry_attempt, retry_reason=retry_reason
+    )
 
 
 def raw_client_frame(opcode: int, payload: bytes, fin: bool = True) -> bytes:

@@ -1,4 +1,5 @@
 """`python -m bot` as an operator runs it: the console, bad settings, check, backup."""
+
 import pytest
 
 pytestmark = pytest.mark.e2e
@@ -27,12 +28,15 @@ def test_console_in_english(cli):
     assert "No button [9]" in result.stdout
 
 
-@pytest.mark.parametrize("variable, value, expected", [
-    ("PORT", "abc", "PORT : attend un nombre entier de 1 à 65535 (reçu « abc »)"),
-    ("TIMEZONE", "Mars/Olympus", "TIMEZONE : attend un fuseau horaire IANA"),
-    ("BOT_LANGUAGE", "de", "BOT_LANGUAGE : attend fr ou en"),
-    ("SLACK_BOT_TOKEN", "xoxp-123", "SLACK_BOT_TOKEN : attend un jeton de bot commençant par xoxb-"),
-])
+@pytest.mark.parametrize(
+    "variable, value, expected",
+    [
+        ("PORT", "abc", "PORT : attend un nombre entier de 1 à 65535 (reçu « abc »)"),
+        ("TIMEZONE", "Mars/Olympus", "TIMEZONE : attend un fuseau horaire IANA"),
+        ("BOT_LANGUAGE", "de", "BOT_LANGUAGE : attend fr ou en"),
+        ("SLACK_BOT_TOKEN", "xoxp-123", "SLACK_BOT_TOKEN : attend un jeton de bot commençant par xoxb-"),
+    ],
+)
 def test_a_bad_setting_stops_the_start_with_one_line(cli, variable, value, expected):
     for args in (("serve",), ()):
         result = cli(*args, **{variable: value})
@@ -101,10 +105,10 @@ def test_backup_copies_the_database(cli, tmp_path):
 def test_console_asks_before_a_confirmed_button_and_reasks_only_faulty_fields(cli):
     script = (
         "/propose Expo | 2027-02-10 | bib-facebook\n"
-        ":click 3\n2\n"                # cancel, then "Non": nothing happens
+        ":click 3\n2\n"  # cancel, then "Non": nothing happens
         "/propose list\n"
         "/propose\nAffiche\n\n\n\n2026-01-01\n7\n\n\n"  # the form, with a past date
-        "2027-02-11\n"                 # only the date is asked again
+        "2027-02-11\n"  # only the date is asked again
         "/propose list\n:quit\n"
     )
     result = cli(stdin=script, RELAIS_NOW="2026-11-24T10:00", SLACK_BOT_TOKEN="")

@@ -1,5 +1,6 @@
 """Cyclic contents: at 09:00, days_before ahead of each event they follow, one prompt in the team channel
 with a button that opens the /propose modal prefilled; once per cycle per event, across processes."""
+
 from __future__ import annotations
 
 import dataclasses
@@ -115,16 +116,24 @@ def test_no_prompt_when_the_event_left_the_calendar_before_sending(relais, stand
 def test_no_prompt_when_the_cycle_was_already_proposed_for_this_return(relais, standin):
     tick(relais, "2026-11-01T09:00")
     with relais.db.atomic():
-        proposals.create(relais.db, title="Horaires prolongés", publish_on=date(2026, 12, 1), owner_id="U0JULIETTE",
-                         outlets=[("bib-facebook", date(2026, 12, 1))], now=to_text(at(relais, "2026-11-10T10:00")),
-                         category="cyclic", cycle_key=EXTENDED)
+        proposals.create(
+            relais.db,
+            title="Horaires prolongés",
+            publish_on=date(2026, 12, 1),
+            owner_id="U0JULIETTE",
+            outlets=[("bib-facebook", date(2026, 12, 1))],
+            now=to_text(at(relais, "2026-11-10T10:00")),
+            category="cyclic",
+            cycle_key=EXTENDED,
+        )
     tick(relais, "2026-11-16T09:00")
     assert [k for k, _ in prompts(standin.calls("chat.postMessage"))] == [ZOO]
 
 
 def test_feed_events_and_days_before_zero(relais, standin, tmp_path):
     calendar_file = tmp_path / "calendar.toml"
-    calendar_file.write_text("""
+    calendar_file.write_text(
+        """
 [[event]]
 name = "Journée portes ouvertes"
 kind = "other"
@@ -142,19 +151,23 @@ title = "Semaine de lecture : espaces ouverts"
 outlets = ["udem-x"]
 follows = "reading-week"
 days_before = 3
-""", encoding="utf-8")
+""",
+        encoding="utf-8",
+    )
     server = FeedServer().start()
     try:
-        url = server.set("/udem.ics", ics("""
+        url = server.set(
+            "/udem.ics",
+            ics("""
             UID:relache-automne@umontreal.ca
             DTSTAMP:20261001T120000Z
             DTSTART;VALUE=DATE:20261123
             DTEND;VALUE=DATE:20261128
             CATEGORIES:Semaine de relâche
             SUMMARY:Semaine de relâche
-        """))
-        relais.settings = dataclasses.replace(relais.settings, calendar_file=calendar_file,
-                                              calendar_feeds=(Feed(url),))
+        """),
+        )
+        relais.settings = dataclasses.replace(relais.settings, calendar_file=calendar_file, calendar_feeds=(Feed(url),))
         sync_file(relais)
         tick(relais, "2026-11-01T09:00")  # fetches the feed, starts planning cycles
         feed_uid = calendar.source_events(relais.db, url)[0]["uid"]
@@ -165,10 +178,13 @@ days_before = 3
     finally:
         server.stop()
     posted = [c for c in standin.calls("chat.postMessage") if prompts([c])]
-    assert prompts(posted) == [("portes-ouvertes-visites-guidees", calendar.source_events(relais.db, "file")[0]["uid"]),
-                               ("semaine-de-lecture-espaces-ouverts", feed_uid)]
-    assert "*Semaine de relâche* commence le lundi 23 novembre 2026" in json.dumps(posted[1].args["blocks"],
-                                                                                  ensure_ascii=False)
+    assert prompts(posted) == [
+        ("portes-ouvertes-visites-guidees", calendar.source_events(relais.db, "file")[0]["uid"]),
+        ("semaine-de-lecture-espaces-ouverts", feed_uid),
+    ]
+    assert "*Semaine de relâche* commence le lundi 23 novembre 2026" in json.dumps(
+        posted[1].args["blocks"], ensure_ascii=False
+    )
     text = json.dumps(posted[0].args["blocks"], ensure_ascii=False)
     assert "&lt;pour&gt; les futurs étudiants &amp; leurs parents" in text
     assert "<pour>" not in text
@@ -179,11 +195,14 @@ def test_prefill_suggests_a_week_before_unless_lead_times_forbid(relais):
     value = f"{EXTENDED}|{exams_uid(relais.db)}"
     relais.clock.freeze(at(relais, "2026-11-16T09:05"))
     initial, metadata = cycles.prefill(relais, value)
-    assert initial == {"title": "Horaires prolongés pour les examens",
-                       "summary": "Les bibliothèques prolongent leurs heures d'ouverture (et certaines ouvrent 24 h sur "
-                                  "24) pendant la période d'examens.",
-                       "category": "cyclic", "outlets": ["udem-facebook", "udem-instagram-story", "bib-facebook"],
-                       "publish_on": date(2026, 11, 30)}
+    assert initial == {
+        "title": "Horaires prolongés pour les examens",
+        "summary": "Les bibliothèques prolongent leurs heures d'ouverture (et certaines ouvrent 24 h sur "
+        "24) pendant la période d'examens.",
+        "category": "cyclic",
+        "outlets": ["udem-facebook", "udem-instagram-story", "bib-facebook"],
+        "publish_on": date(2026, 11, 30),
+    }
     assert metadata == {"cycle_key": EXTENDED, "event_uid": exams_uid(relais.db)}
     relais.clock.freeze(at(relais, "2026-12-01T09:00"))  # late: UdeM Facebook needs 5 business days (+1 of margin)
     assert cycles.prefill(relais, value)[0]["publish_on"] == date(2026, 12, 9)
@@ -228,7 +247,9 @@ def test_clicking_the_prompt_opens_the_propose_modal_prefilled(cli, web_with, st
     cli("tick", "--at", "2026-11-01T09:00")
     cli("tick", "--at", "2026-11-16T09:00")
     prompt = next(c for c in _prompt_calls(standin) if prompts([c])[0][0] == EXTENDED)
-    button = next(e for b in prompt.args["blocks"] for e in b.get("elements", []) if e.get("action_id") == cycles.ACTION)
+    button = next(
+        e for b in prompt.args["blocks"] for e in b.get("elements", []) if e.get("action_id") == cycles.ACTION
+    )
     web = web_with(RELAIS_NOW="2026-11-16T09:05")
     response = web.interact(slack.block_actions(cycles.ACTION, button["value"], response_url=standin.response_url()))
     assert response.status_code == 200
@@ -240,7 +261,10 @@ def test_clicking_the_prompt_opens_the_propose_modal_prefilled(cli, web_with, st
     assert elements["title"]["initial_value"] == "Horaires prolongés pour les examens"
     assert elements["publish_on"]["initial_date"] == "2026-11-30"
     assert [o["value"] for o in elements["outlets"]["initial_options"]] == [
-        "udem-facebook", "udem-instagram-story", "bib-facebook"]
+        "udem-facebook",
+        "udem-instagram-story",
+        "bib-facebook",
+    ]
     assert elements["category"]["initial_option"]["value"] == "cyclic"
     metadata = json.loads(view["private_metadata"])
     assert metadata["cycle_key"] == EXTENDED
@@ -251,8 +275,9 @@ def test_clicking_the_prompt_opens_the_propose_modal_prefilled(cli, web_with, st
 def test_clicking_a_prompt_whose_event_is_gone_says_so(cli, web_with, standin):
     cli("tick", "--at", "2026-11-01T09:00")
     web = web_with(RELAIS_NOW="2026-11-16T09:05")
-    response = web.interact(slack.block_actions(cycles.ACTION, f"{EXTENDED}|file:gone",
-                                                response_url=standin.response_url()))
+    response = web.interact(
+        slack.block_actions(cycles.ACTION, f"{EXTENDED}|file:gone", response_url=standin.response_url())
+    )
     assert response.status_code == 200
     answer = standin.wait_for("response_url")
     assert "ne figure plus au calendrier" in json.dumps(answer[0].args, ensure_ascii=False)
@@ -268,8 +293,15 @@ def test_console_tick_and_click_propose_the_cyclic_content(env, tmp_path):
     import sys
 
     console_env = {**env, "SLACK_BOT_TOKEN": "", "RELAIS_NOW": "2026-11-16T09:00"}
-    proc = subprocess.Popen([sys.executable, "-m", "bot", "console"], cwd=tmp_path, env=console_env, text=True,
-                            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "bot", "console"],
+        cwd=tmp_path,
+        env=console_env,
+        text=True,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+    )
     lines: queue.Queue = queue.Queue()
     threading.Thread(target=lambda: [lines.put(line) for line in proc.stdout], daemon=True).start()
 
@@ -305,5 +337,4 @@ def test_console_tick_and_click_propose_the_cyclic_content(env, tmp_path):
     from storage.db import Store
 
     rows = list(Store(tmp_path / "relais.db").db.query("SELECT title, cycle_key, publish_on FROM proposals"))
-    assert rows == [{"title": "Horaires prolongés pour les examens", "cycle_key": EXTENDED,
-                     "publish_on": "2026-11-30"}]
+    assert rows == [{"title": "Horaires prolongés pour les examens", "cycle_key": EXTENDED, "publish_on": "2026-11-30"}]

@@ -4,6 +4,7 @@ losing an item, the DIGEST_AT instant across clock changes, downtime, and the ch
 In-process against a temporary database (the `relais` fixture) and the Slack stand-in; nothing
 of Relais is replaced.
 """
+
 from __future__ import annotations
 
 import re
@@ -46,21 +47,36 @@ def propose(relais, title, publish_on, outlets, owner=OWNER, cycle_key=None, now
     """A proposal with one placement per (slug, deadline); returns (id, {slug: placement id})."""
     db = relais.db
     with db.atomic():
-        pid = proposals.create(db, title=title, publish_on=publish_on, owner_id=owner, now=to_text(at(relais, now)),
-                               outlets=list(outlets.items()), cycle_key=cycle_key)
+        pid = proposals.create(
+            db,
+            title=title,
+            publish_on=publish_on,
+            owner_id=owner,
+            now=to_text(at(relais, now)),
+            outlets=list(outlets.items()),
+            cycle_key=cycle_key,
+        )
     return pid, {p["outlet_slug"]: p["id"] for p in proposals.placements_of(db, pid)}
 
 
 def move(relais, placement_id, status, when, published_on=None):
     with relais.db.atomic():
-        proposals.set_placement_status(relais.db, placement_id, status, actor="U0COMMS",
-                                       now=to_text(at(relais, when)), published_on=published_on)
+        proposals.set_placement_status(
+            relais.db, placement_id, status, actor="U0COMMS", now=to_text(at(relais, when)), published_on=published_on
+        )
 
 
 def figures(relais, placement_id, views, interactions, when):
     with relais.db.atomic():
-        stats.record(relais.db, placement_id, views=views, interactions=interactions, avg_seconds=None,
-                     recorded_by=OWNER, recorded_at=to_text(at(relais, when)))
+        stats.record(
+            relais.db,
+            placement_id,
+            views=views,
+            interactions=interactions,
+            avg_seconds=None,
+            recorded_by=OWNER,
+            recorded_at=to_text(at(relais, when)),
+        )
 
 
 def texts(messages):
@@ -84,36 +100,52 @@ def known(relais):
     """A week with something in every section (digest of Monday 7 December 2026, built at 09:00)."""
     ids = {}
     # Going out Wednesday: accepted by the university, our own post still planned (deadline this week).
-    ids["zoo"], p = propose(relais, "Zooanimation aux examens", date(2026, 12, 9),
-                            {"udem-facebook": date(2026, 12, 2), "bib-facebook": date(2026, 12, 9)})
+    ids["zoo"], p = propose(
+        relais,
+        "Zooanimation aux examens",
+        date(2026, 12, 9),
+        {"udem-facebook": date(2026, 12, 2), "bib-facebook": date(2026, 12, 9)},
+    )
     move(relais, p["udem-facebook"], "submitted", "2026-11-27T10:00")
     move(relais, p["udem-facebook"], "accepted", "2026-11-30T10:00")
     # Going out next week: one deadline in 9 days, one placement submitted 8 business days ago.
-    ids["hours"], p = propose(relais, "Horaires <prolongés> & 24/7", date(2026, 12, 18),
-                              {"udem-x": date(2026, 12, 16), "udem-nouvelles": date(2026, 12, 4)}, owner=OTHER)
+    ids["hours"], p = propose(
+        relais,
+        "Horaires <prolongés> & 24/7",
+        date(2026, 12, 18),
+        {"udem-x": date(2026, 12, 16), "udem-nouvelles": date(2026, 12, 4)},
+        owner=OTHER,
+    )
     move(relais, p["udem-nouvelles"], "submitted", "2026-11-25T11:00")
     # Submitted 2 business days ago: not yet worth a word.
-    ids["consult"], p = propose(relais, "Consultation Nouvelle ère", date(2026, 12, 21),
-                                {"udem-linkedin": date(2026, 12, 14)})
+    ids["consult"], p = propose(
+        relais, "Consultation Nouvelle ère", date(2026, 12, 21), {"udem-linkedin": date(2026, 12, 14)}
+    )
     move(relais, p["udem-linkedin"], "submitted", "2026-12-03T10:00")
     # Published last Monday on both sides, figures from day 2 only: day 7 is today, so both are missing.
-    ids["booking"], p = propose(relais, "Réservation de places", date(2026, 11, 30),
-                                {"udem-facebook": date(2026, 11, 23), "bib-facebook": date(2026, 11, 30)},
-                                owner="U0OWNERD")
+    ids["booking"], p = propose(
+        relais,
+        "Réservation de places",
+        date(2026, 11, 30),
+        {"udem-facebook": date(2026, 11, 23), "bib-facebook": date(2026, 11, 30)},
+        owner="U0OWNERD",
+    )
     for slug in p:
         move(relais, p[slug], "published", "2026-11-30T10:00", published_on=date(2026, 11, 30))
     figures(relais, p["udem-facebook"], 19279, 996, "2026-12-02T10:00")
     figures(relais, p["bib-facebook"], 821, 40, "2026-12-02T11:00")
     ids["booking_placements"] = p
     # Published in October, day-30 figures recorded on day 30: counted in the term, nothing missing.
-    ids["reopening"], p = propose(relais, "Réouverture des bibliothèques", date(2026, 10, 19),
-                                  {"udem-instagram-story": date(2026, 10, 14)})
+    ids["reopening"], p = propose(
+        relais, "Réouverture des bibliothèques", date(2026, 10, 19), {"udem-instagram-story": date(2026, 10, 14)}
+    )
     move(relais, p["udem-instagram-story"], "published", "2026-10-19T10:00", published_on=date(2026, 10, 19))
     figures(relais, p["udem-instagram-story"], 1000, 20, "2026-10-21T10:00")
     figures(relais, p["udem-instagram-story"], 2800, 50, "2026-11-18T10:00")
     # Published last Thursday, no figures at all: the day-2 checkpoint passed.
-    ids["software"], p = propose(relais, "Accès aux logiciels à distance", date(2026, 12, 3),
-                                 {"udem-x": date(2026, 12, 1)})
+    ids["software"], p = propose(
+        relais, "Accès aux logiciels à distance", date(2026, 12, 3), {"udem-x": date(2026, 12, 1)}
+    )
     move(relais, p["udem-x"], "published", "2026-12-03T10:00", published_on=date(2026, 12, 3))
     # Cancelled: never in the digest.
     ids["cancelled"], p = propose(relais, "Annulée", date(2026, 12, 10), {"udem-x": date(2026, 12, 8)})
@@ -121,12 +153,27 @@ def known(relais):
         proposals.cancel(relais.db, ids["cancelled"], actor=OWNER, now=to_text(at(relais, "2026-12-01T10:00")))
     # A return of the exams in January: two cycles follow exams, one already proposed for it.
     with relais.db.atomic():
-        calendar.replace_source(relais.db, "https://example.org/cal.ics", [
-            {"uid": "feed:deferred", "name": "Examens différés", "kind": "exams",
-             "start": date(2027, 1, 8), "end": date(2027, 1, 9)}], to_text(relais.clock.now()))
-    ids["zoo_again"], _ = propose(relais, "Zooanimation (examens différés)", date(2027, 1, 5),
-                                  {"udem-instagram-story": date(2026, 12, 22)},
-                                  cycle_key="zooanimation-des-chiens-pour-decompresser")
+        calendar.replace_source(
+            relais.db,
+            "https://example.org/cal.ics",
+            [
+                {
+                    "uid": "feed:deferred",
+                    "name": "Examens différés",
+                    "kind": "exams",
+                    "start": date(2027, 1, 8),
+                    "end": date(2027, 1, 9),
+                }
+            ],
+            to_text(relais.clock.now()),
+        )
+    ids["zoo_again"], _ = propose(
+        relais,
+        "Zooanimation (examens différés)",
+        date(2027, 1, 5),
+        {"udem-instagram-story": date(2026, 12, 22)},
+        cycle_key="zooanimation-des-chiens-pour-decompresser",
+    )
     return ids
 
 
@@ -134,8 +181,15 @@ def known(relais):
 def test_known_week_every_section_and_figure(relais, known):
     digest = build(relais, MONDAY, at(relais, "2026-12-07T09:00"))
     assert digest.week == "2026-W50"
-    assert [s.key for s in digest.sections] == ["outgoing", "deadlines", "awaiting", "missing", "last_week",
-                                                  "term", "cycles"]
+    assert [s.key for s in digest.sections] == [
+        "outgoing",
+        "deadlines",
+        "awaiting",
+        "missing",
+        "last_week",
+        "term",
+        "cycles",
+    ]
 
     going = digest.section("outgoing").items
     assert [(g.day, g.proposal_id) for g in going] == [(date(2026, 12, 9), known["zoo"])]
@@ -149,7 +203,8 @@ def test_known_week_every_section_and_figure(relais, known):
 
     awaiting = digest.section("awaiting").items
     assert [(a.proposal_id, a.outlet, a.submitted_on, a.business_days) for a in awaiting] == [
-        (known["hours"], "UdeM Nouvelles (site d'actualités)", date(2026, 11, 25), 8)]
+        (known["hours"], "UdeM Nouvelles (site d'actualités)", date(2026, 11, 25), 8)
+    ]
 
     missing = digest.section("missing").items
     assert [(m.proposal_id, m.outlet, m.checkpoint, m.owner_id) for m in missing] == [
@@ -161,14 +216,19 @@ def test_known_week_every_section_and_figure(relais, known):
     last = digest.section("last_week")
     assert (last.first, last.last) == (date(2026, 11, 30), date(2026, 12, 6))
     assert [(o.slug, o.posts, o.views, o.interactions) for o in last.items] == [
-        ("udem-facebook", 1, 19279, 996), ("bib-facebook", 1, 821, 40)]
+        ("udem-facebook", 1, 19279, 996),
+        ("bib-facebook", 1, 821, 40),
+    ]
     assert (last.reach.university_views, last.reach.library_views, last.reach.proposals) == (19279, 821, 1)
     assert round(last.reach.multiplier, 1) == 23.5
 
     term = digest.section("term")
     assert (term.first, term.last) == (date(2026, 8, 31), date(2026, 12, 6))  # "Rentrée d'automne 2026"
     assert [(o.slug, o.views) for o in term.items] == [
-        ("udem-facebook", 19279), ("udem-instagram-story", 2800), ("bib-facebook", 821)]
+        ("udem-facebook", 19279),
+        ("udem-instagram-story", 2800),
+        ("bib-facebook", 821),
+    ]
 
     cycles = digest.section("cycles").items
     assert [(c.title, c.event, c.prompt_on, c.proposal_id) for c in cycles] == [
@@ -184,19 +244,32 @@ def test_known_week_rendered_in_french(relais, known):
     assert head == bk.header("Bilan de la semaine du lundi 7 décembre 2026")
     body = "\n".join(texts(messages))
     z, h, b, s = known["zoo"], known["hours"], known["booking"], known["software"]
-    assert f"• 9 déc. — #{z} Zooanimation aux examens → UdeM — Facebook (accepté), Bibliothèques — Facebook (prévu)" in body
+    assert (
+        f"• 9 déc. — #{z} Zooanimation aux examens → UdeM — Facebook (accepté), Bibliothèques — Facebook (prévu)"
+        in body
+    )
     assert f"• 16 déc. — #{h} Horaires &lt;prolongés&gt; &amp; 24/7 → UdeM — X" in body
-    assert f"• #{h} Horaires &lt;prolongés&gt; &amp; 24/7 → UdeM Nouvelles (site d'actualités) : soumis le 25 nov., " \
-           f"sans réponse depuis 8 jours ouvrables" in body
-    assert f"• #{b} Réservation de places → UdeM — Facebook : publié le 30 nov., relevé du jour 7 à faire — <@U0OWNERD>" in body
-    assert f"• #{s} Accès aux logiciels à distance → UdeM — X : publié le 3 déc., relevé du jour 2 à faire — <@{OWNER}>" in body
+    assert (
+        f"• #{h} Horaires &lt;prolongés&gt; &amp; 24/7 → UdeM Nouvelles (site d'actualités) : soumis le 25 nov., "
+        f"sans réponse depuis 8 jours ouvrables" in body
+    )
+    assert (
+        f"• #{b} Réservation de places → UdeM — Facebook : publié le 30 nov., relevé du jour 7 à faire — <@U0OWNERD>"
+        in body
+    )
+    assert (
+        f"• #{s} Accès aux logiciels à distance → UdeM — X : publié le 3 déc., relevé du jour 2 à faire — <@{OWNER}>"
+        in body
+    )
     assert f"• UdeM — Facebook : 19{NBSP}279 vues, 996 interactions (1 publication)" in body
     assert f"(19{NBSP}279 contre 821 vues ; 1 proposition publiée sur les deux)" in body
     assert "×23,5" in body
     assert f"• UdeM — Instagram (story) : 2{NBSP}800 vues, 50 interactions (1 publication)" in body
     assert "(publications du 30 nov. au 6 déc.)" in body and "(publications du 31 août au 6 déc.)" in body
     assert f"déjà proposé (#{known['zoo_again']})" in body
-    assert "Horaires prolongés pour les examens — Examens différés le 8 janv. : à reproposer à partir du 18 déc." in body
+    assert (
+        "Horaires prolongés pour les examens — Examens différés le 8 janv. : à reproposer à partir du 18 déc." in body
+    )
     assert "Annulée" not in body and "<prolongés>" not in body
     assert len(item_lines(messages)) == 1 + 2 + 1 + 3 + 2 + 3 + 2
 
@@ -234,19 +307,28 @@ def test_figures_recorded_on_the_checkpoint_day_count(relais, known):
     figures(relais, p["udem-facebook"], 20100, 1010, "2026-12-07T08:30")
     digest = build(relais, MONDAY, at(relais, "2026-12-07T09:00"))
     assert [m.outlet for m in digest.section("missing").items if m.proposal_id == known["booking"]] == [
-        "Bibliothèques — Facebook"]
+        "Bibliothèques — Facebook"
+    ]
     assert digest.section("last_week").items[0].views == 20100  # the latest snapshot is the figure
 
 
 def test_cycle_prompt_passed_without_proposal_is_flagged():
     from bot.calendar.config import Cycle
 
-    cycle = Cycle(key="zoo", title="Zoo", summary="", category="cyclic", outlets=("bib-x",), follows="exams",
-                  days_before=28)
+    cycle = Cycle(
+        key="zoo", title="Zoo", summary="", category="cyclic", outlets=("bib-x",), follows="exams", days_before=28
+    )
     rows = Rows(events=[{"uid": "e", "name": "Examens", "kind": "exams", "start": "2026-12-20", "end": "2026-12-22"}])
     tz = ZoneInfo("America/Montreal")
-    digest = compute(rows, day=MONDAY, now=parse_instant("2026-12-07T09:00", tz), tz=tz, checkpoints=(2, 7, 30),
-                     business_days=BusinessDays(), cycles=(cycle,))
+    digest = compute(
+        rows,
+        day=MONDAY,
+        now=parse_instant("2026-12-07T09:00", tz),
+        tz=tz,
+        checkpoints=(2, 7, 30),
+        business_days=BusinessDays(),
+        cycles=(cycle,),
+    )
     (item,) = digest.section("cycles").items
     assert item.late and item.prompt_on == date(2026, 11, 22) and item.proposal_id is None
     text = "\n".join(texts(render(digest, translator("fr"))))
@@ -257,8 +339,12 @@ def test_cycle_prompt_passed_without_proposal_is_flagged():
 def test_a_busy_week_is_split_and_nothing_is_lost(relais):
     count = 160
     for n in range(count):
-        propose(relais, f"Publication chargée n° {n:03d} " + "x" * 40, MONDAY + timedelta(days=n % 7),
-                {"udem-x": MONDAY + timedelta(days=n % 14), "bib-x": MONDAY + timedelta(days=n % 7)})
+        propose(
+            relais,
+            f"Publication chargée n° {n:03d} " + "x" * 40,
+            MONDAY + timedelta(days=n % 7),
+            {"udem-x": MONDAY + timedelta(days=n % 14), "bib-x": MONDAY + timedelta(days=n % 7)},
+        )
     digest = build(relais, MONDAY, at(relais, "2026-12-07T09:00"))
     assert len(digest.section("outgoing").items) == count
     assert len(digest.section("deadlines").items) == 2 * count
@@ -301,12 +387,15 @@ def test_a_huge_title_is_clipped_not_dropped(relais):
 
 
 # -- when ---------------------------------------------------------------------------------------
-@pytest.mark.parametrize("monday, utc", [
-    (date(2027, 3, 15), "2027-03-15T13:00:00Z"),  # the day after the spring change (EDT, UTC-4)
-    (date(2027, 3, 8), "2027-03-08T14:00:00Z"),  # the week before (EST, UTC-5)
-    (date(2026, 11, 2), "2026-11-02T14:00:00Z"),  # the day after the autumn change (EST)
-    (date(2026, 10, 26), "2026-10-26T13:00:00Z"),  # the week before (EDT)
-])
+@pytest.mark.parametrize(
+    "monday, utc",
+    [
+        (date(2027, 3, 15), "2027-03-15T13:00:00Z"),  # the day after the spring change (EDT, UTC-4)
+        (date(2027, 3, 8), "2027-03-08T14:00:00Z"),  # the week before (EST, UTC-5)
+        (date(2026, 11, 2), "2026-11-02T14:00:00Z"),  # the day after the autumn change (EST)
+        (date(2026, 10, 26), "2026-10-26T13:00:00Z"),  # the week before (EDT)
+    ],
+)
 def test_digest_at_stays_nine_local_across_clock_changes(relais, monday, utc):
     tz = relais.settings.tz
     assert to_text(instant(monday, (9, 0), tz)) == utc
@@ -325,8 +414,11 @@ def test_the_digest_goes_out_at_its_time_and_only_once(relais, standin):
     jobs.tick(relais, at(relais, "2027-03-15T09:01"))
     jobs.tick(relais, at(relais, "2027-03-16T09:00"))
     wait_followups()
-    posts = [c for c in standin.calls("chat.postMessage") if c.args.get("channel") == "C0COMMS"
-             and "semaine du lundi 15 mars 2027" in str(c.args.get("blocks"))]
+    posts = [
+        c
+        for c in standin.calls("chat.postMessage")
+        if c.args.get("channel") == "C0COMMS" and "semaine du lundi 15 mars 2027" in str(c.args.get("blocks"))
+    ]
     assert len(posts) == 1
     assert outbox_rows.get(relais.db, "digest:2027-W12")["due_at"] == "2027-03-22T13:00:00Z"
 
@@ -342,8 +434,11 @@ def test_downtime_late_within_its_week_skipped_after(relais, standin):
     w51, w52 = outbox_rows.get(relais.db, "digest:2026-W51"), outbox_rows.get(relais.db, "digest:2026-W52")
     assert w51["status"] == "skipped"
     assert w52["status"] == "sent"  # the current week's digest, planned on return since the bot had been running
-    firsts = [c.args["blocks"][0]["text"]["text"] for c in standin.calls("chat.postMessage")
-              if c.args.get("channel") == "C0COMMS" and not c.args.get("thread_ts")]
+    firsts = [
+        c.args["blocks"][0]["text"]["text"]
+        for c in standin.calls("chat.postMessage")
+        if c.args.get("channel") == "C0COMMS" and not c.args.get("thread_ts")
+    ]
     digests = [m.group(1) for m in (re.search(r"Bilan de la semaine du (lundi \d+ \w+)", f) for f in firsts) if m]
     assert digests == ["lundi 7 décembre", "lundi 21 décembre"]
 
@@ -381,8 +476,12 @@ def test_digest_at_is_read_from_settings(relais):
 # -- the thread: continuations and chart -------------------------------------------------------
 def test_continuations_and_chart_in_the_digest_thread(relais, standin, known):
     for n in range(160):
-        propose(relais, f"Publication chargée n° {n:03d} " + "x" * 40, MONDAY + timedelta(days=n % 7),
-                {"bib-x": MONDAY + timedelta(days=n % 7)})
+        propose(
+            relais,
+            f"Publication chargée n° {n:03d} " + "x" * 40,
+            MONDAY + timedelta(days=n % 7),
+            {"bib-x": MONDAY + timedelta(days=n % 7)},
+        )
     jobs.tick(relais, at(relais, "2026-12-07T09:00"))
     wait_followups()
     posts = [c for c in standin.calls("chat.postMessage") if c.args.get("channel") == "C0COMMS"]
@@ -391,8 +490,9 @@ def test_continuations_and_chart_in_the_digest_thread(relais, standin, known):
     parts = [c for c in posts if c.args.get("thread_ts") == ts]
     assert len(parts) >= 1
     messages = [main.args["blocks"]] + [c.args["blocks"] for c in parts]
-    assert len(item_lines(messages)) == len(item_lines(render(build(relais, MONDAY, at(relais, "2026-12-07T09:00")),
-                                                                translator("fr"))))
+    assert len(item_lines(messages)) == len(
+        item_lines(render(build(relais, MONDAY, at(relais, "2026-12-07T09:00")), translator("fr")))
+    )
     assert sum("Publication chargée n° 042" in line for line in item_lines(messages)) == 2
 
     (upload,) = standin.calls("files.completeUploadExternal")

@@ -1,6 +1,7 @@
 """The weekly digest end to end: `python -m bot digest`, `tick` run by two processes at once, the
 Procfile's web process and its scheduler, the console's `:digest` — all against the Slack stand-in.
 """
+
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
@@ -29,17 +30,40 @@ def seed(env) -> dict:
     db = store.db
     ids = {}
     with db.atomic():
-        ids["zoo"] = proposals.create(db, title="Zooanimation <examens>", publish_on=date(2026, 12, 9),
-                                      owner_id="U0OWNER1", now=_at("2026-11-20T10:00"),
-                                      outlets=[("udem-facebook", date(2026, 12, 2)), ("bib-facebook", date(2026, 12, 9))])
-        ids["booking"] = proposals.create(db, title="Réservation de places", publish_on=date(2026, 11, 30),
-                                          owner_id="U0OWNERD", now=_at("2026-11-20T10:00"),
-                                          outlets=[("udem-facebook", date(2026, 11, 23)), ("bib-facebook", date(2026, 11, 30))])
+        ids["zoo"] = proposals.create(
+            db,
+            title="Zooanimation <examens>",
+            publish_on=date(2026, 12, 9),
+            owner_id="U0OWNER1",
+            now=_at("2026-11-20T10:00"),
+            outlets=[("udem-facebook", date(2026, 12, 2)), ("bib-facebook", date(2026, 12, 9))],
+        )
+        ids["booking"] = proposals.create(
+            db,
+            title="Réservation de places",
+            publish_on=date(2026, 11, 30),
+            owner_id="U0OWNERD",
+            now=_at("2026-11-20T10:00"),
+            outlets=[("udem-facebook", date(2026, 11, 23)), ("bib-facebook", date(2026, 11, 30))],
+        )
         for views, placement in zip((19279, 821), proposals.placements_of(db, ids["booking"])):
-            proposals.set_placement_status(db, placement["id"], "published", actor="U0COMMS", now=_at("2026-11-30T10:00"),
-                                           published_on=date(2026, 11, 30))
-            stats.record(db, placement["id"], views=views, interactions=views // 20, avg_seconds=None,
-                         recorded_by="U0OWNERD", recorded_at=_at("2026-12-02T10:00"))
+            proposals.set_placement_status(
+                db,
+                placement["id"],
+                "published",
+                actor="U0COMMS",
+                now=_at("2026-11-30T10:00"),
+                published_on=date(2026, 11, 30),
+            )
+            stats.record(
+                db,
+                placement["id"],
+                views=views,
+                interactions=views // 20,
+                avg_seconds=None,
+                recorded_by="U0OWNERD",
+                recorded_at=_at("2026-12-02T10:00"),
+            )
     store.close()
     return ids
 
@@ -51,16 +75,23 @@ def prepared(cli, env) -> dict:
 
 
 def digest_posts(standin, day_text="lundi 7 décembre 2026"):
-    return [c for c in standin.calls("chat.postMessage")
-            if c.args.get("channel") == "C0COMMS" and not c.args.get("thread_ts")
-            and f"semaine du {day_text}" in str(c.args.get("blocks"))]
+    return [
+        c
+        for c in standin.calls("chat.postMessage")
+        if c.args.get("channel") == "C0COMMS"
+        and not c.args.get("thread_ts")
+        and f"semaine du {day_text}" in str(c.args.get("blocks"))
+    ]
 
 
 def outbox_rows(env, kind_prefix="digest"):
     store = Store(env["DATABASE_PATH"])
     try:
-        return list(store.db.query("SELECT key, kind, status, due_at FROM outbox WHERE kind LIKE ? ORDER BY id",
-                                   [kind_prefix + "%"]))
+        return list(
+            store.db.query(
+                "SELECT key, kind, status, due_at FROM outbox WHERE kind LIKE ? ORDER BY id", [kind_prefix + "%"]
+            )
+        )
     finally:
         store.close()
 
@@ -115,7 +146,8 @@ def test_two_processes_ticking_at_once_post_one_digest(cli, env, standin):
     assert before.returncode == 0, before.stderr
     assert digest_posts(standin, "lundi 15 mars 2027") == []
     assert [(r["key"], r["status"], r["due_at"]) for r in outbox_rows(env) if r["key"] == "digest:2027-W11"] == [
-        ("digest:2027-W11", "pending", "2027-03-15T13:00:00Z")]  # 09:00 EDT
+        ("digest:2027-W11", "pending", "2027-03-15T13:00:00Z")
+    ]  # 09:00 EDT
 
     with ThreadPoolExecutor(2) as pool:
         results = list(pool.map(lambda _: cli("tick", "--at", "2027-03-15T09:00"), range(2)))

@@ -6,6 +6,7 @@ flight at a kill may have been posted twice.
 
 Randomness is seeded (RELAIS_FAULTS_SEED, default 8), so a failure can be replayed.
 """
+
 from __future__ import annotations
 
 import os
@@ -31,8 +32,16 @@ TZ = ZoneInfo("America/Montreal")
 SEED = int(os.environ.get("RELAIS_FAULTS_SEED", "8"))
 KILLS = int(os.environ.get("RELAIS_FAULTS_KILLS", "100"))
 OUTLETS = ("bib-facebook", "udem-x")  # every proposal of the burst asks for these two
-POSTING_KINDS = ("card", "deadline", "stats", "digest", "digest_part", "cycle_prompt", "stats_recorded",
-                 "calendar_feed_failed")
+POSTING_KINDS = (
+    "card",
+    "deadline",
+    "stats",
+    "digest",
+    "digest_part",
+    "cycle_prompt",
+    "stats_recorded",
+    "calendar_feed_failed",
+)
 
 
 def connect(env) -> sqlite3.Connection:
@@ -47,8 +56,13 @@ def prepare(cli) -> None:
 
 
 def tick_process(env, cwd, at: str) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, "-m", "bot", "tick", "--at", at], cwd=cwd, env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    return subprocess.Popen(
+        [sys.executable, "-m", "bot", "tick", "--at", at],
+        cwd=cwd,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
 
 
 def post(url: str, body: str) -> None:
@@ -65,39 +79,55 @@ def check_consistency(env, expected_outlets: dict[str, tuple[str, ...]]) -> dict
         assert conn.execute("PRAGMA foreign_key_check").fetchall() == []
         proposals = conn.execute("SELECT id, title, status FROM proposals").fetchall()
         for p in proposals:
-            placements = conn.execute("SELECT id, outlet_slug, status FROM placements WHERE proposal_id = ?",
-                                      [p["id"]]).fetchall()
+            placements = conn.execute(
+                "SELECT id, outlet_slug, status FROM placements WHERE proposal_id = ?", [p["id"]]
+            ).fetchall()
             wanted = expected_outlets.get(p["title"])
             if wanted is not None:  # all of its placements, or it would not exist
                 assert sorted(r["outlet_slug"] for r in placements) == sorted(wanted), (p["title"], placements)
             assert conn.execute("SELECT 1 FROM outbox WHERE key = ?", [f"card:{p['id']}"]).fetchone(), p["title"]
-            assert conn.execute("SELECT 1 FROM history WHERE proposal_id = ? AND action = 'created'",
-                                [p["id"]]).fetchone(), p["title"]
+            assert conn.execute(
+                "SELECT 1 FROM history WHERE proposal_id = ? AND action = 'created'", [p["id"]]
+            ).fetchone(), p["title"]
             for placement in placements:
-                keys = [r[0] for r in conn.execute("SELECT key FROM outbox WHERE placement_id = ? AND kind = 'deadline'",
-                                                   [placement["id"]])]
+                keys = [
+                    r[0]
+                    for r in conn.execute(
+                        "SELECT key FROM outbox WHERE placement_id = ? AND kind = 'deadline'", [placement["id"]]
+                    )
+                ]
                 assert any(k.endswith(":missed") for k in keys), (p["title"], placement["outlet_slug"], keys)
                 if placement["status"] != "planned":  # each step of the workflow has its history row
                     assert conn.execute(
                         "SELECT 1 FROM history WHERE placement_id = ? AND action = 'status' AND to_value = ?",
-                        [placement["id"], placement["status"]]).fetchone(), placement
-        return {"proposals": len(proposals),
-                "moved": conn.execute("SELECT COUNT(*) FROM placements WHERE status != 'planned'").fetchone()[0]}
+                        [placement["id"], placement["status"]],
+                    ).fetchone(), placement
+        return {
+            "proposals": len(proposals),
+            "moved": conn.execute("SELECT COUNT(*) FROM placements WHERE status != 'planned'").fetchone()[0],
+        }
 
 
 def check_nothing_lost(env, standin, until: str, kills: int) -> dict:
     """Everything due by `until` went out (or was rightly skipped); a post repeated only at a kill."""
     with connect(env) as conn:
-        stuck = conn.execute("SELECT key, status, due_at FROM outbox WHERE status IN ('pending', 'sending')"
-                             " AND due_at <= ?", [until]).fetchall()
+        stuck = conn.execute(
+            "SELECT key, status, due_at FROM outbox WHERE status IN ('pending', 'sending') AND due_at <= ?", [until]
+        ).fetchall()
         assert not stuck, [tuple(r) for r in stuck]
         failed = conn.execute("SELECT key, last_error FROM outbox WHERE status = 'failed'").fetchall()
         assert not failed, [tuple(r) for r in failed]
-        sent_ts = Counter(r[0] for r in conn.execute(
-            f"SELECT slack_ts FROM outbox WHERE status = 'sent' AND slack_ts IS NOT NULL"
-            f" AND kind IN ({', '.join('?' for _ in POSTING_KINDS)})", POSTING_KINDS))
-        deadlines_sent = conn.execute("SELECT COUNT(*) FROM outbox WHERE kind = 'deadline' AND status = 'sent'"
-                                      ).fetchone()[0]
+        sent_ts = Counter(
+            r[0]
+            for r in conn.execute(
+                f"SELECT slack_ts FROM outbox WHERE status = 'sent' AND slack_ts IS NOT NULL"
+                f" AND kind IN ({', '.join('?' for _ in POSTING_KINDS)})",
+                POSTING_KINDS,
+            )
+        )
+        deadlines_sent = conn.execute(
+            "SELECT COUNT(*) FROM outbox WHERE kind = 'deadline' AND status = 'sent'"
+        ).fetchone()[0]
     posts = [c.result.get("ts") for c in standin.calls("chat.postMessage") if c.result and c.result.get("ok")]
     assert all(n == 1 for n in sent_ts.values()), "two rows recorded the same Slack message"
     orphans = [ts for ts in posts if ts not in sent_ts]  # posted, then killed before it was recorded
@@ -132,16 +162,29 @@ def test_sigkill_at_random_moments_during_a_burst_leaves_everything_consistent(c
                 title = f"Rafale {round_number}"
                 expected[title] = OUTLETS
                 day = date(2026, 12, 7) + timedelta(days=rng.choice([0, 1, 2, 3, 4]))
-                bodies.append(slack.slash_body("/propose", f"{title} | {day.isoformat()} | {', '.join(OUTLETS)}",
-                                               response_url=standin.response_url()))
+                bodies.append(
+                    slack.slash_body(
+                        "/propose",
+                        f"{title} | {day.isoformat()} | {', '.join(OUTLETS)}",
+                        response_url=standin.response_url(),
+                    )
+                )
             with connect(env) as conn:
-                movable = conn.execute("SELECT id, status FROM placements WHERE status IN ('planned', 'submitted')"
-                                       " ORDER BY RANDOM() LIMIT 2").fetchall()
-            for placement in movable[:rng.randint(0, 2)]:
+                movable = conn.execute(
+                    "SELECT id, status FROM placements WHERE status IN ('planned', 'submitted')"
+                    " ORDER BY RANDOM() LIMIT 2"
+                ).fetchall()
+            for placement in movable[: rng.randint(0, 2)]:
                 to = "submitted" if placement["status"] == "planned" else rng.choice(["accepted", "declined"])
-                bodies.append(slack.interaction_body(slack.block_actions(
-                    f"placement_{to}", f"{placement['id']}:{placement['status']}",
-                    response_url=standin.response_url())))
+                bodies.append(
+                    slack.interaction_body(
+                        slack.block_actions(
+                            f"placement_{to}",
+                            f"{placement['id']}:{placement['status']}",
+                            response_url=standin.response_url(),
+                        )
+                    )
+                )
             senders = [threading.Thread(target=post, args=(web.url, body)) for body in bodies]
             for sender in senders:
                 sender.start()
@@ -185,8 +228,12 @@ def test_a_backup_taken_while_the_web_process_writes_is_consistent(cli, env, sta
         while not stop.is_set():
             title = f"Pendant la copie {n}"
             titles.append(title)
-            post(web.url, slack.slash_body("/propose", f"{title} | 2026-12-10 | {', '.join(OUTLETS)}",
-                                           response_url=standin.response_url()))
+            post(
+                web.url,
+                slack.slash_body(
+                    "/propose", f"{title} | 2026-12-10 | {', '.join(OUTLETS)}", response_url=standin.response_url()
+                ),
+            )
             n += 1
 
     writers = [threading.Thread(target=burst) for _ in range(3)]
@@ -225,14 +272,32 @@ def seed_week(env) -> None:
     database = Store(env["DATABASE_PATH"])
     db = database.db
     with db.atomic():
-        booking = store.create(db, title="Réservation de places", publish_on=date(2026, 11, 30), owner_id="U0OWNERD",
-                               now=at("2026-11-20T10:00"),
-                               outlets=[("udem-facebook", date(2026, 11, 23)), ("bib-facebook", date(2026, 11, 30))])
+        booking = store.create(
+            db,
+            title="Réservation de places",
+            publish_on=date(2026, 11, 30),
+            owner_id="U0OWNERD",
+            now=at("2026-11-20T10:00"),
+            outlets=[("udem-facebook", date(2026, 11, 23)), ("bib-facebook", date(2026, 11, 30))],
+        )
         for views, placement in zip((19279, 821), store.placements_of(db, booking)):
-            store.set_placement_status(db, placement["id"], "published", actor="U0COMMS", now=at("2026-11-30T10:00"),
-                                       published_on=date(2026, 11, 30))
-            stats_rows.record(db, placement["id"], views=views, interactions=views // 20, avg_seconds=None,
-                              recorded_by="U0OWNERD", recorded_at=at("2026-12-02T10:00"))
+            store.set_placement_status(
+                db,
+                placement["id"],
+                "published",
+                actor="U0COMMS",
+                now=at("2026-11-30T10:00"),
+                published_on=date(2026, 11, 30),
+            )
+            stats_rows.record(
+                db,
+                placement["id"],
+                views=views,
+                interactions=views // 20,
+                avg_seconds=None,
+                recorded_by="U0OWNERD",
+                recorded_at=at("2026-12-02T10:00"),
+            )
     database.close()
 
 
@@ -280,8 +345,9 @@ def test_slack_429_500_and_timeouts_during_a_digest_and_a_catch_up_delay_but_los
         standin.on_call = None
     assert hung, "the timeout was never provoked"
     with connect(env) as conn:
-        waiting = conn.execute("SELECT COUNT(*) FROM outbox WHERE status = 'pending' AND due_at <= ?",
-                               ["2026-12-07T14:05:00Z"]).fetchone()[0]
+        waiting = conn.execute(
+            "SELECT COUNT(*) FROM outbox WHERE status = 'pending' AND due_at <= ?", ["2026-12-07T14:05:00Z"]
+        ).fetchone()[0]
     assert waiting > 0  # the 500s and the timeout left rows to retry
 
     # Slack is back: the next passes send the rest.
@@ -289,8 +355,14 @@ def test_slack_429_500_and_timeouts_during_a_digest_and_a_catch_up_delay_but_los
         done = cli("tick", "--at", when)
         assert done.returncode == 0 and "Traceback" not in done.stderr, done.stderr
     outcome = check_nothing_lost(env, standin, until="2026-12-07T18:00:00Z", kills=len(hung))
-    digests = [c for c in standin.calls("chat.postMessage") if c.result and c.result.get("ok")
-               and not c.args.get("thread_ts") and "semaine du lundi 7 décembre 2026" in str(c.args.get("blocks"))]
+    digests = [
+        c
+        for c in standin.calls("chat.postMessage")
+        if c.result
+        and c.result.get("ok")
+        and not c.args.get("thread_ts")
+        and "semaine du lundi 7 décembre 2026" in str(c.args.get("blocks"))
+    ]
     assert len(digests) - outcome["repeated"] <= 1 and len(digests) >= 1
     with connect(env) as conn:
         kinds = Counter(r[0] for r in conn.execute("SELECT kind FROM outbox WHERE status = 'sent'"))

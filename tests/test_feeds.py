@@ -1,6 +1,7 @@
 """iCalendar feeds of the university calendar: parsed with recurrences, fetched from a local server
 (conditional GET, 304, 500, garbage, silence, slow drip), known events kept through failures, each
 failure episode reported once, refreshed daily by the scheduler and on demand by the CLI."""
+
 from __future__ import annotations
 
 import dataclasses
@@ -89,8 +90,9 @@ def feed_events(relais, url):
 # -- parsing ----------------------------------------------------------------------------------------
 def test_recurrences_exdates_and_moved_occurrences_become_one_event_each(relais):
     tz = relais.settings.tz
-    events = feeds.parse(ics(EXAMS, EXAMS_MOVED, TIMED, YEARLY, FAR), Feed("https://cal.example/a.ics"),
-                         date(2026, 12, 1), tz)
+    events = feeds.parse(
+        ics(EXAMS, EXAMS_MOVED, TIMED, YEARLY, FAR), Feed("https://cal.example/a.ics"), date(2026, 12, 1), tz
+    )
     spans = [(e["name"], e["kind"], e["start"], e["end"]) for e in events]
     assert ("Examens de fin de session", "exams", date(2026, 12, 7), date(2026, 12, 9)) in spans
     assert not any(e["start"] == date(2026, 12, 14) for e in events)  # EXDATE
@@ -101,7 +103,10 @@ def test_recurrences_exdates_and_moved_occurrences_become_one_event_each(relais)
     assert ("Conférence du soir", "other", date(2026, 12, 2), date(2026, 12, 2)) in spans
     # an endless yearly rule, inside the window only (one year back, two ahead)
     assert [e["start"] for e in events if e["kind"] == "term-start"] == [
-        date(2026, 1, 10), date(2027, 1, 10), date(2028, 1, 10)]
+        date(2026, 1, 10),
+        date(2027, 1, 10),
+        date(2028, 1, 10),
+    ]
     assert not any(e["name"] == "Dans longtemps" for e in events)
 
 
@@ -109,30 +114,43 @@ def test_uids_are_stable_per_occurrence_and_distinct_per_feed(relais):
     tz = relais.settings.tz
     body = ics(EXAMS, EXAMS_MOVED)
     first = feeds.parse(body, Feed("https://cal.example/a.ics"), date(2026, 12, 1), tz)
-    again = feeds.parse(ics(EXAMS, EXAMS_MOVED.replace("20261222", "20261223")), Feed("https://cal.example/a.ics"),
-                        date(2026, 12, 2), tz)
+    again = feeds.parse(
+        ics(EXAMS, EXAMS_MOVED.replace("20261222", "20261223")),
+        Feed("https://cal.example/a.ics"),
+        date(2026, 12, 2),
+        tz,
+    )
     other = feeds.parse(body, Feed("https://cal.example/b.ics"), date(2026, 12, 1), tz)
     assert [e["uid"] for e in first] == [e["uid"] for e in again]  # the moved occurrence keeps its uid
     assert len({e["uid"] for e in first}) == 3
     assert not {e["uid"] for e in first} & {e["uid"] for e in other}
 
 
-@pytest.mark.parametrize("categories, default, expected", [
-    (["Examens"], None, "exams"),
-    (["Library", "Semaine d'activités libres"], "other", "reading-week"),
-    (["FERMETURE"], "exams", "closure"),
-    (["term-start"], None, "term-start"),
-    (["Concert"], "closure", "closure"),
-    (["Concert"], None, "other"),
-    ([], "reading-week", "reading-week"),
-])
+@pytest.mark.parametrize(
+    "categories, default, expected",
+    [
+        (["Examens"], None, "exams"),
+        (["Library", "Semaine d'activités libres"], "other", "reading-week"),
+        (["FERMETURE"], "exams", "closure"),
+        (["term-start"], None, "term-start"),
+        (["Concert"], "closure", "closure"),
+        (["Concert"], None, "other"),
+        ([], "reading-week", "reading-week"),
+    ],
+)
 def test_kind_from_categories_else_feed_default_else_other(categories, default, expected):
     assert feeds.kind_of(categories, default) == expected
 
 
-@pytest.mark.parametrize("body", [b"<html><body>Service unavailable</body></html>", b"",
-                                  b"BEGIN:VCALENDAR\r\nBEGIN:VEVENT\r\nUID:x\r\nDTSTART:demain\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n",
-                                  b"BEGIN:VEVENT\r\nUID:x\r\nDTSTART:20261201T100000Z\r\nEND:VEVENT\r\n"])
+@pytest.mark.parametrize(
+    "body",
+    [
+        b"<html><body>Service unavailable</body></html>",
+        b"",
+        b"BEGIN:VCALENDAR\r\nBEGIN:VEVENT\r\nUID:x\r\nDTSTART:demain\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n",
+        b"BEGIN:VEVENT\r\nUID:x\r\nDTSTART:20261201T100000Z\r\nEND:VEVENT\r\n",
+    ],
+)
 def test_garbage_is_malformed(relais, body):
     with pytest.raises(feeds.FeedError) as raised:
         feeds.parse(body, Feed("https://cal.example/a.ics"), date(2026, 12, 1), relais.settings.tz)
@@ -144,7 +162,7 @@ def test_refresh_stores_events_and_feed_closures_are_not_business_days(relais, s
     url = server.set("/fermetures.ics", ics(CLOSURE, TIMED), etag='"v1"')
     with_feeds(relais, Feed(url, "closure"))
     assert for_relais(relais).is_business_day(date(2026, 12, 16))
-    outcome, = feeds.refresh(relais, at(relais, "2026-12-01T09:00"))
+    (outcome,) = feeds.refresh(relais, at(relais, "2026-12-01T09:00"))
     assert (outcome.status, outcome.total, outcome.added) == ("updated", 2, 2)
     # CATEGORIES name the kind; the feed's default (closure) covers the event without categories
     assert sorted(feed_events(relais, url)) == [
@@ -164,7 +182,7 @@ def test_conditional_get_304_keeps_everything(relais, server):
     with_feeds(relais, Feed(url))
     feeds.refresh(relais, at(relais, "2026-12-01T09:00"))
     before = feed_events(relais, url)
-    outcome, = feeds.refresh(relais, at(relais, "2026-12-02T09:00"))
+    (outcome,) = feeds.refresh(relais, at(relais, "2026-12-02T09:00"))
     first, second = server.hits("/cal.ics")
     assert "if-none-match" not in first
     assert second["if-none-match"] == '"abc"'
@@ -181,7 +199,7 @@ def test_a_changed_feed_adds_changes_and_removes(relais, server):
     feeds.refresh(relais, at(relais, "2026-12-01T09:00"))
     closure_uid = next(e["uid"] for e in calendar.source_events(relais.db, url) if e["kind"] == "closure")
     server.set("/cal.ics", ics(EXAMS.replace("Examens de fin", "Examens finaux"), TIMED))
-    outcome, = feeds.refresh(relais, at(relais, "2026-12-02T09:00"))
+    (outcome,) = feeds.refresh(relais, at(relais, "2026-12-02T09:00"))
     assert (outcome.added, outcome.changed, outcome.removed, outcome.total) == (1, 3, 1, 4)
     assert not any(name == "Fermeture (travaux électriques)" for name, *_ in feed_events(relais, url))
     assert calendar.event(relais.db, closure_uid)["active"] == 0  # kept, inactive: nothing is deleted
@@ -197,15 +215,21 @@ def _known_then(relais, server, path, **route):
     return url, known
 
 
-@pytest.mark.parametrize("route, reason", [
-    ({"status": 500, "body": b"oops"}, "http"),
-    ({"body": b"<!doctype html><title>Maintenance</title>"}, "malformed"),
-    ({"body": b"BEGIN:VCALENDAR\r\nBEGIN:VEVENT\r\nDTSTART:jamais\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n"}, "malformed"),
-    ({"status": 404, "body": b"gone"}, "http"),
-])
+@pytest.mark.parametrize(
+    "route, reason",
+    [
+        ({"status": 500, "body": b"oops"}, "http"),
+        ({"body": b"<!doctype html><title>Maintenance</title>"}, "malformed"),
+        (
+            {"body": b"BEGIN:VCALENDAR\r\nBEGIN:VEVENT\r\nDTSTART:jamais\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n"},
+            "malformed",
+        ),
+        ({"status": 404, "body": b"gone"}, "http"),
+    ],
+)
 def test_a_failing_feed_never_erases_known_events(relais, server, route, reason):
     url, known = _known_then(relais, server, "/cal.ics", **route)
-    outcome, = feeds.refresh(relais, at(relais, "2026-12-02T09:00"))
+    (outcome,) = feeds.refresh(relais, at(relais, "2026-12-02T09:00"))
     assert outcome.status == "failed" and outcome.error.reason == reason
     assert outcome.total == 4
     assert feed_events(relais, url) == known
@@ -215,7 +239,7 @@ def test_a_failing_feed_never_erases_known_events(relais, server, route, reason)
 def test_a_silent_server_times_out_and_changes_nothing(relais, server, monkeypatch):
     monkeypatch.setattr(feeds, "READ_TIMEOUT", 0.5)
     url, known = _known_then(relais, server, "/slow.ics", body=ics(EXAMS), delay=5)
-    outcome, = feeds.refresh(relais, at(relais, "2026-12-02T09:00"))
+    (outcome,) = feeds.refresh(relais, at(relais, "2026-12-02T09:00"))
     assert (outcome.status, outcome.error.reason) == ("failed", "timeout")
     assert feed_events(relais, url) == known
 
@@ -223,7 +247,7 @@ def test_a_silent_server_times_out_and_changes_nothing(relais, server, monkeypat
 def test_a_server_that_drips_is_cut_off_by_the_total_timeout(relais, server, monkeypatch):
     monkeypatch.setattr(feeds, "TOTAL_TIMEOUT", 1.0)
     url, known = _known_then(relais, server, "/drip.ics", body=ics(EXAMS, TIMED), drip=0.05)
-    outcome, = feeds.refresh(relais, at(relais, "2026-12-02T09:00"))
+    (outcome,) = feeds.refresh(relais, at(relais, "2026-12-02T09:00"))
     assert (outcome.status, outcome.error.reason) == ("failed", "timeout")
     assert feed_events(relais, url) == known
 
@@ -232,7 +256,7 @@ def test_an_unreachable_feed_is_a_connection_failure(relais, server):
     from tests.conftest import free_port
 
     with_feeds(relais, Feed(f"http://127.0.0.1:{free_port()}/cal.ics"))
-    outcome, = feeds.refresh(relais, at(relais, "2026-12-02T09:00"))
+    (outcome,) = feeds.refresh(relais, at(relais, "2026-12-02T09:00"))
     assert (outcome.status, outcome.error.reason) == ("failed", "connection")
 
 
@@ -267,7 +291,7 @@ def test_failure_is_reported_once_per_episode_and_recovery_resets_it(relais, ser
 
 def test_a_notice_not_sent_before_the_feed_recovered_is_skipped(relais, server):
     url, _ = _known_then(relais, server, "/cal.ics", status=503, body=b"")
-    outcome, = feeds.refresh(relais, at(relais, "2026-12-02T09:00"))
+    (outcome,) = feeds.refresh(relais, at(relais, "2026-12-02T09:00"))
     assert outcome.reported
     server.set("/cal.ics", ics(EXAMS, CLOSURE))
     feeds.refresh(relais, at(relais, "2026-12-02T09:30"))
@@ -348,12 +372,15 @@ def test_cli_refresh_without_feeds_says_so(cli):
 
 @pytest_e2e
 def test_tick_refreshes_feeds_in_a_subprocess_and_deadlines_skip_feed_closures(cli, server, tmp_path):
-    url = server.set("/fermeture.ics", ics("""
+    url = server.set(
+        "/fermeture.ics",
+        ics("""
         UID:tempete@umontreal.ca
         DTSTAMP:20261001T120000Z
         DTSTART;VALUE=DATE:20261208
         SUMMARY:Fermeture exceptionnelle
-    """))
+    """),
+    )
     result = cli("tick", "--at", "2026-12-01T09:00", CALENDAR_ICS_URLS=f"closure={url}")
     assert result.returncode == 0, result.stderr
     from storage.db import Store

@@ -1,6 +1,7 @@
 """(Support module, no tests.) A small iCalendar server on 127.0.0.1 for the feed tests: each path answers what the test says
 (a body with ETag/Last-Modified and conditional GET, an HTTP error, garbage, silence, a slow drip),
 and every request is recorded with its headers."""
+
 from __future__ import annotations
 
 import threading
@@ -79,7 +80,7 @@ class FeedServer:
                     self.end_headers()
                     if route.drip:
                         for i in range(len(route.body)):
-                            self.wfile.write(route.body[i:i + 1])
+                            self.wfile.write(route.body[i : i + 1])
                             self.wfile.flush()
                             time.sleep(route.drip)
                     else:

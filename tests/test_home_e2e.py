@@ -1,6 +1,7 @@
 """App Home over signed HTTP: `app_home_opened` publishes the user's home (views.publish at the
 stand-in) with their proposals, the deadlines of the next 14 days and the figures to record;
 its buttons open the /propose and /stats modals."""
+
 import json
 import time
 from datetime import date
@@ -32,14 +33,30 @@ def texts(view) -> str:
 
 def data(relais):
     db = relais.db
-    mine = proposal_rows.create(db, title="Zooanimation <!channel>", publish_on=date(2026, 12, 10),
-                                owner_id="U0JULIETTE", now="2026-11-20T12:00:00Z",
-                                outlets=[("udem-facebook", date(2026, 12, 3)), ("bib-facebook", date(2026, 12, 10))])
-    theirs = proposal_rows.create(db, title="Exposition de livres rares", publish_on=date(2026, 12, 14),
-                                  owner_id="U0AUTRE", now="2026-11-20T12:00:00Z",
-                                  outlets=[("udem-nouvelles", date(2026, 11, 30) )])
-    later = proposal_rows.create(db, title="Rentrée d'hiver", publish_on=date(2027, 1, 20), owner_id="U0JULIETTE",
-                                 now="2026-11-20T12:00:00Z", outlets=[("udem-x", date(2027, 1, 18))])
+    mine = proposal_rows.create(
+        db,
+        title="Zooanimation <!channel>",
+        publish_on=date(2026, 12, 10),
+        owner_id="U0JULIETTE",
+        now="2026-11-20T12:00:00Z",
+        outlets=[("udem-facebook", date(2026, 12, 3)), ("bib-facebook", date(2026, 12, 10))],
+    )
+    theirs = proposal_rows.create(
+        db,
+        title="Exposition de livres rares",
+        publish_on=date(2026, 12, 14),
+        owner_id="U0AUTRE",
+        now="2026-11-20T12:00:00Z",
+        outlets=[("udem-nouvelles", date(2026, 11, 30))],
+    )
+    later = proposal_rows.create(
+        db,
+        title="Rentrée d'hiver",
+        publish_on=date(2027, 1, 20),
+        owner_id="U0JULIETTE",
+        now="2026-11-20T12:00:00Z",
+        outlets=[("udem-x", date(2027, 1, 18))],
+    )
     published = publish(db, "Réouverture des bibliothèques", date(2026, 11, 20), {"udem-facebook": None})
     return mine, theirs, later, published
 
@@ -62,7 +79,8 @@ def test_opening_the_home_tab_publishes_the_users_home(relais, web, standin):
     # figures to record, each with its button
     buttons = [b["accessory"] for b in view["blocks"] if b.get("accessory")]
     assert [(b["action_id"], b["value"]) for b in buttons] == [
-        ("stats_open", str(placement_id(relais.db, published, "udem-facebook")))]
+        ("stats_open", str(placement_id(relais.db, published, "udem-facebook")))
+    ]
     top = next(b for b in view["blocks"] if b["type"] == "actions")
     assert [e["action_id"] for e in top["elements"]] == ["home_propose", "stats_open"]
 
@@ -90,8 +108,10 @@ def test_recording_from_the_home_updates_it(relais, web, standin):
     web.interact(slack.block_actions("stats_open", str(pid), view=home))
     view = standin.wait_for("views.open")[0].args["view"]
     assert json.loads(view["private_metadata"]) == {"placements": [pid], "origin": "home"}
-    state = {f"views-{pid}": {"value": {"type": "plain_text_input", "value": "21 100"}},
-             f"interactions-{pid}": {"value": {"type": "plain_text_input", "value": "640"}}}
+    state = {
+        f"views-{pid}": {"value": {"type": "plain_text_input", "value": "21 100"}},
+        f"interactions-{pid}": {"value": {"type": "plain_text_input", "value": "640"}},
+    }
     web.interact(slack.view_submission(view, state))
     assert stats_rows.latest(relais.db, pid)["views"] == 21100
     again = standin.wait_for("views.publish", count=2)[1].args["view"]

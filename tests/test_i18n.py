@@ -1,4 +1,5 @@
 """One catalog per language, the same keys and placeholders in each; locale formats from Babel."""
+
 import string
 from datetime import date
 

@@ -1,5 +1,6 @@
 """The editorial calendar as iCalendar: one event per publication and per submission deadline, stable
 UIDs, cancelled ones left out; `calendar export -o FILE` and GET /calendar.ics?key=… (404 otherwise)."""
+
 from __future__ import annotations
 
 from datetime import date
@@ -19,25 +20,60 @@ def seed(relais) -> dict[str, int]:
     """Three proposals: one with two placements (one published, one cancelled), one cancelled, one declined."""
     db, now = relais.db, to_text(relais.clock.now())
     with db.atomic():
-        zoo = proposals.create(db, title="Zooanimation <aux> examens & plus", publish_on=date(2026, 12, 10),
-                               owner_id="U0JULIETTE", now=now, category="cyclic", link="https://bib.umontreal.ca/zoo",
-                               outlets=[("udem-facebook", date(2026, 12, 3)), ("udem-x", date(2026, 12, 8)),
-                                        ("bib-facebook", date(2026, 12, 10))])
-        gone = proposals.create(db, title="Consultation annulée", publish_on=date(2026, 12, 15), owner_id="U0JULIETTE",
-                                now=now, outlets=[("udem-linkedin", date(2026, 12, 8))])
-        expo = proposals.create(db, title="Exposition livres rares", publish_on=date(2027, 1, 20), owner_id="U0MARC",
-                                now=now, category="collections", outlets=[("udem-nouvelles", date(2027, 1, 6))])
+        zoo = proposals.create(
+            db,
+            title="Zooanimation <aux> examens & plus",
+            publish_on=date(2026, 12, 10),
+            owner_id="U0JULIETTE",
+            now=now,
+            category="cyclic",
+            link="https://bib.umontreal.ca/zoo",
+            outlets=[
+                ("udem-facebook", date(2026, 12, 3)),
+                ("udem-x", date(2026, 12, 8)),
+                ("bib-facebook", date(2026, 12, 10)),
+            ],
+        )
+        gone = proposals.create(
+            db,
+            title="Consultation annulée",
+            publish_on=date(2026, 12, 15),
+            owner_id="U0JULIETTE",
+            now=now,
+            outlets=[("udem-linkedin", date(2026, 12, 8))],
+        )
+        expo = proposals.create(
+            db,
+            title="Exposition livres rares",
+            publish_on=date(2027, 1, 20),
+            owner_id="U0MARC",
+            now=now,
+            category="collections",
+            outlets=[("udem-nouvelles", date(2027, 1, 6))],
+        )
         placements = {p["outlet_slug"]: p["id"] for p in proposals.placements_of(db, zoo)}
         proposals.set_placement_status(db, placements["udem-facebook"], "submitted", actor="U0JULIETTE", now=now)
         proposals.set_placement_status(db, placements["udem-facebook"], "accepted", actor="U0JULIETTE", now=now)
-        proposals.set_placement_status(db, placements["udem-facebook"], "published", actor="U0JULIETTE", now=now,
-                                       published_on=date(2026, 12, 9), published_url="https://facebook.com/udem/posts/1")
+        proposals.set_placement_status(
+            db,
+            placements["udem-facebook"],
+            "published",
+            actor="U0JULIETTE",
+            now=now,
+            published_on=date(2026, 12, 9),
+            published_url="https://facebook.com/udem/posts/1",
+        )
         proposals.set_placement_status(db, placements["udem-x"], "cancelled", actor="U0JULIETTE", now=now)
         proposals.cancel(db, gone, actor="U0JULIETTE", now=now)
         expo_placement = proposals.placements_of(db, expo)[0]["id"]
         proposals.set_placement_status(db, expo_placement, "declined", actor="U0MARC", now=now)
-    return {"fb": placements["udem-facebook"], "x": placements["udem-x"], "bib": placements["bib-facebook"],
-            "expo": expo_placement, "gone": proposals.placements_of(db, gone)[0]["id"]}
+    return {
+        "fb": placements["udem-facebook"],
+        "x": placements["udem-x"],
+        "bib": placements["bib-facebook"],
+        "expo": expo_placement,
+        "gone": proposals.placements_of(db, gone)[0]["id"],
+    }
 
 
 def events_of(body: bytes) -> dict[str, icalendar.Event]:
@@ -50,8 +86,9 @@ def test_one_event_per_publication_and_deadline_with_stable_uids(relais):
     body, count = ics_export.build(relais)
     events = events_of(body)
     assert count == len(events) == 6
-    assert set(events) == {f"placement-{ids[k]}-{what}@relais" for k in ("fb", "bib", "expo")
-                           for what in ("publication", "deadline")}
+    assert set(events) == {
+        f"placement-{ids[k]}-{what}@relais" for k in ("fb", "bib", "expo") for what in ("publication", "deadline")
+    }
     published = events[f"placement-{ids['fb']}-publication@relais"]
     assert published["DTSTART"].dt == date(2026, 12, 9)  # the day it really went out
     assert published["DTEND"].dt == date(2026, 12, 10)
@@ -75,8 +112,9 @@ def test_a_status_change_updates_the_same_event(relais):
     ids = seed(relais)
     before = events_of(ics_export.build(relais)[0])
     with relais.db.atomic():
-        proposals.set_placement_status(relais.db, ids["bib"], "submitted", actor="U0JULIETTE",
-                                       now=to_text(relais.clock.now()))
+        proposals.set_placement_status(
+            relais.db, ids["bib"], "submitted", actor="U0JULIETTE", now=to_text(relais.clock.now())
+        )
     after = events_of(ics_export.build(relais)[0])
     assert set(after) == set(before)
     uid = f"placement-{ids['bib']}-publication@relais"

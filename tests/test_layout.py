@@ -10,8 +10,18 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGES = ("bot", "handlers", "storage")
 FEATURES = ("bot.proposals", "bot.reminders", "bot.stats", "bot.digest", "bot.calendar")
-KERNEL = ("bot.settings", "bot.clock", "bot.context", "bot.blocks", "bot.errors", "bot.workdays", "bot.feature",
-          "bot.i18n", "bot.outbox", "bot.terminal")
+KERNEL = (
+    "bot.settings",
+    "bot.clock",
+    "bot.context",
+    "bot.blocks",
+    "bot.errors",
+    "bot.workdays",
+    "bot.feature",
+    "bot.i18n",
+    "bot.outbox",
+    "bot.terminal",
+)
 # Imports allowed inside a function: heavy optional dependencies, loaded only when a chart is drawn.
 LAZY_ALLOWED = ("matplotlib",)
 
@@ -73,20 +83,35 @@ def _inside(name: str, prefixes: tuple[str, ...]) -> bool:
 
 
 def test_the_kernel_imports_no_feature_runtime_console_or_handler():
-    wrong = {(m, t) for m, targets in _graph().items() if _inside(m, KERNEL) for t in targets
-             if _inside(t, FEATURES + ("bot.runtime", "bot.console", "bot.features", "handlers"))}
+    wrong = {
+        (m, t)
+        for m, targets in _graph().items()
+        if _inside(m, KERNEL)
+        for t in targets
+        if _inside(t, FEATURES + ("bot.runtime", "bot.console", "bot.features", "handlers"))
+    }
     assert not wrong, sorted(wrong)
 
 
 def test_features_never_import_the_runtime_or_the_console():
-    wrong = {(m, t) for m, targets in _graph().items() if _inside(m, FEATURES) for t in targets
-             if _inside(t, ("bot.runtime", "bot.console", "bot.features"))}
+    wrong = {
+        (m, t)
+        for m, targets in _graph().items()
+        if _inside(m, FEATURES)
+        for t in targets
+        if _inside(t, ("bot.runtime", "bot.console", "bot.features"))
+    }
     assert not wrong, sorted(wrong)
 
 
 def test_storage_imports_nothing_but_storage_and_the_clock():
-    wrong = {(m, t) for m, targets in _graph().items() if _inside(m, ("storage",)) for t in targets
-             if not _inside(t, ("storage", "bot.clock"))}
+    wrong = {
+        (m, t)
+        for m, targets in _graph().items()
+        if _inside(m, ("storage",))
+        for t in targets
+        if not _inside(t, ("storage", "bot.clock"))
+    }
     assert not wrong, sorted(wrong)
 
 
@@ -101,7 +126,7 @@ def test_no_import_cycle():
         stack.append(node)
         for target in sorted(graph.get(node, ())):
             if state.get(target) == 1:
-                cycles.append(stack[stack.index(target):] + [target])
+                cycles.append(stack[stack.index(target) :] + [target])
             elif target not in state:
                 visit(target)
         stack.pop()

@@ -2,6 +2,7 @@
 
 In-process on a real SQLite file against the Slack stand-in; the messages are real reminders.
 """
+
 from __future__ import annotations
 
 import subprocess

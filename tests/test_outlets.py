@@ -1,4 +1,5 @@
 """OUTLETS_FILE: validated with one-line errors, synchronised into the database at start."""
+
 from dataclasses import replace
 from pathlib import Path
 
@@ -10,7 +11,7 @@ from storage import outlets as store
 
 ROOT = Path(__file__).resolve().parent.parent
 
-TWO = '''
+TWO = """
 [[outlet]]
 slug = "udem-facebook"
 name = "UdeM — Facebook"
@@ -27,7 +28,7 @@ name = "Bibliothèques — X"
 owner = "library"
 platform = "x"
 lead_days = 0
-'''
+"""
 
 
 def write(tmp_path, text, name="outlets.toml") -> Path:
@@ -57,16 +58,15 @@ def test_sync_adds_new_updates_changed_and_keeps_removed_inactive(relais, tmp_pa
     assert rows["udem-facebook"]["active"] == 1 and rows["bib-x"]["active"] == 1
     assert rows["udem-linkedin"]["active"] == 0  # in the shipped file, not in this one: kept, inactive
 
-    changed = TWO.replace("lead_days = 5", "lead_days = 7").replace('name = "Bibliothèques — X"',
-                                                                     'name = "Bib — X"')
-    changed += '''
+    changed = TWO.replace("lead_days = 5", "lead_days = 7").replace('name = "Bibliothèques — X"', 'name = "Bib — X"')
+    changed += """
 [[outlet]]
 slug = "bib-tiktok"
 name = "Bibliothèques — TikTok"
 owner = "library"
 platform = "tiktok"
 lead_days = 1
-'''
+"""
     relais.settings = replace(relais.settings, outlets_file=write(tmp_path, changed, "changed.toml"))
     sync(relais)
     outlets = by_slug(relais.db)
@@ -74,8 +74,9 @@ lead_days = 1
     assert outlets["bib-x"].name == "Bib — X"
     assert outlets["bib-tiktok"].active and outlets["bib-tiktok"].lead_days == 1
 
-    relais.settings = replace(relais.settings, outlets_file=write(tmp_path, TWO.split("[[outlet]]\nslug = \"bib-x\"")[0],
-                                                                  "fewer.toml"))
+    relais.settings = replace(
+        relais.settings, outlets_file=write(tmp_path, TWO.split('[[outlet]]\nslug = "bib-x"')[0], "fewer.toml")
+    )
     sync(relais)
     outlets = by_slug(relais.db)
     assert not outlets["bib-x"].active and not outlets["bib-tiktok"].active  # removed: kept for history
@@ -89,17 +90,20 @@ def test_sync_twice_changes_nothing(relais):
     assert store.all(relais.db) == before
 
 
-@pytest.mark.parametrize("change, where, field, problem", [
-    (('lead_days = 5', 'lead_days = "five"'), "(udem-facebook)", "lead_days", "attend un nombre entier"),
-    (('lead_days = 5', 'lead_days = 99'), "(udem-facebook)", "lead_days", "de 0 à 60"),
-    (('per_week = 1', 'per_week = 0'), "(udem-facebook)", "per_week", "de 1 à 50"),
-    (('owner = "library"', 'owner = "faculty"'), "(bib-x)", "owner", "university"),
-    (('slug = "bib-x"', 'slug = "Bib X"'), "[[outlet]] #2", "slug", "minuscules"),
-    (('slug = "bib-x"', 'slug = "udem-facebook"'), "(udem-facebook)", "slug", "déjà utilisé"),
-    (('platform = "x"\n', ''), "(bib-x)", "platform", "obligatoire"),
-    (('checklist = ["Image 1200×630"]', 'checklist = "Image"'), "(udem-facebook)", "checklist", "liste"),
-    (('audiences = ["students"]', 'audiences = [""]'), "(udem-facebook)", "audiences", "textes non vides"),
-])
+@pytest.mark.parametrize(
+    "change, where, field, problem",
+    [
+        (("lead_days = 5", 'lead_days = "five"'), "(udem-facebook)", "lead_days", "attend un nombre entier"),
+        (("lead_days = 5", "lead_days = 99"), "(udem-facebook)", "lead_days", "de 0 à 60"),
+        (("per_week = 1", "per_week = 0"), "(udem-facebook)", "per_week", "de 1 à 50"),
+        (('owner = "library"', 'owner = "faculty"'), "(bib-x)", "owner", "university"),
+        (('slug = "bib-x"', 'slug = "Bib X"'), "[[outlet]] #2", "slug", "minuscules"),
+        (('slug = "bib-x"', 'slug = "udem-facebook"'), "(udem-facebook)", "slug", "déjà utilisé"),
+        (('platform = "x"\n', ""), "(bib-x)", "platform", "obligatoire"),
+        (('checklist = ["Image 1200×630"]', 'checklist = "Image"'), "(udem-facebook)", "checklist", "liste"),
+        (('audiences = ["students"]', 'audiences = [""]'), "(udem-facebook)", "audiences", "textes non vides"),
+    ],
+)
 def test_a_bad_file_is_refused_in_one_line_naming_file_outlet_and_field(tmp_path, change, where, field, problem):
     path = write(tmp_path, TWO.replace(*change))
     with pytest.raises(ConfigFileError) as caught:

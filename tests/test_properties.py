@@ -7,6 +7,7 @@ and iCalendar feeds. Signed garbage sent to the real web process is in test_prop
 Example counts stay modest (the suite must stay fast); `deadline=None` because a slow machine is
 not a bug.
 """
+
 from __future__ import annotations
 
 import csv
@@ -26,15 +27,51 @@ from tests.conftest import SECRET
 
 TODAY = date(2026, 12, 1)  # the `relais` fixture's frozen day (a Tuesday)
 FR, EN = translator("fr"), translator("en")
-SLUGS = ["udem-facebook", "udem-instagram", "udem-instagram-story", "udem-x", "udem-linkedin", "udem-nouvelles",
-         "bib-facebook", "bib-instagram", "bib-x"]
-HOSTILE = ["<!channel>", "<!here>", "&", "<https://evil.example|clic>", "<@U0ADMIN>", "*gras*", "`code`", "|", "||",
-           "&amp;", "&lt;", "\u00a0", "\n", "é", "💥", "{title}", "%s", "\\", '"', "'", "--", ";", "=", "#"]
+SLUGS = [
+    "udem-facebook",
+    "udem-instagram",
+    "udem-instagram-story",
+    "udem-x",
+    "udem-linkedin",
+    "udem-nouvelles",
+    "bib-facebook",
+    "bib-instagram",
+    "bib-x",
+]
+HOSTILE = [
+    "<!channel>",
+    "<!here>",
+    "&",
+    "<https://evil.example|clic>",
+    "<@U0ADMIN>",
+    "*gras*",
+    "`code`",
+    "|",
+    "||",
+    "&amp;",
+    "&lt;",
+    "\u00a0",
+    "\n",
+    "é",
+    "💥",
+    "{title}",
+    "%s",
+    "\\",
+    '"',
+    "'",
+    "--",
+    ";",
+    "=",
+    "#",
+]
 
 SCALE = float(os.environ.get("RELAIS_PROPERTY_SCALE", "1"))  # e.g. 20 for a long bug hunt
 quick = settings(max_examples=int(60 * SCALE), deadline=None, suppress_health_check=[HealthCheck.too_slow])
-with_fixture = settings(max_examples=int(40 * SCALE), deadline=None,
-                        suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+with_fixture = settings(
+    max_examples=int(40 * SCALE),
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
 
 
 def in_catalogs(key: str) -> bool:
@@ -53,10 +90,61 @@ def one_line(text: str) -> bool:
 # -- building blocks ---------------------------------------------------------------------------
 hostile_text = st.lists(st.one_of(st.sampled_from(HOSTILE), st.text(max_size=8)), max_size=6).map("".join)
 words = st.sampled_from(
-    ["le", "the", "on", "de", "prochain", "prochaine", "next", "this", "ce", "cette", "dans", "in", "jours", "days",
-     "semaines", "weeks", "from", "now", "1er", "2nd", "10th", "29", "31", "0", "00", "2026", "2027", "1999", "10000",
-     "demain", "tomorrow", "aujourd'hui", "hier", "après-demain", "lundi", "vendredi", "friday", "sun", "thu.",
-     "décembre", "déc.", "december", "feb", "février", "sept", "mai", "may", "-", "/", ".", ",", "'"])
+    [
+        "le",
+        "the",
+        "on",
+        "de",
+        "prochain",
+        "prochaine",
+        "next",
+        "this",
+        "ce",
+        "cette",
+        "dans",
+        "in",
+        "jours",
+        "days",
+        "semaines",
+        "weeks",
+        "from",
+        "now",
+        "1er",
+        "2nd",
+        "10th",
+        "29",
+        "31",
+        "0",
+        "00",
+        "2026",
+        "2027",
+        "1999",
+        "10000",
+        "demain",
+        "tomorrow",
+        "aujourd'hui",
+        "hier",
+        "après-demain",
+        "lundi",
+        "vendredi",
+        "friday",
+        "sun",
+        "thu.",
+        "décembre",
+        "déc.",
+        "december",
+        "feb",
+        "février",
+        "sept",
+        "mai",
+        "may",
+        "-",
+        "/",
+        ".",
+        ",",
+        "'",
+    ]
+)
 date_text = st.one_of(
     st.text(max_size=30),
     st.lists(st.one_of(words, st.integers(-40, 100_000).map(str)), max_size=5).map(" ".join),
@@ -77,23 +165,42 @@ def test_a_date_is_read_or_refused_with_a_catalog_message(text, today):
         key = "propose.date." + error.reason
         assert in_catalogs(key), key
         for tr in (FR, EN):
-            assert clear(tr(key, text=error.text, **{k: tr.date(v) if isinstance(v, date) else v
-                                                      for k, v in error.params.items()}))
+            assert clear(
+                tr(
+                    key,
+                    text=error.text,
+                    **{k: tr.date(v) if isinstance(v, date) else v for k, v in error.params.items()},
+                )
+            )
         return
     assert isinstance(day, date)
     assert parse_date(text, today) == day  # pure: the same answer twice
 
 
 @quick
-@given(day=st.dates(min_value=date(1900, 1, 1), max_value=date(9999, 12, 31)),
-       today=st.dates(min_value=date(2000, 1, 1), max_value=date(2100, 1, 1)))
+@given(
+    day=st.dates(min_value=date(1900, 1, 1), max_value=date(9999, 12, 31)),
+    today=st.dates(min_value=date(2000, 1, 1), max_value=date(2100, 1, 1)),
+)
 def test_iso_dates_and_day_month_forms_mean_what_they_say(day, today):
     from bot.proposals.dates import parse_date
 
     assert parse_date(day.isoformat(), today) == day
     assert parse_date(f"{day.day:02d}/{day.month:02d}/{day.year}", today) == day
-    months_fr = ["janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre",
-                 "novembre", "décembre"]
+    months_fr = [
+        "janvier",
+        "février",
+        "mars",
+        "avril",
+        "mai",
+        "juin",
+        "juillet",
+        "août",
+        "septembre",
+        "octobre",
+        "novembre",
+        "décembre",
+    ]
     without_year = parse_date(f"le {day.day} {months_fr[day.month - 1]}", today)
     assert (without_year.day, without_year.month) == (day.day, day.month) and without_year >= today
 
@@ -102,7 +209,7 @@ def test_iso_dates_and_day_month_forms_mean_what_they_say(day, today):
 figure_text = st.one_of(
     st.text(max_size=20),
     st.from_regex(r"\A[-−]?[\d \u00a0\u202f,.']{0,16}\Z"),
-    st.integers(-10**12, 10**12).map(str),
+    st.integers(-(10**12), 10**12).map(str),
 )
 
 
@@ -166,8 +273,10 @@ def bolt(relais, standin):
 
 
 def counts(db) -> dict:
-    return {table: db.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0]
-            for table in ("proposals", "placements", "history", "stats_snapshots", "outbox")}
+    return {
+        table: db.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0]
+        for table in ("proposals", "placements", "history", "stats_snapshots", "outbox")
+    }
 
 
 def reply_text(reply: dict) -> str:
@@ -180,15 +289,22 @@ def assert_escaped(reply: dict) -> None:
     assert "<!channel>" not in text and "<!here>" not in text and "<https://evil" not in text
 
 
-numbers = st.one_of(st.integers(-3, 12), st.integers(-10**25, 10**25)).map(str) | st.sampled_from(["²", "١٢", "#3", "0x1"])
+numbers = st.one_of(st.integers(-3, 12), st.integers(-(10**25), 10**25)).map(str) | st.sampled_from(
+    ["²", "١٢", "#3", "0x1"]
+)
 propose_line = st.one_of(
     st.text(max_size=60),
-    st.tuples(st.sampled_from(["show", "voir", "list", "liste", "outlets", "canaux", "help", "aide", "?", "bogus"]),
-              st.one_of(numbers, st.text(max_size=6))).map(" ".join),
-    st.tuples(hostile_text, date_text, st.lists(st.one_of(st.sampled_from(SLUGS), st.text(max_size=8)), max_size=4),
-              st.sampled_from(["", "cyclique", "one-off", "collections", "rare books", "???", "|"]),
-              st.sampled_from([" | ", "|", " || ", " |"])).map(
-        lambda t: t[4].join([t[0], t[1], ", ".join(t[2])] + ([t[3]] if t[3] else []))),
+    st.tuples(
+        st.sampled_from(["show", "voir", "list", "liste", "outlets", "canaux", "help", "aide", "?", "bogus"]),
+        st.one_of(numbers, st.text(max_size=6)),
+    ).map(" ".join),
+    st.tuples(
+        hostile_text,
+        date_text,
+        st.lists(st.one_of(st.sampled_from(SLUGS), st.text(max_size=8)), max_size=4),
+        st.sampled_from(["", "cyclique", "one-off", "collections", "rare books", "???", "|"]),
+        st.sampled_from([" | ", "|", " || ", " |"]),
+    ).map(lambda t: t[4].join([t[0], t[1], ", ".join(t[2])] + ([t[3]] if t[3] else []))),
 )
 
 
@@ -226,13 +342,30 @@ def test_a_one_line_proposal_is_all_or_nothing(relais, bolt, text):
 
 stats_line = st.one_of(
     st.text(max_size=60),
-    st.sampled_from(["report", "rapport all", "report 2026-13", "report 0000-01", "report semaine", "export",
-                     "export 2026-11", "help", "bogus"]),
-    st.tuples(st.one_of(numbers, st.text(max_size=4)), st.sampled_from(SLUGS + ["nope", ""]),
-              st.lists(st.tuples(st.sampled_from(["vues", "views", "interactions", "i", "temps", "time", "bogus", ""]),
-                                 figure_text), max_size=4),
-              st.sampled_from(["", " confirm", " --force"])).map(
-        lambda t: f"{t[0]} {t[1]} " + " ".join(f"{k}={v}" for k, v in t[2]) + t[3]),
+    st.sampled_from(
+        [
+            "report",
+            "rapport all",
+            "report 2026-13",
+            "report 0000-01",
+            "report semaine",
+            "export",
+            "export 2026-11",
+            "help",
+            "bogus",
+        ]
+    ),
+    st.tuples(
+        st.one_of(numbers, st.text(max_size=4)),
+        st.sampled_from(SLUGS + ["nope", ""]),
+        st.lists(
+            st.tuples(
+                st.sampled_from(["vues", "views", "interactions", "i", "temps", "time", "bogus", ""]), figure_text
+            ),
+            max_size=4,
+        ),
+        st.sampled_from(["", " confirm", " --force"]),
+    ).map(lambda t: f"{t[0]} {t[1]} " + " ".join(f"{k}={v}" for k, v in t[2]) + t[3]),
 )
 
 
@@ -245,16 +378,29 @@ def published(relais):
     db, now = relais.db, to_text(relais.clock.now())
     with db.atomic():
         for n, day in enumerate((date(2026, 11, 20), date(2026, 11, 25))):
-            pid = store.create(db, title=f"Publiée {n} <!channel>", publish_on=day, owner_id="U0JULIETTE",
-                               outlets=[("udem-facebook", day - timedelta(days=7)), ("bib-facebook", day)], now=now)
+            pid = store.create(
+                db,
+                title=f"Publiée {n} <!channel>",
+                publish_on=day,
+                owner_id="U0JULIETTE",
+                outlets=[("udem-facebook", day - timedelta(days=7)), ("bib-facebook", day)],
+                now=now,
+            )
             for placement in store.placements_of(db, pid):
                 if placement["outlet_slug"] == "udem-facebook":
                     for status in ("submitted", "accepted"):
                         store.set_placement_status(db, placement["id"], status, actor="U0JULIETTE", now=now)
-                store.set_placement_status(db, placement["id"], "published", actor="U0JULIETTE", now=now,
-                                           published_on=day)
-        store.create(db, title="Pas encore", publish_on=date(2027, 1, 20), owner_id="U0JULIETTE",
-                     outlets=[("udem-x", date(2027, 1, 18))], now=now)
+                store.set_placement_status(
+                    db, placement["id"], "published", actor="U0JULIETTE", now=now, published_on=day
+                )
+        store.create(
+            db,
+            title="Pas encore",
+            publish_on=date(2027, 1, 20),
+            owner_id="U0JULIETTE",
+            outlets=[("udem-x", date(2027, 1, 18))],
+            now=now,
+        )
 
 
 @with_fixture
@@ -276,10 +422,15 @@ def test_a_one_line_stats_record_is_all_or_nothing(relais, published, bolt, text
     added = counts(db)["stats_snapshots"] - before
     assert added in (0, 1)
     if added:
-        snapshot = next(db.query("SELECT views, interactions, avg_seconds FROM stats_snapshots ORDER BY id DESC LIMIT 1"))
+        snapshot = next(
+            db.query("SELECT views, interactions, avg_seconds FROM stats_snapshots ORDER BY id DESC LIMIT 1")
+        )
         record = parse_record(text)  # recorded, so it was readable: what was stored is what was typed
         assert (snapshot["views"], snapshot["interactions"], snapshot["avg_seconds"]) == (
-            record.figures.views, record.figures.interactions, record.figures.avg_seconds)
+            record.figures.views,
+            record.figures.interactions,
+            record.figures.avg_seconds,
+        )
     else:
         try:
             parse_record(text)
@@ -292,22 +443,38 @@ from bot.stats.spreadsheet import COLUMNS  # noqa: E402
 
 cell = {
     "proposal": st.one_of(st.sampled_from(["1", "2", "3", "", "x", "0", "99999999999999999999"]), st.text(max_size=4)),
-    "title": st.one_of(st.sampled_from(["Zooanimation", "=HYPERLINK(\"http://evil\")", "'=1+1", "<!channel> & co"]),
-                       hostile_text, st.text(max_size=320)),
+    "title": st.one_of(
+        st.sampled_from(["Zooanimation", '=HYPERLINK("http://evil")', "'=1+1", "<!channel> & co"]),
+        hostile_text,
+        st.text(max_size=320),
+    ),
     "category": st.sampled_from(["", "cyclic", "cyclique", "one-off", "collections", "autre", "CYCLIC"]),
-    "publish_on": st.one_of(st.sampled_from(["", "2026-11-02", "2026-02-30", "demain"]),
-                            st.dates(min_value=date(1, 1, 1)).map(date.isoformat)),
+    "publish_on": st.one_of(
+        st.sampled_from(["", "2026-11-02", "2026-02-30", "demain"]),
+        st.dates(min_value=date(1, 1, 1)).map(date.isoformat),
+    ),
     "owner": st.sampled_from(["", "U0JULIETTE", "u0bad", "W123", "<@U1>"]),
     "outlet": st.sampled_from(SLUGS + ["", "UDEM-X", "nope"]),
     "status": st.sampled_from(["", "published", "publié", "planned", "x"]),
-    "published_on": st.one_of(st.sampled_from(["", "2026-11-02", "2027-05-01", "2026-13-01"]),
-                              st.dates(min_value=date(1, 1, 1)).map(date.isoformat)),
+    "published_on": st.one_of(
+        st.sampled_from(["", "2026-11-02", "2027-05-01", "2026-13-01"]),
+        st.dates(min_value=date(1, 1, 1)).map(date.isoformat),
+    ),
     "url": st.sampled_from(["", "https://udem.ca/p/1", "javascript:alert(1)", "http://x y", "'=cmd"]),
     "views": st.one_of(figure_text, st.sampled_from(["", "19 279", "-5"])),
     "interactions": st.one_of(figure_text, st.sampled_from(["", "996"])),
     "avg_time": st.sampled_from(["", "2:30", "150 s", "2:75", "x"]),
-    "recorded_at": st.sampled_from(["", "2026-11-10T14:00:00Z", "2026-11-10", "2999-01-01T00:00:00Z", "hier",
-                                    "2026-11-01T00:00:00+05:00", "2026-11-30T23:59:59Z"]),
+    "recorded_at": st.sampled_from(
+        [
+            "",
+            "2026-11-10T14:00:00Z",
+            "2026-11-10",
+            "2999-01-01T00:00:00Z",
+            "hier",
+            "2026-11-01T00:00:00+05:00",
+            "2026-11-30T23:59:59Z",
+        ]
+    ),
     "recorded_by": st.sampled_from(["", "import", "U0JULIETTE", "nobody"]),
 }
 
@@ -316,8 +483,13 @@ cell = {
 def csv_files(draw) -> bytes:
     if draw(st.booleans()) and draw(st.booleans()):
         return draw(st.binary(max_size=300))
-    header = draw(st.one_of(st.just(list(COLUMNS)), st.permutations(list(COLUMNS)),
-                            st.lists(st.sampled_from(list(COLUMNS) + ["extra", "Title", ""]), max_size=16)))
+    header = draw(
+        st.one_of(
+            st.just(list(COLUMNS)),
+            st.permutations(list(COLUMNS)),
+            st.lists(st.sampled_from(list(COLUMNS) + ["extra", "Title", ""]), max_size=16),
+        )
+    )
     rows = draw(st.lists(st.fixed_dictionaries({c: cell[c] for c in COLUMNS}), max_size=6))
     out = io.StringIO()
     writer = csv.writer(out, delimiter=draw(st.sampled_from([",", ";"])))
@@ -347,8 +519,14 @@ def test_a_csv_import_is_all_or_nothing(relais, data):
     db = relais.db
     before = counts(db)
     try:
-        parsed = parse_csv(data, outlets={o["slug"] for o in outlet_rows.all(db)}, today=relais.clock.today(),
-                           now=relais.clock.now(), tz=relais.settings.tz, checkpoints=relais.settings.stats_checkpoints)
+        parsed = parse_csv(
+            data,
+            outlets={o["slug"] for o in outlet_rows.all(db)},
+            today=relais.clock.today(),
+            now=relais.clock.now(),
+            tz=relais.settings.tz,
+            checkpoints=relais.settings.stats_checkpoints,
+        )
         created = import_parsed(db, parsed, now=to_text(relais.clock.now()))
     except CsvRefused as refused:
         assert refused.problems
@@ -359,8 +537,15 @@ def test_a_csv_import_is_all_or_nothing(relais, data):
         assert counts(db) == before, "a refused file wrote something"
         return
     after = counts(db)
-    assert (after["proposals"] - before["proposals"], after["placements"] - before["placements"],
-            after["stats_snapshots"] - before["stats_snapshots"]) == parsed.counts == created
+    assert (
+        (
+            after["proposals"] - before["proposals"],
+            after["placements"] - before["placements"],
+            after["stats_snapshots"] - before["stats_snapshots"],
+        )
+        == parsed.counts
+        == created
+    )
 
 
 # -- TOML configuration files ----------------------------------------------------------------
@@ -378,10 +563,14 @@ def toml_value(value) -> str:
     return json.dumps(value)
 
 
-scalars = st.one_of(st.text(max_size=12), st.sampled_from(["", " ", "university", "library", "closure", "exams",
-                                                           "udem-x", "bib-x", "a\nb", "[[outlet]]"]),
-                    st.integers(-5, 400), st.booleans(), st.floats(allow_nan=False),
-                    st.dates(min_value=date(2000, 1, 1), max_value=date(2100, 1, 1)))
+scalars = st.one_of(
+    st.text(max_size=12),
+    st.sampled_from(["", " ", "university", "library", "closure", "exams", "udem-x", "bib-x", "a\nb", "[[outlet]]"]),
+    st.integers(-5, 400),
+    st.booleans(),
+    st.floats(allow_nan=False),
+    st.dates(min_value=date(2000, 1, 1), max_value=date(2100, 1, 1)),
+)
 values = st.one_of(scalars, st.lists(scalars, max_size=3), st.dictionaries(st.text(max_size=4), scalars, max_size=2))
 
 
@@ -425,8 +614,7 @@ def test_a_bad_outlets_file_is_one_clear_line(tmp_path_factory, document):
 
 
 @quick
-@given(document=st.tuples(toml_documents("event", EVENT_FIELDS), toml_documents("cycle", CYCLE_FIELDS)).map(
-    "\n".join))
+@given(document=st.tuples(toml_documents("event", EVENT_FIELDS), toml_documents("cycle", CYCLE_FIELDS)).map("\n".join))
 def test_a_bad_calendar_file_is_one_clear_line(tmp_path_factory, document):
     from bot.calendar.config import load_calendar_file
     from bot.errors import ConfigFileError
@@ -460,22 +648,55 @@ def test_a_file_that_is_not_text_is_one_clear_line(tmp_path):
 
 # -- iCalendar feeds ---------------------------------------------------------------------------
 ics_dates = st.one_of(
-    st.datetimes(min_value=datetime(2024, 1, 1), max_value=datetime(2029, 1, 1)).map(lambda d: d.strftime("%Y%m%dT%H%M%S")),
+    st.datetimes(min_value=datetime(2024, 1, 1), max_value=datetime(2029, 1, 1)).map(
+        lambda d: d.strftime("%Y%m%dT%H%M%S")
+    ),
     st.dates(min_value=date(2024, 1, 1), max_value=date(2029, 1, 1)).map(lambda d: d.strftime("%Y%m%d")),
     st.sampled_from(["20261301", "2026-12-01", "", "20261201T250000", "20261201T100000Z", "x", "99999999"]),
 )
 ics_property = st.one_of(
-    st.tuples(st.sampled_from(["DTSTART", "DTEND", "DTSTART;VALUE=DATE", "DTEND;VALUE=DATE", "RECURRENCE-ID",
-                               "DTSTART;TZID=America/Montreal", "DTSTART;TZID=Nowhere/Atlantis", "EXDATE", "RDATE"]),
-              ics_dates),
-    st.tuples(st.just("RRULE"), st.one_of(
-        st.sampled_from(["FREQ=WEEKLY;COUNT=5", "FREQ=DAILY;INTERVAL=0", "FREQ=YEARLY", "FREQ=MONTHLY;BYDAY=1MO",
-                         "FREQ=DAILY;UNTIL=20270101", "FREQ=WEEKLY;UNTIL=garbage", "FREQ=NEVER", "COUNT=-1",
-                         "FREQ=MINUTELY;COUNT=50000", "FREQ=HOURLY", ""]),
-        st.text(alphabet=string.ascii_uppercase + "=;0123456789-", max_size=30))),
+    st.tuples(
+        st.sampled_from(
+            [
+                "DTSTART",
+                "DTEND",
+                "DTSTART;VALUE=DATE",
+                "DTEND;VALUE=DATE",
+                "RECURRENCE-ID",
+                "DTSTART;TZID=America/Montreal",
+                "DTSTART;TZID=Nowhere/Atlantis",
+                "EXDATE",
+                "RDATE",
+            ]
+        ),
+        ics_dates,
+    ),
+    st.tuples(
+        st.just("RRULE"),
+        st.one_of(
+            st.sampled_from(
+                [
+                    "FREQ=WEEKLY;COUNT=5",
+                    "FREQ=DAILY;INTERVAL=0",
+                    "FREQ=YEARLY",
+                    "FREQ=MONTHLY;BYDAY=1MO",
+                    "FREQ=DAILY;UNTIL=20270101",
+                    "FREQ=WEEKLY;UNTIL=garbage",
+                    "FREQ=NEVER",
+                    "COUNT=-1",
+                    "FREQ=MINUTELY;COUNT=50000",
+                    "FREQ=HOURLY",
+                    "",
+                ]
+            ),
+            st.text(alphabet=string.ascii_uppercase + "=;0123456789-", max_size=30),
+        ),
+    ),
     st.tuples(st.sampled_from(["DURATION"]), st.sampled_from(["P1D", "PT2H", "P-1D", "garbage", "P1W", ""])),
-    st.tuples(st.sampled_from(["SUMMARY", "UID", "CATEGORIES", "DESCRIPTION"]),
-              st.one_of(hostile_text, st.sampled_from(["Examens", "Fermeture,Congé", "exams", "rentrée"]))),
+    st.tuples(
+        st.sampled_from(["SUMMARY", "UID", "CATEGORIES", "DESCRIPTION"]),
+        st.one_of(hostile_text, st.sampled_from(["Examens", "Fermeture,Congé", "exams", "rentrée"])),
+    ),
 )
 
 
@@ -487,8 +708,11 @@ def ics_bodies(draw) -> bytes:
     for _ in range(draw(st.integers(0, 4))):
         props = draw(st.lists(ics_property, max_size=7))
         events.append("BEGIN:VEVENT\r\n" + "".join(f"{name}:{value}\r\n" for name, value in props) + "END:VEVENT\r\n")
-    head = draw(st.sampled_from(["BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//x//y//\r\n", "BEGIN:VCALENDAR\r\n",
-                                 "BEGIN:VEVENT\r\n", ""]))
+    head = draw(
+        st.sampled_from(
+            ["BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//x//y//\r\n", "BEGIN:VCALENDAR\r\n", "BEGIN:VEVENT\r\n", ""]
+        )
+    )
     tail = draw(st.sampled_from(["END:VCALENDAR\r\n", "", "END:VEVENT\r\n"]))
     return (head + "".join(events) + tail).encode("utf-8")
 
@@ -502,8 +726,13 @@ def test_a_feed_is_events_or_a_feed_error(body):
     from bot.settings import EVENT_KINDS, Feed
 
     try:
-        events = parse(body, Feed("https://cal.example/feed.ics", "exams"), TODAY, ZoneInfo("America/Montreal"),
-                       untitled="(sans titre)")
+        events = parse(
+            body,
+            Feed("https://cal.example/feed.ics", "exams"),
+            TODAY,
+            ZoneInfo("America/Montreal"),
+            untitled="(sans titre)",
+        )
     except FeedError as error:
         assert error.reason in ERROR_REASONS
         assert in_catalogs(f"feeds.error.{error.reason}")

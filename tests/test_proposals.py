@@ -1,4 +1,5 @@
 """The pure rules of a proposal: checking a draft against each outlet's rules, in business days."""
+
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -55,8 +56,9 @@ def test_deadlines_across_the_winter_closure():
     assert checked.placements[0].deadline == date(2026, 12, 16)
 
 
-@pytest.mark.parametrize("title, ok", [("", False), ("   ", False), ("x" * TITLE_MAX, True),
-                                       ("x" * (TITLE_MAX + 1), False)])
+@pytest.mark.parametrize(
+    "title, ok", [("", False), ("   ", False), ("x" * TITLE_MAX, True), ("x" * (TITLE_MAX + 1), False)]
+)
 def test_title_must_be_there_and_not_too_long(title, ok):
     checked = check(draft(title=title), OUTLETS, DAYS, TODAY)
     assert checked.ok is ok
@@ -66,7 +68,8 @@ def test_title_must_be_there_and_not_too_long(title, ok):
 
 def test_a_past_date_is_refused_today_is_fine_for_a_same_day_outlet():
     assert keys(check(draft(publish_on=date(2026, 11, 30)), OUTLETS, DAYS, TODAY)) == [
-        ("publish_on", "propose.problem.date_past")]
+        ("publish_on", "propose.problem.date_past")
+    ]
     assert check(draft(publish_on=TODAY, outlets=("bib-x",)), OUTLETS, DAYS, TODAY).ok
     assert keys(check(draft(publish_on=None), OUTLETS, DAYS, TODAY)) == [("publish_on", "propose.problem.date_missing")]
 
@@ -98,8 +101,7 @@ def test_category_link_and_lengths_are_checked():
 
 
 def test_every_problem_is_reported_at_once():
-    checked = check(Draft(title="", publish_on=date(2020, 1, 1), outlets=("nope",), category="x"), OUTLETS, DAYS,
-                    TODAY)
+    checked = check(Draft(title="", publish_on=date(2020, 1, 1), outlets=("nope",), category="x"), OUTLETS, DAYS, TODAY)
     assert {f for f, _ in keys(checked)} == {"title", "publish_on", "outlets", "category"}
 
 
@@ -117,10 +119,13 @@ def test_the_weekly_quota_already_taken_is_a_warning():
     checked = check(draft(), OUTLETS, DAYS, TODAY, clashes={"udem-facebook": other})
     assert checked.ok
     quota = [n for n in checked.placements[0].notes if n.key == "propose.warn.quota"]
-    assert quota and quota[0].params["week"] == date(2026, 12, 7) and "#3 Horaires prolongés" in quota[0].params["others"]
+    assert (
+        quota and quota[0].params["week"] == date(2026, 12, 7) and "#3 Horaires prolongés" in quota[0].params["others"]
+    )
     # udem-instagram-story takes 2 a week: one other is still fine
-    story = check(draft(outlets=("udem-instagram-story",)), OUTLETS, DAYS, TODAY,
-                  clashes={"udem-instagram-story": other})
+    story = check(
+        draft(outlets=("udem-instagram-story",)), OUTLETS, DAYS, TODAY, clashes={"udem-instagram-story": other}
+    )
     assert "propose.warn.quota" not in [n.key for n in story.placements[0].notes]
     # library outlets have no limit
     own = check(draft(outlets=("bib-facebook",)), OUTLETS, DAYS, TODAY, clashes={"bib-facebook": other * 5})
@@ -129,15 +134,23 @@ def test_the_weekly_quota_already_taken_is_a_warning():
 
 def test_the_checklist_is_shown_while_planned_only():
     outlet = OUTLETS["udem-facebook"]
-    common = dict(deadline=date(2026, 12, 3), today=TODAY, days=DAYS, outlet=outlet, clashes=(),
-                  publish_on=date(2026, 12, 10))
+    common = dict(
+        deadline=date(2026, 12, 3), today=TODAY, days=DAYS, outlet=outlet, clashes=(), publish_on=date(2026, 12, 10)
+    )
     assert "propose.warn.checklist" in [n.key for n in placement_notes(status="planned", **common)]
     assert placement_notes(status="submitted", **common) == []
 
 
 def test_a_planned_placement_past_its_deadline_is_flagged():
-    notes = placement_notes(status="planned", deadline=date(2026, 11, 27), today=TODAY, days=DAYS,
-                            outlet=OUTLETS["udem-facebook"], clashes=(), publish_on=date(2026, 12, 4))
+    notes = placement_notes(
+        status="planned",
+        deadline=date(2026, 11, 27),
+        today=TODAY,
+        days=DAYS,
+        outlet=OUTLETS["udem-facebook"],
+        clashes=(),
+        publish_on=date(2026, 12, 4),
+    )
     assert notes[0].key == "propose.warn.deadline_passed" and notes[0].params["late"] == 2
 
 
@@ -184,12 +197,15 @@ def test_one_line_is_split_into_a_draft():
     assert parse_line("A | demain | bib-x", TODAY).draft.category == "one-off"
 
 
-@pytest.mark.parametrize("text, field, key", [
-    ("Zooanimation | 10 décembre", "form", "propose.problem.form"),
-    ("a | b | c | d | e", "form", "propose.problem.form"),
-    ("Zooanimation | bientôt | udem-facebook", "publish_on", "propose.date.unparseable"),
-    ("Zooanimation | 10 décembre | udem-facebook | gossip", "category", "propose.problem.category"),
-])
+@pytest.mark.parametrize(
+    "text, field, key",
+    [
+        ("Zooanimation | 10 décembre", "form", "propose.problem.form"),
+        ("a | b | c | d | e", "form", "propose.problem.form"),
+        ("Zooanimation | bientôt | udem-facebook", "publish_on", "propose.date.unparseable"),
+        ("Zooanimation | 10 décembre | udem-facebook | gossip", "category", "propose.problem.category"),
+    ],
+)
 def test_one_line_reading_problems(text, field, key):
     line = parse_line(text, TODAY)
     assert [(p.field, p.key) for p in line.problems] == [(field, key)]
@@ -204,7 +220,10 @@ def test_an_unreadable_date_is_reported_once():
 def test_one_line_checked_with_the_rules():
     line = parse_line(" | 2026-12-04 | udem-facebook, nope", TODAY)
     assert {k for _, k in keys(check_line(line, OUTLETS, DAYS, TODAY))} == {
-        "propose.problem.title_empty", "propose.problem.outlets_unknown", "propose.problem.deadline_passed"}
+        "propose.problem.title_empty",
+        "propose.problem.outlets_unknown",
+        "propose.problem.deadline_passed",
+    }
 
 
 def test_categories_and_outlets_as_typed():

@@ -2,6 +2,7 @@
 
 The clock of the `relais` fixture is frozen at Tuesday 2026-12-01 09:00 (Montréal).
 """
+
 import json
 from dataclasses import replace
 from datetime import date
@@ -28,8 +29,13 @@ def propose(relais, owner="U0JULIETTE", **kw):
     base = dict(title="Zooanimation", publish_on=date(2026, 12, 10), outlets=("udem-facebook", "bib-facebook"))
     draft = Draft(**{**base, **kw})
     outlets = {o.slug: o for o in active(relais.db)}
-    checked = check(draft, outlets, for_relais(relais), relais.clock.today(),
-                    clashes_for(relais.db, draft.outlets, draft.publish_on))
+    checked = check(
+        draft,
+        outlets,
+        for_relais(relais),
+        relais.clock.today(),
+        clashes_for(relais.db, draft.outlets, draft.publish_on),
+    )
     assert checked.ok, checked.problems
     proposal_id, keys = create_proposal(relais, draft, checked, owner=owner)
     return proposal_id, keys
@@ -41,9 +47,10 @@ def placement_id(relais, proposal_id, slug):
 
 def counts(relais):
     db = relais.db
-    return {t: db.execute(f"SELECT COUNT(*) FROM {t}").fetchone()[0]
-            for t in ("proposals", "placements", "history", "outbox")} | {
-        "statuses": list(db.execute("SELECT id, status FROM placements ORDER BY id"))}
+    return {
+        t: db.execute(f"SELECT COUNT(*) FROM {t}").fetchone()[0]
+        for t in ("proposals", "placements", "history", "outbox")
+    } | {"statuses": list(db.execute("SELECT id, status FROM placements ORDER BY id"))}
 
 
 def test_creating_stores_the_proposal_its_placements_history_and_the_card_owed(relais):
@@ -78,8 +85,9 @@ def test_a_status_change_writes_history_and_updates_the_same_card(relais, standi
     ts = store.get(relais.db, proposal_id)["card_ts"]
     pid = placement_id(relais, proposal_id, "udem-facebook")
 
-    outcome = change_status(relais, placement_id=pid, to="submitted", actor="U0COMMS", expected="planned",
-                            deliver=False)
+    outcome = change_status(
+        relais, placement_id=pid, to="submitted", actor="U0COMMS", expected="planned", deliver=False
+    )
     assert outcome.ok and outcome.old == "planned" and outcome.new == "submitted"
     sender.deliver(relais, keys=outcome.keys)
     update = standin.calls("chat.update")[-1]
@@ -87,7 +95,11 @@ def test_a_status_change_writes_history_and_updates_the_same_card(relais, standi
     assert "soumis" in json.dumps(update.args["blocks"], ensure_ascii=False)
     last = store.history(relais.db, proposal_id)[-1]
     assert (last["actor"], last["action"], last["from_value"], last["to_value"]) == (
-        "U0COMMS", "status", "planned", "submitted")
+        "U0COMMS",
+        "status",
+        "planned",
+        "submitted",
+    )
     assert last["at"] == "2026-12-01T14:00:00Z"
 
 
@@ -96,8 +108,15 @@ def test_the_whole_way_to_published(relais):
     pid = placement_id(relais, proposal_id, "udem-facebook")
     for to in ("submitted", "accepted"):
         assert change_status(relais, placement_id=pid, to=to, actor="U0COMMS", deliver=False).ok
-    outcome = change_status(relais, placement_id=pid, to="published", actor="U0COMMS", deliver=False,
-                            published_on=date(2026, 12, 1), url="https://facebook.com/udem/posts/1")
+    outcome = change_status(
+        relais,
+        placement_id=pid,
+        to="published",
+        actor="U0COMMS",
+        deliver=False,
+        published_on=date(2026, 12, 1),
+        url="https://facebook.com/udem/posts/1",
+    )
     assert outcome.ok
     row = store.placement(relais.db, pid)
     assert row["status"] == "published" and row["published_on"] == "2026-12-01"
@@ -108,21 +127,34 @@ def test_the_whole_way_to_published(relais):
 def test_a_library_outlet_may_be_published_directly(relais):
     proposal_id, _ = propose(relais)
     pid = placement_id(relais, proposal_id, "bib-facebook")
-    assert change_status(relais, placement_id=pid, to="published", actor="U0COMMS", deliver=False,
-                         published_on=date(2026, 12, 1)).ok
+    assert change_status(
+        relais, placement_id=pid, to="published", actor="U0COMMS", deliver=False, published_on=date(2026, 12, 1)
+    ).ok
 
 
-@pytest.mark.parametrize("setup, to, kwargs, key", [
-    ([], "accepted", {}, "propose.refused.transition"),
-    ([], "published", {"published_on": date(2026, 12, 1)}, "propose.refused.transition"),
-    (["submitted"], "submitted", {}, "propose.refused.transition"),
-    (["submitted"], "accepted", {"expected": "planned"}, "propose.refused.stale"),
-    (["submitted", "declined"], "published", {"published_on": date(2026, 12, 1)}, "propose.refused.transition"),
-    (["submitted", "accepted"], "published", {}, "propose.refused.published_date"),
-    (["submitted", "accepted"], "published", {"published_on": date(2026, 12, 2)}, "propose.refused.published_future"),
-    (["submitted", "accepted"], "published", {"published_on": date(2026, 12, 1), "url": "pas une adresse"},
-     "propose.problem.link"),
-])
+@pytest.mark.parametrize(
+    "setup, to, kwargs, key",
+    [
+        ([], "accepted", {}, "propose.refused.transition"),
+        ([], "published", {"published_on": date(2026, 12, 1)}, "propose.refused.transition"),
+        (["submitted"], "submitted", {}, "propose.refused.transition"),
+        (["submitted"], "accepted", {"expected": "planned"}, "propose.refused.stale"),
+        (["submitted", "declined"], "published", {"published_on": date(2026, 12, 1)}, "propose.refused.transition"),
+        (["submitted", "accepted"], "published", {}, "propose.refused.published_date"),
+        (
+            ["submitted", "accepted"],
+            "published",
+            {"published_on": date(2026, 12, 2)},
+            "propose.refused.published_future",
+        ),
+        (
+            ["submitted", "accepted"],
+            "published",
+            {"published_on": date(2026, 12, 1), "url": "pas une adresse"},
+            "propose.problem.link",
+        ),
+    ],
+)
 def test_invalid_changes_are_refused_and_change_nothing(relais, setup, to, kwargs, key):
     proposal_id, _ = propose(relais)
     pid = placement_id(relais, proposal_id, "udem-facebook")
@@ -161,8 +193,13 @@ def test_cancel_by_owner_or_comms_only_and_nothing_moves_afterwards(relais):
 
     again = cancel_proposal(relais, proposal_id=proposal_id, actor="U0COMMS", deliver=False)
     assert again.key == "propose.refused.already_cancelled"
-    moved = change_status(relais, placement_id=placement_id(relais, proposal_id, "udem-facebook"), to="submitted",
-                          actor="U0COMMS", deliver=False)
+    moved = change_status(
+        relais,
+        placement_id=placement_id(relais, proposal_id, "udem-facebook"),
+        to="submitted",
+        actor="U0COMMS",
+        deliver=False,
+    )
     assert moved.key == "propose.refused.cancelled"
 
 
@@ -174,16 +211,26 @@ def test_comms_may_cancel_anyones_proposal(relais):
 
 def test_a_card_update_before_the_card_exists_is_skipped(relais, standin):
     proposal_id, _ = propose(relais)
-    outcome = change_status(relais, placement_id=placement_id(relais, proposal_id, "udem-facebook"), to="submitted",
-                            actor="U0COMMS", deliver=False)
+    outcome = change_status(
+        relais,
+        placement_id=placement_id(relais, proposal_id, "udem-facebook"),
+        to="submitted",
+        actor="U0COMMS",
+        deliver=False,
+    )
     sender.deliver(relais, keys=outcome.keys)
     assert outbox.get(relais.db, outcome.keys[0])["status"] == "skipped"
     assert standin.calls("chat.update") == []
 
 
 def test_the_card_escapes_what_the_user_typed(relais):
-    proposal_id, _ = propose(relais, title="<!channel> <https://evil.example|clic> & co",
-                             summary="<@U0BOSS> ping", notes="<!here>", link="https://bib.umontreal.ca/?a=1&b=2")
+    proposal_id, _ = propose(
+        relais,
+        title="<!channel> <https://evil.example|clic> & co",
+        summary="<@U0BOSS> ping",
+        notes="<!here>",
+        link="https://bib.umontreal.ca/?a=1&b=2",
+    )
     blocks = card_blocks(relais.tr, card_state(relais, proposal_id))
     text = json.dumps(blocks, ensure_ascii=False)
     assert "<!channel>" not in text and "<https://evil" not in text and "<@U0BOSS>" not in text
@@ -218,8 +265,13 @@ def test_a_change_made_while_the_card_is_on_its_way_is_shown_by_an_update(relais
     proposal_id, keys = propose(relais)
     row = outbox.get(relais.db, keys[0])
     post = render_card(relais, row, relais.clock.now())  # rendered: everything planned
-    assert change_status(relais, placement_id=placement_id(relais, proposal_id, "udem-facebook"), to="submitted",
-                         actor="U0COMMS", deliver=False).ok
+    assert change_status(
+        relais,
+        placement_id=placement_id(relais, proposal_id, "udem-facebook"),
+        to="submitted",
+        actor="U0COMMS",
+        deliver=False,
+    ).ok
     pending = len(outbox.rows(relais.db, kind="card_update", status="pending"))
     with relais.db.atomic():
         post.on_sent(relais.db, "C0COMMS", "1795000009.000001")  # the post lands after the change

@@ -1,5 +1,6 @@
 """/propose end to end: signed requests to the Procfile's web process, Slack's side played by the stand-in,
 the SQLite file read directly. The web process's clock starts at RELAIS_NOW."""
+
 import json
 import sqlite3
 
@@ -48,8 +49,9 @@ def button(blocks, action_id, value_prefix=""):
 
 
 def click(web, standin, element, *, user="U0JULIETTE", ts="1795000001.000001"):
-    payload = slack.block_actions(element["action_id"], element.get("value", ""), user=user, message_ts=ts,
-                                  response_url=standin.response_url())
+    payload = slack.block_actions(
+        element["action_id"], element.get("value", ""), user=user, message_ts=ts, response_url=standin.response_url()
+    )
     response = web.interact(payload)
     assert response.status_code == 200
     return response
@@ -63,7 +65,7 @@ def one_line(web, text, user="U0JULIETTE"):
 
 def card(web, standin, number=1):
     """The number-th card posted, once Relais has stored its ts (its buttons then update it)."""
-    wait_until(lambda: cards_posted(standin)[number - 1:])
+    wait_until(lambda: cards_posted(standin)[number - 1 :])
     post = cards_posted(standin)[number - 1]
     wait_until(lambda: query(web, "SELECT id FROM proposals WHERE card_ts = ?", [post.result["ts"]]))
     return post
@@ -75,12 +77,22 @@ def cards_posted(standin):
 
 
 def placement_ids(web, proposal_id=1):
-    return {r["outlet_slug"]: r["id"] for r in query(web, "SELECT id, outlet_slug FROM placements WHERE proposal_id = ?",
-                                                     [proposal_id])}
+    return {
+        r["outlet_slug"]: r["id"]
+        for r in query(web, "SELECT id, outlet_slug FROM placements WHERE proposal_id = ?", [proposal_id])
+    }
 
 
-def values(title="Zooanimation aux examens", publish_on="2026-12-10", outlets=("udem-facebook",), category=None,
-           link=None, summary=None, notes=None, audiences=()):
+def values(
+    title="Zooanimation aux examens",
+    publish_on="2026-12-10",
+    outlets=("udem-facebook",),
+    category=None,
+    link=None,
+    summary=None,
+    notes=None,
+    audiences=(),
+):
     def option(value):
         return {"text": {"type": "plain_text", "text": value}, "value": value}
 
@@ -123,16 +135,29 @@ def test_a_valid_form_is_stored_and_its_card_posted(web_with, standin):
     web = web_with(RELAIS_NOW=NOW)
     view = open_modal(web, standin)
     view = {**view, "private_metadata": json.dumps({"channel": "C0COMMS", "cycle_key": "zooanimation"})}
-    payload = slack.view_submission(view, values(outlets=("udem-facebook", "bib-facebook"), category="cyclic",
-                                                 audiences=("students",), link="https://bib.umontreal.ca/zoo",
-                                                 summary="Des chiens", notes="Photo de Biscuit"))
+    payload = slack.view_submission(
+        view,
+        values(
+            outlets=("udem-facebook", "bib-facebook"),
+            category="cyclic",
+            audiences=("students",),
+            link="https://bib.umontreal.ca/zoo",
+            summary="Des chiens",
+            notes="Photo de Biscuit",
+        ),
+    )
     response = web.interact(payload)
     assert response.status_code == 200 and response.text == ""  # closes the form
     post = card(web, standin)
     assert post.args["channel"] == "C0COMMS"
     row = query(web, "SELECT * FROM proposals")[0]
     assert (row["title"], row["category"], row["publish_on"], row["owner_id"], row["cycle_key"]) == (
-        "Zooanimation aux examens", "cyclic", "2026-12-10", "U0JULIETTE", "zooanimation")
+        "Zooanimation aux examens",
+        "cyclic",
+        "2026-12-10",
+        "U0JULIETTE",
+        "zooanimation",
+    )
     assert json.loads(row["audiences"]) == ["students"] and row["link"] == "https://bib.umontreal.ca/zoo"
     text = text_of(post.args["blocks"])
     assert "Zooanimation aux examens" in text and "Contenu cyclique" in text and "jeudi 10 décembre 2026" in text
@@ -153,8 +178,10 @@ def test_a_faulty_form_is_answered_on_the_faulty_fields_and_nothing_is_stored(we
         (values(title="   "), {"title": "le titre est vide"}),
         (values(publish_on="2026-11-30"), {"publish_on": "lundi 30 novembre 2026"}),
         (values(outlets=()), {"outlets": "au moins un canal"}),
-        (values(publish_on="2026-12-04"), {"outlets": "UdeM — Facebook : l'échéance (vendredi 27 novembre 2026) "
-                                                      "est dépassée de 2 jours ouvrables"}),
+        (
+            values(publish_on="2026-12-04"),
+            {"outlets": "UdeM — Facebook : l'échéance (vendredi 27 novembre 2026) est dépassée de 2 jours ouvrables"},
+        ),
         (values(link="javascript:alert(1)"), {"link": "n'est pas une adresse"}),
         (values(title="", outlets=()), {"title": "vide", "outlets": "canal"}),
     ]
@@ -183,22 +210,32 @@ def test_one_line_registers_and_posts_the_card(web_with, standin):
     post = card(web, standin)
     assert "Zooanimation aux examens" in text_of(post.args["blocks"])
     assert [r["outlet_slug"] for r in query(web, "SELECT outlet_slug FROM placements ORDER BY id")] == [
-        "udem-facebook", "udem-x"]
+        "udem-facebook",
+        "udem-x",
+    ]
     assert query(web, "SELECT category FROM proposals")[0]["category"] == "cyclic"
 
 
-@pytest.mark.parametrize("line, fragments", [
-    ("Zooanimation | 10 décembre | udem-tiktok", ["canal inconnu : udem-tiktok", "udem-facebook, udem-instagram"]),
-    ("Zooanimation | bientôt | udem-facebook", ["« bientôt » n'est pas une date"]),
-    ("Zooanimation | 2026-11-30 | udem-facebook", ["lundi 30 novembre 2026", "est passée"]),
-    ("  | 10 décembre | udem-facebook", ["le titre est vide"]),
-    ("x" * 151 + " | 10 décembre | udem-facebook", ["151 caractères ; 150 au plus"]),
-    ("Zooanimation | 4 décembre | udem-facebook, bib-x",
-     ["UdeM — Facebook : l'échéance (vendredi 27 novembre 2026) est dépassée de 2 jours ouvrables",
-      "ce canal demande 5 jours ouvrables", "mardi 8 décembre 2026"]),
-    ("Zooanimation | 10 décembre | udem-facebook | potins", ["catégorie inconnue « potins »", "cyclic, one-off"]),
-    ("Zooanimation | 10 décembre", ["trois parties"]),
-])
+@pytest.mark.parametrize(
+    "line, fragments",
+    [
+        ("Zooanimation | 10 décembre | udem-tiktok", ["canal inconnu : udem-tiktok", "udem-facebook, udem-instagram"]),
+        ("Zooanimation | bientôt | udem-facebook", ["« bientôt » n'est pas une date"]),
+        ("Zooanimation | 2026-11-30 | udem-facebook", ["lundi 30 novembre 2026", "est passée"]),
+        ("  | 10 décembre | udem-facebook", ["le titre est vide"]),
+        ("x" * 151 + " | 10 décembre | udem-facebook", ["151 caractères ; 150 au plus"]),
+        (
+            "Zooanimation | 4 décembre | udem-facebook, bib-x",
+            [
+                "UdeM — Facebook : l'échéance (vendredi 27 novembre 2026) est dépassée de 2 jours ouvrables",
+                "ce canal demande 5 jours ouvrables",
+                "mardi 8 décembre 2026",
+            ],
+        ),
+        ("Zooanimation | 10 décembre | udem-facebook | potins", ["catégorie inconnue « potins »", "cyclic, one-off"]),
+        ("Zooanimation | 10 décembre", ["trois parties"]),
+    ],
+)
 def test_one_line_refusals_say_what_is_wrong_and_store_nothing(web_with, standin, line, fragments):
     web = web_with(RELAIS_NOW=NOW)
     body = one_line(web, line)
@@ -218,8 +255,12 @@ def test_what_the_user_typed_is_escaped_everywhere(web_with, standin):
     evil = "<!channel> Réouverture <https://evil.example|cliquez> & <@U0BOSS>"
     body = one_line(web, f"{evil} | 10 décembre | udem-facebook")
     post = card(web, standin)
-    shown = [text_of(body), text_of(post.args), text_of(web.slash("/propose", "list").json()),
-             text_of(web.slash("/propose", "show 1").json())]
+    shown = [
+        text_of(body),
+        text_of(post.args),
+        text_of(web.slash("/propose", "list").json()),
+        text_of(web.slash("/propose", "show 1").json()),
+    ]
     for text in shown:
         assert "<!channel>" not in text and "<https://evil" not in text and "<@U0BOSS>" not in text
         assert "&lt;!channel&gt; Réouverture &lt;https://evil.example|cliquez&gt; &amp; &lt;@U0BOSS&gt;" in text
@@ -242,8 +283,12 @@ def test_every_button_updates_the_same_card_and_writes_history(web_with, standin
     ids = placement_ids(web)
     facebook, x = ids["udem-facebook"], ids["udem-x"]
 
-    steps = [(f"{facebook}:", "placement_submitted", "soumis"), (f"{facebook}:", "placement_accepted", "accepté"),
-             (f"{x}:", "placement_submitted", "soumis"), (f"{x}:", "placement_declined", "refusé")]
+    steps = [
+        (f"{facebook}:", "placement_submitted", "soumis"),
+        (f"{facebook}:", "placement_accepted", "accepté"),
+        (f"{x}:", "placement_submitted", "soumis"),
+        (f"{x}:", "placement_declined", "refusé"),
+    ]
     blocks = post.args["blocks"]
     for number, (value, action, shown) in enumerate(steps, 1):
         click(web, standin, button(blocks, action, value), ts=ts)
@@ -258,14 +303,22 @@ def test_every_button_updates_the_same_card_and_writes_history(web_with, standin
     opened = standin.wait_for("views.open")[-1]
     view = opened.result["view"]
     assert view["callback_id"] == "placement_published"
-    response = web.interact(slack.view_submission(view, {
-        "published_on": {"value": {"type": "datepicker", "selected_date": "2026-12-01"}},
-        "url": {"value": {"type": "plain_text_input", "value": "https://facebook.com/udem/posts/42"}}}))
+    response = web.interact(
+        slack.view_submission(
+            view,
+            {
+                "published_on": {"value": {"type": "datepicker", "selected_date": "2026-12-01"}},
+                "url": {"value": {"type": "plain_text_input", "value": "https://facebook.com/udem/posts/42"}},
+            },
+        )
+    )
     assert response.status_code == 200 and response.text == ""
     updates = standin.wait_for("chat.update", count=5)
     assert len(updates) == 5
     blocks = updates[-1].args["blocks"]
-    assert "Publié le mardi 1 décembre 2026" in text_of(blocks) and "https://facebook.com/udem/posts/42" in text_of(blocks)
+    assert "Publié le mardi 1 décembre 2026" in text_of(blocks) and "https://facebook.com/udem/posts/42" in text_of(
+        blocks
+    )
 
     # cancel, confirmed first
     cancel = button(blocks, "proposal_cancel")
@@ -279,11 +332,14 @@ def test_every_button_updates_the_same_card_and_writes_history(web_with, standin
     history = query(web, "SELECT actor, action, from_value, to_value, placement_id FROM history ORDER BY id")
     assert [(h["action"], h["from_value"], h["to_value"]) for h in history] == [
         ("created", None, "open"),
-        ("status", "planned", "submitted"), ("status", "submitted", "accepted"),
-        ("status", "planned", "submitted"), ("status", "submitted", "declined"),
+        ("status", "planned", "submitted"),
+        ("status", "submitted", "accepted"),
+        ("status", "planned", "submitted"),
+        ("status", "submitted", "declined"),
         ("status", "accepted", "published"),
         ("status", "declined", "cancelled"),  # what was not published yet is cancelled with the proposal
-        ("cancelled", "open", "cancelled")]
+        ("cancelled", "open", "cancelled"),
+    ]
     assert {h["actor"] for h in history} == {"U0JULIETTE"}
     rows = {r["outlet_slug"]: r for r in query(web, "SELECT * FROM placements")}
     assert rows["udem-facebook"]["status"] == "published" and rows["udem-x"]["status"] == "cancelled"
@@ -315,7 +371,11 @@ def test_roles_status_changes_are_for_the_comms_team_cancel_for_the_owner_too(we
     assert len(standin.wait_for("chat.update", count=2)) == 2
     assert query(web, "SELECT status FROM proposals")[0]["status"] == "cancelled"
     assert [(h["actor"], h["to_value"]) for h in query(web, "SELECT actor, to_value FROM history ORDER BY id")] == [
-        ("U0JULIETTE", "open"), ("U0COMMS", "submitted"), ("U0JULIETTE", "cancelled"), ("U0JULIETTE", "cancelled")]
+        ("U0JULIETTE", "open"),
+        ("U0COMMS", "submitted"),
+        ("U0JULIETTE", "cancelled"),
+        ("U0JULIETTE", "cancelled"),
+    ]
 
 
 def test_invalid_stale_and_cancelled_buttons_are_refused(web_with, standin):
@@ -346,7 +406,11 @@ def test_invalid_stale_and_cancelled_buttons_are_refused(web_with, standin):
     assert "déjà annulée" in text_of(refusal.args)
     assert query(web, "SELECT status FROM placements")[0]["status"] == "cancelled"
     assert [h["to_value"] for h in query(web, "SELECT to_value FROM history ORDER BY id")] == [
-        "open", "submitted", "cancelled", "cancelled"]
+        "open",
+        "submitted",
+        "cancelled",
+        "cancelled",
+    ]
     assert len(standin.calls("chat.update")) == 2
 
 
@@ -442,15 +506,27 @@ def test_english_team_french_dates_still_understood(web_with, standin):
 
 # -- the console ---------------------------------------------------------------------------------------
 def test_the_whole_flow_in_the_console(cli):
-    script = "\n".join([
-        "/propose",  # the form, as prompts
-        "Zooanimation aux examens", "", "1", "1", "10 décembre", "1,9", "https://bib.umontreal.ca/zoo", "",
-        ":click 1",  # UdeM — Facebook: submitted ([2] [3] are Bibliothèques — X's, [4] cancels)
-        ":click 5",  # then accepted ([6] declined)
-        ":click 10",  # then published: a small form
-        "2026-12-01", "https://facebook.com/udem/posts/1",
-        "/propose show 1",
-        ":quit", ""])
+    script = "\n".join(
+        [
+            "/propose",  # the form, as prompts
+            "Zooanimation aux examens",
+            "",
+            "1",
+            "1",
+            "10 décembre",
+            "1,9",
+            "https://bib.umontreal.ca/zoo",
+            "",
+            ":click 1",  # UdeM — Facebook: submitted ([2] [3] are Bibliothèques — X's, [4] cancels)
+            ":click 5",  # then accepted ([6] declined)
+            ":click 10",  # then published: a small form
+            "2026-12-01",
+            "https://facebook.com/udem/posts/1",
+            "/propose show 1",
+            ":quit",
+            "",
+        ]
+    )
     result = cli("console", stdin=script, SLACK_BOT_TOKEN="", SLACK_SIGNING_SECRET="", RELAIS_NOW=NOW)
     assert result.returncode == 0, result.stderr
     out = result.stdout

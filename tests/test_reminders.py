@@ -2,6 +2,7 @@
 
 In-process, on a real SQLite file, against the Slack stand-in; time is set per pass (jobs.tick(now)).
 """
+
 from __future__ import annotations
 
 import json
@@ -40,24 +41,57 @@ def tick(relais, when: str) -> list[str]:
 
 # -- planning ----------------------------------------------------------------------------------
 def test_rows_planned_for_a_proposal(relais):
-    proposal_id, ids = propose(relais, publish_on=DEC_14, outlets={"udem-facebook": date(2026, 12, 7),
-                                                                   "udem-x": date(2026, 12, 10)})
+    proposal_id, ids = propose(
+        relais, publish_on=DEC_14, outlets={"udem-facebook": date(2026, 12, 7), "udem-x": date(2026, 12, 10)}
+    )
     fb, x = ids["udem-facebook"], ids["udem-x"]
-    planned = {r["key"]: (r["due_at"], r["target"], r["placement_id"], r["proposal_id"], json.loads(r["payload"]))
-               for r in mine(relais.db)}
+    planned = {
+        r["key"]: (r["due_at"], r["target"], r["placement_id"], r["proposal_id"], json.loads(r["payload"]))
+        for r in mine(relais.db)
+    }
     assert planned == {  # 09:00 in Montréal is 14:00 UTC in December
-        f"deadline:{fb}:2026-12-07:heads_up": ("2026-12-03T14:00:00Z", "C0COMMS", fb, proposal_id,
-                                               {"stage": "heads_up", "deadline": "2026-12-07"}),
-        f"deadline:{fb}:2026-12-07:due": ("2026-12-07T14:00:00Z", "C0COMMS", fb, proposal_id,
-                                          {"stage": "due", "deadline": "2026-12-07"}),
-        f"deadline:{fb}:2026-12-07:missed": ("2026-12-08T14:00:00Z", "C0COMMS", fb, proposal_id,
-                                             {"stage": "missed", "deadline": "2026-12-07"}),
-        f"deadline:{x}:2026-12-10:heads_up": ("2026-12-08T14:00:00Z", "C0COMMS", x, proposal_id,
-                                              {"stage": "heads_up", "deadline": "2026-12-10"}),
-        f"deadline:{x}:2026-12-10:due": ("2026-12-10T14:00:00Z", "C0COMMS", x, proposal_id,
-                                         {"stage": "due", "deadline": "2026-12-10"}),
-        f"deadline:{x}:2026-12-10:missed": ("2026-12-11T14:00:00Z", "C0COMMS", x, proposal_id,
-                                            {"stage": "missed", "deadline": "2026-12-10"}),
+        f"deadline:{fb}:2026-12-07:heads_up": (
+            "2026-12-03T14:00:00Z",
+            "C0COMMS",
+            fb,
+            proposal_id,
+            {"stage": "heads_up", "deadline": "2026-12-07"},
+        ),
+        f"deadline:{fb}:2026-12-07:due": (
+            "2026-12-07T14:00:00Z",
+            "C0COMMS",
+            fb,
+            proposal_id,
+            {"stage": "due", "deadline": "2026-12-07"},
+        ),
+        f"deadline:{fb}:2026-12-07:missed": (
+            "2026-12-08T14:00:00Z",
+            "C0COMMS",
+            fb,
+            proposal_id,
+            {"stage": "missed", "deadline": "2026-12-07"},
+        ),
+        f"deadline:{x}:2026-12-10:heads_up": (
+            "2026-12-08T14:00:00Z",
+            "C0COMMS",
+            x,
+            proposal_id,
+            {"stage": "heads_up", "deadline": "2026-12-10"},
+        ),
+        f"deadline:{x}:2026-12-10:due": (
+            "2026-12-10T14:00:00Z",
+            "C0COMMS",
+            x,
+            proposal_id,
+            {"stage": "due", "deadline": "2026-12-10"},
+        ),
+        f"deadline:{x}:2026-12-10:missed": (
+            "2026-12-11T14:00:00Z",
+            "C0COMMS",
+            x,
+            proposal_id,
+            {"stage": "missed", "deadline": "2026-12-10"},
+        ),
     }
     assert all(r["status"] == "pending" and r["attempts"] == 0 for r in mine(relais.db))
 
@@ -71,8 +105,9 @@ def test_planning_twice_plans_nothing_more(relais):
 
 
 def test_moments_already_past_are_not_planned(relais):
-    _, ids = propose(relais, publish_on=date(2026, 12, 4), outlets={"udem-x": date(2026, 12, 2)},
-                     when="2026-12-01T10:00")  # heads-up time (Mon 30 Nov 09:00) is gone
+    _, ids = propose(
+        relais, publish_on=date(2026, 12, 4), outlets={"udem-x": date(2026, 12, 2)}, when="2026-12-01T10:00"
+    )  # heads-up time (Mon 30 Nov 09:00) is gone
     x = ids["udem-x"]
     assert [r["key"] for r in mine(relais.db)] == [f"deadline:{x}:2026-12-02:due", f"deadline:{x}:2026-12-02:missed"]
 
@@ -82,17 +117,22 @@ def test_heads_up_counts_business_days_across_holidays_and_closures(relais):
     _, ids = propose(relais, publish_on=date(2027, 1, 8), outlets={"udem-x": date(2027, 1, 5)})
     due = {r["key"]: r["due_at"] for r in mine(relais.db)}
     prefix = f"deadline:{ids['udem-x']}:2027-01-05:"
-    assert due == {prefix + "heads_up": "2026-12-23T14:00:00Z", prefix + "due": "2027-01-05T14:00:00Z",
-                   prefix + "missed": "2027-01-06T14:00:00Z"}
+    assert due == {
+        prefix + "heads_up": "2026-12-23T14:00:00Z",
+        prefix + "due": "2027-01-05T14:00:00Z",
+        prefix + "missed": "2027-01-06T14:00:00Z",
+    }
 
 
 def test_a_placement_submitted_withdraws_its_reminders(relais):
-    _, ids = propose(relais, publish_on=DEC_14, outlets={"udem-facebook": date(2026, 12, 7),
-                                                         "udem-x": date(2026, 12, 10)})
+    _, ids = propose(
+        relais, publish_on=DEC_14, outlets={"udem-facebook": date(2026, 12, 7), "udem-x": date(2026, 12, 10)}
+    )
     move(relais, ids["udem-facebook"], "submitted", when="2026-12-02T11:00")
     by_placement = {r["key"]: r["status"] for r in mine(relais.db)}
     assert {k: v for k, v in by_placement.items() if k.startswith(f"deadline:{ids['udem-facebook']}:")} == {
-        f"deadline:{ids['udem-facebook']}:2026-12-07:{s}": "cancelled" for s in ("heads_up", "due", "missed")}
+        f"deadline:{ids['udem-facebook']}:2026-12-07:{s}": "cancelled" for s in ("heads_up", "due", "missed")
+    }
     assert all(v == "pending" for k, v in by_placement.items() if k.startswith(f"deadline:{ids['udem-x']}:"))
     assert tick(relais, "2026-12-03T09:00") == []
 
@@ -126,14 +166,19 @@ def test_a_new_deadline_replaces_the_old_reminders(relais):
         relais.db.execute("UPDATE placements SET deadline = '2026-12-09' WHERE id = ?", [fb])
         reminders.plan_deadline_reminders(relais, relais.db, fb, now)
     by_status = keys_by_status(relais.db)
-    assert sorted(by_status["cancelled"]) == sorted(f"deadline:{fb}:2026-12-07:{s}" for s in ("heads_up", "due", "missed"))
-    assert sorted(by_status["pending"]) == sorted(f"deadline:{fb}:2026-12-09:{s}" for s in ("heads_up", "due", "missed"))
+    assert sorted(by_status["cancelled"]) == sorted(
+        f"deadline:{fb}:2026-12-07:{s}" for s in ("heads_up", "due", "missed")
+    )
+    assert sorted(by_status["pending"]) == sorted(
+        f"deadline:{fb}:2026-12-09:{s}" for s in ("heads_up", "due", "missed")
+    )
 
 
 # -- sending deadline reminders -----------------------------------------------------------------
 def test_each_reminder_at_its_moment_in_the_cards_thread_with_the_owner_mentioned(relais, standin):
-    _, ids = propose(relais, publish_on=DEC_14, outlets={"udem-facebook": date(2026, 12, 7)}, card=True,
-                     title="Zoo <!channel> & co")
+    _, ids = propose(
+        relais, publish_on=DEC_14, outlets={"udem-facebook": date(2026, 12, 7)}, card=True, title="Zoo <!channel> & co"
+    )
     fb = ids["udem-facebook"]
     tick(relais, "2026-12-01T09:00")  # the card
     card = standin.calls("chat.postMessage")[0]
@@ -182,8 +227,9 @@ def test_in_english(relais, standin):
 
 
 def test_catch_up_sends_only_the_missed_notice_once_the_deadline_has_passed(relais, standin):
-    _, ids = propose(relais, publish_on=DEC_14, outlets={"udem-facebook": date(2026, 12, 7),
-                                                         "udem-x": date(2026, 12, 10)})
+    _, ids = propose(
+        relais, publish_on=DEC_14, outlets={"udem-facebook": date(2026, 12, 7), "udem-x": date(2026, 12, 10)}
+    )
     fb, x = ids["udem-facebook"], ids["udem-x"]
     # Down from Tuesday 1st to Wednesday 9th, 10:00: fb's heads-up, deadline day and missed notice all
     # came; x's heads-up (Tue 8th) came, its deadline (Thu 10th) not yet.
@@ -245,11 +291,16 @@ def test_a_snoozed_reminder_is_dropped_when_the_placement_was_submitted(relais):
 
 
 # -- stats reminders -----------------------------------------------------------------------------
-def publish_now(relais, slug="bib-facebook", title="Heures prolongées", when="2026-12-01T11:00",
-                published_on=date(2026, 12, 1), owner=OWNER) -> int:
+def publish_now(
+    relais,
+    slug="bib-facebook",
+    title="Heures prolongées",
+    when="2026-12-01T11:00",
+    published_on=date(2026, 12, 1),
+    owner=OWNER,
+) -> int:
     """A library outlet goes straight from planned to published."""
-    _, ids = propose(relais, publish_on=published_on, outlets={slug: published_on}, title=title, owner=owner,
-                     when=when)
+    _, ids = propose(relais, publish_on=published_on, outlets={slug: published_on}, title=title, owner=owner, when=when)
     move(relais, ids[slug], "published", when=when, published_on=published_on)
     return ids[slug]
 
@@ -267,7 +318,10 @@ def test_publication_plans_a_message_per_checkpoint_day(relais):
 def test_checkpoints_come_from_the_settings(relais):
     relais.settings = replace(relais.settings, stats_checkpoints=(1, 14))
     publish_now(relais)
-    assert [r["key"] for r in mine(relais.db, kind="stats")] == [f"stats:{OWNER}:2026-12-02", f"stats:{OWNER}:2026-12-15"]
+    assert [r["key"] for r in mine(relais.db, kind="stats")] == [
+        f"stats:{OWNER}:2026-12-02",
+        f"stats:{OWNER}:2026-12-15",
+    ]
 
 
 def test_one_direct_message_listing_every_placement_due_with_a_button_each(relais, standin):
@@ -281,8 +335,10 @@ def test_one_direct_message_listing_every_placement_due_with_a_button_each(relai
     assert opened == [OWNER, "U0ROMEO"]
     juliette, romeo = reminder_posts(standin)
     assert juliette.args["channel"] == "D0JULIETTE"
-    assert [(b["action_id"], b["value"]) for b in buttons(juliette)] == [("stats_open", str(first)),
-                                                                         ("stats_open", str(second))]
+    assert [(b["action_id"], b["value"]) for b in buttons(juliette)] == [
+        ("stats_open", str(first)),
+        ("stats_open", str(second)),
+    ]
     assert [(b["action_id"], b["value"]) for b in buttons(romeo)] == [("stats_open", str(other))]
     text = json.dumps(juliette.args["blocks"], ensure_ascii=False)
     assert "ces 2 publications" in text and "2 jours après la publication" in text
@@ -323,7 +379,10 @@ def test_a_week_down_gives_one_message_with_the_latest_checkpoint(relais, standi
     assert "2 jours après" not in json.dumps(post.args["blocks"], ensure_ascii=False)
     status = {r["key"]: r["status"] for r in mine(relais.db, kind="stats")}
     assert [k for k, s in status.items() if s == "skipped"] == [
-        f"stats:{OWNER}:2026-12-04", f"stats:{OWNER}:2026-12-08", f"stats:{OWNER}:2026-12-09"]
+        f"stats:{OWNER}:2026-12-04",
+        f"stats:{OWNER}:2026-12-08",
+        f"stats:{OWNER}:2026-12-09",
+    ]
 
 
 def test_one_message_a_day_even_when_a_catch_up_comes_before_nine(relais, standin):
@@ -359,11 +418,14 @@ def test_no_stats_reminder_for_a_cancelled_proposal_or_another_owner(relais):
 
 
 # -- daylight saving time ------------------------------------------------------------------------
-@pytest.mark.parametrize("published_on, expected_utc", [
-    (date(2026, 10, 30), "2026-11-01T14:00:00Z"),  # Sunday 1 Nov 2026: clocks went back at 02:00 (EST)
-    (date(2027, 3, 12), "2027-03-14T13:00:00Z"),   # Sunday 14 Mar 2027: clocks went forward at 02:00 (EDT)
-    (date(2027, 11, 5), "2027-11-07T14:00:00Z"),   # Sunday 7 Nov 2027: back to EST
-])
+@pytest.mark.parametrize(
+    "published_on, expected_utc",
+    [
+        (date(2026, 10, 30), "2026-11-01T14:00:00Z"),  # Sunday 1 Nov 2026: clocks went back at 02:00 (EST)
+        (date(2027, 3, 12), "2027-03-14T13:00:00Z"),  # Sunday 14 Mar 2027: clocks went forward at 02:00 (EDT)
+        (date(2027, 11, 5), "2027-11-07T14:00:00Z"),  # Sunday 7 Nov 2027: back to EST
+    ],
+)
 def test_a_checkpoint_on_a_clock_change_day_is_at_nine_local_once(relais, published_on, expected_utc):
     placement = publish_now(relais, published_on=published_on, when=f"{published_on.isoformat()}T12:00")
     key = f"stats:{OWNER}:{(published_on + timedelta(days=2)).isoformat()}"
@@ -381,17 +443,29 @@ def test_a_checkpoint_on_a_clock_change_day_is_at_nine_local_once(relais, publis
     assert sent_at == [expected_utc]
 
 
-@pytest.mark.parametrize("publish_on, deadline, moments", [
-    # Spring forward on Sunday 14 March 2027: Friday 12 is EST (UTC-5), Tuesday 16 EDT (UTC-4).
-    (date(2027, 3, 18), date(2027, 3, 16), {"heads_up": "2027-03-12T14:00:00Z", "due": "2027-03-16T13:00:00Z",
-                                            "missed": "2027-03-17T13:00:00Z"}),
-    # Fall back on Sunday 1 November 2026: Thursday 29 October is EDT, Monday 2 November EST.
-    (date(2026, 11, 4), date(2026, 11, 2), {"heads_up": "2026-10-29T13:00:00Z", "due": "2026-11-02T14:00:00Z",
-                                           "missed": "2026-11-03T14:00:00Z"}),
-    # Fall back on Sunday 7 November 2027.
-    (date(2027, 11, 10), date(2027, 11, 8), {"heads_up": "2027-11-04T13:00:00Z", "due": "2027-11-08T14:00:00Z",
-                                            "missed": "2027-11-09T14:00:00Z"}),
-])
+@pytest.mark.parametrize(
+    "publish_on, deadline, moments",
+    [
+        # Spring forward on Sunday 14 March 2027: Friday 12 is EST (UTC-5), Tuesday 16 EDT (UTC-4).
+        (
+            date(2027, 3, 18),
+            date(2027, 3, 16),
+            {"heads_up": "2027-03-12T14:00:00Z", "due": "2027-03-16T13:00:00Z", "missed": "2027-03-17T13:00:00Z"},
+        ),
+        # Fall back on Sunday 1 November 2026: Thursday 29 October is EDT, Monday 2 November EST.
+        (
+            date(2026, 11, 4),
+            date(2026, 11, 2),
+            {"heads_up": "2026-10-29T13:00:00Z", "due": "2026-11-02T14:00:00Z", "missed": "2026-11-03T14:00:00Z"},
+        ),
+        # Fall back on Sunday 7 November 2027.
+        (
+            date(2027, 11, 10),
+            date(2027, 11, 8),
+            {"heads_up": "2027-11-04T13:00:00Z", "due": "2027-11-08T14:00:00Z", "missed": "2027-11-09T14:00:00Z"},
+        ),
+    ],
+)
 def test_deadline_reminders_around_clock_changes(relais, publish_on, deadline, moments):
     _, ids = propose(relais, publish_on=publish_on, outlets={"udem-x": deadline}, when="2026-10-01T10:00")
     x = ids["udem-x"]

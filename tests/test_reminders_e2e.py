@@ -5,6 +5,7 @@ catch-up tick and the reminder's buttons, signed as Slack signs them), the conso
 
 Test data is created on the processes' own SQLite file with the `relais` fixture (same DATABASE_PATH).
 """
+
 from __future__ import annotations
 
 import json
@@ -57,14 +58,19 @@ def keys(lines) -> list[str]:
 
 # -- tick --at ------------------------------------------------------------------------------------
 def test_tick_at_each_planned_moment_sends_exactly_what_is_due(relais, cli, standin):
-    _, ids = propose(relais, publish_on=DEC_14, outlets={"udem-facebook": date(2026, 12, 7), "udem-x": date(2026, 12, 10)})
+    _, ids = propose(
+        relais, publish_on=DEC_14, outlets={"udem-facebook": date(2026, 12, 7), "udem-x": date(2026, 12, 10)}
+    )
     fb, x = ids["udem-facebook"], ids["udem-x"]
     library = publish_now(relais, slug="bib-facebook", published_on=date(2026, 12, 1))
     expected = {  # moment (local) -> what goes out then, in that order (at one moment, as planned)
         "2026-12-03T09:00": [f"deadline:{fb}:2026-12-07:heads_up", f"stats:{OWNER}:2026-12-03"],
         "2026-12-07T09:00": [f"deadline:{fb}:2026-12-07:due"],
-        "2026-12-08T09:00": [f"deadline:{fb}:2026-12-07:missed", f"deadline:{x}:2026-12-10:heads_up",
-                             f"stats:{OWNER}:2026-12-08"],
+        "2026-12-08T09:00": [
+            f"deadline:{fb}:2026-12-07:missed",
+            f"deadline:{x}:2026-12-10:heads_up",
+            f"stats:{OWNER}:2026-12-08",
+        ],
         "2026-12-10T09:00": [f"deadline:{x}:2026-12-10:due"],
         "2026-12-11T09:00": [f"deadline:{x}:2026-12-10:missed"],
         "2026-12-31T09:00": [f"stats:{OWNER}:2026-12-31"],
@@ -81,7 +87,9 @@ def test_tick_at_each_planned_moment_sends_exactly_what_is_due(relais, cli, stan
     assert set(keys_by_status(relais.db)) == {"sent", "cancelled"}  # the library placement's deadline rows
     posts = reminder_posts(standin)
     assert len(posts) == sum(len(v) for v in expected.values())
-    assert [[b["value"] for b in buttons(p)] for p in posts if p.args["channel"] == "D0JULIETTE"] == [[str(library)]] * 3
+    assert [[b["value"] for b in buttons(p)] for p in posts if p.args["channel"] == "D0JULIETTE"] == [
+        [str(library)]
+    ] * 3
 
 
 def test_tick_at_with_an_offset_and_a_bad_value(relais, cli):
@@ -90,17 +98,26 @@ def test_tick_at_with_an_offset_and_a_bad_value(relais, cli):
     assert keys(ticked(cli, "2026-12-03T09:00:00-05:00")) == [f"deadline:{ids['udem-facebook']}:2026-12-07:heads_up"]
     bad = cli("tick", "--at", "jeudi matin")
     assert bad.returncode == 2
-    assert bad.stderr.strip() == "--at : attend une date et une heure ISO 8601, par exemple 2026-12-01T09:00 (reçu « jeudi matin »)"
+    assert (
+        bad.stderr.strip()
+        == "--at : attend une date et une heure ISO 8601, par exemple 2026-12-01T09:00 (reçu « jeudi matin »)"
+    )
 
 
 def test_two_processes_ticking_at_once_send_each_row_once(relais, env, tmp_path, standin):
     for i in range(3):
-        propose(relais, publish_on=DEC_14, title=f"Contenu {i}",
-                outlets={"udem-facebook": date(2026, 12, 7), "udem-instagram": date(2026, 12, 7)})
+        propose(
+            relais,
+            publish_on=DEC_14,
+            title=f"Contenu {i}",
+            outlets={"udem-facebook": date(2026, 12, 7), "udem-instagram": date(2026, 12, 7)},
+        )
     standin.delay = 0.2
     command = [sys.executable, "-m", "bot", "tick", "--at", "2026-12-03T09:00"]
-    processes = [subprocess.Popen(command, cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                  text=True) for _ in range(3)]
+    processes = [
+        subprocess.Popen(command, cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        for _ in range(3)
+    ]
     outputs = [p.communicate(timeout=120) for p in processes]
     assert all(p.returncode == 0 for p in processes), [o[1] for o in outputs]
     sent = [key for out, _err in outputs for key in keys(sent_lines(out))]
@@ -114,8 +131,14 @@ def test_a_tick_killed_mid_post_loses_nothing_and_repeats_at_most_that_message(r
     for i in range(4):
         propose(relais, publish_on=DEC_14, title=f"Contenu {i}", outlets={"udem-facebook": date(2026, 12, 7)})
     standin.delay = 1.0  # each post takes a second: catch one in flight
-    process = subprocess.Popen([sys.executable, "-m", "bot", "tick", "--at", "2026-12-03T09:00"], cwd=tmp_path,
-                               env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "bot", "tick", "--at", "2026-12-03T09:00"],
+        cwd=tmp_path,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     wait_until(lambda: len(reminder_posts(standin)) >= 1, timeout=30)
     time.sleep(0.4)  # the second post is on its way (the stand-in answers it in ~0.6 s)
     process.kill()
@@ -139,13 +162,18 @@ def test_a_tick_killed_mid_post_loses_nothing_and_repeats_at_most_that_message(r
 
 
 def test_a_week_of_downtime_is_caught_up_at_the_first_tick_oldest_first(relais, cli, standin):
-    _, ids = propose(relais, publish_on=DEC_14, outlets={"udem-facebook": date(2026, 12, 7), "udem-x": date(2026, 12, 10)})
+    _, ids = propose(
+        relais, publish_on=DEC_14, outlets={"udem-facebook": date(2026, 12, 7), "udem-x": date(2026, 12, 10)}
+    )
     fb, x = ids["udem-facebook"], ids["udem-x"]
     library = publish_now(relais, slug="bib-facebook", published_on=date(2026, 12, 1))
     # Down from Tuesday 1st to Wednesday 9th at 10:00.
     lines = ticked(cli, "2026-12-09T10:00")
-    assert keys(lines) == [f"stats:{OWNER}:2026-12-03", f"deadline:{fb}:2026-12-07:missed",
-                           f"deadline:{x}:2026-12-10:heads_up"]
+    assert keys(lines) == [
+        f"stats:{OWNER}:2026-12-03",
+        f"deadline:{fb}:2026-12-07:missed",
+        f"deadline:{x}:2026-12-10:heads_up",
+    ]
     assert ticked(cli, "2026-12-09T10:01") == []
     stats, missed, heads_up = reminder_posts(standin)
     assert [b["value"] for b in buttons(stats)] == [str(library)]
@@ -153,8 +181,11 @@ def test_a_week_of_downtime_is_caught_up_at_the_first_tick_oldest_first(relais, 
     assert "était le lundi 7 décembre 2026" in missed.args["blocks"][0]["text"]["text"]
     assert "dans 1 jour ouvrable" in heads_up.args["blocks"][0]["text"]["text"]
     skipped = {r["key"] for r in mine(relais.db) if r["status"] == "skipped"}
-    assert skipped == {f"deadline:{fb}:2026-12-07:heads_up", f"deadline:{fb}:2026-12-07:due",
-                       f"stats:{OWNER}:2026-12-08"}
+    assert skipped == {
+        f"deadline:{fb}:2026-12-07:heads_up",
+        f"deadline:{fb}:2026-12-07:due",
+        f"stats:{OWNER}:2026-12-08",
+    }
 
 
 def test_clock_changes_by_tick(relais, cli):
@@ -184,13 +215,24 @@ def test_web_process_catches_up_at_start_and_the_buttons_work(relais, web_with, 
     reminder = posts[0]
     assert reminder.args["thread_ts"] == card.result["ts"] == store.get(relais.db, proposal_id)["card_ts"]
     assert f"<@{OWNER}>" in reminder.args["blocks"][0]["text"]["text"]
-    message = {"type": "message", "ts": reminder.result["ts"], "text": reminder.args["text"],
-               "blocks": reminder.args["blocks"], "thread_ts": card.result["ts"]}
+    message = {
+        "type": "message",
+        "ts": reminder.result["ts"],
+        "text": reminder.args["text"],
+        "blocks": reminder.args["blocks"],
+        "thread_ts": card.result["ts"],
+    }
 
     def click(action_id, user):
-        payload = slack.block_actions(action_id, str(fb), user=user, channel=card.result["channel"],
-                                      message_ts=reminder.result["ts"], message=message,
-                                      response_url=standin.response_url())
+        payload = slack.block_actions(
+            action_id,
+            str(fb),
+            user=user,
+            channel=card.result["channel"],
+            message_ts=reminder.result["ts"],
+            message=message,
+            response_url=standin.response_url(),
+        )
         assert web.interact(payload).status_code == 200
 
     # Someone outside the team may not mark it submitted: told privately, nothing changes.
@@ -202,15 +244,21 @@ def test_web_process_catches_up_at_start_and_the_buttons_work(relais, web_with, 
     click("reminder_snooze", OWNER)
     update = wait_until(lambda: [c for c in standin.calls("chat.update") if c.args.get("ts") == reminder.result["ts"]])
     assert "Reporté par <@U0JULIETTE> : prochain rappel le vendredi 4 décembre 2026" in json.dumps(
-        update[-1].args["blocks"], ensure_ascii=False)
+        update[-1].args["blocks"], ensure_ascii=False
+    )
     assert not [b for b in update[-1].args["blocks"] if b["type"] == "actions"]
     assert rows.get(relais.db, f"deadline:{fb}:2026-12-07:snoozed:2026-12-04")["status"] == "pending"
 
     click("reminder_submitted", "U0COMMS")
     wait_until(lambda: store.placement(relais.db, fb)["status"] == "submitted")
-    done = wait_until(lambda: [c for c in standin.calls("chat.update") if c.args.get("ts") == reminder.result["ts"]
-                               and "Marqué comme soumis par <@U0COMMS>" in json.dumps(c.args["blocks"],
-                                                                                    ensure_ascii=False)])
+    done = wait_until(
+        lambda: [
+            c
+            for c in standin.calls("chat.update")
+            if c.args.get("ts") == reminder.result["ts"]
+            and "Marqué comme soumis par <@U0COMMS>" in json.dumps(c.args["blocks"], ensure_ascii=False)
+        ]
+    )
     assert done
     assert {r["key"]: r["status"] for r in mine(relais.db)} == {
         f"deadline:{fb}:2026-12-07:heads_up": "sent",
@@ -218,7 +266,9 @@ def test_web_process_catches_up_at_start_and_the_buttons_work(relais, web_with, 
         f"deadline:{fb}:2026-12-07:missed": "cancelled",
         f"deadline:{fb}:2026-12-07:snoozed:2026-12-04": "cancelled",
     }
-    card_updates = wait_until(lambda: [c for c in standin.calls("chat.update") if c.args.get("ts") == card.result["ts"]])
+    card_updates = wait_until(
+        lambda: [c for c in standin.calls("chat.update") if c.args.get("ts") == card.result["ts"]]
+    )
     assert card_updates  # the card shows the new status (the /propose surface's update)
 
 
@@ -230,9 +280,15 @@ def test_web_process_sends_the_stats_message_and_its_button_opens_the_stats_form
     assert dm.args["channel"] == "D0JULIETTE"
     (button,) = buttons(dm)
     assert (button["action_id"], button["value"]) == ("stats_open", str(placement))
-    payload = slack.block_actions("stats_open", button["value"], user=OWNER, channel="D0JULIETTE",
-                                  message_ts=dm.result["ts"], response_url=standin.response_url(),
-                                  message={"type": "message", "ts": dm.result["ts"], "blocks": dm.args["blocks"]})
+    payload = slack.block_actions(
+        "stats_open",
+        button["value"],
+        user=OWNER,
+        channel="D0JULIETTE",
+        message_ts=dm.result["ts"],
+        response_url=standin.response_url(),
+        message={"type": "message", "ts": dm.result["ts"], "blocks": dm.args["blocks"]},
+    )
     assert web.interact(payload).status_code == 200
     (opened,) = standin.wait_for("views.open", 1, timeout=10)
     assert "Heures prolongées" in json.dumps(opened.args["view"], ensure_ascii=False)
@@ -260,10 +316,16 @@ class Console:
     """`python -m bot console` driven line by line, reading what it prints as it goes."""
 
     def __init__(self, env, cwd, **extra):
-        self.proc = subprocess.Popen([sys.executable, "-m", "bot", "console"], cwd=cwd,
-                                     env={**env, "SLACK_BOT_TOKEN": "", "SLACK_SIGNING_SECRET": "", **extra},
-                                     stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                                     text=True, bufsize=1)
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "bot", "console"],
+            cwd=cwd,
+            env={**env, "SLACK_BOT_TOKEN": "", "SLACK_SIGNING_SECRET": "", **extra},
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            bufsize=1,
+        )
         self.lines: queue.Queue[str] = queue.Queue()
         self.seen: list[str] = []
         threading.Thread(target=self._read, daemon=True).start()
@@ -298,8 +360,9 @@ class Console:
 
 
 def test_console_tick_shows_the_reminder_in_the_thread_and_its_buttons_work(relais, env, tmp_path):
-    _, ids = propose(relais, publish_on=DEC_14, outlets={"udem-facebook": date(2026, 12, 7)}, card=True,
-                     owner="U_CONSOLE")
+    _, ids = propose(
+        relais, publish_on=DEC_14, outlets={"udem-facebook": date(2026, 12, 7)}, card=True, owner="U_CONSOLE"
+    )
     console = Console(env, tmp_path, RELAIS_NOW="2026-12-03T09:00:30")
     try:
         console.until("Relais")

@@ -4,6 +4,7 @@ Proposals are created as the /propose surface creates them: storage.proposals.cr
 owed (bot.proposals.workflow.plan_card) and the reminder hook, in one transaction, on the SQLite file that
 the processes under test use. Status changes go through bot.proposals.workflow.change_status.
 """
+
 from __future__ import annotations
 
 import re
@@ -25,28 +26,43 @@ def at(relais, text: str) -> datetime:
     return parse_instant(text, relais.settings.tz)
 
 
-def propose(relais, *, publish_on: date, outlets: dict[str, date], title: str = "Zooanimation aux examens",
-            owner: str = OWNER, when: str | None = None, card: bool = False) -> tuple[int, dict[str, int]]:
+def propose(
+    relais,
+    *,
+    publish_on: date,
+    outlets: dict[str, date],
+    title: str = "Zooanimation aux examens",
+    owner: str = OWNER,
+    when: str | None = None,
+    card: bool = False,
+) -> tuple[int, dict[str, int]]:
     """A proposal registered at `when` (default: the relais clock); returns its id and {slug: placement id}."""
     now = at(relais, when) if when else relais.clock.now()
     db = relais.db
     with db.atomic():
-        proposal_id = store.create(db, title=title, publish_on=publish_on, owner_id=owner,
-                                   outlets=list(outlets.items()), now=to_text(now))
+        proposal_id = store.create(
+            db, title=title, publish_on=publish_on, owner_id=owner, outlets=list(outlets.items()), now=to_text(now)
+        )
         if card:
             workflow.plan_card(relais, db, proposal_id, now)
         reminders.on_proposal_created(relais, db, proposal_id, now)
     return proposal_id, {p["outlet_slug"]: p["id"] for p in store.placements_of(db, proposal_id)}
 
 
-def move(relais, placement_id: int, *statuses: str, when: str, published_on: date | None = None,
-         actor: str = "U0COMMS") -> None:
+def move(
+    relais, placement_id: int, *statuses: str, when: str, published_on: date | None = None, actor: str = "U0COMMS"
+) -> None:
     """Walk a placement through `statuses` at `when`, as the comms team does with the card's buttons."""
     relais.clock.freeze(at(relais, when))
     for status in statuses:
-        outcome = workflow.change_status(relais, placement_id=placement_id, to=status, actor=actor,
-                                         published_on=published_on if status == "published" else None,
-                                         deliver=False)
+        outcome = workflow.change_status(
+            relais,
+            placement_id=placement_id,
+            to=status,
+            actor=actor,
+            published_on=published_on if status == "published" else None,
+            deliver=False,
+        )
         assert outcome.ok, outcome.key
 
 
@@ -54,8 +70,15 @@ def record_figures(relais, placement_id: int, when: str, views: int = 1200, inte
     from storage import stats
 
     with relais.db.atomic():
-        stats.record(relais.db, placement_id, views=views, interactions=interactions, avg_seconds=None,
-                     recorded_by=OWNER, recorded_at=to_text(at(relais, when)))
+        stats.record(
+            relais.db,
+            placement_id,
+            views=views,
+            interactions=interactions,
+            avg_seconds=None,
+            recorded_by=OWNER,
+            recorded_at=to_text(at(relais, when)),
+        )
 
 
 def mine(db, **filters) -> list[dict]:

@@ -1,4 +1,5 @@
 """`/stats report` as plain functions: periods, totals, top posts, the reach multiplier and its median."""
+
 from datetime import date
 
 import pytest
@@ -41,19 +42,48 @@ def test_the_term_starts_at_the_calendars_latest_term_start():
     assert term_start(date(2027, 2, 10), starts) == date(2027, 1, 6)
 
 
-@pytest.mark.parametrize("today,start", [(date(2026, 12, 1), date(2026, 9, 1)), (date(2026, 2, 3), date(2026, 1, 1)),
-                                         (date(2026, 6, 30), date(2026, 5, 1)), (date(2026, 1, 1), date(2026, 1, 1))])
+@pytest.mark.parametrize(
+    "today,start",
+    [
+        (date(2026, 12, 1), date(2026, 9, 1)),
+        (date(2026, 2, 3), date(2026, 1, 1)),
+        (date(2026, 6, 30), date(2026, 5, 1)),
+        (date(2026, 1, 1), date(2026, 1, 1)),
+    ],
+)
 def test_the_term_falls_back_on_sept_jan_may_without_a_recent_term_start(today, start):
     assert term_start(today, []) == start
     assert term_start(today, [date(2024, 9, 3)]) == start  # a stale calendar is not the current term
 
 
-def row(id, proposal_id, slug, owner, views, interactions=0, *, title=None, category="one-off", day="2026-10-01",
-        avg=None, position=0):
-    return {"id": id, "proposal_id": proposal_id, "proposal_title": title or f"Proposition {proposal_id}",
-            "proposal_category": category, "outlet_slug": slug, "outlet_name": slug, "outlet_owner": owner,
-            "outlet_position": position, "published_on": day, "views": views,
-            "interactions": None if views is None else interactions, "avg_seconds": avg}
+def row(
+    id,
+    proposal_id,
+    slug,
+    owner,
+    views,
+    interactions=0,
+    *,
+    title=None,
+    category="one-off",
+    day="2026-10-01",
+    avg=None,
+    position=0,
+):
+    return {
+        "id": id,
+        "proposal_id": proposal_id,
+        "proposal_title": title or f"Proposition {proposal_id}",
+        "proposal_category": category,
+        "outlet_slug": slug,
+        "outlet_name": slug,
+        "outlet_owner": owner,
+        "outlet_position": position,
+        "published_on": day,
+        "views": views,
+        "interactions": None if views is None else interactions,
+        "avg_seconds": avg,
+    }
 
 
 SEED_ROWS = [
@@ -73,8 +103,12 @@ def test_the_seed_report():
     assert (report.total.posts, report.total.views, report.total.interactions, report.missing) == (8, 63095, 1683, 1)
     assert [(m.proposal_id, round(m.ratio, 1)) for m in report.multipliers] == [(1, 23.5), (3, 61.7), (4, 41.4)]
     assert round(report.median, 2) == 41.38  # 16 220 / 392
-    assert [line.key for line in report.outlets] == ["udem-facebook", "udem-instagram-story", "bib-facebook",
-                                                     "bib-instagram"]
+    assert [line.key for line in report.outlets] == [
+        "udem-facebook",
+        "udem-instagram-story",
+        "bib-facebook",
+        "bib-instagram",
+    ]
     facebook = report.outlets[0]
     assert (facebook.posts, facebook.views, facebook.interactions) == (3, 56599, 1607)
     assert report.outlets[2].avg_seconds == 150
@@ -84,16 +118,26 @@ def test_the_seed_report():
 
 
 def test_the_median_of_an_even_count_is_the_mean_of_the_middle_two():
-    rows = [row(1, 1, "u", "university", 100), row(2, 1, "l", "library", 10),
-            row(3, 2, "u", "university", 300), row(4, 2, "l", "library", 10)]
+    rows = [
+        row(1, 1, "u", "university", 100),
+        row(2, 1, "l", "library", 10),
+        row(3, 2, "u", "university", 300),
+        row(4, 2, "l", "library", 10),
+    ]
     assert build_report(rows, Period("all", None, None)).median == 20.0
 
 
 def test_a_proposal_counts_all_its_university_and_library_placements():
-    rows = [row(1, 1, "udem-facebook", "university", 1000), row(2, 1, "udem-x", "university", 500),
-            row(3, 1, "bib-facebook", "library", 100), row(4, 1, "bib-x", "library", 50),
-            row(5, 2, "udem-facebook", "university", 1000), row(6, 2, "bib-x", "library", 0),
-            row(7, 3, "udem-facebook", "university", 1000), row(8, 3, "bib-x", "library", None)]
+    rows = [
+        row(1, 1, "udem-facebook", "university", 1000),
+        row(2, 1, "udem-x", "university", 500),
+        row(3, 1, "bib-facebook", "library", 100),
+        row(4, 1, "bib-x", "library", 50),
+        row(5, 2, "udem-facebook", "university", 1000),
+        row(6, 2, "bib-x", "library", 0),
+        row(7, 3, "udem-facebook", "university", 1000),
+        row(8, 3, "bib-x", "library", None),
+    ]
     found = multipliers(rows)
     assert [(m.proposal_id, m.university_views, m.library_views, m.ratio) for m in found] == [(1, 1500, 150, 10.0)]
 

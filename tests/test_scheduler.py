@@ -1,5 +1,6 @@
 """The scheduler inside the socket and http processes: its own `schedule.Scheduler`, a tick every
 minute, a catch-up tick at start, and nothing a tick does can stop it."""
+
 from __future__ import annotations
 
 import logging
@@ -42,7 +43,9 @@ def test_the_loop_catches_up_at_start_then_stops_when_asked(relais, standin):
 
 def test_a_failing_tick_is_logged_and_the_loop_goes_on(relais, tmp_path, caplog):
     (tmp_path / "not-a-database").mkdir()
-    broken = Relais(settings=relais.settings, clock=relais.clock, store=Store(tmp_path / "not-a-database", migrate=False))
+    broken = Relais(
+        settings=relais.settings, clock=relais.clock, store=Store(tmp_path / "not-a-database", migrate=False)
+    )
     caplog.set_level(logging.ERROR, logger="relais.scheduler")
     assert scheduler.safe_tick(broken) == 0
     assert "tick failed" in caplog.text
@@ -68,5 +71,7 @@ def test_a_failing_planner_does_not_stop_the_others_nor_the_sending(relais, stan
     relais.contributions = replace(relais.contributions, planners=(broken_planner, *relais.contributions.planners))
     now = at(relais, "2026-12-03T09:00")
     sent = jobs.tick(relais, now)
-    assert [r["key"] for r in sent if r["kind"] == "deadline"] == [f"deadline:{ids['udem-facebook']}:2026-12-07:heads_up"]
+    assert [r["key"] for r in sent if r["kind"] == "deadline"] == [
+        f"deadline:{ids['udem-facebook']}:2026-12-07:heads_up"
+    ]
     assert "planner broken_planner failed" in caplog.text

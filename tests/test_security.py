@@ -3,6 +3,7 @@ workspace is refused, oversized bodies are refused, no message the bot sends car
 unescaped (a broad scenario with hostile titles, summaries, links, figures, reports, the digest, the
 App Home and the reminders), and no token or secret ever reaches a log or the CLI's output.
 """
+
 from __future__ import annotations
 
 import json
@@ -48,8 +49,9 @@ def test_a_signed_request_replayed_within_five_minutes_changes_state_once(web, e
 
     # A status click replayed: one change, one history row.
     placement = count(env["DATABASE_PATH"], "SELECT id FROM placements")
-    click = slack.interaction_body(slack.block_actions("placement_submitted", f"{placement}:planned",
-                                                       response_url=standin.response_url()))
+    click = slack.interaction_body(
+        slack.block_actions("placement_submitted", f"{placement}:planned", response_url=standin.response_url())
+    )
     click_headers = slack.sign(SECRET, click)
     for _ in range(3):
         assert web.post(click, headers=click_headers).status_code == 200
@@ -62,12 +64,18 @@ def test_requests_from_another_workspace_are_refused_and_change_nothing(web, env
     standin.wait_for("auth.test")  # the bot learns its own workspace (T0001) in the background
     wait_until(lambda: web.post(slack.slash_body("/propose", "help", team_id="T0EVIL")).status_code == 403)
     intruders = [
-        (slack.slash_body("/propose", "Intruse | 2026-12-18 | bib-facebook", team_id="T0EVIL"),
-         "application/x-www-form-urlencoded"),
-        (slack.interaction_body(slack.block_actions("placement_submitted", "1:planned", team_id="T0EVIL")),
-         "application/x-www-form-urlencoded"),
-        (slack.event_body({"type": "app_home_opened", "user": "U0JULIETTE", "tab": "home"}, team_id="T0EVIL"),
-         "application/json"),
+        (
+            slack.slash_body("/propose", "Intruse | 2026-12-18 | bib-facebook", team_id="T0EVIL"),
+            "application/x-www-form-urlencoded",
+        ),
+        (
+            slack.interaction_body(slack.block_actions("placement_submitted", "1:planned", team_id="T0EVIL")),
+            "application/x-www-form-urlencoded",
+        ),
+        (
+            slack.event_body({"type": "app_home_opened", "user": "U0JULIETTE", "tab": "home"}, team_id="T0EVIL"),
+            "application/json",
+        ),
     ]
     for body, content_type in intruders:
         assert web.post(body, content_type=content_type).status_code == 403
@@ -83,8 +91,10 @@ def test_oversized_bodies_are_refused_before_anything_reads_them(web):
     full = small + "&extra=1"
     head = "".join(f"{k}: {v}\r\n" for k, v in slack.sign(SECRET, full).items())
     with socket.create_connection(("127.0.0.1", web.port), timeout=10) as raw:
-        raw.sendall(f"POST /slack/events HTTP/1.1\r\nHost: x\r\n{head}Content-Length: {len(small)}\r\n"
-                    f"Connection: close\r\n\r\n{full}".encode())
+        raw.sendall(
+            f"POST /slack/events HTTP/1.1\r\nHost: x\r\n{head}Content-Length: {len(small)}\r\n"
+            f"Connection: close\r\n\r\n{full}".encode()
+        )
         answer = raw.recv(65536).decode("latin-1")
     assert answer.startswith("HTTP/1.1 401"), answer[:80]
     # Chunked, without a length: nothing is read, nothing is dispatched.
@@ -127,10 +137,10 @@ def unescaped(text: str) -> str | None:
     """What in `text` is a user's text left unescaped, if anything."""
     rest = OURS.sub("", text)
     if "<" in rest or ">" in rest:
-        return rest[max(0, rest.find("<") - 30):rest.find("<") + 40] if "<" in rest else rest
+        return rest[max(0, rest.find("<") - 30) : rest.find("<") + 40] if "<" in rest else rest
     bad = re.search(r"&(?!(?:amp|lt|gt);)", rest)
     if bad:
-        return rest[max(0, bad.start() - 30):bad.start() + 30]
+        return rest[max(0, bad.start() - 30) : bad.start() + 30]
     return None
 
 
@@ -138,8 +148,16 @@ def sent_by_the_bot(standin) -> list[tuple[str, object]]:
     out = []
     for call in standin.calls():
         if call.method in ("chat.postMessage", "chat.update", "chat.postEphemeral"):
-            out.append((call.method, {"text": call.args.get("text", ""), "blocks": call.args.get("blocks") or [],
-                                      "channel": call.args.get("channel")}))
+            out.append(
+                (
+                    call.method,
+                    {
+                        "text": call.args.get("text", ""),
+                        "blocks": call.args.get("blocks") or [],
+                        "channel": call.args.get("channel"),
+                    },
+                )
+            )
         elif call.method in ("views.open", "views.publish", "views.update", "views.push"):
             out.append((call.method, call.args.get("view")))
         elif call.method == "response_url":
@@ -175,16 +193,25 @@ def test_no_message_the_bot_sends_carries_user_input_unescaped(web_with, standin
     slash("/propose", "Mauvais canal | demain | <!channel>, <https://evil.example|x>")  # echoed in the refusal
     slash("/propose", "")
     form = standin.wait_for("views.open")[-1].args["view"]
-    interact(slack.view_submission(form, {
-        "title": {"value": {"type": "plain_text_input", "value": HOSTILE_TITLE + " (form)"}},
-        "summary": {"value": {"type": "plain_text_input", "value": HOSTILE_SUMMARY}},
-        "link": {"value": {"type": "plain_text_input", "value": LINK_WITH_AMPERSAND}},
-        "notes": {"value": {"type": "plain_text_input", "value": HOSTILE_NOTES}},
-        "outlets": {"value": {"type": "multi_static_select", "selected_options": [
-            {"value": "udem-linkedin"}, {"value": "bib-instagram"}]}},
-        "category": {"value": {"type": "static_select", "selected_option": {"value": "collections"}}},
-        "publish_on": {"value": {"type": "datepicker", "selected_date": "2026-12-21"}},
-    }))
+    interact(
+        slack.view_submission(
+            form,
+            {
+                "title": {"value": {"type": "plain_text_input", "value": HOSTILE_TITLE + " (form)"}},
+                "summary": {"value": {"type": "plain_text_input", "value": HOSTILE_SUMMARY}},
+                "link": {"value": {"type": "plain_text_input", "value": LINK_WITH_AMPERSAND}},
+                "notes": {"value": {"type": "plain_text_input", "value": HOSTILE_NOTES}},
+                "outlets": {
+                    "value": {
+                        "type": "multi_static_select",
+                        "selected_options": [{"value": "udem-linkedin"}, {"value": "bib-instagram"}],
+                    }
+                },
+                "category": {"value": {"type": "static_select", "selected_option": {"value": "collections"}}},
+                "publish_on": {"value": {"type": "datepicker", "selected_date": "2026-12-21"}},
+            },
+        )
+    )
     wait_until(lambda: count(database, "SELECT COUNT(*) FROM proposals WHERE card_ts IS NOT NULL") >= 3, timeout=20)
     first = count(database, "SELECT MIN(id) FROM proposals")
 
@@ -202,14 +229,27 @@ def test_no_message_the_bot_sends_carries_user_input_unescaped(web_with, standin
         before = len(standin.calls("views.open"))
         interact(slack.block_actions("placement_published", f"{pid}:{status}", response_url=standin.response_url()))
         view = standin.wait_for("views.open", count=before + 1)[-1].args["view"]
-        interact(slack.view_submission(view, {
-            "published_on": {"value": {"type": "datepicker", "selected_date": "2026-12-01"}},
-            "url": {"value": {"type": "plain_text_input", "value": "https://example.org/p?x=<b>&y=2"}}}))  # refused
-        interact(slack.view_submission(view, {
-            "published_on": {"value": {"type": "datepicker", "selected_date": "2026-12-01"}},
-            "url": {"value": {"type": "plain_text_input", "value": LINK_WITH_AMPERSAND}}}))
-        wait_until(lambda: count(database, "SELECT COUNT(*) FROM placements WHERE id = ? AND status = 'published'",
-                                 (pid,)))
+        interact(
+            slack.view_submission(
+                view,
+                {
+                    "published_on": {"value": {"type": "datepicker", "selected_date": "2026-12-01"}},
+                    "url": {"value": {"type": "plain_text_input", "value": "https://example.org/p?x=<b>&y=2"}},
+                },
+            )
+        )  # refused
+        interact(
+            slack.view_submission(
+                view,
+                {
+                    "published_on": {"value": {"type": "datepicker", "selected_date": "2026-12-01"}},
+                    "url": {"value": {"type": "plain_text_input", "value": LINK_WITH_AMPERSAND}},
+                },
+            )
+        )
+        wait_until(
+            lambda: count(database, "SELECT COUNT(*) FROM placements WHERE id = ? AND status = 'published'", (pid,))
+        )
 
     # Figures, reports, lists, the home tab, the export.
     slash("/stats", f"{first} udem-facebook vues=19 279 interactions=996 temps=2:30")
@@ -234,8 +274,11 @@ def test_no_message_the_bot_sends_carries_user_input_unescaped(web_with, standin
     sent = sent_by_the_bot(standin)
     methods = {method for method, _ in sent}
     assert {"chat.postMessage", "chat.update", "views.open", "views.publish", "response_url"} <= methods, methods
-    digests = [m for method, m in sent
-               if method == "chat.postMessage" and "semaine du lundi" in json.dumps(m, ensure_ascii=False).lower()]
+    digests = [
+        m
+        for method, m in sent
+        if method == "chat.postMessage" and "semaine du lundi" in json.dumps(m, ensure_ascii=False).lower()
+    ]
     assert len(digests) >= 2, "the two weekly digests were sent"
     seen_titles = 0
     problems = []
@@ -258,8 +301,12 @@ FEED_KEY_SECRET = "feedkey-SECRET-3456"
 def test_tokens_and_secrets_never_reach_a_log_or_the_cli_output(web_with, standin, cli, env):
     secrets = {BOT_TOKEN_SECRET, FEED_SECRET, FEED_KEY_SECRET, SECRET}
     feed = f"http://127.0.0.1:9/private/cal.ics?token={FEED_SECRET}"  # nothing listens there: it fails
-    extra = {"SLACK_BOT_TOKEN": BOT_TOKEN_SECRET, "CALENDAR_ICS_URLS": feed, "CALENDAR_FEED_KEY": FEED_KEY_SECRET,
-             "RELAIS_NOW": "2026-12-01T10:00"}
+    extra = {
+        "SLACK_BOT_TOKEN": BOT_TOKEN_SECRET,
+        "CALENDAR_ICS_URLS": feed,
+        "CALENDAR_FEED_KEY": FEED_KEY_SECRET,
+        "RELAIS_NOW": "2026-12-01T10:00",
+    }
     standin.fail("chat.postMessage", error="invalid_auth", times=2)  # Slack refuses: the refusal is logged
     standin.fail("views.open", status=500, times=1)
     web = web_with(**extra)
@@ -272,8 +319,14 @@ def test_tokens_and_secrets_never_reach_a_log_or_the_cli_output(web_with, standi
     time.sleep(1.0)
     web.stop()
     outputs = {"web log": web.output()}
-    for args in (("check",), ("tick", "--at", "2026-12-07T09:05"), ("calendar", "refresh"),
-                 ("digest", "--dry-run", "--at", "2026-12-07T09:00"), ("export",), ("backup", str(env["DATABASE_PATH"]) + ".bak")):
+    for args in (
+        ("check",),
+        ("tick", "--at", "2026-12-07T09:05"),
+        ("calendar", "refresh"),
+        ("digest", "--dry-run", "--at", "2026-12-07T09:00"),
+        ("export",),
+        ("backup", str(env["DATABASE_PATH"]) + ".bak"),
+    ):
         done = cli(*args, **extra)
         outputs[" ".join(args)] = done.stdout + done.stderr
     bad = cli("check", **{**extra, "SLACK_BOT_TOKEN": "xoxp-USER-SECRET-0000"})  # a wrong kind of token

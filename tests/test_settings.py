@@ -1,4 +1,5 @@
 """Settings: every variable read, every wrong value refused with the variable's name."""
+
 import pytest
 
 from bot.settings import SettingsError, load_settings, require
@@ -20,22 +21,27 @@ def test_defaults_follow_the_design():
     assert not s.has_slack_credentials
 
 
-@pytest.mark.parametrize("variable, value", [
-    ("PORT", "abc"), ("PORT", "0"), ("PORT", "70000"),
-    ("TIMEZONE", "Mars/Olympus"),
-    ("BOT_LANGUAGE", "de"),
-    ("SLACK_BOT_TOKEN", "xoxp-user-token"),
-    ("SLACK_APP_TOKEN", "xoxb-not-an-app-token"),
-    ("SLACK_API_URL", "slack.com/api"),
-    ("TEAM_CHANNEL", "#communications"),
-    ("COMMS_TEAM", "juliette"),
-    ("DIGEST_AT", "someday 9h"),
-    ("DIGEST_AT", "monday 25:00"),
-    ("STATS_CHECKPOINTS", "7,2"),
-    ("STATS_CHECKPOINTS", "two"),
-    ("CALENDAR_ICS_URLS", "holidays=https://example.org/a.ics"),
-    ("RELAIS_NOW", "yesterday"),
-])
+@pytest.mark.parametrize(
+    "variable, value",
+    [
+        ("PORT", "abc"),
+        ("PORT", "0"),
+        ("PORT", "70000"),
+        ("TIMEZONE", "Mars/Olympus"),
+        ("BOT_LANGUAGE", "de"),
+        ("SLACK_BOT_TOKEN", "xoxp-user-token"),
+        ("SLACK_APP_TOKEN", "xoxb-not-an-app-token"),
+        ("SLACK_API_URL", "slack.com/api"),
+        ("TEAM_CHANNEL", "#communications"),
+        ("COMMS_TEAM", "juliette"),
+        ("DIGEST_AT", "someday 9h"),
+        ("DIGEST_AT", "monday 25:00"),
+        ("STATS_CHECKPOINTS", "7,2"),
+        ("STATS_CHECKPOINTS", "two"),
+        ("CALENDAR_ICS_URLS", "holidays=https://example.org/a.ics"),
+        ("RELAIS_NOW", "yesterday"),
+    ],
+)
 def test_a_wrong_value_names_its_variable(variable, value):
     with pytest.raises(SettingsError) as caught:
         settings(**{variable: value})
@@ -53,15 +59,23 @@ def test_a_secret_is_never_printed_whole():
 
 
 def test_values_are_parsed():
-    s = settings(PORT="8080", COMMS_TEAM="U01, U02", DIGEST_AT="vendredi 16:30", STATS_CHECKPOINTS="1,3",
-                 CALENDAR_ICS_URLS="exams=https://cal.example/exams.ics, https://cal.example/all.ics",
-                 SLACK_API_URL="http://127.0.0.1:9999/api", BOT_LANGUAGE="EN")
+    s = settings(
+        PORT="8080",
+        COMMS_TEAM="U01, U02",
+        DIGEST_AT="vendredi 16:30",
+        STATS_CHECKPOINTS="1,3",
+        CALENDAR_ICS_URLS="exams=https://cal.example/exams.ics, https://cal.example/all.ics",
+        SLACK_API_URL="http://127.0.0.1:9999/api",
+        BOT_LANGUAGE="EN",
+    )
     assert s.port == 8080
     assert s.comms_team == ("U01", "U02")
     assert (s.digest_weekday, s.digest_time) == (4, (16, 30))
     assert s.stats_checkpoints == (1, 3)
-    assert [(f.kind, f.url) for f in s.calendar_feeds] == [("exams", "https://cal.example/exams.ics"),
-                                                           (None, "https://cal.example/all.ics")]
+    assert [(f.kind, f.url) for f in s.calendar_feeds] == [
+        ("exams", "https://cal.example/exams.ics"),
+        (None, "https://cal.example/all.ics"),
+    ]
     assert s.api_url == "http://127.0.0.1:9999/api/"
     assert s.language == "en"
 
@@ -80,12 +94,15 @@ def test_comms_team_empty_means_everyone():
     assert team.is_comms("U0JULIETTE") and not team.is_comms("U0OTHER")
 
 
-@pytest.mark.parametrize("mode, env, variable", [
-    ("http", {}, "SLACK_BOT_TOKEN"),
-    ("http", {"SLACK_BOT_TOKEN": "xoxb-1"}, "TEAM_CHANNEL"),
-    ("http", {"SLACK_BOT_TOKEN": "xoxb-1", "TEAM_CHANNEL": "C01"}, "SLACK_SIGNING_SECRET"),
-    ("socket", {"SLACK_BOT_TOKEN": "xoxb-1", "TEAM_CHANNEL": "C01"}, "SLACK_APP_TOKEN"),
-])
+@pytest.mark.parametrize(
+    "mode, env, variable",
+    [
+        ("http", {}, "SLACK_BOT_TOKEN"),
+        ("http", {"SLACK_BOT_TOKEN": "xoxb-1"}, "TEAM_CHANNEL"),
+        ("http", {"SLACK_BOT_TOKEN": "xoxb-1", "TEAM_CHANNEL": "C01"}, "SLACK_SIGNING_SECRET"),
+        ("socket", {"SLACK_BOT_TOKEN": "xoxb-1", "TEAM_CHANNEL": "C01"}, "SLACK_APP_TOKEN"),
+    ],
+)
 def test_each_mode_says_what_it_cannot_do_without(mode, env, variable):
     with pytest.raises(SettingsError) as caught:
         require(settings(**env), mode)

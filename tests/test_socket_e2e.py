@@ -4,6 +4,7 @@ with the xapp- token) and a WebSocket endpoint that greets, sends envelopes and 
 Nothing of Relais is mocked: the worker is the Procfile's command in a shell, slack_sdk's built-in
 Socket Mode client does the WebSocket work, and the handlers are the ones HTTP mode uses.
 """
+
 from __future__ import annotations
 
 import base64
@@ -46,8 +47,13 @@ class WorkerProcess:
     def start(self, timeout: float = 30.0) -> "WorkerProcess":
         before = len(self.sockets.connections)
         with open(self.log, "ab") as out:
-            self.proc = subprocess.Popen(["bash", "-c", "exec " + procfile_command("worker")], cwd=self.cwd,
-                                         env=self.env, stdout=out, stderr=subprocess.STDOUT)
+            self.proc = subprocess.Popen(
+                ["bash", "-c", "exec " + procfile_command("worker")],
+                cwd=self.cwd,
+                env=self.env,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+            )
         try:
             self.connection = self.sockets.wait_for_connection(before + 1, timeout, alive=self.running)
         except (RuntimeError, TimeoutError) as error:
@@ -161,8 +167,18 @@ def test_what_users_type_is_escaped_in_socket_mode_too(worker, sockets):
 
 
 def test_app_home_opened_and_a_button_press_are_acknowledged(worker, sockets):
-    home = ack_of(sockets, events_envelope({"type": "app_home_opened", "user": "U0JULIETTE", "channel": "D0HOME",
-                                            "tab": "home", "event_ts": "1795000060.000100"}))
+    home = ack_of(
+        sockets,
+        events_envelope(
+            {
+                "type": "app_home_opened",
+                "user": "U0JULIETTE",
+                "channel": "D0HOME",
+                "tab": "home",
+                "event_ts": "1795000060.000100",
+            }
+        ),
+    )
     assert not home.get("payload")
     button = ack_of(sockets, sockets.button("placement_submitted", "12:udem-facebook"))
     assert isinstance(button.get("payload", {}), dict)
@@ -171,9 +187,18 @@ def test_app_home_opened_and_a_button_press_are_acknowledged(worker, sockets):
 
 def test_envelopes_no_listener_takes_are_acknowledged_all_the_same(worker, sockets):
     """Unacknowledged, Slack would retry the event three times and show the user an error for the button."""
-    event = ack_of(sockets, events_envelope({"type": "reaction_added", "user": "U0JULIETTE", "reaction": "tada",
-                                             "item": {"type": "message", "channel": "C0COMMS", "ts": "1.2"},
-                                             "event_ts": "1795000061.000100"}))
+    event = ack_of(
+        sockets,
+        events_envelope(
+            {
+                "type": "reaction_added",
+                "user": "U0JULIETTE",
+                "reaction": "tada",
+                "item": {"type": "message", "channel": "C0COMMS", "ts": "1.2"},
+                "event_ts": "1795000061.000100",
+            }
+        ),
+    )
     assert not event.get("payload")
     button = ack_of(sockets, sockets.button("no_such_button_anywhere", "x"))
     assert not button.get("payload")
@@ -225,16 +250,29 @@ def test_sigterm_closes_the_socket_and_exits_0(worker, sockets):
 
 
 def _worker_command(env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess:
-    return subprocess.run(["bash", "-c", "exec " + procfile_command("worker")], cwd=cwd, env=env,
-                          capture_output=True, text=True, timeout=60)
+    return subprocess.run(
+        ["bash", "-c", "exec " + procfile_command("worker")],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
 
 
-@pytest.mark.parametrize("variable, value, expected", [
-    ("TIMEZONE", "Mars/Olympus", "TIMEZONE : attend un fuseau horaire IANA"),
-    ("BOT_LANGUAGE", "de", "BOT_LANGUAGE : attend fr ou en"),
-    ("SLACK_APP_TOKEN", "xoxb-not-an-app-token", "SLACK_APP_TOKEN : attend un jeton d'application commençant par xapp-"),
-    ("TEAM_CHANNEL", "", "TEAM_CHANNEL : est requis dans ce mode"),
-])
+@pytest.mark.parametrize(
+    "variable, value, expected",
+    [
+        ("TIMEZONE", "Mars/Olympus", "TIMEZONE : attend un fuseau horaire IANA"),
+        ("BOT_LANGUAGE", "de", "BOT_LANGUAGE : attend fr ou en"),
+        (
+            "SLACK_APP_TOKEN",
+            "xoxb-not-an-app-token",
+            "SLACK_APP_TOKEN : attend un jeton d'application commençant par xapp-",
+        ),
+        ("TEAM_CHANNEL", "", "TEAM_CHANNEL : est requis dans ce mode"),
+    ],
+)
 def test_a_bad_setting_stops_the_worker_with_one_line(socket_env, tmp_path, standin, variable, value, expected):
     result = _worker_command({**socket_env, variable: value}, tmp_path)
     assert result.returncode == 2
@@ -255,8 +293,11 @@ def test_an_app_token_slack_refuses_stops_the_start_with_exit_2(socket_env, tmp_
     standin.valid_app_tokens = {"xapp-1-the-real-one"}
     result = _worker_command({**socket_env, "BOT_LANGUAGE": "en"}, tmp_path)
     assert result.returncode == 2
-    assert result.stderr.strip().splitlines()[-1].startswith("SLACK_APP_TOKEN: refused by Slack for Socket Mode "
-                                                             "(invalid_auth)")
+    assert (
+        result.stderr.strip()
+        .splitlines()[-1]
+        .startswith("SLACK_APP_TOKEN: refused by Slack for Socket Mode (invalid_auth)")
+    )
     assert "Traceback" not in result.stderr
     assert sockets.connections == []
 
@@ -270,9 +311,13 @@ class RawClient:
         self.sock = socket.create_connection((target.hostname, target.port), timeout=10)
         self.key = base64.b64encode(os.urandom(16)).decode()
         self.buffer = b""
-        self.sock.sendall((f"GET {target.path}?{target.query} HTTP/1.1\r\nHost: {target.hostname}:{target.port}\r\n"
-                           f"Upgrade: websocket\r\nConnection: keep-alive, Upgrade\r\nSec-WebSocket-Key: {self.key}\r\n"
-                           "Sec-WebSocket-Version: 13\r\n\r\n").encode())
+        self.sock.sendall(
+            (
+                f"GET {target.path}?{target.query} HTTP/1.1\r\nHost: {target.hostname}:{target.port}\r\n"
+                f"Upgrade: websocket\r\nConnection: keep-alive, Upgrade\r\nSec-WebSocket-Key: {self.key}\r\n"
+                "Sec-WebSocket-Version: 13\r\n\r\n"
+            ).encode()
+        )
         while b"\r\n\r\n" not in self.buffer:
             chunk = self.sock.recv(4096)
             if not chunk:

@@ -1,6 +1,7 @@
 """`python -m bot export` and `python -m bot import` as an operator runs them: the same CSV as
 `/stats export`; export → import into an empty database → export gives an identical file; a bad
 file is refused whole with its line numbers and nothing is imported."""
+
 import sqlite3
 from datetime import date
 
@@ -55,7 +56,9 @@ def test_a_bad_file_is_refused_whole_with_the_numbers_of_its_bad_lines(relais, c
         "Bonne ligne,udem-facebook,2020-03-18,19 279,512\n"
         "Canal inconnu,udem-tiktok,2020-03-18,10,1\n"
         "Bonne aussi,bib-facebook,2020-03-18,821,37\n"
-        "Vues négatives,bib-facebook,2020-03-18,-4,1\n", encoding="utf-8")
+        "Vues négatives,bib-facebook,2020-03-18,-4,1\n",
+        encoding="utf-8",
+    )
     done = cli("import", str(bad))
     assert done.returncode == 1
     assert "2 problème(s)" in done.stderr and "Rien n'a été importé" in done.stderr
@@ -66,9 +69,12 @@ def test_a_bad_file_is_refused_whole_with_the_numbers_of_its_bad_lines(relais, c
 
 def test_a_dry_run_checks_and_writes_nothing(relais, cli, tmp_path):
     good = tmp_path / "good.csv"
-    good.write_text("title,outlet,published_on,views,interactions\n"
-                    "Réouverture des bibliothèques,udem-facebook,2020-08-18,21 100,640\n"
-                    "Réouverture des bibliothèques,bib-facebook,2020-08-18,342,18\n", encoding="utf-8")
+    good.write_text(
+        "title,outlet,published_on,views,interactions\n"
+        "Réouverture des bibliothèques,udem-facebook,2020-08-18,21 100,640\n"
+        "Réouverture des bibliothèques,bib-facebook,2020-08-18,342,18\n",
+        encoding="utf-8",
+    )
     done = cli("import", "--dry-run", str(good))
     assert done.returncode == 0 and "1 proposition(s), 2 publication(s), 2 relevé(s)" in done.stdout
     assert count(str(tmp_path / "relais.db"), "stats_snapshots") == 0

@@ -3,6 +3,7 @@ bytes; a file with any bad row is refused whole, with its line numbers, and noth
 
 Plain functions on temporary databases here; the CLI itself is in test_stats_cli_e2e.py.
 """
+
 from dataclasses import replace
 from datetime import date, datetime, timezone
 
@@ -37,8 +38,14 @@ def empty(relais, tmp_path):
 
 
 def load(relais, data):
-    return parse_csv(data, outlets={o["slug"] for o in outlet_rows.all(relais.db)}, today=relais.clock.today(),
-                     now=relais.clock.now(), tz=relais.settings.tz, checkpoints=relais.settings.stats_checkpoints)
+    return parse_csv(
+        data,
+        outlets={o["slug"] for o in outlet_rows.all(relais.db)},
+        today=relais.clock.today(),
+        now=relais.clock.now(),
+        tz=relais.settings.tz,
+        checkpoints=relais.settings.stats_checkpoints,
+    )
 
 
 def import_into(relais, data):
@@ -53,15 +60,32 @@ def test_export_import_export_gives_the_same_file(relais, empty):
     seed(relais.db)
     # a gap in the numbers (a proposal never published), later figures, a title that needs quoting,
     # a publication without figures yet
-    proposal_rows.create(relais.db, title="Jamais publiée", publish_on=date(2026, 12, 20), owner_id="U0AUTRE",
-                         outlets=[("udem-x", date(2026, 12, 18))], now="2026-11-01T12:00:00Z")
-    publish(relais.db, "=HYPERLINK(\"https://evil.example\")", date(2026, 11, 21), {"bib-x": None})
-    number = publish(relais.db, 'Zooanimation, "édition" des examens\nsuite', date(2026, 11, 20),
-                     {"udem-instagram-story": (1200, 80, 95), "bib-instagram": None}, category="cyclic",
-                     recorded_at=datetime(2026, 11, 25, 15, tzinfo=timezone.utc))
-    stats_rows.record(relais.db, proposal_rows.placement_by_outlet(relais.db, number, "udem-instagram-story")["id"],
-                      views=1500, interactions=90, avg_seconds=None, recorded_by="U0COMMS",
-                      recorded_at="2026-11-30T14:00:00Z")
+    proposal_rows.create(
+        relais.db,
+        title="Jamais publiée",
+        publish_on=date(2026, 12, 20),
+        owner_id="U0AUTRE",
+        outlets=[("udem-x", date(2026, 12, 18))],
+        now="2026-11-01T12:00:00Z",
+    )
+    publish(relais.db, '=HYPERLINK("https://evil.example")', date(2026, 11, 21), {"bib-x": None})
+    number = publish(
+        relais.db,
+        'Zooanimation, "édition" des examens\nsuite',
+        date(2026, 11, 20),
+        {"udem-instagram-story": (1200, 80, 95), "bib-instagram": None},
+        category="cyclic",
+        recorded_at=datetime(2026, 11, 25, 15, tzinfo=timezone.utc),
+    )
+    stats_rows.record(
+        relais.db,
+        proposal_rows.placement_by_outlet(relais.db, number, "udem-instagram-story")["id"],
+        views=1500,
+        interactions=90,
+        avg_seconds=None,
+        recorded_by="U0COMMS",
+        recorded_at="2026-11-30T14:00:00Z",
+    )
     first = export_csv(relais.db)
     assert first.startswith("\ufeff".encode() + ",".join(COLUMNS).encode())
     assert b"\r\n6,\"'=HYPERLINK(" in first  # a spreadsheet shows it, does not run it
@@ -90,14 +114,17 @@ def test_a_spreadsheet_of_past_years(relais):
         "5 raisons d'aller en bibliothèque;ponctuel;bib-facebook;2017-09-05;3,100;43;\n"
     ).encode("cp1252")
     assert import_into(relais, data) == (2, 3, 3)
-    rows = list(relais.db.query("""SELECT r.title, r.category, r.owner_id, p.outlet_slug, s.views, s.avg_seconds,
+    rows = list(
+        relais.db.query("""SELECT r.title, r.category, r.owner_id, p.outlet_slug, s.views, s.avg_seconds,
                                           s.recorded_at, s.recorded_by
                                    FROM stats_snapshots s JOIN placements p ON p.id = s.placement_id
-                                   JOIN proposals r ON r.id = p.proposal_id ORDER BY s.id"""))
+                                   JOIN proposals r ON r.id = p.proposal_id ORDER BY s.id""")
+    )
     assert [(r["title"], r["category"], r["outlet_slug"], r["views"]) for r in rows] == [
         ("Bib/UdeM : se déplacer ou pas?", "cyclic", "udem-facebook", 16456),
         ("Bib/UdeM : se déplacer ou pas?", "cyclic", "bib-facebook", 3378),
-        ("5 raisons d'aller en bibliothèque", "one-off", "bib-facebook", 3100)]
+        ("5 raisons d'aller en bibliothèque", "one-off", "bib-facebook", 3100),
+    ]
     assert rows[1]["avg_seconds"] == 150
     # no recorded_at: final figures, as if recorded at the last checkpoint (day 30, 09:00 Montréal)
     assert rows[0]["recorded_at"] == "2020-09-17T13:00:00Z"
@@ -109,20 +136,30 @@ def test_a_bad_file_is_refused_whole_with_its_line_numbers(relais):
     before = (proposals_count(relais), snapshot_count(relais.db))
     data = (
         "proposal,title,category,outlet,published_on,views,interactions,avg_time,recorded_at\n"
-        "A,Bonne ligne,one-off,udem-facebook,2026-05-01,100,10,,\n"      # line 2: fine
-        "B,Canal inconnu,one-off,udem-tiktok,2026-05-01,100,10,,\n"      # 3
+        "A,Bonne ligne,one-off,udem-facebook,2026-05-01,100,10,,\n"  # line 2: fine
+        "B,Canal inconnu,one-off,udem-tiktok,2026-05-01,100,10,,\n"  # 3
         "C,Vues fausses,one-off,udem-facebook,2026-05-01,beaucoup,10,,\n"  # 4
-        "D,,one-off,udem-facebook,2026-05-01,100,10,,\n"                 # 5: no title
-        "E,Futur,one-off,udem-facebook,2027-05-01,100,10,,\n"            # 6
-        "F,Temps,autre,udem-facebook,2026-05-01,100,,9:99,hier\n"        # 7: 4 problems
-        "A,Autre titre,one-off,bib-facebook,2026-05-01,100,10,,\n"       # 8: same proposal, other title
-        "G,Trop court,one-off\n"                                          # 9
+        "D,,one-off,udem-facebook,2026-05-01,100,10,,\n"  # 5: no title
+        "E,Futur,one-off,udem-facebook,2027-05-01,100,10,,\n"  # 6
+        "F,Temps,autre,udem-facebook,2026-05-01,100,,9:99,hier\n"  # 7: 4 problems
+        "A,Autre titre,one-off,bib-facebook,2026-05-01,100,10,,\n"  # 8: same proposal, other title
+        "G,Trop court,one-off\n"  # 9
     )
     with pytest.raises(CsvRefused) as refused:
         import_into(relais, data.encode())
     found = {(p.line, p.column) for p in refused.value.problems}
-    assert found == {(3, "outlet"), (4, "views"), (5, "title"), (6, "published_on"), (7, "category"),
-                     (7, "interactions"), (7, "avg_time"), (7, "recorded_at"), (8, "title"), (9, "")}
+    assert found == {
+        (3, "outlet"),
+        (4, "views"),
+        (5, "title"),
+        (6, "published_on"),
+        (7, "category"),
+        (7, "interactions"),
+        (7, "avg_time"),
+        (7, "recorded_at"),
+        (8, "title"),
+        (9, ""),
+    }
     assert (proposals_count(relais), snapshot_count(relais.db)) == before
     text = "\n".join(problem_lines(translator("fr"), refused.value.problems))
     assert "ligne 3, colonne outlet : canal inconnu « udem-tiktok »" in text
@@ -130,13 +167,16 @@ def test_a_bad_file_is_refused_whole_with_its_line_numbers(relais):
     assert "ligne 9 : 3 valeur(s) au lieu de 9" in text
 
 
-@pytest.mark.parametrize("data,key", [
-    (b"", "csv.error.empty"),
-    (b"title,outlet,published_on\n", "csv.error.no_rows"),
-    (b"title,vues,outlet,published_on\nx,1,udem-x,2026-01-01\n", "csv.error.unknown_columns"),
-    (b"title,outlet\nx,udem-x\n", "csv.error.missing_columns"),
-    (b"title,title,outlet,published_on\n", "csv.error.duplicate_columns"),
-])
+@pytest.mark.parametrize(
+    "data,key",
+    [
+        (b"", "csv.error.empty"),
+        (b"title,outlet,published_on\n", "csv.error.no_rows"),
+        (b"title,vues,outlet,published_on\nx,1,udem-x,2026-01-01\n", "csv.error.unknown_columns"),
+        (b"title,outlet\nx,udem-x\n", "csv.error.missing_columns"),
+        (b"title,title,outlet,published_on\n", "csv.error.duplicate_columns"),
+    ],
+)
 def test_a_file_that_is_not_the_format_is_refused_at_its_header(relais, data, key):
     with pytest.raises(CsvRefused) as refused:
         import_into(relais, data)

@@ -5,6 +5,7 @@ confirmation, the reminders' `stats_open` button, reports and the CSV export.
 The data is written with Relais's storage functions on the database the web process uses
 (`relais` and `web_with` share tmp_path/relais.db).
 """
+
 import json
 from datetime import date, datetime, timezone
 
@@ -32,19 +33,26 @@ def text_of(body) -> str:
 
 def library_first(relais):
     """Proposal 1: the library's own Facebook already has its figures; the university's awaits them."""
-    return publish(relais.db, "Services des bibliothèques en confinement", date(2026, 11, 20),
-                   {"udem-facebook": None, "bib-facebook": (821, 37, None)},
-                   recorded_at=datetime(2026, 11, 28, 15, tzinfo=timezone.utc))
+    return publish(
+        relais.db,
+        "Services des bibliothèques en confinement",
+        date(2026, 11, 20),
+        {"udem-facebook": None, "bib-facebook": (821, 37, None)},
+        recorded_at=datetime(2026, 11, 28, 15, tzinfo=timezone.utc),
+    )
 
 
 # -- one line ---------------------------------------------------------------------------------
-@pytest.mark.parametrize("figures", [
-    "vues=19 279 interactions=996 temps=2:30",
-    "views=19,279 interactions=996 time=2:30",
-    "views=19279 interactions=996 time=2 : 30 min",
-    f"vues=19{NBSP}279 interactions=996 temps=2:30",
-    "interactions=996 temps=2:30 vues = 19 279",
-])
+@pytest.mark.parametrize(
+    "figures",
+    [
+        "vues=19 279 interactions=996 temps=2:30",
+        "views=19,279 interactions=996 time=2:30",
+        "views=19279 interactions=996 time=2 : 30 min",
+        f"vues=19{NBSP}279 interactions=996 temps=2:30",
+        "interactions=996 temps=2:30 vues = 19 279",
+    ],
+)
 def test_one_line_records_a_snapshot_and_compares_with_the_librarys_own(relais, web, figures):
     number = library_first(relais)
     body = web.slash("/stats", f"{number} udem-facebook {figures}").json()
@@ -69,20 +77,26 @@ def test_each_recording_is_a_snapshot_and_the_latest_is_current(relais, web):
     web.slash("/stats", f"{number} udem-facebook vues=10 000 interactions=500")
     web.slash("/stats", f"{number} udem-facebook vues=19 279 interactions=996")
     pid = placement_id(relais.db, number, "udem-facebook")
-    assert [(s["views"], s["interactions"]) for s in stats_rows.snapshots(relais.db, pid)] == [(10000, 500), (19279, 996)]
+    assert [(s["views"], s["interactions"]) for s in stats_rows.snapshots(relais.db, pid)] == [
+        (10000, 500),
+        (19279, 996),
+    ]
     assert stats_rows.latest(relais.db, pid)["views"] == 19279
 
 
-@pytest.mark.parametrize("text,expected", [
-    ("99 udem-facebook vues=1 interactions=1", "pas de proposition n° 99"),
-    ("{n} udem-tiktok vues=1 interactions=1", "canal « udem-tiktok »"),
-    ("{n} udem-x vues=1 interactions=1", "pas prévue sur « udem-x »"),
-    ("{n} udem-facebook vues=-3 interactions=1", "négatif"),
-    ("{n} udem-facebook vues=beaucoup interactions=1", "« beaucoup » n'est pas un nombre"),
-    ("{n} udem-facebook vues=100", "Il manque `interactions=`"),
-    ("{n} udem-facebook vues=100 interactions=1 temps=longtemps", "n'est pas un temps moyen"),
-    ("{n} udem-facebook vues=<!channel> interactions=1", "« &lt;!channel&gt; »"),
-])
+@pytest.mark.parametrize(
+    "text,expected",
+    [
+        ("99 udem-facebook vues=1 interactions=1", "pas de proposition n° 99"),
+        ("{n} udem-tiktok vues=1 interactions=1", "canal « udem-tiktok »"),
+        ("{n} udem-x vues=1 interactions=1", "pas prévue sur « udem-x »"),
+        ("{n} udem-facebook vues=-3 interactions=1", "négatif"),
+        ("{n} udem-facebook vues=beaucoup interactions=1", "« beaucoup » n'est pas un nombre"),
+        ("{n} udem-facebook vues=100", "Il manque `interactions=`"),
+        ("{n} udem-facebook vues=100 interactions=1 temps=longtemps", "n'est pas un temps moyen"),
+        ("{n} udem-facebook vues=<!channel> interactions=1", "« &lt;!channel&gt; »"),
+    ],
+)
 def test_refusals_are_ephemeral_say_what_is_wrong_and_store_nothing(relais, web, text, expected):
     number = library_first(relais)
     before = snapshot_count(relais.db)
@@ -98,8 +112,14 @@ def test_refusals_are_ephemeral_say_what_is_wrong_and_store_nothing(relais, web,
 def test_a_placement_not_yet_published_is_refused(relais, web):
     from storage import proposals as proposal_rows
 
-    number = proposal_rows.create(relais.db, title="Prévue", publish_on=date(2026, 12, 20), owner_id="U0JULIETTE",
-                                  outlets=[("udem-x", date(2026, 12, 17))], now="2026-11-01T12:00:00Z")
+    number = proposal_rows.create(
+        relais.db,
+        title="Prévue",
+        publish_on=date(2026, 12, 20),
+        owner_id="U0JULIETTE",
+        outlets=[("udem-x", date(2026, 12, 17))],
+        now="2026-11-01T12:00:00Z",
+    )
     body = web.slash("/stats", f"{number} udem-x vues=10 interactions=1").json()
     assert "pas encore publiée sur udem-x (elle est prévue)" in text_of(body)
     assert snapshot_count(relais.db) == 0
@@ -142,8 +162,9 @@ def test_lower_figures_retyped_with_confirm_are_recorded(relais, web):
 def test_the_record_anyway_button_checks_everything_again(relais, web_with, standin):
     web = web_with(RELAIS_NOW=NOW, COMMS_TEAM="U0COMMS")
     number = library_first(relais)
-    value = json.dumps({"placement": placement_id(relais.db, number, "bib-facebook"), "views": 1, "interactions": 1,
-                        "avg": None})
+    value = json.dumps(
+        {"placement": placement_id(relais.db, number, "bib-facebook"), "views": 1, "interactions": 1, "avg": None}
+    )
     web.interact(slack.block_actions("stats_force", value, user="U0AUTRE", response_url=standin.response_url()))
     assert "appartient à" in text_of(standin.wait_for("response_url")[0].args)
     assert snapshot_count(relais.db) == 1
@@ -167,7 +188,9 @@ def test_stats_alone_opens_the_modal_of_the_users_placements_awaiting_figures(re
     heads = [b["text"]["text"] for b in view["blocks"] if b["type"] == "section"]
     assert len(heads) == 2 and "Zooanimation" in heads[0] and "confinement" in heads[1]
     assert json.loads(view["private_metadata"])["placements"] == [
-        placement_id(relais.db, first, "udem-instagram-story"), placement_id(relais.db, second, "udem-facebook")]
+        placement_id(relais.db, first, "udem-instagram-story"),
+        placement_id(relais.db, second, "udem-facebook"),
+    ]
     # the comms team sees everyone's
     web.slash("/stats", "", user="U0COMMS")
     view = standin.wait_for("views.open", count=2)[1].args["view"]
@@ -196,8 +219,12 @@ def test_the_modal_records_what_was_filled_and_confirms_by_dm(relais, web_with, 
     assert response.status_code == 200 and response.text in ("", "null")
     assert stats_rows.latest(relais.db, p1) is None
     snap = stats_rows.latest(relais.db, p2)
-    assert (snap["views"], snap["interactions"], snap["avg_seconds"], snap["recorded_by"]) == (19279, 996, 150,
-                                                                                               "U0JULIETTE")
+    assert (snap["views"], snap["interactions"], snap["avg_seconds"], snap["recorded_by"]) == (
+        19279,
+        996,
+        150,
+        "U0JULIETTE",
+    )
     dm = standin.wait_for("chat.postMessage")[0].args
     assert dm["channel"].startswith("D")
     assert "19 279 vues" in text_of(dm).replace(NBSP, " ") and "×23,5" in text_of(dm)
@@ -210,8 +237,17 @@ def test_the_modal_refuses_bad_fields_and_stores_nothing(relais, web_with, stand
     view = standin.wait_for("views.open")[0].args["view"]
     p1, p2 = json.loads(view["private_metadata"])["placements"]
     before = snapshot_count(relais.db)
-    answer = submit(web, view, {f"views-{p1}": "12 000", f"interactions-{p1}": "300",
-                                f"views-{p2}": "beaucoup", f"interactions-{p2}": "", f"time-{p2}": "9:99"}).json()
+    answer = submit(
+        web,
+        view,
+        {
+            f"views-{p1}": "12 000",
+            f"interactions-{p1}": "300",
+            f"views-{p2}": "beaucoup",
+            f"interactions-{p2}": "",
+            f"time-{p2}": "9:99",
+        },
+    ).json()
     assert answer["response_action"] == "errors"
     assert set(answer["errors"]) == {f"views-{p2}", f"interactions-{p2}", f"time-{p2}"}
     assert snapshot_count(relais.db) == before  # the good row is not stored either
@@ -221,8 +257,13 @@ def test_the_modal_refuses_bad_fields_and_stores_nothing(relais, web_with, stand
 
 
 def test_the_modal_asks_before_storing_lower_figures(relais, web, standin):
-    number = publish(relais.db, "Réouverture", date(2026, 11, 2), {"udem-facebook": (21100, 640, None)},
-                     recorded_at=datetime(2026, 11, 5, 15, tzinfo=timezone.utc))  # day-7 and day-30 checkpoints
+    number = publish(
+        relais.db,
+        "Réouverture",
+        date(2026, 11, 2),
+        {"udem-facebook": (21100, 640, None)},
+        recorded_at=datetime(2026, 11, 5, 15, tzinfo=timezone.utc),
+    )  # day-7 and day-30 checkpoints
     web.slash("/stats", "")
     view = standin.wait_for("views.open")[0].args["view"]
     (pid,) = json.loads(view["private_metadata"])["placements"]
@@ -230,9 +271,11 @@ def test_the_modal_asks_before_storing_lower_figures(relais, web, standin):
     answer = submit(web, view, {f"views-{pid}": "20 000", f"interactions-{pid}": "700"}).json()
     assert answer["response_action"] == "errors" and "Plus bas" in answer["errors"][f"views-{pid}"]
     assert snapshot_count(relais.db) == 1
-    values = {f"views-{pid}": {"value": {"type": "plain_text_input", "value": "20 000"}},
-              f"interactions-{pid}": {"value": {"type": "plain_text_input", "value": "700"}},
-              "force": {"value": {"type": "checkboxes", "selected_options": [{"value": "force"}]}}}
+    values = {
+        f"views-{pid}": {"value": {"type": "plain_text_input", "value": "20 000"}},
+        f"interactions-{pid}": {"value": {"type": "plain_text_input", "value": "700"}},
+        "force": {"value": {"type": "checkboxes", "selected_options": [{"value": "force"}]}},
+    }
     web.interact(slack.view_submission(view, values))
     assert stats_rows.latest(relais.db, pid)["views"] == 20000
 
@@ -265,9 +308,11 @@ def test_the_report_of_the_seed(relais, web):
     assert body["response_type"] == "ephemeral"
     text = text_of(body)
     assert "×41,4 en médiane" in text
-    for line in ("n° 1 Services des bibliothèques en confinement : 19\u00a0279 vues contre 821 → ×23,5",
-                 "n° 3 Réouverture des bibliothèques : 21\u00a0100 vues contre 342 → ×61,7",
-                 "n° 4 Réservation de places et de documents : 16\u00a0220 vues contre 392 → ×41,4"):
+    for line in (
+        "n° 1 Services des bibliothèques en confinement : 19\u00a0279 vues contre 821 → ×23,5",
+        "n° 3 Réouverture des bibliothèques : 21\u00a0100 vues contre 342 → ×61,7",
+        "n° 4 Réservation de places et de documents : 16\u00a0220 vues contre 392 → ×41,4",
+    ):
         assert line in text
     assert "Accès aux logiciels" not in text.split("Par canal")[0]  # no library counterpart: not in the median
     assert "UdeM — Facebook (Université) — 3 publication(s) : 56\u00a0599 vues" in text

@@ -1,5 +1,6 @@
 """The rules of /stats as plain functions: numbers and times as people write them, the one-line
 form, cumulative figures, what awaits figures, the university's reach against the library's."""
+
 from datetime import date
 from zoneinfo import ZoneInfo
 
@@ -24,8 +25,9 @@ from bot.stats.figures import (
 NBSP, NNBSP = "\u00a0", "\u202f"
 
 
-@pytest.mark.parametrize("text", ["19279", "19 279", "19,279", "19.279", f"19{NBSP}279", f"19{NNBSP}279",
-                                  " 19 279 ", "19  279"])
+@pytest.mark.parametrize(
+    "text", ["19279", "19 279", "19,279", "19.279", f"19{NBSP}279", f"19{NNBSP}279", " 19 279 ", "19  279"]
+)
 def test_numbers_as_people_write_them(text):
     assert parse_number(text) == 19279
 
@@ -35,18 +37,29 @@ def test_other_numbers(text, value):
     assert parse_number(text) == value
 
 
-@pytest.mark.parametrize("text,key", [("abc", "stats.error.number"), ("19,5", "stats.error.number"),
-                                      ("12k", "stats.error.number"), ("", "stats.error.number"),
-                                      ("1,23,456", "stats.error.number"), ("-5", "stats.error.negative"),
-                                      ("−19 279", "stats.error.negative"), ("99999999999", "stats.error.number")])
+@pytest.mark.parametrize(
+    "text,key",
+    [
+        ("abc", "stats.error.number"),
+        ("19,5", "stats.error.number"),
+        ("12k", "stats.error.number"),
+        ("", "stats.error.number"),
+        ("1,23,456", "stats.error.number"),
+        ("-5", "stats.error.negative"),
+        ("−19 279", "stats.error.negative"),
+        ("99999999999", "stats.error.number"),
+    ],
+)
 def test_numbers_refused(text, key):
     with pytest.raises(InputError) as caught:
         parse_number(text)
     assert caught.value.key == key
 
 
-@pytest.mark.parametrize("text,seconds", [("2:30", 150), ("2 : 30 min", 150), ("2:37", 157), ("0:45", 45),
-                                          ("12:05", 725), ("150 s", 150), ("90s", 90)])
+@pytest.mark.parametrize(
+    "text,seconds",
+    [("2:30", 150), ("2 : 30 min", 150), ("2:37", 157), ("0:45", 45), ("12:05", 725), ("150 s", 150), ("90s", 90)],
+)
 def test_average_times(text, seconds):
     assert parse_duration(text) == seconds
 
@@ -72,20 +85,26 @@ def test_the_one_line_form_in_english_in_any_order_with_a_hash_and_confirm():
 
 def test_values_run_to_the_next_key_even_with_spaces_around_equals():
     assert parse_pairs("vues = 19 279 interactions= 996 time =2 : 30 min") == {
-        "views": "19 279", "interactions": "996", "time": "2 : 30 min"}
+        "views": "19 279",
+        "interactions": "996",
+        "time": "2 : 30 min",
+    }
 
 
-@pytest.mark.parametrize("text,key", [
-    ("12", "stats.error.form"),
-    ("12 udem-facebook", "stats.error.missing"),
-    ("12 udem-facebook vues=100", "stats.error.missing"),
-    ("12 udem-facebook 19279 996", "stats.error.stray"),
-    ("12 udem-facebook vues=100 likes=3 interactions=4", "stats.error.unknown_key"),
-    ("12 udem-facebook vues=100 views=200 interactions=4", "stats.error.duplicate_key"),
-    ("12 udem-facebook vues=-100 interactions=4", "stats.error.negative"),
-    ("12 udem-facebook vues=beaucoup interactions=4", "stats.error.number"),
-    ("12 udem-facebook vues=100 interactions=4 temps=longtemps", "stats.error.duration"),
-])
+@pytest.mark.parametrize(
+    "text,key",
+    [
+        ("12", "stats.error.form"),
+        ("12 udem-facebook", "stats.error.missing"),
+        ("12 udem-facebook vues=100", "stats.error.missing"),
+        ("12 udem-facebook 19279 996", "stats.error.stray"),
+        ("12 udem-facebook vues=100 likes=3 interactions=4", "stats.error.unknown_key"),
+        ("12 udem-facebook vues=100 views=200 interactions=4", "stats.error.duplicate_key"),
+        ("12 udem-facebook vues=-100 interactions=4", "stats.error.negative"),
+        ("12 udem-facebook vues=beaucoup interactions=4", "stats.error.number"),
+        ("12 udem-facebook vues=100 interactions=4 temps=longtemps", "stats.error.duration"),
+    ],
+)
 def test_the_one_line_form_refused(text, key):
     with pytest.raises(InputError) as caught:
         parse_record(text)

@@ -1,4 +1,5 @@
 """The SQLite file: pragmas, migrations applied once, a connection per thread, online backup."""
+
 import sqlite3
 import threading
 
@@ -30,7 +31,9 @@ def test_migrations_apply_once(tmp_path):
 def test_foreign_keys_are_enforced(tmp_path):
     db = Store(tmp_path / "relais.db").db
     try:
-        db.execute("INSERT INTO placements (proposal_id, outlet_slug, deadline, updated_at) VALUES (999, 'x', '2026-01-01', 'now')")
+        db.execute(
+            "INSERT INTO placements (proposal_id, outlet_slug, deadline, updated_at) VALUES (999, 'x', '2026-01-01', 'now')"
+        )
     except sqlite3.IntegrityError:
         return
     raise AssertionError("a placement of a missing proposal was accepted")

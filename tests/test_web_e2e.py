@@ -1,4 +1,5 @@
 """The real `web` process from the Procfile, over HTTP, signed exactly as Slack signs."""
+
 import json
 import time
 
@@ -51,8 +52,10 @@ def _help_body():
     return slack.slash_body("/propose", "help")
 
 
-@pytest.mark.parametrize("case", ["unsigned", "wrong signature", "old timestamp", "future timestamp",
-                                  "non-numeric timestamp", "wrong secret"])
+@pytest.mark.parametrize(
+    "case",
+    ["unsigned", "wrong signature", "old timestamp", "future timestamp", "non-numeric timestamp", "wrong secret"],
+)
 def test_bad_signatures_are_refused_401(web, standin, case):
     body = _help_body()
     now = int(time.time())

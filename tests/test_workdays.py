@@ -1,4 +1,5 @@
 """Business days: Monday to Friday, minus Québec statutory holidays, minus the calendar's closures."""
+
 from datetime import date
 
 import pytest
@@ -19,13 +20,16 @@ def test_weekends_are_not_business_days():
     assert days.subtract(date(2026, 12, 7), 1) == date(2026, 12, 4)  # Monday - 1 = Friday
 
 
-@pytest.mark.parametrize("day, name", [
-    (date(2026, 6, 24), "Fête nationale du Québec"),
-    (date(2027, 6, 24), "Fête nationale du Québec"),
-    (date(2026, 7, 1), "Fête du Canada"),
-    (date(2026, 9, 7), "Fête du Travail"),
-    (date(2027, 5, 24), "Journée nationale des patriotes"),
-])
+@pytest.mark.parametrize(
+    "day, name",
+    [
+        (date(2026, 6, 24), "Fête nationale du Québec"),
+        (date(2027, 6, 24), "Fête nationale du Québec"),
+        (date(2026, 7, 1), "Fête du Canada"),
+        (date(2026, 9, 7), "Fête du Travail"),
+        (date(2027, 5, 24), "Journée nationale des patriotes"),
+    ],
+)
 def test_quebec_statutory_holidays_are_not_business_days(day, name):
     days = BusinessDays()
     assert days.holiday_name(day) == name

@@ -5,6 +5,7 @@
 
 iCalendar feeds add their events under their own source (bot.calendar.feeds).
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -122,8 +123,15 @@ def _cycle(path: Path, number: int, entry: dict, outlet_slugs: set[str] | None) 
     days_before = _need(path, where, entry, "days_before", int)
     if not 0 <= days_before <= 365:
         raise ConfigFileError(path, where, "range", field="days_before", low=0, high=365)
-    return Cycle(key=_slugify(title), title=title, summary=summary, category=category, outlets=tuple(outlets),
-                 follows=follows, days_before=days_before)
+    return Cycle(
+        key=_slugify(title),
+        title=title,
+        summary=summary,
+        category=category,
+        outlets=tuple(outlets),
+        follows=follows,
+        days_before=days_before,
+    )
 
 
 def sync_file(relais) -> CalendarFile:
@@ -132,7 +140,8 @@ def sync_file(relais) -> CalendarFile:
     slugs = {o["slug"] for o in outlets.all(relais.db)}
     parsed = load_calendar_file(relais.settings.calendar_file, slugs)
     with relais.db.atomic():
-        calendar.replace_source(relais.db, FILE_SOURCE,
-                                [e.__dict__ for e in parsed.events], to_text(relais.clock.now()))
+        calendar.replace_source(
+            relais.db, FILE_SOURCE, [e.__dict__ for e in parsed.events], to_text(relais.clock.now())
+        )
     relais.calendar_file = parsed
     return parsed

@@ -20,6 +20,7 @@ The publication date prefilled: a week before the event starts (PUBLISH_DAYS_BEF
 so soon that a deadline of the cycle's outlets (their lead time in business days, from the next
 business day) would already be passed, and never after the event's last day.
 """
+
 from __future__ import annotations
 
 import logging
@@ -93,8 +94,15 @@ def plan_prompts(relais, now: datetime) -> list[str]:
                 if due > now:
                     continue
                 key = prompt_key(cycle, event["uid"])
-                if outbox_rows.plan(db, key=key, kind=KIND, due_at=due, target=channel, now=now,
-                                    payload={"cycle": cycle.key, "event": event["uid"]}):
+                if outbox_rows.plan(
+                    db,
+                    key=key,
+                    kind=KIND,
+                    due_at=due,
+                    target=channel,
+                    now=now,
+                    payload={"cycle": cycle.key, "event": event["uid"]},
+                ):
                     planned.append(key)
     return planned
 
@@ -133,10 +141,21 @@ def render_prompt(relais, row: dict, now: datetime) -> outbox.Post | None:
     blocks = [section(text)]
     if cycle.summary:
         blocks.append(context(escape(cycle.summary)))
-    blocks.append(context(tr("cycles.details", outlets=", ".join(names),
-                             date=tr.date(suggested_publication(relais, cycle, start, end, today)))))
-    blocks.append(actions([button(tr("cycles.propose"), ACTION, value=f"{cycle.key}|{event['uid']}",
-                                  style="primary")], block_id="cycle"))
+    blocks.append(
+        context(
+            tr(
+                "cycles.details",
+                outlets=", ".join(names),
+                date=tr.date(suggested_publication(relais, cycle, start, end, today)),
+            )
+        )
+    )
+    blocks.append(
+        actions(
+            [button(tr("cycles.propose"), ACTION, value=f"{cycle.key}|{event['uid']}", style="primary")],
+            block_id="cycle",
+        )
+    )
     return outbox.Post(channel=row["target"], blocks=blocks)
 
 
@@ -148,7 +167,11 @@ def prefill(relais, value: str) -> tuple[dict, dict] | None:
     if cycle is None:
         return None
     start, end = date.fromisoformat(event["start"]), date.fromisoformat(event["end"])
-    initial = {"title": cycle.title, "summary": cycle.summary, "category": cycle.category,
-               "outlets": list(cycle.outlets),
-               "publish_on": suggested_publication(relais, cycle, start, end, relais.clock.today())}
+    initial = {
+        "title": cycle.title,
+        "summary": cycle.summary,
+        "category": cycle.category,
+        "outlets": list(cycle.outlets),
+        "publish_on": suggested_publication(relais, cycle, start, end, relais.clock.today()),
+    }
     return initial, {"cycle_key": cycle.key, "event_uid": event["uid"]}

@@ -19,6 +19,7 @@ failure episode (outbox key `calendar-feed:<feed>:<episode start>`); a successfu
 episode. A healthy feed is fetched once a day, a failing one retried every hour; each fetch is
 claimed in the database, so two processes never fetch the same feed at once.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -64,14 +65,52 @@ FAILED_KIND = "calendar_feed_failed"
 
 # Words a feed's CATEGORIES may use for each kind (compared without accents, case or punctuation).
 KIND_WORDS = {
-    "closure": ("closure", "closures", "closed", "closing", "fermeture", "fermetures", "ferme", "fermee",
-                "conge", "conges", "holiday", "holidays"),
-    "exams": ("exams", "exam", "examens", "examen", "examinations", "finals", "final-exams", "periode-d-examens",
-              "periode-des-examens", "intra", "intras"),
-    "term-start": ("term-start", "term-begins", "start-of-term", "first-day-of-classes", "classes-begin",
-                   "rentree", "debut-de-session", "debut-des-cours"),
-    "reading-week": ("reading-week", "study-break", "semaine-de-lecture", "semaine-d-activites-libres",
-                     "activites-libres", "relache", "semaine-de-relache"),
+    "closure": (
+        "closure",
+        "closures",
+        "closed",
+        "closing",
+        "fermeture",
+        "fermetures",
+        "ferme",
+        "fermee",
+        "conge",
+        "conges",
+        "holiday",
+        "holidays",
+    ),
+    "exams": (
+        "exams",
+        "exam",
+        "examens",
+        "examen",
+        "examinations",
+        "finals",
+        "final-exams",
+        "periode-d-examens",
+        "periode-des-examens",
+        "intra",
+        "intras",
+    ),
+    "term-start": (
+        "term-start",
+        "term-begins",
+        "start-of-term",
+        "first-day-of-classes",
+        "classes-begin",
+        "rentree",
+        "debut-de-session",
+        "debut-des-cours",
+    ),
+    "reading-week": (
+        "reading-week",
+        "study-break",
+        "semaine-de-lecture",
+        "semaine-d-activites-libres",
+        "activites-libres",
+        "relache",
+        "semaine-de-relache",
+    ),
     "other": ("other", "autre", "autres"),
 }
 _WORD_KIND = {word: kind for kind, words in KIND_WORDS.items() for word in words}
@@ -116,8 +155,14 @@ class Outcome:
 
 
 # -- fetching ---------------------------------------------------------------------------------------
-def fetch(url: str, etag: str | None = None, last_modified: str | None = None, *,
-          session: requests.Session | None = None, total_timeout: float = TOTAL_TIMEOUT) -> Fetched:
+def fetch(
+    url: str,
+    etag: str | None = None,
+    last_modified: str | None = None,
+    *,
+    session: requests.Session | None = None,
+    total_timeout: float = TOTAL_TIMEOUT,
+) -> Fetched:
     """GET the feed (conditional when `etag`/`last_modified` are given). Raises FeedError."""
     headers = {"User-Agent": USER_AGENT, "Accept": "text/calendar, */*;q=0.5"}
     if etag:
@@ -271,8 +316,13 @@ def parse(body: bytes, feed: Feed, today: date, tz: ZoneInfo, untitled: str = ""
             raise FeedError("malformed", f"{type(error).__name__}: {error}") from None
         categories = _categories(component) or master_categories.get(raw_uid, [])
         uid = event_uid(feed.url, raw_uid, recurrence)
-        events[uid] = {"uid": uid, "name": (name or untitled or raw_uid)[:300],
-                       "kind": kind_of(categories, feed.kind), "start": start, "end": end}
+        events[uid] = {
+            "uid": uid,
+            "name": (name or untitled or raw_uid)[:300],
+            "kind": kind_of(categories, feed.kind),
+            "start": start,
+            "end": end,
+        }
     return sorted(events.values(), key=lambda e: (e["start"], e["uid"]))
 
 
@@ -303,8 +353,12 @@ def failure_key(url: str, since: str) -> str:
 
 
 def _same(old: dict, new: dict) -> bool:
-    return (old["name"], old["kind"], old["start"], old["end"]) == (new["name"], new["kind"], str(new["start"]),
-                                                                   str(new["end"]))
+    return (old["name"], old["kind"], old["start"], old["end"]) == (
+        new["name"],
+        new["kind"],
+        str(new["start"]),
+        str(new["end"]),
+    )
 
 
 def _full_fetch_due(state: dict | None, now: datetime) -> bool:
@@ -316,10 +370,14 @@ def _download_and_parse(feed: Feed, state: dict | None, now: datetime, tz: ZoneI
     """Network and parsing only (runs in a worker thread): a Fetched with .events, or a FeedError."""
     conditional = not _full_fetch_due(state, now)
     try:
-        fetched = fetch(feed.url, state.get("etag") if state and conditional else None,
-                        state.get("last_modified") if state and conditional else None)
-        fetched.events = [] if fetched.status == 304 else parse(fetched.body, feed, now.astimezone(tz).date(), tz,
-                                                                 untitled)
+        fetched = fetch(
+            feed.url,
+            state.get("etag") if state and conditional else None,
+            state.get("last_modified") if state and conditional else None,
+        )
+        fetched.events = (
+            [] if fetched.status == 304 else parse(fetched.body, feed, now.astimezone(tz).date(), tz, untitled)
+        )
         return fetched
     except FeedError as error:
         return error
@@ -339,8 +397,15 @@ def _store(relais, feed: Feed, result, now: datetime) -> Outcome:
             if not calendar.feed(db, feed.url)["error_reported"]:
                 key = failure_key(feed.url, since)
                 if relais.settings.team_channel:
-                    outbox_rows.plan(db, key=key, kind=FAILED_KIND, due_at=now, target=relais.settings.team_channel,
-                                     now=now, payload={"url": feed.url, "since": since})
+                    outbox_rows.plan(
+                        db,
+                        key=key,
+                        kind=FAILED_KIND,
+                        due_at=now,
+                        target=relais.settings.team_channel,
+                        now=now,
+                        payload={"url": feed.url, "since": since},
+                    )
                     outcome.reported = key
                 calendar.mark_failure_reported(db, feed.url)
             log.warning("calendar feed %s failed: %s (known events kept)", redacted(feed.url), result)
@@ -349,10 +414,15 @@ def _store(relais, feed: Feed, result, now: datetime) -> Outcome:
             calendar.feed_ok(db, feed.url, stamp)
             return Outcome(feed.url, "unchanged", total=len(known))
         fresh = {e["uid"]: e for e in result.events}
-        outcome = Outcome(feed.url, "updated", total=len(fresh), events=result.events,
-                          added=sum(1 for uid in fresh if uid not in known),
-                          changed=sum(1 for uid, e in fresh.items() if uid in known and not _same(known[uid], e)),
-                          removed=sum(1 for uid in known if uid not in fresh))
+        outcome = Outcome(
+            feed.url,
+            "updated",
+            total=len(fresh),
+            events=result.events,
+            added=sum(1 for uid in fresh if uid not in known),
+            changed=sum(1 for uid, e in fresh.items() if uid in known and not _same(known[uid], e)),
+            removed=sum(1 for uid in known if uid not in fresh),
+        )
         calendar.replace_source(db, feed.url, result.events, stamp)
         calendar.feed_ok(db, feed.url, stamp, etag=result.etag, last_modified=result.last_modified, parsed=True)
     return outcome
@@ -400,7 +470,9 @@ def refresh_due_feeds(relais, now: datetime) -> None:
     with db.atomic():
         for feed in feeds:
             calendar.ensure_feed(db, feed.url, stamp)
-            if calendar.claim_feed(db, feed.url, stamp, to_text(now - REFRESH_EVERY), to_text(now - RETRY_FAILING_EVERY)):
+            if calendar.claim_feed(
+                db, feed.url, stamp, to_text(now - REFRESH_EVERY), to_text(now - RETRY_FAILING_EVERY)
+            ):
                 due.append(feed)
     if due:
         refresh(relais, now, due)  # the tick delivers any failure notice right after the planners
@@ -417,8 +489,13 @@ def render_failure(relais, row: dict, now: datetime) -> outbox.Post | None:
     reason, _, detail = (state["last_error"] or "malformed|").partition("|")
     count = len(calendar.source_events(relais.db, data["url"]))
     since = from_text(state["failing_since"]).astimezone(relais.settings.tz)
-    text = tr("feeds.failed", feed=escape(feed_label(data["url"])), reason=escape(error_text(tr, reason, detail)),
-              count=tr.number(count), since=tr.datetime(since))
+    text = tr(
+        "feeds.failed",
+        feed=escape(feed_label(data["url"])),
+        reason=escape(error_text(tr, reason, detail)),
+        count=tr.number(count),
+        since=tr.datetime(since),
+    )
     return outbox.Post(channel=row["target"], blocks=[section(text)])
 
 
@@ -471,7 +548,11 @@ def describe(tr, outcome: Outcome) -> str:
     """One line per feed for the operator (its address without its secret: terminals get copied around)."""
     numbers = {k: tr.number(getattr(outcome, k)) for k in ("total", "added", "changed", "removed")}
     if outcome.status == "failed":
-        line = tr("feeds.cli.failed", url=redacted(outcome.url), total=numbers["total"],
-                  reason=error_text(tr, outcome.error.reason, outcome.error.detail))
+        line = tr(
+            "feeds.cli.failed",
+            url=redacted(outcome.url),
+            total=numbers["total"],
+            reason=error_text(tr, outcome.error.reason, outcome.error.detail),
+        )
         return line + ("\n" + tr("feeds.cli.reported") if outcome.reported else "")
     return tr(f"feeds.cli.{outcome.status}", url=redacted(outcome.url), **numbers)

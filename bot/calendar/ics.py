@@ -10,6 +10,7 @@ its proposal). UIDs are stable (`placement-<id>-publication@relais`, `placement-
 so a subscribed calendar updates its events instead of duplicating them. STATUS follows the
 placement: TENTATIVE until accepted, CONFIRMED once accepted or published, CANCELLED when declined.
 """
+
 from __future__ import annotations
 
 import hmac
@@ -23,13 +24,18 @@ from bot.clock import from_text
 from storage import editorial
 
 UID_DOMAIN = "relais"
-ICAL_STATUS = {"planned": "TENTATIVE", "submitted": "TENTATIVE", "accepted": "CONFIRMED", "published": "CONFIRMED",
-               "declined": "CANCELLED"}
+ICAL_STATUS = {
+    "planned": "TENTATIVE",
+    "submitted": "TENTATIVE",
+    "accepted": "CONFIRMED",
+    "published": "CONFIRMED",
+    "declined": "CANCELLED",
+}
 
 
-def _event(uid: str, day: date, summary: str, description: str, status: str, stamp, url: str | None,
-           categories: list[str]):
-
+def _event(
+    uid: str, day: date, summary: str, description: str, status: str, stamp, url: str | None, categories: list[str]
+):
     event = Event()
     event.add("uid", uid)
     event.add("dtstamp", stamp)
@@ -63,20 +69,42 @@ def build(relais) -> tuple[bytes, int]:
         deadline = date.fromisoformat(row["deadline"])
         link = row["published_url"] or row["link"] or ""
         url = link if link.startswith(("http://", "https://")) else None
-        description = tr("ics.description", number=row["proposal_id"], status=tr(f"ics.status.{row['status']}"),
-                         publication=tr.date(publication), deadline=tr.date(deadline), outlet=row["outlet_name"])
+        description = tr(
+            "ics.description",
+            number=row["proposal_id"],
+            status=tr(f"ics.status.{row['status']}"),
+            publication=tr.date(publication),
+            deadline=tr.date(deadline),
+            outlet=row["outlet_name"],
+        )
         if url:
             description += "\n" + tr("ics.link", url=url)
         status = ICAL_STATUS.get(row["status"], "TENTATIVE")
         category = tr(f"ics.category.{row['category']}")
-        cal.add_component(_event(
-            f"placement-{row['id']}-publication@{UID_DOMAIN}", publication,
-            tr("ics.publication", title=row["title"], outlet=row["outlet_name"]), description, status, stamp, url,
-            [tr("ics.kind.publication"), category]))
-        cal.add_component(_event(
-            f"placement-{row['id']}-deadline@{UID_DOMAIN}", deadline,
-            tr("ics.deadline", title=row["title"], outlet=row["outlet_name"]), description, status, stamp, url,
-            [tr("ics.kind.deadline"), category]))
+        cal.add_component(
+            _event(
+                f"placement-{row['id']}-publication@{UID_DOMAIN}",
+                publication,
+                tr("ics.publication", title=row["title"], outlet=row["outlet_name"]),
+                description,
+                status,
+                stamp,
+                url,
+                [tr("ics.kind.publication"), category],
+            )
+        )
+        cal.add_component(
+            _event(
+                f"placement-{row['id']}-deadline@{UID_DOMAIN}",
+                deadline,
+                tr("ics.deadline", title=row["title"], outlet=row["outlet_name"]),
+                description,
+                status,
+                stamp,
+                url,
+                [tr("ics.kind.deadline"), category],
+            )
+        )
         count += 2
     return cal.to_ical(), count
 
@@ -92,5 +120,12 @@ def serve(relais, environ):
     if not expected or not hmac.compare_digest(given.encode("utf-8"), expected.encode("utf-8")):
         return _not_found()
     body, _count = build(relais)
-    return "200 OK", {"Content-Type": "text/calendar; charset=utf-8", "Cache-Control": "private, max-age=300",
-                      "Content-Disposition": 'inline; filename="relais.ics"'}, body
+    return (
+        "200 OK",
+        {
+            "Content-Type": "text/calendar; charset=utf-8",
+            "Cache-Control": "private, max-age=300",
+            "Content-Disposition": 'inline; filename="relais.ics"',
+        },
+        body,
+    )

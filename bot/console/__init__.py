@@ -5,6 +5,7 @@ them. The bot's Web API calls land on a local Slack stand-in (bot.console.standi
 printed as text: sections, fields, buttons as `[N] label`. `:click N` presses a button; a
 modal asks for each input in turn. Piped input works the same, so scripts can drive it.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -37,8 +38,9 @@ class Console:
     def __init__(self, settings: Settings, stdin: TextIO, stdout: TextIO):
         self.standin = SlackStandIn().start()
         self.secret = secrets.token_hex(16)
-        self.settings = replace(settings, api_url=self.standin.api_url, bot_token="",
-                                team_channel=settings.team_channel or CHANNEL)
+        self.settings = replace(
+            settings, api_url=self.standin.api_url, bot_token="", team_channel=settings.team_channel or CHANNEL
+        )
         self.relais = open_relais(self.settings)
         self.relais.inline_delivery = True
         self.app = create_app(self.relais, signing_secret=self.secret, process_before_response=True)
@@ -67,9 +69,17 @@ class Console:
     # -- Slack's side ------------------------------------------------------------------
     def dispatch(self, body: str, content_type: str = "application/x-www-form-urlencoded") -> dict | None:
         timestamp = str(int(time.time()))
-        signature = "v0=" + hmac.new(self.secret.encode(), f"v0:{timestamp}:{body}".encode(), hashlib.sha256).hexdigest()
-        request = BoltRequest(body=body, headers={
-            "content-type": content_type, "x-slack-request-timestamp": timestamp, "x-slack-signature": signature})
+        signature = (
+            "v0=" + hmac.new(self.secret.encode(), f"v0:{timestamp}:{body}".encode(), hashlib.sha256).hexdigest()
+        )
+        request = BoltRequest(
+            body=body,
+            headers={
+                "content-type": content_type,
+                "x-slack-request-timestamp": timestamp,
+                "x-slack-signature": signature,
+            },
+        )
         response = self.app.dispatch(request)
         if response.body:
             try:
@@ -80,12 +90,23 @@ class Console:
 
     def slash(self, line: str) -> None:
         command, _, text = line.partition(" ")
-        body = urlencode({
-            "token": "console", "team_id": TEAM, "team_domain": "console", "channel_id": self.settings.team_channel,
-            "channel_name": "communications", "user_id": USER, "user_name": "console", "command": command,
-            "text": text.strip(), "api_app_id": "A0RELAIS", "is_enterprise_install": "false",
-            "response_url": self.standin.response_url(), "trigger_id": self._trigger(),
-        })
+        body = urlencode(
+            {
+                "token": "console",
+                "team_id": TEAM,
+                "team_domain": "console",
+                "channel_id": self.settings.team_channel,
+                "channel_name": "communications",
+                "user_id": USER,
+                "user_name": "console",
+                "command": command,
+                "text": text.strip(),
+                "api_app_id": "A0RELAIS",
+                "is_enterprise_install": "false",
+                "response_url": self.standin.response_url(),
+                "trigger_id": self._trigger(),
+            }
+        )
         answer = self.dispatch(body)
         if answer:
             self.screen.message(answer, ephemeral=answer.get("response_type") != "in_channel")
@@ -101,12 +122,23 @@ class Console:
         dialog = element.get("confirm")
         if dialog and not self.confirm(dialog):
             return
-        action = {"type": element.get("type", "button"), "action_id": element["action_id"], "block_id": block_id,
-                  "value": element.get("value", ""), "text": element.get("text"), "action_ts": str(time.time())}
+        action = {
+            "type": element.get("type", "button"),
+            "action_id": element["action_id"],
+            "block_id": block_id,
+            "value": element.get("value", ""),
+            "text": element.get("text"),
+            "action_ts": str(time.time()),
+        }
         payload = {
-            "type": "block_actions", "user": {"id": USER, "username": "console", "name": "console", "team_id": TEAM},
-            "api_app_id": "A0RELAIS", "token": "console", "trigger_id": self._trigger(),
-            "team": {"id": TEAM, "domain": "console"}, "actions": [action], "state": {"values": {}},
+            "type": "block_actions",
+            "user": {"id": USER, "username": "console", "name": "console", "team_id": TEAM},
+            "api_app_id": "A0RELAIS",
+            "token": "console",
+            "trigger_id": self._trigger(),
+            "team": {"id": TEAM, "domain": "console"},
+            "actions": [action],
+            "state": {"values": {}},
             "response_url": self.standin.response_url(),
         }
         if where.get("view"):
@@ -116,8 +148,12 @@ class Console:
             channel, ts = where.get("channel"), where.get("ts")
             payload["container"] = {"type": "message", "message_ts": ts, "channel_id": channel, "is_ephemeral": False}
             payload["channel"] = {"id": channel, "name": "communications"}
-            payload["message"] = {"type": "message", "ts": ts, "text": where.get("text", ""),
-                                  "blocks": where.get("blocks", [])}
+            payload["message"] = {
+                "type": "message",
+                "ts": ts,
+                "text": where.get("text", ""),
+                "blocks": where.get("blocks", []),
+            }
         answer = self.dispatch(urlencode({"payload": json.dumps(payload)}))
         if answer:
             self.screen.message(answer, ephemeral=True)
@@ -134,10 +170,20 @@ class Console:
         return (answer or "").strip().lower() in ("1", "o", "oui", "y", "yes", yes.strip().lower())
 
     def home(self) -> None:
-        event = {"type": "event_callback", "team_id": TEAM, "api_app_id": "A0RELAIS", "event_id": f"Ev{uuid.uuid4().hex[:8]}",
-                 "event_time": int(time.time()),
-                 "event": {"type": "app_home_opened", "user": USER, "channel": "D_CONSOLE", "tab": "home",
-                           "event_ts": str(time.time())}}
+        event = {
+            "type": "event_callback",
+            "team_id": TEAM,
+            "api_app_id": "A0RELAIS",
+            "event_id": f"Ev{uuid.uuid4().hex[:8]}",
+            "event_time": int(time.time()),
+            "event": {
+                "type": "app_home_opened",
+                "user": USER,
+                "channel": "D_CONSOLE",
+                "tab": "home",
+                "event_ts": str(time.time()),
+            },
+        }
         self.dispatch(json.dumps(event), "application/json")
         self.flush()
 
@@ -147,8 +193,14 @@ class Console:
             try:
                 now = parse_instant(at, self.settings.tz)
             except ValueError:
-                self.write(self.tr("settings.line", variable=":tick", expected=self.tr("settings.instant"),
-                                   got=self.tr("settings.got", value=at.strip())))
+                self.write(
+                    self.tr(
+                        "settings.line",
+                        variable=":tick",
+                        expected=self.tr("settings.instant"),
+                        got=self.tr("settings.got", value=at.strip()),
+                    )
+                )
                 return
         jobs.tick(self.relais, now)
         self.flush()
@@ -186,10 +238,16 @@ class Console:
                 self.write(self.tr("console.modal_cancelled"))
                 return
             view = {**view, "state": {"values": state}}
-            payload = {"type": "view_submission", "team": {"id": TEAM, "domain": "console"},
-                       "user": {"id": USER, "username": "console", "name": "console", "team_id": TEAM},
-                       "api_app_id": "A0RELAIS", "token": "console", "trigger_id": self._trigger(),
-                       "view": view, "response_urls": []}
+            payload = {
+                "type": "view_submission",
+                "team": {"id": TEAM, "domain": "console"},
+                "user": {"id": USER, "username": "console", "name": "console", "team_id": TEAM},
+                "api_app_id": "A0RELAIS",
+                "token": "console",
+                "trigger_id": self._trigger(),
+                "view": view,
+                "response_urls": [],
+            }
             answer = self.dispatch(urlencode({"payload": json.dumps(payload)})) or {}
             if answer.get("response_action") == "errors":
                 labels = {b.get("block_id"): b.get("label", {}).get("text", "") for b in view.get("blocks", [])}
@@ -221,9 +279,13 @@ class Console:
                 word, _, rest = line.partition(" ")
                 if word in (":quit", ":q", ":exit"):
                     break
-                handler = {":help": lambda _: self.write(self.tr("console.help")), ":click": self.click,
-                           ":tick": self.tick, ":home": lambda _: self.home(),
-                           ":digest": lambda _: self.digest()}.get(word)
+                handler = {
+                    ":help": lambda _: self.write(self.tr("console.help")),
+                    ":click": self.click,
+                    ":tick": self.tick,
+                    ":home": lambda _: self.home(),
+                    ":digest": lambda _: self.digest(),
+                }.get(word)
                 if handler is None:
                     self.write(self.tr("console.unknown", text=line))
                 else:

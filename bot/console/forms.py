@@ -1,5 +1,6 @@
 """A modal as a series of prompts: one per input block, in order; the answers become the
 `state.values` Slack would send with a view_submission."""
+
 from __future__ import annotations
 
 from bot.terminal import unmrkdwn

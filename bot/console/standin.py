@@ -13,6 +13,7 @@ uploads, response_url posts), records every call, and can be told to misbehave:
 
 Nothing here is Relais logic: it is Slack's side of the wire.
 """
+
 from __future__ import annotations
 
 import itertools
@@ -117,8 +118,9 @@ class SlackStandIn:
         return f"{self.base_url}/response/{next(self._ids)}"
 
     # -- control -----------------------------------------------------------------------
-    def fail(self, method: str, status: int = 500, times: int = 1, retry_after: int | None = None,
-             error: str | None = None) -> None:
+    def fail(
+        self, method: str, status: int = 500, times: int = 1, retry_after: int | None = None, error: str | None = None
+    ) -> None:
         """The next `times` calls of `method` answer `status` (429 with Retry-After), or ok=false `error`."""
         with self._lock:
             self._faults.setdefault(method, []).append(_Fault(status, times, retry_after, error))
@@ -160,15 +162,16 @@ class SlackStandIn:
         token = (headers.get("Authorization") or "").removeprefix("Bearer ").strip() or args.get("token")
 
         if parsed.path.startswith("/response/"):
-            return self._record("response_url", args or {"raw": raw.decode("utf-8", "replace")}, token, {"ok": True},
-                                raw_text=True)
+            return self._record(
+                "response_url", args or {"raw": raw.decode("utf-8", "replace")}, token, {"ok": True}, raw_text=True
+            )
         if parsed.path.startswith("/upload/"):
             file_id = parsed.path.rsplit("/", 1)[-1]
             self.files.setdefault(file_id, {})["content"] = raw
             return self._record("upload", {"file_id": file_id, "size": len(raw)}, token, {"ok": True}, raw_text=True)
         if not parsed.path.startswith("/api/"):
             return 404, {"Content-Type": "text/plain"}, b"not found"
-        method = parsed.path[len("/api/"):]
+        method = parsed.path[len("/api/") :]
 
         fault = self._take_fault(method)
         if fault is not None:
@@ -180,9 +183,14 @@ class SlackStandIn:
             return fault.status, {**hdrs, **extra}, out
 
         if method == "apps.connections.open" and not (token or "").startswith("xapp-"):  # Slack wants an app token
-            return self._record(method, args, token, {"ok": False, "error": "not_allowed_token_type" if token
-                                                      else "not_authed"})
-        if method == "apps.connections.open" and self.valid_app_tokens is not None and token not in self.valid_app_tokens:
+            return self._record(
+                method, args, token, {"ok": False, "error": "not_allowed_token_type" if token else "not_authed"}
+            )
+        if (
+            method == "apps.connections.open"
+            and self.valid_app_tokens is not None
+            and token not in self.valid_app_tokens
+        ):
             return self._record(method, args, token, {"ok": False, "error": "invalid_auth"})
         if self.valid_tokens is not None and method != "apps.connections.open" and token not in self.valid_tokens:
             return self._record(method, args, token, {"ok": False, "error": "invalid_auth"})
@@ -220,13 +228,27 @@ class SlackStandIn:
 
     def _answer(self, method: str, args: dict) -> dict:
         if method == "auth.test":
-            return {"ok": True, "url": "https://bib-udem.slack.com/", "team": "Bibliothèques UdeM", "user": "relais",
-                    "team_id": TEAM, "user_id": BOT_USER, "bot_id": BOT_ID, "is_enterprise_install": False}
+            return {
+                "ok": True,
+                "url": "https://bib-udem.slack.com/",
+                "team": "Bibliothèques UdeM",
+                "user": "relais",
+                "team_id": TEAM,
+                "user_id": BOT_USER,
+                "bot_id": BOT_ID,
+                "is_enterprise_install": False,
+            }
         if method in ("chat.postMessage", "chat.update", "chat.postEphemeral"):
             ts = args.get("ts") if method == "chat.update" else self._next_ts()
             channel = args.get("channel", "")
-            message = {"type": "message", "user": BOT_USER, "bot_id": BOT_ID, "ts": ts,
-                       "text": args.get("text", ""), "blocks": args.get("blocks") or []}
+            message = {
+                "type": "message",
+                "user": BOT_USER,
+                "bot_id": BOT_ID,
+                "ts": ts,
+                "text": args.get("text", ""),
+                "blocks": args.get("blocks") or [],
+            }
             if args.get("thread_ts"):
                 message["thread_ts"] = args["thread_ts"]
             if method == "chat.postEphemeral":
@@ -239,8 +261,10 @@ class SlackStandIn:
             channel = args.get("channel", "")
             if not channel.startswith(("C", "G", "D")):
                 return {"ok": False, "error": "channel_not_found"}
-            return {"ok": True, "channel": {"id": channel, "name": "communications",
-                                            "is_member": self.members_of_team_channel}}
+            return {
+                "ok": True,
+                "channel": {"id": channel, "name": "communications", "is_member": self.members_of_team_channel},
+            }
         if method in ("views.open", "views.push", "views.update", "views.publish"):
             view = args.get("view") or {}
             if isinstance(view, str):
@@ -249,8 +273,17 @@ class SlackStandIn:
             return {"ok": True, "view": {**view, "id": view_id, "hash": f"h{next(self._ids)}"}}
         if method == "users.info":
             user = args.get("user", "")
-            return {"ok": True, "user": {"id": user, "name": user.lower(), "real_name": user, "tz": "America/Montreal",
-                                         "locale": "fr-CA", "profile": {"display_name": user}}}
+            return {
+                "ok": True,
+                "user": {
+                    "id": user,
+                    "name": user.lower(),
+                    "real_name": user,
+                    "tz": "America/Montreal",
+                    "locale": "fr-CA",
+                    "profile": {"display_name": user},
+                },
+            }
         if method == "files.getUploadURLExternal":
             file_id = f"F{next(self._ids):08d}"
             self.files[file_id] = {"filename": args.get("filename"), "length": args.get("length")}
@@ -260,8 +293,13 @@ class SlackStandIn:
             if isinstance(files, str):
                 files = json.loads(files)
             for f in files:
-                self.files.setdefault(f["id"], {}).update({"title": f.get("title"), "channel": args.get("channel_id"),
-                                                           "initial_comment": args.get("initial_comment")})
+                self.files.setdefault(f["id"], {}).update(
+                    {
+                        "title": f.get("title"),
+                        "channel": args.get("channel_id"),
+                        "initial_comment": args.get("initial_comment"),
+                    }
+                )
             return {"ok": True, "files": [{"id": f["id"], "title": f.get("title")} for f in files]}
         if method == "apps.connections.open":
             url = self.socket_url  # a callable (tests/socket_standin.py) issues a fresh URL per call

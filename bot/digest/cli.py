@@ -8,6 +8,7 @@
 --at sets the time (local TIMEZONE when it has no offset); the digest is the one of the week
 containing that day (the latest DIGEST_AT weekday on or before it).
 """
+
 from __future__ import annotations
 
 import sys
@@ -35,8 +36,15 @@ def run_digest(relais, args) -> int:
         try:
             relais.clock.freeze(parse_instant(args.at, settings.tz))
         except ValueError:
-            print(tr("settings.line", variable="--at", expected=tr("settings.instant"),
-                     got=tr("settings.got", value=args.at)), file=sys.stderr)
+            print(
+                tr(
+                    "settings.line",
+                    variable="--at",
+                    expected=tr("settings.instant"),
+                    got=tr("settings.got", value=args.at),
+                ),
+                file=sys.stderr,
+            )
             return EXIT_CONFIG
     else:
         relais.clock.freeze(relais.clock.now())  # one instant for the whole command
@@ -80,8 +88,10 @@ def _dry_run(relais, now, chart: str | None) -> int:
 def _send(relais, now, chart: str | None) -> int:
     settings, tr = relais.settings, relais.tr
     if not settings.team_channel:
-        print(tr("settings.line", variable="TEAM_CHANNEL", expected=tr("settings.required_channel"), got=""),
-              file=sys.stderr)
+        print(
+            tr("settings.line", variable="TEAM_CHANNEL", expected=tr("settings.required_channel"), got=""),
+            file=sys.stderr,
+        )
         return EXIT_CONFIG
     day = _day(relais, now)
     week = week_label(day)

@@ -15,6 +15,7 @@
 Catch-up: a bot that was running when a digest was planned sends it late within its week; a new
 installation starts with the next digest (or with the current one within CATCH_UP of its time).
 """
+
 from __future__ import annotations
 
 import json
@@ -65,8 +66,10 @@ def plan_week(relais, day: date, now: datetime, due: datetime | None = None) -> 
     key = key_of(day)
     due = due or due_of(settings, day)
     payload = _payload(day)
-    if rows.plan(db, key=key, kind="digest", due_at=due, target=settings.team_channel, now=now,
-                 payload=payload) is None:
+    if (
+        rows.plan(db, key=key, kind="digest", due_at=due, target=settings.team_channel, now=now, payload=payload)
+        is None
+    ):
         store.retime_pending(db, key, to_text(due), json.dumps(payload), to_text(now))
     return key
 
@@ -111,8 +114,9 @@ def render_digest(relais, row: dict, now: datetime) -> Post | None:
     return Post(channel=row["target"], blocks=messages[0], on_sent=on_sent)
 
 
-def plan_thread(db, row: dict, channel: str, ts: str | None, continuations: list[list[dict]], with_chart: bool,
-                now: datetime) -> list[str]:
+def plan_thread(
+    db, row: dict, channel: str, ts: str | None, continuations: list[list[dict]], with_chart: bool, now: datetime
+) -> list[str]:
     """Continuations then the chart, in the digest's thread; returns their keys."""
     if not ts:
         return []
@@ -120,13 +124,21 @@ def plan_thread(db, row: dict, channel: str, ts: str | None, continuations: list
     keys = []
     for number, blocks in enumerate(continuations, 2):
         key = f"{row['key']}:part:{number}"
-        rows.plan(db, key=key, kind="digest_part", due_at=now, target=channel, now=now,
-                  payload={**data, "thread_ts": ts, "blocks": blocks})
+        rows.plan(
+            db,
+            key=key,
+            kind="digest_part",
+            due_at=now,
+            target=channel,
+            now=now,
+            payload={**data, "thread_ts": ts, "blocks": blocks},
+        )
         keys.append(key)
     if with_chart:
         key = f"{row['key']}:chart"
-        rows.plan(db, key=key, kind="digest_chart", due_at=now, target=channel, now=now,
-                  payload={**data, "thread_ts": ts})
+        rows.plan(
+            db, key=key, kind="digest_chart", due_at=now, target=channel, now=now, payload={**data, "thread_ts": ts}
+        )
         keys.append(key)
     return keys
 
@@ -142,8 +154,12 @@ def render_chart(relais, row: dict, now: datetime) -> Post | None:
     png = views_chart(build_chart_series(relais, day), relais.tr)
     if png is None:
         return None
-    return Post(channel=row["target"], file=(f"relais-{data['week']}.png", png), thread_ts=data["thread_ts"],
-                text=relais.tr("digest.chart.comment", weeks=CHART_WEEKS))
+    return Post(
+        channel=row["target"],
+        file=(f"relais-{data['week']}.png", png),
+        thread_ts=data["thread_ts"],
+        text=relais.tr("digest.chart.comment", weeks=CHART_WEEKS),
+    )
 
 
 def deliver_after_commit(relais, keys: list[str], now: datetime) -> threading.Thread:

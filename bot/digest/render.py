@@ -9,6 +9,7 @@ most 50 blocks (Slack's limit) and MESSAGE_CHARS characters (so a message stays 
 main message starts with the header, each continuation with a context line "… (2/3)". Every
 item line appears exactly once across the messages.
 """
+
 from __future__ import annotations
 
 from datetime import date
@@ -41,39 +42,92 @@ def section_lines(section: Section, tr) -> tuple[str, list[str]]:
     """(title line, item lines) of one section."""
     key, items = section.key, section.items
     if key == "outgoing":
-        lines = [tr("digest.item.outgoing", day=_short(tr, i.day), id=i.proposal_id, title=escape(i.title),
-                    outlets=", ".join(tr("digest.outlet_status", outlet=escape(name), status=tr(f"digest.status.{status}"))
-                                      for name, status in i.outlets))
-                 for i in items]
+        lines = [
+            tr(
+                "digest.item.outgoing",
+                day=_short(tr, i.day),
+                id=i.proposal_id,
+                title=escape(i.title),
+                outlets=", ".join(
+                    tr("digest.outlet_status", outlet=escape(name), status=tr(f"digest.status.{status}"))
+                    for name, status in i.outlets
+                ),
+            )
+            for i in items
+        ]
         return tr("digest.section.outgoing", count=tr.number(len(items))), lines
     if key == "deadlines":
-        lines = [tr("digest.item.deadline", day=_short(tr, i.day), id=i.proposal_id, title=escape(i.title),
-                    outlet=escape(i.outlet)) for i in items]
+        lines = [
+            tr(
+                "digest.item.deadline",
+                day=_short(tr, i.day),
+                id=i.proposal_id,
+                title=escape(i.title),
+                outlet=escape(i.outlet),
+            )
+            for i in items
+        ]
         return tr("digest.section.deadlines", count=tr.number(len(items))), lines
     if key == "awaiting":
-        lines = [tr("digest.item.awaiting", id=i.proposal_id, title=escape(i.title), outlet=escape(i.outlet),
-                    day=_short(tr, i.submitted_on), days=tr.number(i.business_days)) for i in items]
+        lines = [
+            tr(
+                "digest.item.awaiting",
+                id=i.proposal_id,
+                title=escape(i.title),
+                outlet=escape(i.outlet),
+                day=_short(tr, i.submitted_on),
+                days=tr.number(i.business_days),
+            )
+            for i in items
+        ]
         return tr("digest.section.awaiting", days=AWAITING_BUSINESS_DAYS, count=tr.number(len(items))), lines
     if key == "missing":
-        lines = [tr("digest.item.missing", id=i.proposal_id, title=escape(i.title), outlet=escape(i.outlet),
-                    day=_short(tr, i.published_on), checkpoint=i.checkpoint, owner=mention(i.owner_id))
-                 for i in items]
+        lines = [
+            tr(
+                "digest.item.missing",
+                id=i.proposal_id,
+                title=escape(i.title),
+                outlet=escape(i.outlet),
+                day=_short(tr, i.published_on),
+                checkpoint=i.checkpoint,
+                owner=mention(i.owner_id),
+            )
+            for i in items
+        ]
         return tr("digest.section.missing", count=tr.number(len(items))), lines
     if key in ("last_week", "term"):
-        lines = [tr("digest.item.result", outlet=escape(o.name), views=tr.number(o.views),
-                    interactions=tr.number(o.interactions), posts=_plural(tr, "digest.posts", o.posts))
-                 for o in items]
+        lines = [
+            tr(
+                "digest.item.result",
+                outlet=escape(o.name),
+                views=tr.number(o.views),
+                interactions=tr.number(o.interactions),
+                posts=_plural(tr, "digest.posts", o.posts),
+            )
+            for o in items
+        ]
         reach = section.reach
         if reach is not None and reach.multiplier is not None:
-            lines.append(tr("digest.reach", ratio=tr.ratio(reach.multiplier), university=tr.number(reach.university_views),
-                            library=tr.number(reach.library_views), proposals=_plural(tr, "digest.proposals", reach.proposals)))
+            lines.append(
+                tr(
+                    "digest.reach",
+                    ratio=tr.ratio(reach.multiplier),
+                    university=tr.number(reach.university_views),
+                    library=tr.number(reach.library_views),
+                    proposals=_plural(tr, "digest.proposals", reach.proposals),
+                )
+            )
         heading = tr(f"digest.section.{key}", first=_short(tr, section.first), last=_short(tr, section.last))
         return heading, lines
     if key == "cycles":
         lines = []
         for i in items:
-            params = dict(title=escape(i.title), event=escape(i.event), event_day=_short(tr, i.event_start),
-                          prompt_day=_short(tr, i.prompt_on))
+            params = dict(
+                title=escape(i.title),
+                event=escape(i.event),
+                event_day=_short(tr, i.event_start),
+                prompt_day=_short(tr, i.prompt_on),
+            )
             if i.proposal_id is not None:
                 lines.append(tr("digest.item.cycle_proposed", id=i.proposal_id, **params))
             elif i.late:
@@ -117,8 +171,9 @@ def _size(block: dict) -> int:
     return len(text["text"]) if isinstance(text, dict) else 0
 
 
-def paginate(head: dict, body: list[dict], continued, max_blocks: int = MAX_BLOCKS,
-             max_chars: int = MESSAGE_CHARS) -> list[list[dict]]:
+def paginate(
+    head: dict, body: list[dict], continued, max_blocks: int = MAX_BLOCKS, max_chars: int = MESSAGE_CHARS
+) -> list[list[dict]]:
     """`head` then `body` split into messages of at most `max_blocks` blocks and about `max_chars`
     characters; continuation k of n starts with `continued(k, n)` (a block). No block is dropped;
     dividers are not left at the edge of a message."""
@@ -150,8 +205,11 @@ def render(digest: Digest, tr) -> list[list[dict]]:
     heading = title(digest, tr)
     if digest.empty:
         return [[bk.section(tr("digest.empty", date=tr.date(digest.day)))]]
-    return paginate(bk.header(heading), content_blocks(digest, tr),
-                    lambda k, n: bk.context(tr("digest.continued", title=heading, part=k, total=n)))
+    return paginate(
+        bk.header(heading),
+        content_blocks(digest, tr),
+        lambda k, n: bk.context(tr("digest.continued", title=heading, part=k, total=n)),
+    )
 
 
 def as_text(messages: list[list[dict]], tr) -> str:

@@ -15,6 +15,7 @@ The digest of `day` covers:
 - what is due, waiting or missing as of `now` (when it is built, which is when it is sent); missing
   figures for the publications of the last MISSING_DAYS days (older ones stay listed by /stats).
 """
+
 from __future__ import annotations
 
 import re
@@ -43,6 +44,7 @@ _USER_ID = re.compile(r"^[UW][A-Z0-9_]{2,}$")
 @dataclass(frozen=True)
 class Going:
     """One proposal going out on a day, on one or more outlets."""
+
     day: date
     proposal_id: int
     title: str
@@ -93,6 +95,7 @@ class OutletFigures:
 @dataclass(frozen=True)
 class Reach:
     """The university's outlets against the library's own, over proposals published on both."""
+
     university_views: int
     library_views: int
     proposals: int
@@ -139,6 +142,7 @@ class Digest:
 @dataclass(frozen=True)
 class ChartSeries:
     """Views per outlet per week (by publication week), oldest week first."""
+
     weeks: tuple[date, ...]  # first day of each week
     outlets: tuple[tuple[str, str, str, tuple[int, ...]], ...]  # (slug, name, owner, views per week)
 
@@ -150,6 +154,7 @@ class ChartSeries:
 @dataclass
 class Rows:
     """Everything the digest reads, as plain rows (see storage.digest)."""
+
     going_out: list[dict] = field(default_factory=list)
     deadlines: list[dict] = field(default_factory=list)
     submitted: list[dict] = field(default_factory=list)
@@ -191,8 +196,9 @@ def term_first_day(day: date, term_starts: list[date]) -> date:
 
 
 # -- the rules --------------------------------------------------------------------------------
-def compute(rows: Rows, *, day: date, now: datetime, tz: ZoneInfo, checkpoints: tuple[int, ...],
-            business_days, cycles=()) -> Digest:
+def compute(
+    rows: Rows, *, day: date, now: datetime, tz: ZoneInfo, checkpoints: tuple[int, ...], business_days, cycles=()
+) -> Digest:
     """The digest of `day`, built at `now`. `business_days` is a bot.workdays.BusinessDays; `cycles`
     the calendar file's cycles (bot.calendar.config.Cycle)."""
     today = now.astimezone(tz).date()
@@ -222,15 +228,29 @@ def _going(rows: list[dict]) -> tuple[Going, ...]:
     items = []
     for (day, proposal_id), placements in sorted(grouped.items()):
         first = placements[0]
-        items.append(Going(day=date.fromisoformat(day), proposal_id=proposal_id, title=first["title"],
-                           owner_id=first["owner_id"],
-                           outlets=tuple((p["outlet_name"], p["status"]) for p in placements)))
+        items.append(
+            Going(
+                day=date.fromisoformat(day),
+                proposal_id=proposal_id,
+                title=first["title"],
+                owner_id=first["owner_id"],
+                outlets=tuple((p["outlet_name"], p["status"]) for p in placements),
+            )
+        )
     return tuple(items)
 
 
 def _deadlines(rows: list[dict]) -> tuple[Deadline, ...]:
-    return tuple(Deadline(day=date.fromisoformat(r["deadline"]), proposal_id=r["proposal_id"], title=r["title"],
-                          outlet=r["outlet_name"], owner_id=r["owner_id"]) for r in rows)
+    return tuple(
+        Deadline(
+            day=date.fromisoformat(r["deadline"]),
+            proposal_id=r["proposal_id"],
+            title=r["title"],
+            outlet=r["outlet_name"],
+            owner_id=r["owner_id"],
+        )
+        for r in rows
+    )
 
 
 def _awaiting(rows: list[dict], today: date, tz: ZoneInfo, business_days) -> tuple[Awaiting, ...]:
@@ -241,8 +261,16 @@ def _awaiting(rows: list[dict], today: date, tz: ZoneInfo, business_days) -> tup
         submitted_on = from_text(r["submitted_at"]).astimezone(tz).date()
         waited = business_days.between(submitted_on, today)
         if waited > AWAITING_BUSINESS_DAYS:
-            items.append(Awaiting(proposal_id=r["proposal_id"], title=r["title"], outlet=r["outlet_name"],
-                                  owner_id=r["owner_id"], submitted_on=submitted_on, business_days=waited))
+            items.append(
+                Awaiting(
+                    proposal_id=r["proposal_id"],
+                    title=r["title"],
+                    outlet=r["outlet_name"],
+                    owner_id=r["owner_id"],
+                    submitted_on=submitted_on,
+                    business_days=waited,
+                )
+            )
     items.sort(key=lambda a: (a.submitted_on, a.proposal_id))
     return tuple(items)
 
@@ -256,8 +284,7 @@ def _missing(rows: list[dict], now: datetime, tz: ZoneInfo, checkpoints: tuple[i
         published_on = date.fromisoformat(r["goes_out"])
         if published_on < oldest:
             continue
-        reached = [c for c in checkpoints
-                   if local_at(published_on + timedelta(days=c), *CHECKPOINT_HOUR, tz) <= now]
+        reached = [c for c in checkpoints if local_at(published_on + timedelta(days=c), *CHECKPOINT_HOUR, tz) <= now]
         if not reached:
             continue
         checkpoint = reached[-1]
@@ -265,9 +292,17 @@ def _missing(rows: list[dict], now: datetime, tz: ZoneInfo, checkpoints: tuple[i
         recorded = from_text(r["recorded_at"]).astimezone(tz).date() if r.get("recorded_at") else None
         if recorded is not None and recorded >= checkpoint_day:
             continue
-        items.append(Missing(proposal_id=r["proposal_id"], title=r["title"], outlet=r["outlet_name"],
-                             owner_id=r["owner_id"], published_on=published_on, checkpoint=checkpoint,
-                             last_recorded=recorded))
+        items.append(
+            Missing(
+                proposal_id=r["proposal_id"],
+                title=r["title"],
+                outlet=r["outlet_name"],
+                owner_id=r["owner_id"],
+                published_on=published_on,
+                checkpoint=checkpoint,
+                last_recorded=recorded,
+            )
+        )
     items.sort(key=lambda m: (m.published_on, m.proposal_id))  # stable: outlets stay in their order
     return tuple(items)
 
@@ -282,17 +317,33 @@ def _results(key: str, rows: list[dict], first: date, last: date) -> Section:
     chosen = _with_figures(rows, first, last)
     per_outlet: dict[str, dict] = {}
     for r in chosen:
-        o = per_outlet.setdefault(r["outlet_slug"], {"name": r["outlet_name"], "owner": r["outlet_owner"],
-                                                     "position": r["outlet_position"], "posts": 0, "views": 0,
-                                                     "interactions": 0})
+        o = per_outlet.setdefault(
+            r["outlet_slug"],
+            {
+                "name": r["outlet_name"],
+                "owner": r["outlet_owner"],
+                "position": r["outlet_position"],
+                "posts": 0,
+                "views": 0,
+                "interactions": 0,
+            },
+        )
         o["posts"] += 1
         o["views"] += r["views"]
         o["interactions"] += r["interactions"]
     outlets = tuple(
-        OutletFigures(slug=slug, name=o["name"], owner=o["owner"], posts=o["posts"], views=o["views"],
-                      interactions=o["interactions"])
-        for slug, o in sorted(per_outlet.items(), key=lambda kv: (kv[1]["owner"] != "university",
-                                                                  kv[1]["position"], kv[0])))
+        OutletFigures(
+            slug=slug,
+            name=o["name"],
+            owner=o["owner"],
+            posts=o["posts"],
+            views=o["views"],
+            interactions=o["interactions"],
+        )
+        for slug, o in sorted(
+            per_outlet.items(), key=lambda kv: (kv[1]["owner"] != "university", kv[1]["position"], kv[0])
+        )
+    )
     return Section(key, outlets, first=first, last=last, reach=reach(chosen))
 
 
@@ -308,8 +359,11 @@ def reach(rows: list[dict]) -> Reach | None:
     both = [t for t in by_proposal.values() if "university" in t and "library" in t]
     if not both:
         return None
-    return Reach(university_views=sum(t["university"] for t in both), library_views=sum(t["library"] for t in both),
-                 proposals=len(both))
+    return Reach(
+        university_views=sum(t["university"] for t in both),
+        library_views=sum(t["library"] for t in both),
+        proposals=len(both),
+    )
 
 
 def _cycles(cycles, events: list[dict], proposals: list[dict], today: date) -> tuple[CycleDue, ...]:
@@ -327,10 +381,24 @@ def _cycles(cycles, events: list[dict], proposals: list[dict], today: date) -> t
             prompt_on = start - timedelta(days=cycle.days_before)
             if (today >= start and today > prompt_on) or prompt_on >= horizon:
                 continue  # started already, or not yet worth mentioning
-            proposal = next((p["id"] for p in proposals if p["cycle_key"] == cycle.key
-                             and prompt_on <= date.fromisoformat(p["publish_on"]) <= end), None)
-            items.append(CycleDue(title=cycle.title, event=event["name"], event_start=start, prompt_on=prompt_on,
-                                  proposal_id=proposal, late=prompt_on < today and proposal is None))
+            proposal = next(
+                (
+                    p["id"]
+                    for p in proposals
+                    if p["cycle_key"] == cycle.key and prompt_on <= date.fromisoformat(p["publish_on"]) <= end
+                ),
+                None,
+            )
+            items.append(
+                CycleDue(
+                    title=cycle.title,
+                    event=event["name"],
+                    event_start=start,
+                    prompt_on=prompt_on,
+                    proposal_id=proposal,
+                    late=prompt_on < today and proposal is None,
+                )
+            )
     items.sort(key=lambda c: (c.prompt_on, c.event_start, c.title))
     return tuple(items)
 
@@ -348,10 +416,13 @@ def chart_series(rows: list[dict], day: date, outlets: list[dict], weeks: int = 
         index = (goes_out - starts[0]).days // 7
         if 0 <= index < weeks:
             values.setdefault(r["outlet_slug"], [0] * weeks)[index] += r["views"]
-    order = sorted(values, key=lambda s: (known.get(s, {}).get("owner") != "university",
-                                          known.get(s, {}).get("position", 0), s))
-    series = tuple((slug, known.get(slug, {}).get("name", slug), known.get(slug, {}).get("owner", "library"),
-                    tuple(values[slug])) for slug in order)
+    order = sorted(
+        values, key=lambda s: (known.get(s, {}).get("owner") != "university", known.get(s, {}).get("position", 0), s)
+    )
+    series = tuple(
+        (slug, known.get(slug, {}).get("name", slug), known.get(slug, {}).get("owner", "library"), tuple(values[slug]))
+        for slug in order
+    )
     return ChartSeries(weeks=starts, outlets=series)
 
 
@@ -370,8 +441,11 @@ def gather(db, day: date, today: date, cycles=()) -> Rows:
     term_starts = store.term_starts(db, day - timedelta(days=1))
     # What compute() reads of the published placements: the term and last week (results), the last
     # MISSING_DAYS days (missing figures). Never the whole history.
-    since = min(term_first_day(day - timedelta(days=1), term_starts), day - timedelta(days=7),
-                today - timedelta(days=MISSING_DAYS))
+    since = min(
+        term_first_day(day - timedelta(days=1), term_starts),
+        day - timedelta(days=7),
+        today - timedelta(days=MISSING_DAYS),
+    )
     return Rows(
         going_out=store.going_out(db, day, day + timedelta(days=6)),
         deadlines=store.deadlines(db, today, today + timedelta(days=DEADLINE_DAYS - 1)),
@@ -395,8 +469,15 @@ def build(relais, day: date, now: datetime) -> Digest:
     cycles = cycles_of(relais)
     today = now.astimezone(settings.tz).date()
     rows = gather(relais.db, day, today, cycles)
-    return compute(rows, day=day, now=now, tz=settings.tz, checkpoints=settings.stats_checkpoints,
-                   business_days=for_relais(relais), cycles=cycles)
+    return compute(
+        rows,
+        day=day,
+        now=now,
+        tz=settings.tz,
+        checkpoints=settings.stats_checkpoints,
+        business_days=for_relais(relais),
+        cycles=cycles,
+    )
 
 
 def build_chart_series(relais, day: date) -> ChartSeries:

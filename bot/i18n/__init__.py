@@ -9,6 +9,7 @@
 Numbers and dates are formatted by the caller (tr.number, tr.date) before they go into a
 message, so a proposal number stays '#12' and a count of views reads '19 279'.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -59,7 +60,9 @@ class Translator:
         return "×" + format_decimal(value, format="#,##0.0", locale=self.locale)
 
     def percent(self, value: float) -> str:
-        return format_decimal(value * 100, format="#,##0", locale=self.locale) + ("\u00a0%" if self.language == "fr" else "%")
+        return format_decimal(value * 100, format="#,##0", locale=self.locale) + (
+            "\u00a0%" if self.language == "fr" else "%"
+        )
 
     def duration(self, seconds: int) -> str:
         """Average reading time, m:ss."""

@@ -49,7 +49,7 @@ MESSAGES = {
     "config.type_list": "expects a list",
     "config.type_date": "expects a date, such as 2026-12-24",
     "config.slug": "expects lowercase letters, digits and dashes, such as udem-facebook",
-    "config.owner": "expects \"university\" or \"library\"",
+    "config.owner": 'expects "university" or "library"',
     "config.range": "expects a whole number from {low} to {high}",
     "config.strings": "expects a list of non-empty texts",
     "config.kind": "expects closure, exams, term-start, reading-week or other",
@@ -151,8 +151,7 @@ MESSAGES = {
     "stats.record_anyway": "Record anyway",
     "stats.lower_hint": "Or type the command again with `confirm` at the end.",
     "stats.nothing_awaiting": (
-        "No publication awaits figures right now. To record newer figures: "
-        "`/stats N OUTLET views=… interactions=…`."
+        "No publication awaits figures right now. To record newer figures: `/stats N OUTLET views=… interactions=…`."
     ),
     "stats.modal.title": "Figures",
     "stats.modal.intro": "Totals since publication, as the platform shows them. Leave empty what you don't have yet.",
@@ -277,10 +276,7 @@ MESSAGES = {
     "ics.publication": "{title} — {outlet}",
     "ics.deadline": "Submission deadline: {title} — {outlet}",
     "ics.description": (
-        "Proposal #{number} · {outlet}\n"
-        "Status: {status}\n"
-        "Publication: {publication}\n"
-        "Submission deadline: {deadline}"
+        "Proposal #{number} · {outlet}\nStatus: {status}\nPublication: {publication}\nSubmission deadline: {deadline}"
     ),
     "ics.link": "Link: {url}",
     "ics.kind.publication": "Publication",

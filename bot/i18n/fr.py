@@ -49,7 +49,7 @@ MESSAGES = {
     "config.type_list": "attend une liste",
     "config.type_date": "attend une date, par exemple 2026-12-24",
     "config.slug": "attend des minuscules, des chiffres et des tirets, par exemple udem-facebook",
-    "config.owner": "attend \"university\" ou \"library\"",
+    "config.owner": 'attend "university" ou "library"',
     "config.range": "attend un nombre entier de {low} à {high}",
     "config.strings": "attend une liste de textes non vides",
     "config.kind": "attend closure, exams, term-start, reading-week ou other",

@@ -9,6 +9,7 @@ Buttons: `placement_<status>` (value "<placement id>:<status it was in>", so a s
 recognised), `placement_published` opens the date-and-address form, `proposal_cancel` (value the
 proposal id) asks for confirmation first.
 """
+
 from __future__ import annotations
 
 import json
@@ -42,8 +43,14 @@ from bot.workdays import for_relais
 from storage import outbox as outbox_rows
 from storage import proposals as store
 
-STATUS_EMOJI = {"planned": ":spiral_calendar_pad:", "submitted": ":outbox_tray:", "accepted": ":white_check_mark:",
-                "declined": ":x:", "published": ":mega:", "cancelled": ":no_entry_sign:"}
+STATUS_EMOJI = {
+    "planned": ":spiral_calendar_pad:",
+    "submitted": ":outbox_tray:",
+    "accepted": ":white_check_mark:",
+    "declined": ":x:",
+    "published": ":mega:",
+    "cancelled": ":no_entry_sign:",
+}
 BUTTON_STYLE = {"submitted": "primary", "accepted": "primary", "published": "primary", "declined": "danger"}
 
 
@@ -85,12 +92,30 @@ def card_state(relais, proposal_id: int, db=None, today: date | None = None) -> 
         deadline = date.fromisoformat(row["deadline"])
         goes_out = date.fromisoformat(row["published_on"] or proposal["publish_on"])
         clashes = clashes_for(db, [outlet.slug], goes_out, exclude_proposal=proposal_id)[outlet.slug]
-        notes = [] if proposal["status"] == "cancelled" else placement_notes(
-            status=row["status"], deadline=deadline, today=today, days=days, outlet=outlet, clashes=clashes,
-            publish_on=goes_out)
+        notes = (
+            []
+            if proposal["status"] == "cancelled"
+            else placement_notes(
+                status=row["status"],
+                deadline=deadline,
+                today=today,
+                days=days,
+                outlet=outlet,
+                clashes=clashes,
+                publish_on=goes_out,
+            )
+        )
         allowed = () if proposal["status"] == "cancelled" else next_statuses(row["status"], outlet.owner)
-        placements.append(PlacementState(row=row, outlet=outlet, deadline=deadline,
-                                         days_left=days_left(deadline, today, days), notes=notes, next=allowed))
+        placements.append(
+            PlacementState(
+                row=row,
+                outlet=outlet,
+                deadline=deadline,
+                days_left=days_left(deadline, today, days),
+                notes=notes,
+                next=allowed,
+            )
+        )
     return CardState(proposal=proposal, placements=placements, today=today, tz=relais.settings.tz)
 
 
@@ -115,9 +140,11 @@ def title_line(tr, proposal: dict) -> str:
 def card_blocks(tr, state: CardState, *, buttons: bool = True) -> list[dict]:
     p = state.proposal
     blocks = [section(title_line(tr, p))]
-    facts = [tr("propose.card.owner", owner=f"<@{p['owner_id']}>"),
-             tr("propose.card.category", category=category_label(tr, p["category"])),
-             tr("propose.card.date", date=tr.date(date.fromisoformat(p["publish_on"])))]
+    facts = [
+        tr("propose.card.owner", owner=f"<@{p['owner_id']}>"),
+        tr("propose.card.category", category=category_label(tr, p["category"])),
+        tr("propose.card.date", date=tr.date(date.fromisoformat(p["publish_on"]))),
+    ]
     audiences = json.loads(p.get("audiences") or "[]")
     if audiences:
         facts.append(tr("propose.card.audiences", audiences=", ".join(audience_label(tr, a) for a in audiences)))
@@ -137,18 +164,28 @@ def card_blocks(tr, state: CardState, *, buttons: bool = True) -> list[dict]:
     for pl in state.placements:
         row = pl.row
         status = row["status"]
-        head = tr("propose.card.placement", emoji=STATUS_EMOJI.get(status, ""), outlet=escape(pl.outlet.name),
-                  status=status_label(tr, status))
+        head = tr(
+            "propose.card.placement",
+            emoji=STATUS_EMOJI.get(status, ""),
+            outlet=escape(pl.outlet.name),
+            status=status_label(tr, status),
+        )
         lines = [head]
         if status == "planned":
-            lines.append(tr("propose.card.deadline_planned", deadline=tr.date(pl.deadline),
-                            when=when_text(tr, pl, state.today)))
+            lines.append(
+                tr("propose.card.deadline_planned", deadline=tr.date(pl.deadline), when=when_text(tr, pl, state.today))
+            )
         else:
             lines.append(tr("propose.card.deadline", deadline=tr.date(pl.deadline)))
         if status == "published":
             day = date.fromisoformat(row["published_on"]) if row.get("published_on") else None
-            lines.append(tr("propose.card.published", date=tr.date(day) if day else "?",
-                            url=escape(row.get("published_url") or "")).rstrip(" ·"))
+            lines.append(
+                tr(
+                    "propose.card.published",
+                    date=tr.date(day) if day else "?",
+                    url=escape(row.get("published_url") or ""),
+                ).rstrip(" ·")
+            )
         elif status in ("submitted", "accepted", "declined"):
             day = local_day(row.get("decided_at") if status != "submitted" else row.get("submitted_at"), state.tz)
             if day:
@@ -156,24 +193,57 @@ def card_blocks(tr, state: CardState, *, buttons: bool = True) -> list[dict]:
                 lines.append(tr("propose.card.since", status=label[:1].upper() + label[1:], date=tr.date(day)))
         blocks.append(section("\n".join(lines), block_id=f"pl-{row['id']}-text"))
         if pl.notes:
-            blocks.append(context(*[":warning: " + say(tr, n.key, **n.params) if n.key != "propose.warn.checklist"
-                                    else ":clipboard: " + say(tr, n.key, **n.params) for n in pl.notes][:10]))
+            blocks.append(
+                context(
+                    *[
+                        ":warning: " + say(tr, n.key, **n.params)
+                        if n.key != "propose.warn.checklist"
+                        else ":clipboard: " + say(tr, n.key, **n.params)
+                        for n in pl.notes
+                    ][:10]
+                )
+            )
         if buttons and pl.next:
-            blocks.append(actions([
-                button(tr("propose.button." + to), f"placement_{to}", value=f"{row['id']}:{status}",
-                       style=BUTTON_STYLE.get(to)) for to in pl.next], block_id=f"pl-{row['id']}"))
+            blocks.append(
+                actions(
+                    [
+                        button(
+                            tr("propose.button." + to),
+                            f"placement_{to}",
+                            value=f"{row['id']}:{status}",
+                            style=BUTTON_STYLE.get(to),
+                        )
+                        for to in pl.next
+                    ],
+                    block_id=f"pl-{row['id']}",
+                )
+            )
     if buttons and not state.cancelled:
-        blocks.append(actions([button(
-            tr("propose.button.cancel"), "proposal_cancel", value=str(p["id"]), style="danger",
-            confirm=confirm(tr("propose.confirm.title"),
+        blocks.append(
+            actions(
+                [
+                    button(
+                        tr("propose.button.cancel"),
+                        "proposal_cancel",
+                        value=str(p["id"]),
+                        style="danger",
+                        confirm=confirm(
+                            tr("propose.confirm.title"),
                             tr("propose.confirm.text", id=str(p["id"]), title=escape(_cut(p["title"], 80))),
-                            tr("propose.confirm.yes"), tr("propose.confirm.no")))], block_id=f"proposal-{p['id']}"))
+                            tr("propose.confirm.yes"),
+                            tr("propose.confirm.no"),
+                        ),
+                    )
+                ],
+                block_id=f"proposal-{p['id']}",
+            )
+        )
     return blocks[:50]
 
 
 def _cut(text: str, length: int) -> str:
     """At most `length` characters of what was typed (cut before escaping, so no entity is split)."""
-    return text if len(text) <= length else text[:length - 1] + "…"
+    return text if len(text) <= length else text[: length - 1] + "…"
 
 
 def card_text(tr, proposal: dict) -> str:
@@ -194,8 +264,12 @@ def render_card(relais, row: dict, now: datetime) -> Post | None:
     tr = relais.tr
     blocks = card_blocks(tr, state)
     if state.proposal.get("card_ts"):  # already posted (a repeated send after a crash): update it
-        return Post(channel=state.proposal["card_channel"], update_ts=state.proposal["card_ts"], blocks=blocks,
-                    text=card_text(tr, state.proposal))
+        return Post(
+            channel=state.proposal["card_channel"],
+            update_ts=state.proposal["card_ts"],
+            blocks=blocks,
+            text=card_text(tr, state.proposal),
+        )
 
     seen = store.history_count(relais.db, proposal_id)
 
@@ -204,7 +278,6 @@ def render_card(relais, row: dict, now: datetime) -> Post | None:
             return
         store.set_card(db, proposal_id, channel, ts)
         if store.history_count(db, proposal_id) != seen:  # changed while the card was on its way: show it
-
             plan_card_update(relais, db, proposal_id, relais.clock.now())
 
     return Post(channel=row["target"], blocks=blocks, text=card_text(tr, state.proposal), on_sent=remember)
@@ -220,8 +293,12 @@ def render_card_update(relais, row: dict, now: datetime) -> Post | None:
     if state is None or not state.proposal.get("card_ts"):
         return None
     tr = relais.tr
-    return Post(channel=state.proposal["card_channel"], update_ts=state.proposal["card_ts"],
-                blocks=card_blocks(tr, state), text=card_text(tr, state.proposal))
+    return Post(
+        channel=state.proposal["card_channel"],
+        update_ts=state.proposal["card_ts"],
+        blocks=card_blocks(tr, state),
+        text=card_text(tr, state.proposal),
+    )
 
 
 # -- the daily refresh --------------------------------------------------------------------------
@@ -241,15 +318,17 @@ def refresh_cards(relais, now) -> list[str]:
     db = relais.db
     # Only the cards whose refresh of the day is not planned yet: after the first tick past 06:00, a
     # tick reads a few index entries and writes nothing (planners run every minute).
-    rows = store.cards_to_refresh(db, deadlines_since=today - timedelta(days=REFRESH_SINCE), created_before=to_text(due),
-                                  key_day=today)
+    rows = store.cards_to_refresh(
+        db, deadlines_since=today - timedelta(days=REFRESH_SINCE), created_before=to_text(due), key_day=today
+    )
     planned = []
     if not rows:
         return planned
     with db.atomic():
         for proposal_id, channel in rows:
             key = f"card-refresh:{proposal_id}:{today.isoformat()}"
-            if outbox_rows.plan(db, key=key, kind="card_update", due_at=due, target=channel, now=now,
-                                proposal_id=proposal_id):
+            if outbox_rows.plan(
+                db, key=key, kind="card_update", due_at=due, target=channel, now=now, proposal_id=proposal_id
+            ):
                 planned.append(key)
     return planned

@@ -1,8 +1,9 @@
 """Outlets (canaux) and their rules, from OUTLETS_FILE (TOML, shape in DESIGN.md).
 
-    outlets = load_outlets(path)     # validated Outlet objects; ConfigFileError names file, outlet, field
-    sync(relais)                     # startup step: new added, changed updated, removed kept inactive
+outlets = load_outlets(path)     # validated Outlet objects; ConfigFileError names file, outlet, field
+sync(relais)                     # startup step: new added, changed updated, removed kept inactive
 """
+
 from __future__ import annotations
 
 import json
@@ -37,10 +38,18 @@ class Outlet:
 
     @classmethod
     def from_row(cls, row: dict) -> "Outlet":
-        return cls(slug=row["slug"], name=row["name"], owner=row["owner"], platform=row["platform"],
-                   lead_days=row["lead_days"], per_week=row["per_week"],
-                   checklist=tuple(json.loads(row["checklist"])), audiences=tuple(json.loads(row["audiences"])),
-                   position=row["position"], active=bool(row["active"]))
+        return cls(
+            slug=row["slug"],
+            name=row["name"],
+            owner=row["owner"],
+            platform=row["platform"],
+            lead_days=row["lead_days"],
+            per_week=row["per_week"],
+            checklist=tuple(json.loads(row["checklist"])),
+            audiences=tuple(json.loads(row["audiences"])),
+            position=row["position"],
+            active=bool(row["active"]),
+        )
 
 
 def load_outlets(path: str | Path) -> list[Outlet]:
@@ -94,8 +103,17 @@ def _outlet(path: Path, where: str, entry: dict, position: int) -> Outlet:
     platform = field("platform", str).strip().lower()
     if not name or not platform:
         raise ConfigFileError(path, where, "missing", field="name" if not name else "platform")
-    return Outlet(slug=slug, name=name, owner=owner, platform=platform, lead_days=lead_days, per_week=per_week,
-                  checklist=lists["checklist"], audiences=lists["audiences"], position=position)
+    return Outlet(
+        slug=slug,
+        name=name,
+        owner=owner,
+        platform=platform,
+        lead_days=lead_days,
+        per_week=per_week,
+        checklist=lists["checklist"],
+        audiences=lists["audiences"],
+        position=position,
+    )
 
 
 def _kind_name(kind) -> str:

@@ -10,6 +10,7 @@ already passed is refused, saying by how many business days and the earliest pub
 would still work for that outlet. Warnings (deadline close, weekly quota already taken by other
 proposals, the outlet's checklist) never refuse anything.
 """
+
 from __future__ import annotations
 
 import re
@@ -31,10 +32,22 @@ MAX_AHEAD_DAYS = 730  # a publication more than two years ahead is a typo (and w
 CATEGORIES = ("cyclic", "one-off", "collections")
 DEFAULT_CATEGORY = "one-off"
 CATEGORY_ALIASES = {
-    "cyclic": "cyclic", "cyclique": "cyclic", "cycle": "cyclic", "recurring": "cyclic", "recurrent": "cyclic",
-    "one-off": "one-off", "oneoff": "one-off", "one off": "one-off", "ponctuel": "one-off", "ponctuelle": "one-off",
-    "collections": "collections", "collection": "collections", "livres rares": "collections",
-    "rare books": "collections", "collections speciales": "collections", "special collections": "collections",
+    "cyclic": "cyclic",
+    "cyclique": "cyclic",
+    "cycle": "cyclic",
+    "recurring": "cyclic",
+    "recurrent": "cyclic",
+    "one-off": "one-off",
+    "oneoff": "one-off",
+    "one off": "one-off",
+    "ponctuel": "one-off",
+    "ponctuelle": "one-off",
+    "collections": "collections",
+    "collection": "collections",
+    "livres rares": "collections",
+    "rare books": "collections",
+    "collections speciales": "collections",
+    "special collections": "collections",
 }
 
 # Placement workflow: where each status may go next. Library outlets (our own accounts) need no
@@ -160,8 +173,13 @@ def clean_text(text: str | None) -> str:
     return re.sub(r"[ \t]+", " ", (text or "").strip())
 
 
-def check(draft: Draft, outlets: Mapping[str, Outlet], days: BusinessDays, today: date,
-          clashes: Mapping[str, Sequence[Clash]] | None = None) -> Checked:
+def check(
+    draft: Draft,
+    outlets: Mapping[str, Outlet],
+    days: BusinessDays,
+    today: date,
+    clashes: Mapping[str, Sequence[Clash]] | None = None,
+) -> Checked:
     """Every problem of the draft (all at once), and the per-outlet plan of what is valid.
 
     `outlets` are the outlets that can be chosen (active ones); `clashes` the other live placements
@@ -182,8 +200,11 @@ def check(draft: Draft, outlets: Mapping[str, Outlet], days: BusinessDays, today
     if link and not valid_link(link):
         problems.append(Problem("link", "propose.problem.link", {"link": link[:80]}))
     if draft.category not in CATEGORIES:
-        problems.append(Problem("category", "propose.problem.category",
-                                {"category": draft.category, "valid": ", ".join(CATEGORIES)}))
+        problems.append(
+            Problem(
+                "category", "propose.problem.category", {"category": draft.category, "valid": ", ".join(CATEGORIES)}
+            )
+        )
 
     publish_on = draft.publish_on
     if publish_on is None:
@@ -197,11 +218,15 @@ def check(draft: Draft, outlets: Mapping[str, Outlet], days: BusinessDays, today
     slugs = list(dict.fromkeys(draft.outlets))
     unknown = [s for s in slugs if s not in outlets]
     if not slugs:
-        problems.append(Problem("outlets", "propose.problem.outlets_empty",
-                                {"valid": ", ".join(outlets)}))
+        problems.append(Problem("outlets", "propose.problem.outlets_empty", {"valid": ", ".join(outlets)}))
     elif unknown:
-        problems.append(Problem("outlets", "propose.problem.outlets_unknown",
-                                {"unknown": ", ".join(unknown), "valid": ", ".join(outlets)}))
+        problems.append(
+            Problem(
+                "outlets",
+                "propose.problem.outlets_unknown",
+                {"unknown": ", ".join(unknown), "valid": ", ".join(outlets)},
+            )
+        )
 
     plans: list[PlacementPlan] = []
     if publish_on is not None and publish_on >= today:
@@ -211,19 +236,47 @@ def check(draft: Draft, outlets: Mapping[str, Outlet], days: BusinessDays, today
                 continue
             deadline = deadline_for(publish_on, outlet.lead_days, days)
             if deadline < today:
-                problems.append(Problem("outlets", "propose.problem.deadline_passed", {
-                    "outlet": outlet.name, "deadline": deadline, "late": late_by(deadline, today, days),
-                    "lead_days": outlet.lead_days, "earliest": earliest_publication(outlet.lead_days, today, days)}))
+                problems.append(
+                    Problem(
+                        "outlets",
+                        "propose.problem.deadline_passed",
+                        {
+                            "outlet": outlet.name,
+                            "deadline": deadline,
+                            "late": late_by(deadline, today, days),
+                            "lead_days": outlet.lead_days,
+                            "earliest": earliest_publication(outlet.lead_days, today, days),
+                        },
+                    )
+                )
                 continue
-            notes = placement_notes(status="planned", deadline=deadline, today=today, days=days, outlet=outlet,
-                                    clashes=clashes.get(slug, ()), publish_on=publish_on)
-            plans.append(PlacementPlan(slug=slug, deadline=deadline, days_left=days_left(deadline, today, days),
-                                       notes=tuple(notes)))
+            notes = placement_notes(
+                status="planned",
+                deadline=deadline,
+                today=today,
+                days=days,
+                outlet=outlet,
+                clashes=clashes.get(slug, ()),
+                publish_on=publish_on,
+            )
+            plans.append(
+                PlacementPlan(
+                    slug=slug, deadline=deadline, days_left=days_left(deadline, today, days), notes=tuple(notes)
+                )
+            )
     return Checked(problems=problems, placements=plans)
 
 
-def placement_notes(*, status: str, deadline: date, today: date, days: BusinessDays, outlet: Outlet,
-                    clashes: Sequence[Clash], publish_on: date) -> list[Note]:
+def placement_notes(
+    *,
+    status: str,
+    deadline: date,
+    today: date,
+    days: BusinessDays,
+    outlet: Outlet,
+    clashes: Sequence[Clash],
+    publish_on: date,
+) -> list[Note]:
     """The warnings a placement carries now: deadline passed or close (while planned), the weekly quota
     already taken by other placements that week (while live), the checklist to supply (while planned)."""
     notes: list[Note] = []
@@ -233,9 +286,17 @@ def placement_notes(*, status: str, deadline: date, today: date, days: BusinessD
         elif days.between(today, deadline) <= CLOSE_DAYS and outlet.lead_days > 0:
             notes.append(Note("propose.warn.deadline_close", {"deadline": deadline}))
     if status in LIVE and outlet.per_week is not None and len(clashes) >= outlet.per_week:
-        notes.append(Note("propose.warn.quota", {
-            "per_week": outlet.per_week, "week": week_of(publish_on),
-            "others": ", ".join(f"#{c.proposal_id} {c.title}" for c in clashes[:3]) + (", …" if len(clashes) > 3 else "")}))
+        notes.append(
+            Note(
+                "propose.warn.quota",
+                {
+                    "per_week": outlet.per_week,
+                    "week": week_of(publish_on),
+                    "others": ", ".join(f"#{c.proposal_id} {c.title}" for c in clashes[:3])
+                    + (", …" if len(clashes) > 3 else ""),
+                },
+            )
+        )
     if status == "planned" and outlet.checklist:
         notes.append(Note("propose.warn.checklist", {"items": ", ".join(outlet.checklist)}))
     return notes
@@ -296,21 +357,30 @@ def parse_line(text: str, today: date) -> Line:
     if len(parts) == 4 and parts[3]:
         category = parse_category(parts[3])
         if category is None:
-            problems.append(Problem("category", "propose.problem.category",
-                                    {"category": parts[3], "valid": ", ".join(CATEGORIES)}))
+            problems.append(
+                Problem("category", "propose.problem.category", {"category": parts[3], "valid": ", ".join(CATEGORIES)})
+            )
         else:
             draft.category = category
     return Line(draft, problems)
 
 
-def check_line(line: Line, outlets: Mapping[str, Outlet], days: BusinessDays, today: date,
-               clashes: Mapping[str, Sequence[Clash]] | None = None) -> Checked:
+def check_line(
+    line: Line,
+    outlets: Mapping[str, Outlet],
+    days: BusinessDays,
+    today: date,
+    clashes: Mapping[str, Sequence[Clash]] | None = None,
+) -> Checked:
     """The one-line form (as parse_line read it) checked: the reading's problems and the rules' together."""
     if any(p.field == "form" for p in line.problems):
         return Checked(problems=list(line.problems), placements=[])
     checked = check(line.draft, outlets, days, today, clashes)
     reading_fields = {p.field for p in line.problems}
     # a date that could not be read is reported once, not also as "missing"
-    rules = [p for p in checked.problems if not (p.field in reading_fields and p.key in (
-        "propose.problem.date_missing", "propose.problem.category"))]
+    rules = [
+        p
+        for p in checked.problems
+        if not (p.field in reading_fields and p.key in ("propose.problem.date_missing", "propose.problem.category"))
+    ]
     return Checked(problems=line.problems + rules, placements=checked.placements)

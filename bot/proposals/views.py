@@ -6,6 +6,7 @@ outlets, and the wording of problems, refusals and warnings. Everything a user t
     draft, problems = read_propose_view(view_state_values, today)
     errors = modal_errors(relais.tr, problems)    # {block_id: text} for response_action "errors"
 """
+
 from __future__ import annotations
 
 import json
@@ -113,45 +114,79 @@ def propose_modal(relais, initial: dict | None = None, private_metadata: dict | 
     audience_options = [option(audience_label(tr, a), a) for a in audiences]
     chosen_audiences = [o for o in audience_options if o["value"] in set(initial.get("audiences") or ())]
 
-    category = {"type": "static_select", "action_id": "value", "options": category_options,
-                "placeholder": {"type": "plain_text", "text": tr("propose.modal.category_placeholder")}}
+    category = {
+        "type": "static_select",
+        "action_id": "value",
+        "options": category_options,
+        "placeholder": {"type": "plain_text", "text": tr("propose.modal.category_placeholder")},
+    }
     wanted = initial.get("category") or DEFAULT_CATEGORY
     for o in category_options:
         if o["value"] == wanted:
             category["initial_option"] = o
-    audience = {"type": "multi_static_select", "action_id": "value", "options": audience_options,
-                "placeholder": {"type": "plain_text", "text": tr("propose.modal.audiences_placeholder")}}
+    audience = {
+        "type": "multi_static_select",
+        "action_id": "value",
+        "options": audience_options,
+        "placeholder": {"type": "plain_text", "text": tr("propose.modal.audiences_placeholder")},
+    }
     if chosen_audiences:
         audience["initial_options"] = chosen_audiences
-    picker = {"type": "datepicker", "action_id": "value",
-              "placeholder": {"type": "plain_text", "text": tr("propose.modal.date_placeholder")}}
+    picker = {
+        "type": "datepicker",
+        "action_id": "value",
+        "placeholder": {"type": "plain_text", "text": tr("propose.modal.date_placeholder")},
+    }
     publish_on = initial.get("publish_on")
     if publish_on:
         picker["initial_date"] = publish_on.isoformat() if isinstance(publish_on, date) else str(publish_on)
-    outlets_select = {"type": "multi_static_select", "action_id": "value", "options": outlet_options,
-                      "placeholder": {"type": "plain_text", "text": tr("propose.modal.outlets_placeholder")}}
+    outlets_select = {
+        "type": "multi_static_select",
+        "action_id": "value",
+        "options": outlet_options,
+        "placeholder": {"type": "plain_text", "text": tr("propose.modal.outlets_placeholder")},
+    }
     if chosen:
         outlets_select["initial_options"] = chosen
 
     blocks = [
-        input_block("title", tr("propose.modal.title"),
-                    text_input(initial=(initial.get("title") or "")[:TITLE_MAX], max_length=TITLE_MAX)),
-        input_block("summary", tr("propose.modal.summary"),
-                    text_input(initial=(initial.get("summary") or "")[:SUMMARY_MAX], multiline=True,
-                               max_length=SUMMARY_MAX), optional=True),
+        input_block(
+            "title",
+            tr("propose.modal.title"),
+            text_input(initial=(initial.get("title") or "")[:TITLE_MAX], max_length=TITLE_MAX),
+        ),
+        input_block(
+            "summary",
+            tr("propose.modal.summary"),
+            text_input(initial=(initial.get("summary") or "")[:SUMMARY_MAX], multiline=True, max_length=SUMMARY_MAX),
+            optional=True,
+        ),
         input_block("category", tr("propose.modal.category"), category),
         input_block("audiences", tr("propose.modal.audiences"), audience, optional=True),
         input_block("publish_on", tr("propose.modal.date"), picker, hint=tr("propose.modal.date_hint")),
         input_block("outlets", tr("propose.modal.outlets"), outlets_select, hint=tr("propose.modal.outlets_hint")),
-        input_block("link", tr("propose.modal.link"),
-                    text_input(initial=initial.get("link") or None, max_length=LINK_MAX,
-                               placeholder="https://"), optional=True),
-        input_block("notes", tr("propose.modal.notes"),
-                    text_input(initial=initial.get("notes") or None, multiline=True, max_length=NOTES_MAX),
-                    optional=True, hint=tr("propose.modal.notes_hint")),
+        input_block(
+            "link",
+            tr("propose.modal.link"),
+            text_input(initial=initial.get("link") or None, max_length=LINK_MAX, placeholder="https://"),
+            optional=True,
+        ),
+        input_block(
+            "notes",
+            tr("propose.modal.notes"),
+            text_input(initial=initial.get("notes") or None, multiline=True, max_length=NOTES_MAX),
+            optional=True,
+            hint=tr("propose.modal.notes_hint"),
+        ),
     ]
-    return modal("propose", tr("propose.modal.heading"), blocks, submit=tr("propose.modal.submit"),
-                 close=tr("common.cancel"), private_metadata=dict(private_metadata or {}))
+    return modal(
+        "propose",
+        tr("propose.modal.heading"),
+        blocks,
+        submit=tr("propose.modal.submit"),
+        close=tr("common.cancel"),
+        private_metadata=dict(private_metadata or {}),
+    )
 
 
 def _value(values: dict, block: str) -> dict:
@@ -180,8 +215,9 @@ def read_propose_view(values: dict, today: date, private_metadata: dict | None =
             try:
                 draft.publish_on = parse_date(picked, today)  # the console's prompt takes any date
             except DateError as error:
-                problems.append(Problem("publish_on", "propose.date." + error.reason,
-                                        {"text": error.text, **error.params}))
+                problems.append(
+                    Problem("publish_on", "propose.date." + error.reason, {"text": error.text, **error.params})
+                )
     return draft, problems
 
 
@@ -199,16 +235,31 @@ def published_modal(tr, placement: dict, today: date, *, expected: str, channel:
     planned = date.fromisoformat(placement["publish_on"]) if placement.get("publish_on") else today
     picker = {"type": "datepicker", "action_id": "value", "initial_date": min(planned, today).isoformat()}
     blocks = [
-        section(tr("propose.published.intro", outlet=escape(placement["outlet_name"]),
-                   title=escape(placement["proposal_title"]), id=str(placement["proposal_id"]))),
+        section(
+            tr(
+                "propose.published.intro",
+                outlet=escape(placement["outlet_name"]),
+                title=escape(placement["proposal_title"]),
+                id=str(placement["proposal_id"]),
+            )
+        ),
         input_block("published_on", tr("propose.published.date"), picker),
-        input_block("url", tr("propose.published.url"),
-                    text_input(max_length=LINK_MAX, placeholder="https://"), optional=True,
-                    hint=tr("propose.published.url_hint")),
+        input_block(
+            "url",
+            tr("propose.published.url"),
+            text_input(max_length=LINK_MAX, placeholder="https://"),
+            optional=True,
+            hint=tr("propose.published.url_hint"),
+        ),
     ]
-    return modal("placement_published", tr("propose.published.heading"), blocks, submit=tr("common.submit"),
-                 close=tr("common.cancel"),
-                 private_metadata={"placement_id": placement["id"], "expected": expected, "channel": channel})
+    return modal(
+        "placement_published",
+        tr("propose.published.heading"),
+        blocks,
+        submit=tr("common.submit"),
+        close=tr("common.cancel"),
+        private_metadata={"placement_id": placement["id"], "expected": expected, "channel": channel},
+    )
 
 
 def read_published_view(values: dict, today: date) -> tuple[date | None, str, dict[str, str] | None]:
@@ -229,18 +280,32 @@ def outlets_blocks(tr, outlets) -> list[dict]:
     blocks = [section(tr("propose.outlets.header"))]
     for o in outlets[:MAX_LIST]:
         owner = tr("propose.outlets.owner_" + o.owner)
-        quota = (tr("propose.outlets.per_week", count=tr.number(o.per_week)) if o.per_week
-                 else tr("propose.outlets.no_limit"))
-        lead = (tr("propose.outlets.lead", days=business_days(tr, o.lead_days)) if o.lead_days
-                else tr("propose.outlets.no_lead"))
-        lines = [tr("propose.outlets.line", name=escape(o.name), slug=escape(o.slug), owner=owner,
-                    platform=escape(o.platform)),
-                 tr("propose.outlets.rules", lead=lead, quota=quota)]
+        quota = (
+            tr("propose.outlets.per_week", count=tr.number(o.per_week))
+            if o.per_week
+            else tr("propose.outlets.no_limit")
+        )
+        lead = (
+            tr("propose.outlets.lead", days=business_days(tr, o.lead_days))
+            if o.lead_days
+            else tr("propose.outlets.no_lead")
+        )
+        lines = [
+            tr(
+                "propose.outlets.line",
+                name=escape(o.name),
+                slug=escape(o.slug),
+                owner=owner,
+                platform=escape(o.platform),
+            ),
+            tr("propose.outlets.rules", lead=lead, quota=quota),
+        ]
         if o.checklist:
             lines.append(tr("propose.outlets.checklist", items=escape(", ".join(o.checklist))))
         if o.audiences:
-            lines.append(tr("propose.outlets.audiences",
-                            audiences=", ".join(audience_label(tr, a) for a in o.audiences)))
+            lines.append(
+                tr("propose.outlets.audiences", audiences=", ".join(audience_label(tr, a) for a in o.audiences))
+            )
         blocks.append(section("\n".join(lines)))
     blocks.append(context(tr("propose.outlets.footer")))
     return blocks
@@ -252,12 +317,27 @@ def list_blocks(tr, rows: list[dict], placements: dict[int, list[dict]], total: 
         return [section(tr("propose.list.empty"))]
     blocks = [section(tr("propose.list.header", count=tr.number(total)))]
     for r in rows[:MAX_LIST]:
-        parts = [tr("propose.list.placement", outlet=escape(p["outlet_name"]), status=status_label(tr, p["status"]),
-                    deadline=tr.date(date.fromisoformat(p["deadline"]), "short"))
-                 for p in placements.get(r["id"], [])]
-        blocks.append(section(tr("propose.list.line", id=str(r["id"]), title=escape(r["title"]),
-                                 date=tr.date(date.fromisoformat(r["publish_on"])), owner=f"<@{r['owner_id']}>")
-                              + ("\n" + " · ".join(parts) if parts else "")))
+        parts = [
+            tr(
+                "propose.list.placement",
+                outlet=escape(p["outlet_name"]),
+                status=status_label(tr, p["status"]),
+                deadline=tr.date(date.fromisoformat(p["deadline"]), "short"),
+            )
+            for p in placements.get(r["id"], [])
+        ]
+        blocks.append(
+            section(
+                tr(
+                    "propose.list.line",
+                    id=str(r["id"]),
+                    title=escape(r["title"]),
+                    date=tr.date(date.fromisoformat(r["publish_on"])),
+                    owner=f"<@{r['owner_id']}>",
+                )
+                + ("\n" + " · ".join(parts) if parts else "")
+            )
+        )
     if total > MAX_LIST:
         blocks.append(context(tr("common.and_more", count=tr.number(total - MAX_LIST))))
     blocks.append(context(tr("propose.list.footer")))
@@ -275,8 +355,11 @@ def history_blocks(tr, tz, rows: list[dict], names: dict[str, str]) -> list[dict
         elif h["action"] == "cancelled":
             what = tr("propose.history.cancelled")
         elif h["action"] == "status":
-            what = tr("propose.history.status", outlet=escape(names.get(h.get("outlet_slug") or "", h.get("outlet_slug") or "")),
-                      **{"from": status_label(tr, h["from_value"] or ""), "to": status_label(tr, h["to_value"] or "")})
+            what = tr(
+                "propose.history.status",
+                outlet=escape(names.get(h.get("outlet_slug") or "", h.get("outlet_slug") or "")),
+                **{"from": status_label(tr, h["from_value"] or ""), "to": status_label(tr, h["to_value"] or "")},
+            )
         else:
             what = escape(" ".join(str(v) for v in (h["action"], h.get("from_value"), h.get("to_value")) if v))
         if h.get("note"):

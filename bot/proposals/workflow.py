@@ -10,6 +10,7 @@ card update owed (an outbox row of kind "card_update"), and the reminder hooks (
 A refusal changes nothing and says why (`outcome.key`, a catalog key). The acting user is always
 the one of the signed Slack payload, passed in by the caller.
 """
+
 from __future__ import annotations
 
 import secrets
@@ -42,8 +43,9 @@ def _lock(db, placement_id: int | None = None, proposal_id: int | None = None) -
 def plan_card(relais, db, proposal_id: int, now) -> str:
     """The card's first post (kind "card"): its channel and ts are stored when it is sent."""
     key = f"card:{proposal_id}"
-    outbox.plan(db, key=key, kind="card", due_at=now, target=relais.settings.team_channel, now=now,
-                proposal_id=proposal_id)
+    outbox.plan(
+        db, key=key, kind="card", due_at=now, target=relais.settings.team_channel, now=now, proposal_id=proposal_id
+    )
     return key
 
 
@@ -51,9 +53,15 @@ def plan_card_update(relais, db, proposal_id: int, now) -> str:
     """A chat.update of the card, rendered from the database at send time (skipped while it has no ts)."""
     proposal = store.get(db, proposal_id)
     key = f"card-update:{proposal_id}:{to_text(now)}:{secrets.token_hex(4)}"
-    outbox.plan(db, key=key, kind="card_update", due_at=now,
-                target=(proposal or {}).get("card_channel") or relais.settings.team_channel, now=now,
-                proposal_id=proposal_id)
+    outbox.plan(
+        db,
+        key=key,
+        kind="card_update",
+        due_at=now,
+        target=(proposal or {}).get("card_channel") or relais.settings.team_channel,
+        now=now,
+        proposal_id=proposal_id,
+    )
     return key
 
 
@@ -68,10 +76,16 @@ def plan_neighbour_updates(relais, db, proposal_id: int, now) -> list[str]:
         for day in (proposal["publish_on"], p["published_on"]):
             if day:
                 weeks.add((p["outlet_slug"], week_of(date.fromisoformat(day))))
-    others = {r["proposal_id"] for slug, monday in weeks
-              for r in store.week_placements(db, slug, monday, exclude_proposal=proposal_id)}
-    return [plan_card_update(relais, db, other, now) for other in sorted(others)
-            if (store.get(db, other) or {}).get("card_ts")]
+    others = {
+        r["proposal_id"]
+        for slug, monday in weeks
+        for r in store.week_placements(db, slug, monday, exclude_proposal=proposal_id)
+    }
+    return [
+        plan_card_update(relais, db, other, now)
+        for other in sorted(others)
+        if (store.get(db, other) or {}).get("card_ts")
+    ]
 
 
 def create_proposal(relais, draft: Draft, checked: Checked, *, owner: str) -> tuple[int, list[str]]:
@@ -82,10 +96,19 @@ def create_proposal(relais, draft: Draft, checked: Checked, *, owner: str) -> tu
     now = relais.clock.now()
     with db.atomic():
         proposal_id = store.create(
-            db, title=draft.title.strip(), publish_on=draft.publish_on, owner_id=owner,
-            outlets=[(p.slug, p.deadline) for p in checked.placements], now=to_text(now),
-            summary=(draft.summary or "").strip(), category=draft.category, audiences=list(draft.audiences),
-            link=(draft.link or "").strip(), notes=(draft.notes or "").strip(), cycle_key=draft.cycle_key)
+            db,
+            title=draft.title.strip(),
+            publish_on=draft.publish_on,
+            owner_id=owner,
+            outlets=[(p.slug, p.deadline) for p in checked.placements],
+            now=to_text(now),
+            summary=(draft.summary or "").strip(),
+            category=draft.category,
+            audiences=list(draft.audiences),
+            link=(draft.link or "").strip(),
+            notes=(draft.notes or "").strip(),
+            cycle_key=draft.cycle_key,
+        )
         keys = [plan_card(relais, db, proposal_id, now)] + plan_neighbour_updates(relais, db, proposal_id, now)
         reminders.on_proposal_created(relais, db, proposal_id, now)
     return proposal_id, keys
@@ -96,9 +119,13 @@ def clashes_for(db, slugs, publish_on: date | None, exclude_proposal: int | None
     if publish_on is None:
         return {}
     monday = week_of(publish_on)
-    return {slug: [Clash(r["proposal_id"], r["proposal_title"], date.fromisoformat(r["goes_out"]))
-                   for r in store.week_placements(db, slug, monday, exclude_proposal=exclude_proposal)]
-            for slug in slugs}
+    return {
+        slug: [
+            Clash(r["proposal_id"], r["proposal_title"], date.fromisoformat(r["goes_out"]))
+            for r in store.week_placements(db, slug, monday, exclude_proposal=exclude_proposal)
+        ]
+        for slug in slugs
+    }
 
 
 def verdict(relais, current: dict | None, to: str, actor: str, expected: str | None = None) -> Outcome | None:
@@ -112,21 +139,38 @@ def verdict(relais, current: dict | None, to: str, actor: str, expected: str | N
     if current["proposal_status"] == "cancelled":
         return Outcome(False, "propose.refused.cancelled", base, current["proposal_id"], current["id"])
     if expected is not None and status != expected:
-        return Outcome(False, "propose.refused.stale", {**base, "current": status}, current["proposal_id"],
-                       current["id"])
+        return Outcome(
+            False, "propose.refused.stale", {**base, "current": status}, current["proposal_id"], current["id"]
+        )
     if to not in next_statuses(status, current["outlet_owner"]):
-        return Outcome(False, "propose.refused.transition", {**base, "current": status, "to": to},
-                       current["proposal_id"], current["id"])
+        return Outcome(
+            False,
+            "propose.refused.transition",
+            {**base, "current": status, "to": to},
+            current["proposal_id"],
+            current["id"],
+        )
     return None
 
 
-def check_status_change(relais, *, placement_id: int, to: str, actor: str, expected: str | None = None) -> Outcome | None:
+def check_status_change(
+    relais, *, placement_id: int, to: str, actor: str, expected: str | None = None
+) -> Outcome | None:
     """The refusal change_status would give now (before opening the "published" form), or None."""
     return verdict(relais, store.placement(relais.db, placement_id), to, actor, expected)
 
 
-def change_status(relais, *, placement_id: int, to: str, actor: str, published_on: date | None = None,
-                  url: str | None = None, expected: str | None = None, deliver: bool = True) -> Outcome:
+def change_status(
+    relais,
+    *,
+    placement_id: int,
+    to: str,
+    actor: str,
+    published_on: date | None = None,
+    url: str | None = None,
+    expected: str | None = None,
+    deliver: bool = True,
+) -> Outcome:
     """Move one placement to `to` on behalf of `actor` (a Slack user ID from a signed payload).
 
     Refused (nothing changes) when the actor is not in COMMS_TEAM, the placement is unknown or its
@@ -152,15 +196,22 @@ def change_status(relais, *, placement_id: int, to: str, actor: str, published_o
         refusal = verdict(relais, current, to, actor, expected)
         if refusal is not None:
             return refusal
-        old = store.set_placement_status(db, placement_id, to, actor=actor, now=to_text(now),
-                                         published_on=published_on if to == "published" else None,
-                                         published_url=(url or None) if to == "published" else None)
+        old = store.set_placement_status(
+            db,
+            placement_id,
+            to,
+            actor=actor,
+            now=to_text(now),
+            published_on=published_on if to == "published" else None,
+            published_url=(url or None) if to == "published" else None,
+        )
         keys = [plan_card_update(relais, db, current["proposal_id"], now)]
         keys += plan_neighbour_updates(relais, db, current["proposal_id"], now)
         reminders.on_placement_changed(relais, db, placement_id, old, to, now)
     base = {"outlet": current["outlet_name"], "title": current["proposal_title"], "id": str(current["proposal_id"])}
-    result = Outcome(True, "propose.changed", {**base, "from": old, "to": to}, current["proposal_id"], placement_id,
-                     old, to, keys)
+    result = Outcome(
+        True, "propose.changed", {**base, "from": old, "to": to}, current["proposal_id"], placement_id, old, to, keys
+    )
     if deliver:
         sender.deliver_in_background(relais, result.keys)
     return result

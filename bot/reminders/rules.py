@@ -26,6 +26,7 @@ person's other rows already due (a downtime) are merged into it; a row whose day
 message, or that a later row of the same day will carry, hands its items over: one message per
 person per day, nothing lost.
 """
+
 from __future__ import annotations
 
 import logging
@@ -121,17 +122,36 @@ def plan_deadline_reminders(relais, db, placement_id: int, now: datetime) -> lis
         return []
     deadline = date.fromisoformat(placement["deadline"])
     prefix = f"deadline:{placement_id}:{deadline.isoformat()}:"
-    rows.cancel_keys(db, [r["key"] for r in rows.rows(db, kind=DEADLINE, status="pending", placement_id=placement_id)
-                          if not r["key"].startswith(prefix)], now, "deadline changed")
+    rows.cancel_keys(
+        db,
+        [
+            r["key"]
+            for r in rows.rows(db, kind=DEADLINE, status="pending", placement_id=placement_id)
+            if not r["key"].startswith(prefix)
+        ],
+        now,
+        "deadline changed",
+    )
     planned = []
     target = relais.settings.team_channel or "team"
     for stage, at in deadline_moments(business_days(db), deadline, relais.settings.tz).items():
         if at <= now:
             continue
         key = deadline_key(placement_id, deadline, stage)
-        if rows.plan(db, key=key, kind=DEADLINE, due_at=at, target=target, now=now,
-                     proposal_id=placement["proposal_id"], placement_id=placement_id,
-                     payload={"stage": stage, "deadline": deadline.isoformat()}) is None:
+        if (
+            rows.plan(
+                db,
+                key=key,
+                kind=DEADLINE,
+                due_at=at,
+                target=target,
+                now=now,
+                proposal_id=placement["proposal_id"],
+                placement_id=placement_id,
+                payload={"stage": stage, "deadline": deadline.isoformat()},
+            )
+            is None
+        ):
             rows.revive(db, key, now)
         planned.append(key)
     return planned
@@ -158,8 +178,12 @@ def plan_stats_reminders(relais, db, placement_id: int, now: datetime) -> list[s
 def _fold(db, user: str, day: date, items: list, tz, now: datetime) -> str:
     """Put `items` in the person's message of `day` (09:00), creating it when needed."""
     key = stats_key(user, day)
-    if rows.plan(db, key=key, kind=STATS, due_at=local_at(day, *AT, tz), target=user, now=now,
-                 payload={"items": items}) is None:
+    if (
+        rows.plan(
+            db, key=key, kind=STATS, due_at=local_at(day, *AT, tz), target=user, now=now, payload={"items": items}
+        )
+        is None
+    ):
         for item in items:
             if not rows.add_item(db, key, item, now):
                 log.warning("stats reminder %s is no longer pending; %s not added", key, item)
@@ -188,14 +212,24 @@ def snooze(relais, placement_id: int, actor: str, now: datetime | None = None) -
             return refused("reminders.refused.after_deadline", **params, date=relais.tr.date(deadline))
         at = local_at(day, *AT, tz)
         prefix = f"deadline:{placement_id}:{deadline.isoformat()}:"
-        coming = [from_text(r["due_at"]) for r in rows.rows(db, kind=DEADLINE, status="pending",
-                                                            placement_id=placement_id)
-                  if r["key"].startswith(prefix) and now < from_text(r["due_at"]) <= at]
+        coming = [
+            from_text(r["due_at"])
+            for r in rows.rows(db, kind=DEADLINE, status="pending", placement_id=placement_id)
+            if r["key"].startswith(prefix) and now < from_text(r["due_at"]) <= at
+        ]
         if coming:  # a reminder already comes by then
             return Outcome(True, "reminders.done.snoozed", params, placement_id=placement_id, at=min(coming))
-        rows.plan(db, key=deadline_key(placement_id, deadline, "snoozed", day), kind=DEADLINE, due_at=at,
-                  target=relais.settings.team_channel or "team", now=now, proposal_id=placement["proposal_id"],
-                  placement_id=placement_id, payload={"stage": "snoozed", "deadline": deadline.isoformat()})
+        rows.plan(
+            db,
+            key=deadline_key(placement_id, deadline, "snoozed", day),
+            kind=DEADLINE,
+            due_at=at,
+            target=relais.settings.team_channel or "team",
+            now=now,
+            proposal_id=placement["proposal_id"],
+            placement_id=placement_id,
+            payload={"stage": "snoozed", "deadline": deadline.isoformat()},
+        )
     return Outcome(True, "reminders.done.snoozed", params, placement_id=placement_id, at=at)
 
 
@@ -234,8 +268,12 @@ def render_deadline(relais, row: dict, now: datetime) -> Post:
     tr = relais.tr
     proposal = store.get(db, placement["proposal_id"])
     today = now.astimezone(tz).date()
-    params = {"owner": f"<@{placement['proposal_owner']}>", "title": escape(placement["proposal_title"]),
-              "outlet": escape(placement["outlet_name"]), "date": tr.date(deadline)}
+    params = {
+        "owner": f"<@{placement['proposal_owner']}>",
+        "title": escape(placement["proposal_title"]),
+        "outlet": escape(placement["outlet_name"]),
+        "date": tr.date(deadline),
+    }
     if shown == "heads_up":
         params["left"] = _days_left_text(tr, max(business_days(db).between(today, deadline), 1))
     text = tr(f"reminders.deadline.{shown}", **params)
@@ -243,13 +281,23 @@ def render_deadline(relais, row: dict, now: datetime) -> Post:
         text = tr("reminders.deadline.snoozed_prefix") + " " + text
     blocks = [
         section(text, block_id=f"reminder-text-{placement['id']}"),
-        context(tr("reminders.deadline.context", id=str(proposal["id"]),
-                   publish_on=tr.date(date.fromisoformat(proposal["publish_on"])))),
-        actions(_deadline_buttons(tr, placement["id"], snooze=shown != "missed"),
-                block_id=f"reminder-{placement['id']}"),
+        context(
+            tr(
+                "reminders.deadline.context",
+                id=str(proposal["id"]),
+                publish_on=tr.date(date.fromisoformat(proposal["publish_on"])),
+            )
+        ),
+        actions(
+            _deadline_buttons(tr, placement["id"], snooze=shown != "missed"), block_id=f"reminder-{placement['id']}"
+        ),
     ]
-    fallback = tr("reminders.deadline.fallback", title=escape(placement["proposal_title"]),
-                  outlet=escape(placement["outlet_name"]), date=tr.date(deadline))
+    fallback = tr(
+        "reminders.deadline.fallback",
+        title=escape(placement["proposal_title"]),
+        outlet=escape(placement["outlet_name"]),
+        date=tr.date(deadline),
+    )
     channel = proposal.get("card_channel") or relais.settings.team_channel
     thread = proposal.get("card_ts") if proposal.get("card_channel") else None
     return Post(channel=channel, thread_ts=thread, blocks=blocks, text=fallback)
@@ -269,8 +317,11 @@ def _another_reminder_today(db, row: dict, now: datetime, tz) -> bool:
     for other in rows.rows(db, kind=DEADLINE, placement_id=row["placement_id"]):
         if other["id"] == row["id"] or not other["key"].startswith(prefix):
             continue
-        if other["status"] in ("pending", "sending", "sent") and midnight <= from_text(other["due_at"]) <= now \
-                and payload(other).get("stage") != "snoozed":
+        if (
+            other["status"] in ("pending", "sending", "sent")
+            and midnight <= from_text(other["due_at"]) <= now
+            and payload(other).get("stage") != "snoozed"
+        ):
             return True
         if other["status"] == "sent" and other["sent_at"] and from_text(other["sent_at"]) >= midnight:
             return True
@@ -325,8 +376,11 @@ def render_stats(relais, row: dict, now: datetime) -> Post:
     entries = []
     for placement_id, (checkpoint, moment) in due.items():
         placement = store.placement(db, placement_id)
-        if placement["status"] != "published" or placement["proposal_status"] != "open" \
-                or placement["proposal_owner"] != user:
+        if (
+            placement["status"] != "published"
+            or placement["proposal_status"] != "open"
+            or placement["proposal_owner"] != user
+        ):
             continue
         recorded = facts.latest_figures_at(db, placement_id)
         if recorded is not None and recorded >= to_text(moment):
@@ -357,23 +411,36 @@ def render_stats(relais, row: dict, now: datetime) -> Post:
 
 
 def _stats_fallback(tr, count: int) -> str:
-    return tr("reminders.stats.fallback.one" if count == 1 else "reminders.stats.fallback.many",
-              count=tr.number(count))
+    return tr("reminders.stats.fallback.one" if count == 1 else "reminders.stats.fallback.many", count=tr.number(count))
 
 
 def stats_blocks(tr, user: str, entries: list[tuple[dict, int]]) -> list[dict]:
     count = len(entries)
-    intro = tr("reminders.stats.intro.one" if count == 1 else "reminders.stats.intro.many",
-               owner=f"<@{user}>", count=tr.number(count))
+    intro = tr(
+        "reminders.stats.intro.one" if count == 1 else "reminders.stats.intro.many",
+        owner=f"<@{user}>",
+        count=tr.number(count),
+    )
     blocks = [section(intro)]
     for placement, checkpoint in entries[:MAX_LISTED]:
-        after = tr("reminders.stats.after.one" if checkpoint == 1 else "reminders.stats.after.many",
-                   days=tr.number(checkpoint))
-        text = tr("reminders.stats.item", id=str(placement["proposal_id"]), title=escape(placement["proposal_title"]),
-                  outlet=escape(placement["outlet_name"]),
-                  published_on=tr.date(date.fromisoformat(placement["published_on"])), after=after)
-        blocks.append(section(text, block_id=f"stats-reminder-{placement['id']}",
-                              accessory=button(tr("reminders.button.stats"), "stats_open", value=str(placement["id"]))))
+        after = tr(
+            "reminders.stats.after.one" if checkpoint == 1 else "reminders.stats.after.many", days=tr.number(checkpoint)
+        )
+        text = tr(
+            "reminders.stats.item",
+            id=str(placement["proposal_id"]),
+            title=escape(placement["proposal_title"]),
+            outlet=escape(placement["outlet_name"]),
+            published_on=tr.date(date.fromisoformat(placement["published_on"])),
+            after=after,
+        )
+        blocks.append(
+            section(
+                text,
+                block_id=f"stats-reminder-{placement['id']}",
+                accessory=button(tr("reminders.button.stats"), "stats_open", value=str(placement["id"])),
+            )
+        )
     if count > MAX_LISTED:
         blocks.append(context(tr("common.and_more", count=tr.number(count - MAX_LISTED))))
     blocks.append(context(tr("reminders.stats.hint")))

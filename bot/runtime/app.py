@@ -8,6 +8,7 @@ which verifies each one (401 otherwise) before `dispatch`; Socket Mode has no si
 console builds its own requests. Listeners run in a pool large enough that a few of them waiting on
 a slow Slack after their ack never leave a new request without a thread to produce its ack.
 """
+
 from __future__ import annotations
 
 import logging
@@ -58,7 +59,6 @@ def create_app(relais: Relais, *, signing_secret: str | None = None, process_bef
     def inject_relais(context, next):  # noqa: A002 - Bolt's name
         context["relais"] = relais
         return next()
-
 
     errors.register(app)  # the global error handler, for every surface
     for register in relais.contributions.listeners:

@@ -2,6 +2,7 @@
 
 Exit 0 when all is well, 1 when something needs fixing (the lines say what).
 """
+
 from __future__ import annotations
 
 from typing import Callable
@@ -22,8 +23,9 @@ REQUIRED_SCOPES = ("commands", "chat:write", "im:write", "users:read", "files:wr
 def check(settings: Settings, say: Callable[[str], None]) -> int:
     tr = translator(settings.language)
     problems = 0
-    say(tr("check.settings_ok", language=settings.language, timezone=settings.timezone,
-           database=settings.database_path))
+    say(
+        tr("check.settings_ok", language=settings.language, timezone=settings.timezone, database=settings.database_path)
+    )
     relais = build(settings)
     prepare(relais)
     if integrity_ok(relais.db):
@@ -33,8 +35,16 @@ def check(settings: Settings, say: Callable[[str], None]) -> int:
         problems += 1
         say(tr("check.failed_rows", count=len(failed)))
         for row in failed:
-            say(tr("check.failed_row", id=row["id"], kind=row["kind"], target=row["target"], due=row["due_at"],
-                   error=row["last_error"] or "?"))
+            say(
+                tr(
+                    "check.failed_row",
+                    id=row["id"],
+                    kind=row["kind"],
+                    target=row["target"],
+                    due=row["due_at"],
+                    error=row["last_error"] or "?",
+                )
+            )
 
     if not settings.has_slack_credentials:
         say(tr("check.no_credentials"))

@@ -9,6 +9,7 @@
 
 A wrong setting or configuration file stops the start with one line and exit code 2.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -38,6 +39,7 @@ from storage.db import Store, backup
 
 log = logging.getLogger("relais")
 
+
 def _language_hint() -> str:
     value = (os.environ.get("BOT_LANGUAGE") or "fr").strip().lower()
     return value if value in ("fr", "en") else "fr"
@@ -62,8 +64,15 @@ def run_serve(settings: Settings, args) -> int:
     threading.Thread(target=learn_identity, args=(relais,), daemon=True).start()
     start_in_background(relais)
     log.info("Relais over HTTP on port %s: POST /slack/events, GET /healthz", settings.port)
-    waitress.serve(create_wsgi(relais, app), host=args.host, port=settings.port, threads=8, ident="relais",
-                   clear_untrusted_proxy_headers=True, channel_timeout=30)
+    waitress.serve(
+        create_wsgi(relais, app),
+        host=args.host,
+        port=settings.port,
+        threads=8,
+        ident="relais",
+        clear_untrusted_proxy_headers=True,
+        channel_timeout=30,
+    )
     return 0
 
 
@@ -77,8 +86,15 @@ def run_tick(settings: Settings, args) -> int:
             at = parse_instant(args.at, settings.tz)
         except ValueError:
             tr = _translator(settings)
-            print(tr("settings.line", variable="--at", expected=tr("settings.instant"),
-                     got=tr("settings.got", value=args.at)), file=sys.stderr)
+            print(
+                tr(
+                    "settings.line",
+                    variable="--at",
+                    expected=tr("settings.instant"),
+                    got=tr("settings.got", value=args.at),
+                ),
+                file=sys.stderr,
+            )
             return EXIT_CONFIG
     relais = open_relais(settings)
     if at is not None:
@@ -86,8 +102,16 @@ def run_tick(settings: Settings, args) -> int:
     now = relais.clock.now()
 
     def said(row):
-        print(relais.tr("tick.sent", at=to_text(now), kind=row["kind"], row=row["key"],
-                        channel=row.get("slack_channel") or row["target"]), flush=True)
+        print(
+            relais.tr(
+                "tick.sent",
+                at=to_text(now),
+                kind=row["kind"],
+                row=row["key"],
+                channel=row.get("slack_channel") or row["target"],
+            ),
+            flush=True,
+        )
 
     jobs.tick(relais, now, on_sent=said)
     return 0

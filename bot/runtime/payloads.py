@@ -11,6 +11,7 @@ that fails is answered 400 with one log line, and no listener runs.
 
 Values stay the handlers' business (an unknown placement, a date that is no date): only shapes here.
 """
+
 from __future__ import annotations
 
 import json
@@ -73,9 +74,23 @@ def _id_or_object(data: dict, key: str, required_id: bool = False) -> None:
         _text(value, name)
 
 
-IDENTITY_TEXTS = ("type", "team_id", "user_id", "channel_id", "enterprise_id", "api_app_id", "trigger_id",
-                  "response_url", "thread_ts", "token", "callback_id", "action_ts", "event_id", "context_team_id",
-                  "context_enterprise_id")
+IDENTITY_TEXTS = (
+    "type",
+    "team_id",
+    "user_id",
+    "channel_id",
+    "enterprise_id",
+    "api_app_id",
+    "trigger_id",
+    "response_url",
+    "thread_ts",
+    "token",
+    "callback_id",
+    "action_ts",
+    "event_id",
+    "context_team_id",
+    "context_enterprise_id",
+)
 
 
 def _identity(data: dict) -> None:
@@ -84,8 +99,17 @@ def _identity(data: dict) -> None:
         _text(data, key)
     for key in ("team", "user", "channel", "enterprise"):
         _id_or_object(data, key)
-    for key in ("event", "message", "previous_message", "view", "item", "assistant_thread", "function_data",
-                "container", "state"):
+    for key in (
+        "event",
+        "message",
+        "previous_message",
+        "view",
+        "item",
+        "assistant_thread",
+        "function_data",
+        "container",
+        "state",
+    ):
         _object(data, key)
     if "is_ext_shared_channel" in data and not isinstance(data["is_ext_shared_channel"], (bool, type(None))):
         raise _Bad("is_ext_shared_channel is not a boolean")
@@ -102,8 +126,17 @@ def _identity(data: dict) -> None:
                 _text(item, name)
     event = data.get("event")
     if isinstance(event, dict):
-        for key in ("type", "team", "user_team", "channel", "thread_ts", "tab", "user_id", "channel_id",
-                    "function_execution_id"):
+        for key in (
+            "type",
+            "team",
+            "user_team",
+            "channel",
+            "thread_ts",
+            "tab",
+            "user_id",
+            "channel_id",
+            "function_execution_id",
+        ):
             _text(event, key)
         _id_or_object(event, "user")
     for key in ("message", "previous_message"):
@@ -122,15 +155,26 @@ def _identity(data: dict) -> None:
 
 def _selection(holder: dict, where: str) -> None:
     """The parts of an action or of an input's state the handlers read."""
-    for name in ("value", "selected_date", "selected_time", "selected_user", "selected_channel",
-                 "selected_conversation", "type", "action_id", "block_id"):
+    for name in (
+        "value",
+        "selected_date",
+        "selected_time",
+        "selected_user",
+        "selected_channel",
+        "selected_conversation",
+        "type",
+        "action_id",
+        "block_id",
+    ):
         _text(holder, name)
     option = holder.get("selected_option")
     if option is not None and (not isinstance(option, dict) or not isinstance(option.get("value", ""), str)):
         raise _Bad(f"{where}.selected_option is not an option")
     options = holder.get("selected_options")
-    if options is not None and (not isinstance(options, list) or not all(
-            isinstance(o, dict) and isinstance(o.get("value", ""), str) for o in options)):
+    if options is not None and (
+        not isinstance(options, list)
+        or not all(isinstance(o, dict) and isinstance(o.get("value", ""), str) for o in options)
+    ):
         raise _Bad(f"{where}.selected_options is not a list of options")
     for name in ("selected_users", "selected_channels", "selected_conversations"):
         items = holder.get(name)
@@ -139,8 +183,17 @@ def _selection(holder: dict, where: str) -> None:
 
 
 def _view(view: dict) -> None:
-    for name in ("id", "type", "callback_id", "hash", "root_view_id", "previous_view_id", "team_id",
-                 "app_installed_team_id", "external_id"):
+    for name in (
+        "id",
+        "type",
+        "callback_id",
+        "hash",
+        "root_view_id",
+        "previous_view_id",
+        "team_id",
+        "app_installed_team_id",
+        "external_id",
+    ):
         _text(view, name)
     metadata = view.get("private_metadata")
     if metadata not in (None, ""):  # ours: always a JSON object (bot.blocks.modal)
@@ -165,8 +218,15 @@ def _view(view: dict) -> None:
 
 def _interaction(data: dict) -> None:
     kind = data.get("type")
-    if kind in ("block_actions", "view_submission", "view_closed", "shortcut", "message_action",
-                "block_suggestion", "interactive_message"):
+    if kind in (
+        "block_actions",
+        "view_submission",
+        "view_closed",
+        "shortcut",
+        "message_action",
+        "block_suggestion",
+        "interactive_message",
+    ):
         _id_or_object(data, "user", required_id=True)
         if not isinstance(data["user"], dict):
             raise _Bad("user is not an object")

@@ -6,6 +6,7 @@ outbox what is due, so a tick that was missed (the process was down, or a long c
 the minute) is made good by the next one. Nothing a tick does can stop the loop: every exception
 is caught and logged.
 """
+
 from __future__ import annotations
 
 import logging

@@ -53,9 +53,15 @@ def run(settings: Settings) -> int:
         try:
             handler.connect()  # apps.connections.open with the xapp- token, then the WebSocket
         except SlackApiError as error:
-            print(tr("settings.line", variable="SLACK_APP_TOKEN", got="",
-                     expected=tr("settings.app_token_refused", error=error.response.get("error", "?"))),
-                  file=sys.stderr)
+            print(
+                tr(
+                    "settings.line",
+                    variable="SLACK_APP_TOKEN",
+                    got="",
+                    expected=tr("settings.app_token_refused", error=error.response.get("error", "?")),
+                ),
+                file=sys.stderr,
+            )
             return EXIT_CONFIG
         except (SlackRequestError, OSError) as error:
             print(tr("check.unreachable", url=settings.api_url, error=error), file=sys.stderr)

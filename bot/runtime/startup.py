@@ -2,6 +2,7 @@
 
 Each step raises bot.errors.ConfigFileError (one line, exit 2) when its file cannot be used.
 """
+
 from __future__ import annotations
 
 from bot import features

@@ -15,6 +15,7 @@ Before Bolt sees a request:
   empty body and changes nothing: its signature is claimed once in the database, so this holds
   across threads and processes.
 """
+
 from __future__ import annotations
 
 import json
@@ -119,11 +120,14 @@ def create_wsgi(relais: Relais, app: App) -> Callable:
             log.warning("ignored a replayed request (timestamp %s)", timestamp)
             return _reply(start_response, "200 OK", b"", "text/plain")
         response = app.dispatch(BoltRequest(body=body, query=environ.get("QUERY_STRING", ""), headers=headers))
-        out_headers = [(k, v) for k, values in response.headers.items() for v in values
-                       if k.lower() not in ("content-length",)]
+        out_headers = [
+            (k, v) for k, values in response.headers.items() for v in values if k.lower() not in ("content-length",)
+        ]
         payload = (response.body or "").encode("utf-8")
-        start_response(f"{response.status} {_REASONS.get(response.status, 'OK')}",
-                       out_headers + [("Content-Length", str(len(payload)))])
+        start_response(
+            f"{response.status} {_REASONS.get(response.status, 'OK')}",
+            out_headers + [("Content-Length", str(len(payload)))],
+        )
         return [payload]
 
     pruned = {"at": 0.0}
@@ -143,5 +147,11 @@ def create_wsgi(relais: Relais, app: App) -> Callable:
     return wsgi
 
 
-_REASONS = {200: "OK", 400: "Bad Request", 401: "Unauthorized", 403: "Forbidden", 404: "Not Found",
-            500: "Internal Server Error"}
+_REASONS = {
+    200: "OK",
+    400: "Bad Request",
+    401: "Unauthorized",
+    403: "Forbidden",
+    404: "Not Found",
+    500: "Internal Server Error",
+}

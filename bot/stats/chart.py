@@ -6,6 +6,7 @@ fast: a PNG of about 900×420 pixels.
 
     png = views_chart(series, tr)    # bytes, or None when there is nothing to draw
 """
+
 from __future__ import annotations
 
 import io
@@ -13,8 +14,24 @@ import io
 OWNERS = ("university", "library")
 WIDTH, HEIGHT, DPI = 9.0, 4.2, 100
 # Colour-blind-friendly (Okabe–Ito), then matplotlib's tab10 for larger outlet lists.
-PALETTE = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000",
-           "#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f")
+PALETTE = (
+    "#0072B2",
+    "#E69F00",
+    "#009E73",
+    "#CC79A7",
+    "#56B4E9",
+    "#D55E00",
+    "#F0E442",
+    "#000000",
+    "#1f77b4",
+    "#ff7f0e",
+    "#2ca02c",
+    "#d62728",
+    "#9467bd",
+    "#8c564b",
+    "#e377c2",
+    "#7f7f7f",
+)
 
 
 def views_chart(series, tr) -> bytes | None:
@@ -57,8 +74,16 @@ def views_chart(series, tr) -> bytes | None:
             ax.legend(fontsize=7, frameon=False, loc="upper center", bbox_to_anchor=(0.5, -0.22), ncol=2)
         else:
             ax.set_ylim(0, 1)
-            ax.text(0.5, 0.5, tr("digest.chart.no_data"), transform=ax.transAxes, ha="center", va="center",
-                    fontsize=9, color="#777777")
+            ax.text(
+                0.5,
+                0.5,
+                tr("digest.chart.no_data"),
+                transform=ax.transAxes,
+                ha="center",
+                va="center",
+                fontsize=9,
+                color="#777777",
+            )
     axes[0].set_ylabel(tr("digest.chart.views"), fontsize=8)
     figure.suptitle(tr("digest.chart.title", weeks=len(series.weeks)), fontsize=11)
     out = io.BytesIO()

@@ -10,6 +10,7 @@
 Every refusal is an InputError carrying a catalog key and its parameters; the surface turns it
 into a message in the team's language.
 """
+
 from __future__ import annotations
 
 import re
@@ -79,10 +80,22 @@ def parse_duration(text: str | None) -> int:
 
 # -- the one-line form ------------------------------------------------------------------------
 KEYS = {
-    "views": "views", "vues": "views", "vue": "views", "v": "views", "impressions": "views",
-    "interactions": "interactions", "interaction": "interactions", "i": "interactions",
-    "engagement": "interactions", "engagements": "interactions",
-    "time": "time", "temps": "time", "durée": "time", "duree": "time", "avg": "time", "t": "time",
+    "views": "views",
+    "vues": "views",
+    "vue": "views",
+    "v": "views",
+    "impressions": "views",
+    "interactions": "interactions",
+    "interaction": "interactions",
+    "i": "interactions",
+    "engagement": "interactions",
+    "engagements": "interactions",
+    "time": "time",
+    "temps": "time",
+    "durée": "time",
+    "duree": "time",
+    "avg": "time",
+    "t": "time",
 }
 FORCE_WORDS = ("--force", "--confirm", "confirm", "confirmer", "forcer", "force")
 _FORCE = re.compile(r"(?<!\S)(?:" + "|".join(re.escape(w) for w in FORCE_WORDS) + r")(?!\S)", re.IGNORECASE)
@@ -154,7 +167,7 @@ def parse_pairs(text: str) -> dict[str, str]:
         if key in values:
             raise InputError("stats.error.duplicate_key", word=word)
         end = matches[index + 1].start() if index + 1 < len(matches) else len(text)
-        values[key] = text[match.end():end].strip()
+        values[key] = text[match.end() : end].strip()
     return values
 
 
@@ -189,8 +202,9 @@ def checkpoint_moments(published_on: date, checkpoints: Iterable[int], tz) -> li
     return [local_at(published_on + timedelta(days=d), *CHECKPOINT_AT, tz) for d in checkpoints]
 
 
-def awaits_figures(published_on: date, last_recorded_at: datetime | None, checkpoints: Iterable[int],
-                   now: datetime, tz) -> bool:
+def awaits_figures(
+    published_on: date, last_recorded_at: datetime | None, checkpoints: Iterable[int], now: datetime, tz
+) -> bool:
     """A published placement awaits figures when it has none yet, or none since the last checkpoint that came.
 
     The stats reminders read it the same way: a snapshot recorded at or after a checkpoint's
@@ -226,8 +240,11 @@ def comparison(recorded: dict, siblings: list[dict]) -> Comparison | None:
     if recorded.get("views") is None:
         return None
     other_side = "library" if recorded["outlet_owner"] == "university" else "university"
-    candidates = [s for s in siblings if s.get("outlet_owner") == other_side and s.get("views") is not None
-                  and s.get("id") != recorded.get("id")]
+    candidates = [
+        s
+        for s in siblings
+        if s.get("outlet_owner") == other_side and s.get("views") is not None and s.get("id") != recorded.get("id")
+    ]
     if not candidates:
         return None
     same = [s for s in candidates if s.get("outlet_platform") == recorded.get("outlet_platform")]
@@ -276,15 +293,19 @@ def find_placement(db, proposal_id: int, slug: str) -> dict:
 def check_placement(placement: dict, user_id: str, is_comms: bool) -> None:
     """Published, and the user may record its figures; InputError otherwise."""
     if placement["status"] != "published":
-        raise InputError("stats.error.not_published", number=placement["proposal_id"], slug=placement["outlet_slug"],
-                         status=placement["status"])
+        raise InputError(
+            "stats.error.not_published",
+            number=placement["proposal_id"],
+            slug=placement["outlet_slug"],
+            status=placement["status"],
+        )
     if not may_record(user_id, placement["proposal_owner"], is_comms):
-        raise InputError("stats.error.not_yours", number=placement["proposal_id"],
-                         owner=placement["proposal_owner"])
+        raise InputError("stats.error.not_yours", number=placement["proposal_id"], owner=placement["proposal_owner"])
 
 
-def record(relais, user_id: str, placement: dict, figures: Figures, *, force: bool = False,
-           source: str = "slack") -> Recorded | NeedsConfirmation:
+def record(
+    relais, user_id: str, placement: dict, figures: Figures, *, force: bool = False, source: str = "slack"
+) -> Recorded | NeedsConfirmation:
     """Check and store one snapshot (its own transaction). InputError when refused; lower figures need `force`."""
     problems, done = record_all(relais, user_id, [(placement, figures)], force=force, source=source)
     if problems:
@@ -295,8 +316,9 @@ def record(relais, user_id: str, placement: dict, figures: Figures, *, force: bo
     return done[0]
 
 
-def record_all(relais, user_id: str, items: list[tuple[dict, Figures]], *, force: bool = False,
-               source: str = "slack", also=None) -> tuple[dict[int, InputError | NeedsConfirmation], list[Recorded]]:
+def record_all(
+    relais, user_id: str, items: list[tuple[dict, Figures]], *, force: bool = False, source: str = "slack", also=None
+) -> tuple[dict[int, InputError | NeedsConfirmation], list[Recorded]]:
     """Check every (placement, figures), then store them all in one transaction, or none.
 
     Returns (problems by placement id, recorded). `also(db, snapshot_ids)` runs inside the
@@ -319,13 +341,25 @@ def record_all(relais, user_id: str, items: list[tuple[dict, Figures]], *, force
         if problems:
             return problems, []
         at = to_text(relais.clock.now())
-        ids = [stats_rows.record(db, placement["id"], views=figures.views, interactions=figures.interactions,
-                                 avg_seconds=figures.avg_seconds, recorded_by=user_id, recorded_at=at, source=source)
-               for placement, figures in items]
+        ids = [
+            stats_rows.record(
+                db,
+                placement["id"],
+                views=figures.views,
+                interactions=figures.interactions,
+                avg_seconds=figures.avg_seconds,
+                recorded_by=user_id,
+                recorded_at=at,
+                source=source,
+            )
+            for placement, figures in items
+        ]
         if also is not None:
             also(db, ids)
-    return {}, [Recorded(placement, figures, snapshot_id, compare(db, placement["id"]))
-                for (placement, figures), snapshot_id in zip(items, ids)]
+    return {}, [
+        Recorded(placement, figures, snapshot_id, compare(db, placement["id"]))
+        for (placement, figures), snapshot_id in zip(items, ids)
+    ]
 
 
 def compare(db, placement_id: int) -> Comparison | None:

@@ -9,6 +9,7 @@ The reach multiplier: for each proposal published both on a university outlet an
 outlet (both with figures), the university's views (all its university placements) divided by
 the library's views (all its library placements); the period's figure is the median of those.
 """
+
 from __future__ import annotations
 
 import calendar
@@ -25,10 +26,18 @@ from bot.blocks import context, divider, escape, header, section
 from bot.stats.figures import InputError
 
 PERIOD_WORDS = {
-    "week": "week", "semaine": "week",
-    "month": "month", "mois": "month",
-    "term": "term", "session": "term", "trimestre": "term", "semester": "term",
-    "all": "all", "tout": "all", "toutes": "all", "tous": "all",
+    "week": "week",
+    "semaine": "week",
+    "month": "month",
+    "mois": "month",
+    "term": "term",
+    "session": "term",
+    "trimestre": "term",
+    "semester": "term",
+    "all": "all",
+    "tout": "all",
+    "toutes": "all",
+    "tous": "all",
 }
 DEFAULT_REPORT_PERIOD = "term"
 TERM_FALLBACK_MONTHS = (1, 5, 9)  # Jan 1, May 1, Sept 1: when the calendar has no recent term start
@@ -53,8 +62,9 @@ def term_start(today: date, term_starts: list[date]) -> date:
     return date(today.year, month, 1) if month else date(today.year - 1, TERM_FALLBACK_MONTHS[-1], 1)
 
 
-def parse_period(text: str | None, today: date, term_starts: list[date] | None = None,
-                 default: str = DEFAULT_REPORT_PERIOD) -> Period:
+def parse_period(
+    text: str | None, today: date, term_starts: list[date] | None = None, default: str = DEFAULT_REPORT_PERIOD
+) -> Period:
     """week (Monday to Sunday of this week), month (this month), term (its start to today),
     YYYY-MM, all. French words too (semaine, mois, session, tout). InputError when unknown."""
     word = (text or "").strip().lower() or default
@@ -69,8 +79,7 @@ def parse_period(text: str | None, today: date, term_starts: list[date] | None =
         monday = today - timedelta(days=today.weekday())
         return Period("week", monday, monday + timedelta(days=6))
     if kind == "month":
-        return Period("month", today.replace(day=1),
-                      today.replace(day=calendar.monthrange(today.year, today.month)[1]))
+        return Period("month", today.replace(day=1), today.replace(day=calendar.monthrange(today.year, today.month)[1]))
     if kind == "term":
         return Period("term", term_start(today, term_starts or []), today)
     if kind == "all":
@@ -194,8 +203,9 @@ def build_report(rows: Iterable[dict], period: Period, top: int = TOP_POSTS) -> 
     by_proposal: dict[int, list] = {}
     for row in rows:
         total.add(row)
-        outlet = outlets.setdefault(row["outlet_slug"], Line(row["outlet_slug"], row.get("outlet_name") or "",
-                                                             row.get("outlet_owner") or ""))
+        outlet = outlets.setdefault(
+            row["outlet_slug"], Line(row["outlet_slug"], row.get("outlet_name") or "", row.get("outlet_owner") or "")
+        )
         outlet.add(row)
         categories.setdefault(row["proposal_category"], Line(row["proposal_category"])).add(row)
         position[row["outlet_slug"]] = (row.get("outlet_position") or 0, row["outlet_slug"])
@@ -211,8 +221,10 @@ def build_report(rows: Iterable[dict], period: Period, top: int = TOP_POSTS) -> 
         period=period,
         total=total,
         outlets=sorted(outlets.values(), key=lambda line: position[line.key]),
-        categories=sorted(categories.values(), key=lambda line: (
-            CATEGORY_ORDER.index(line.key) if line.key in CATEGORY_ORDER else 99, line.key)),
+        categories=sorted(
+            categories.values(),
+            key=lambda line: (CATEGORY_ORDER.index(line.key) if line.key in CATEGORY_ORDER else 99, line.key),
+        ),
         top=ranked[:top],
         multipliers=found,
         median=median_ratio(found),
@@ -248,41 +260,78 @@ def report_blocks(tr, report: Report, max_multipliers: int = 10) -> list[dict]:
     if not report.total.posts:
         blocks.append(section(tr("reports.empty")))
         return blocks
-    summary = tr("reports.summary", posts=tr.number(report.total.posts), views=tr.number(report.total.views),
-                 interactions=tr.number(report.total.interactions))
+    summary = tr(
+        "reports.summary",
+        posts=tr.number(report.total.posts),
+        views=tr.number(report.total.views),
+        interactions=tr.number(report.total.interactions),
+    )
     if report.missing:
         summary += "\n" + tr("reports.missing", count=tr.number(report.missing))
     blocks.append(section(summary))
 
     # The reach multiplier first: it is why the team collects the figures.
     if report.multipliers:
-        lines = [tr("reports.multiplier_line", number=m.proposal_id, title=escape(m.title),
-                    university=tr.number(m.university_views), library=tr.number(m.library_views),
-                    ratio=tr.ratio(m.ratio))
-                 for m in report.multipliers[:max_multipliers]]
+        lines = [
+            tr(
+                "reports.multiplier_line",
+                number=m.proposal_id,
+                title=escape(m.title),
+                university=tr.number(m.university_views),
+                library=tr.number(m.library_views),
+                ratio=tr.ratio(m.ratio),
+            )
+            for m in report.multipliers[:max_multipliers]
+        ]
         if len(report.multipliers) > max_multipliers:
             lines.append(tr("common.and_more", count=len(report.multipliers) - max_multipliers))
-        blocks.append(section(tr("reports.multiplier_title", median=tr.ratio(report.median),
-                                 count=tr.number(len(report.multipliers))) + "\n" + "\n".join(lines)))
+        blocks.append(
+            section(
+                tr("reports.multiplier_title", median=tr.ratio(report.median), count=tr.number(len(report.multipliers)))
+                + "\n"
+                + "\n".join(lines)
+            )
+        )
     else:
         blocks.append(section(tr("reports.no_multiplier")))
 
     blocks.append(divider())
-    outlet_lines = [tr("reports.outlet_line", name=escape(line.label or line.key),
-                       side=tr("reports.side." + line.owner) if line.owner else "",
-                       posts=tr.number(line.posts), figures=_figures(tr, line)) for line in report.outlets]
+    outlet_lines = [
+        tr(
+            "reports.outlet_line",
+            name=escape(line.label or line.key),
+            side=tr("reports.side." + line.owner) if line.owner else "",
+            posts=tr.number(line.posts),
+            figures=_figures(tr, line),
+        )
+        for line in report.outlets
+    ]
     blocks.append(section(tr("reports.by_outlet") + "\n" + "\n".join(outlet_lines)))
-    category_lines = [tr("reports.category_line", category=tr("reports.category." + line.key)
-                         if line.key in CATEGORY_ORDER else escape(line.key),
-                         posts=tr.number(line.posts), figures=_figures(tr, line)) for line in report.categories]
+    category_lines = [
+        tr(
+            "reports.category_line",
+            category=tr("reports.category." + line.key) if line.key in CATEGORY_ORDER else escape(line.key),
+            posts=tr.number(line.posts),
+            figures=_figures(tr, line),
+        )
+        for line in report.categories
+    ]
     blocks.append(section(tr("reports.by_category") + "\n" + "\n".join(category_lines)))
 
     if report.top:
-        top_lines = [tr("reports.top_line", rank=rank, number=row["proposal_id"], title=escape(row["proposal_title"]),
-                        outlet=escape(row.get("outlet_name") or row["outlet_slug"]),
-                        day=tr.date(date.fromisoformat(row["published_on"]), "medium"),
-                        views=tr.number(row["views"]), interactions=tr.number(row.get("interactions") or 0))
-                     for rank, row in enumerate(report.top, 1)]
+        top_lines = [
+            tr(
+                "reports.top_line",
+                rank=rank,
+                number=row["proposal_id"],
+                title=escape(row["proposal_title"]),
+                outlet=escape(row.get("outlet_name") or row["outlet_slug"]),
+                day=tr.date(date.fromisoformat(row["published_on"]), "medium"),
+                views=tr.number(row["views"]),
+                interactions=tr.number(row.get("interactions") or 0),
+            )
+            for rank, row in enumerate(report.top, 1)
+        ]
         blocks.append(section(tr("reports.top") + "\n" + "\n".join(top_lines)))
     blocks.append(context(tr("reports.footer")))
     return blocks

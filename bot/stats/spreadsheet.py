@@ -14,6 +14,7 @@ rows come out in a stable order (publication day, proposal, outlet, snapshot). I
 row first and refuses the whole file, with the numbers of the bad lines, if any is wrong; the
 writes are one transaction.
 """
+
 from __future__ import annotations
 
 import csv
@@ -30,11 +31,31 @@ from bot.stats.figures import InputError, parse_duration, parse_number
 from storage import outlets as outlet_rows
 from storage import stats as stats_rows
 
-COLUMNS = ("proposal", "title", "category", "publish_on", "owner", "outlet", "status", "published_on", "url",
-           "views", "interactions", "avg_time", "recorded_at", "recorded_by")
+COLUMNS = (
+    "proposal",
+    "title",
+    "category",
+    "publish_on",
+    "owner",
+    "outlet",
+    "status",
+    "published_on",
+    "url",
+    "views",
+    "interactions",
+    "avg_time",
+    "recorded_at",
+    "recorded_by",
+)
 REQUIRED = ("title", "outlet", "published_on")
-CATEGORIES = {"cyclic": "cyclic", "cyclique": "cyclic", "one-off": "one-off", "ponctuel": "one-off",
-              "ponctuelle": "one-off", "collections": "collections"}
+CATEGORIES = {
+    "cyclic": "cyclic",
+    "cyclique": "cyclic",
+    "one-off": "one-off",
+    "ponctuel": "one-off",
+    "ponctuelle": "one-off",
+    "collections": "collections",
+}
 STATUSES = ("published", "publié", "publiée", "publie", "publiee")
 IMPORT_ACTOR = "import"
 MAX_ERRORS_SHOWN = 30
@@ -67,12 +88,24 @@ def to_csv(rows: list[dict]) -> bytes:
     writer.writerow(COLUMNS)
     for r in rows:
         has = r.get("recorded_at") is not None
-        writer.writerow([
-            r["proposal_id"], safe_cell(r["title"]), r["category"], r["publish_on"], r["owner_id"] or "",
-            r["outlet_slug"], r["status"], r["published_on"], safe_cell(r["published_url"] or ""),
-            r["views"] if has else "", r["interactions"] if has else "", duration_text(r["avg_seconds"]) if has else "",
-            r["recorded_at"] or "", (r["recorded_by"] or "") if has else "",
-        ])
+        writer.writerow(
+            [
+                r["proposal_id"],
+                safe_cell(r["title"]),
+                r["category"],
+                r["publish_on"],
+                r["owner_id"] or "",
+                r["outlet_slug"],
+                r["status"],
+                r["published_on"],
+                safe_cell(r["published_url"] or ""),
+                r["views"] if has else "",
+                r["interactions"] if has else "",
+                duration_text(r["avg_seconds"]) if has else "",
+                r["recorded_at"] or "",
+                (r["recorded_by"] or "") if has else "",
+            ]
+        )
     return out.getvalue().encode("utf-8-sig")
 
 
@@ -163,7 +196,9 @@ def _decode(data: bytes | str) -> str:
         return data.decode("cp1252", errors="replace")  # a spreadsheet saved as "CSV (Windows)"
 
 
-def parse_csv(data: bytes | str, *, outlets: set[str], today: date, now: datetime, tz, checkpoints=(2, 7, 30)) -> Parsed:
+def parse_csv(
+    data: bytes | str, *, outlets: set[str], today: date, now: datetime, tz, checkpoints=(2, 7, 30)
+) -> Parsed:
     """Validate every row; CsvRefused with every problem (line numbers) when any row is wrong."""
     text = _decode(data)
     first = text.split("\n", 1)[0]
@@ -218,8 +253,9 @@ def parse_csv(data: bytes | str, *, outlets: set[str], today: date, now: datetim
     return Parsed(list(proposals.values()))
 
 
-def _row(row: dict, line: int, proposals: dict[str, Proposal], outlets: set[str], today: date, now: datetime, tz,
-         checkpoints) -> list[Problem]:
+def _row(
+    row: dict, line: int, proposals: dict[str, Proposal], outlets: set[str], today: date, now: datetime, tz, checkpoints
+) -> list[Problem]:
     problems: list[Problem] = []
 
     def bad(column: str, key: str, **params) -> None:
@@ -254,7 +290,7 @@ def _row(row: dict, line: int, proposals: dict[str, Proposal], outlets: set[str]
     published_on = day("published_on") if row["published_on"] else bad("published_on", "csv.error.required")
     if published_on and published_on > today:
         bad("published_on", "csv.error.future", value=row["published_on"])
-    publish_on = (day("publish_on") if row["publish_on"] else published_on)
+    publish_on = day("publish_on") if row["publish_on"] else published_on
     url = row["url"]
     if url and not _URL.match(url):
         bad("url", "csv.error.url", value=url)
@@ -303,16 +339,22 @@ def _row(row: dict, line: int, proposals: dict[str, Proposal], outlets: set[str]
     if proposal is None:
         proposal = proposals[key] = Proposal(line, key, title, category, publish_on, owner)
     else:
-        for column, mine, theirs in (("title", title, proposal.title), ("category", category, proposal.category),
-                                     ("publish_on", publish_on, proposal.publish_on), ("owner", owner, proposal.owner)):
+        for column, mine, theirs in (
+            ("title", title, proposal.title),
+            ("category", category, proposal.category),
+            ("publish_on", publish_on, proposal.publish_on),
+            ("owner", owner, proposal.owner),
+        ):
             if mine != theirs:
                 bad(column, "csv.error.differs", other=proposal.line)
     publication = proposal.publications.get(outlet)
     if publication is None:
         publication = proposal.publications[outlet] = Publication(line, outlet, published_on, url)
     else:
-        for column, mine, theirs in (("published_on", published_on, publication.published_on),
-                                     ("url", url, publication.url)):
+        for column, mine, theirs in (
+            ("published_on", published_on, publication.published_on),
+            ("url", url, publication.url),
+        ):
             if mine != theirs:
                 bad(column, "csv.error.differs", other=publication.line)
         if snapshot is None:  # the same publication again, with nothing to add
@@ -340,8 +382,7 @@ def import_parsed(db, parsed: Parsed, *, now: str, actor: str = IMPORT_ACTOR) ->
         problems = []
         for proposal in parsed.proposals:
             for pub in proposal.publications.values():
-                existing = stats_rows.existing_publication(db, proposal.title, pub.outlet,
-                                                           pub.published_on.isoformat())
+                existing = stats_rows.existing_publication(db, proposal.title, pub.outlet, pub.published_on.isoformat())
                 if existing is not None:
                     problems.append(Problem(pub.line, "", "csv.error.already", {"number": existing}))
         if problems:
@@ -358,18 +399,38 @@ def import_parsed(db, parsed: Parsed, *, now: str, actor: str = IMPORT_ACTOR) ->
         ordered = sorted(parsed.proposals, key=lambda p: (p.key not in keep, p.line))
         for proposal in ordered:
             proposal_id = stats_rows.import_proposal(
-                db, proposal_id=keep.get(proposal.key), title=proposal.title, category=proposal.category,
-                publish_on=proposal.publish_on.isoformat(), owner_id=proposal.owner, now=now, actor=actor)
+                db,
+                proposal_id=keep.get(proposal.key),
+                title=proposal.title,
+                category=proposal.category,
+                publish_on=proposal.publish_on.isoformat(),
+                owner_id=proposal.owner,
+                now=now,
+                actor=actor,
+            )
             counts[0] += 1
             for pub in proposal.publications.values():
                 placement_id = stats_rows.import_placement(
-                    db, proposal_id=proposal_id, outlet_slug=pub.outlet, published_on=pub.published_on.isoformat(),
-                    published_url=pub.url, now=now, actor=actor)
+                    db,
+                    proposal_id=proposal_id,
+                    outlet_slug=pub.outlet,
+                    published_on=pub.published_on.isoformat(),
+                    published_url=pub.url,
+                    now=now,
+                    actor=actor,
+                )
                 counts[1] += 1
                 for snap in pub.snapshots:
-                    stats_rows.record(db, placement_id, views=snap.views, interactions=snap.interactions,
-                                      avg_seconds=snap.avg_seconds, recorded_by=snap.recorded_by,
-                                      recorded_at=snap.recorded_at, source="import")
+                    stats_rows.record(
+                        db,
+                        placement_id,
+                        views=snap.views,
+                        interactions=snap.interactions,
+                        avg_seconds=snap.avg_seconds,
+                        recorded_by=snap.recorded_by,
+                        recorded_at=snap.recorded_at,
+                        source="import",
+                    )
                     counts[2] += 1
     return counts[0], counts[1], counts[2]
 
@@ -407,8 +468,9 @@ def _day_arg(tr, name: str, value: str | None) -> date | None:
     try:
         return date.fromisoformat(value)
     except ValueError:
-        raise _ArgError(tr("settings.line", variable=name, expected=tr("csv.expects_day"),
-                           got=tr("settings.got", value=value))) from None
+        raise _ArgError(
+            tr("settings.line", variable=name, expected=tr("csv.expects_day"), got=tr("settings.got", value=value))
+        ) from None
 
 
 class _ArgError(Exception):
@@ -442,12 +504,24 @@ def run_import(relais, args) -> int:
         return 1
     now = relais.clock.now()
     try:
-        parsed = parse_csv(path.read_bytes(), outlets={o["slug"] for o in outlet_rows.all(relais.db)},
-                           today=relais.clock.today(), now=now, tz=settings.tz, checkpoints=settings.stats_checkpoints)
+        parsed = parse_csv(
+            path.read_bytes(),
+            outlets={o["slug"] for o in outlet_rows.all(relais.db)},
+            today=relais.clock.today(),
+            now=now,
+            tz=settings.tz,
+            checkpoints=settings.stats_checkpoints,
+        )
         if args.dry_run:
             proposals, publications, snapshots = parsed.counts
-            print(tr("csv.checked", proposals=tr.number(proposals), publications=tr.number(publications),
-                     snapshots=tr.number(snapshots)))
+            print(
+                tr(
+                    "csv.checked",
+                    proposals=tr.number(proposals),
+                    publications=tr.number(publications),
+                    snapshots=tr.number(snapshots),
+                )
+            )
             return 0
         proposals, publications, snapshots = import_parsed(relais.db, parsed, now=to_text(now))
     except CsvRefused as refused:
@@ -455,6 +529,12 @@ def run_import(relais, args) -> int:
         for text in problem_lines(tr, refused.problems):
             print("  " + text, file=sys.stderr)
         return 1
-    print(tr("csv.imported", proposals=tr.number(proposals), publications=tr.number(publications),
-             snapshots=tr.number(snapshots)))
+    print(
+        tr(
+            "csv.imported",
+            proposals=tr.number(proposals),
+            publications=tr.number(publications),
+            snapshots=tr.number(snapshots),
+        )
+    )
     return 0

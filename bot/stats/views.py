@@ -3,6 +3,7 @@ sends (`stats_recorded`: the modal's confirmation by DM; `stats_export`: the CSV
 
 Listed in bot.features.MODULES so every process that sends can render these rows.
 """
+
 from __future__ import annotations
 
 import json
@@ -65,16 +66,26 @@ def refusal_blocks(tr, error: InputError) -> tuple[str, list[dict]]:
 def comparison_text(tr, found: Comparison | None) -> str:
     if found is None:
         return ""
-    return tr("stats.compare", university=escape(found.university["outlet_name"]),
-              university_views=tr.number(found.university["views"]), library=escape(found.library["outlet_name"]),
-              library_views=tr.number(found.library["views"]), ratio=tr.ratio(found.ratio))
+    return tr(
+        "stats.compare",
+        university=escape(found.university["outlet_name"]),
+        university_views=tr.number(found.university["views"]),
+        library=escape(found.library["outlet_name"]),
+        library_views=tr.number(found.library["views"]),
+        ratio=tr.ratio(found.ratio),
+    )
 
 
 def recorded_text(tr, recorded: Recorded) -> str:
     p = recorded.placement
     f = recorded.figures
-    text = tr("stats.recorded", number=p["proposal_id"], title=escape(p["proposal_title"]),
-              outlet=escape(p["outlet_name"]), figures=figures_text(tr, f.views, f.interactions, f.avg_seconds))
+    text = tr(
+        "stats.recorded",
+        number=p["proposal_id"],
+        title=escape(p["proposal_title"]),
+        outlet=escape(p["outlet_name"]),
+        figures=figures_text(tr, f.views, f.interactions, f.avg_seconds),
+    )
     compared = comparison_text(tr, recorded.comparison)
     return text + ("\n" + compared if compared else "")
 
@@ -82,16 +93,28 @@ def recorded_text(tr, recorded: Recorded) -> str:
 def lower_blocks(tr, pending: NeedsConfirmation, tz) -> tuple[str, list[dict]]:
     previous = pending.previous
     day = from_text(previous["recorded_at"]).astimezone(tz).date()
-    text = tr("stats.lower", number=pending.placement["proposal_id"], outlet=escape(pending.placement["outlet_name"]),
-              fields=", ".join(tr("stats.field." + name) for name in pending.lower),
-              previous=figures_text(tr, previous["views"], previous["interactions"], previous["avg_seconds"]),
-              day=tr.date(day, "medium"),
-              figures=figures_text(tr, pending.figures.views, pending.figures.interactions, pending.figures.avg_seconds))
-    value = json.dumps({"placement": pending.placement["id"], "views": pending.figures.views,
-                        "interactions": pending.figures.interactions, "avg": pending.figures.avg_seconds})
-    return text, [section(text),
-                  actions([button(tr("stats.record_anyway"), "stats_force", value, style="primary")], block_id="stats-force"),
-                  context(tr("stats.lower_hint"))]
+    text = tr(
+        "stats.lower",
+        number=pending.placement["proposal_id"],
+        outlet=escape(pending.placement["outlet_name"]),
+        fields=", ".join(tr("stats.field." + name) for name in pending.lower),
+        previous=figures_text(tr, previous["views"], previous["interactions"], previous["avg_seconds"]),
+        day=tr.date(day, "medium"),
+        figures=figures_text(tr, pending.figures.views, pending.figures.interactions, pending.figures.avg_seconds),
+    )
+    value = json.dumps(
+        {
+            "placement": pending.placement["id"],
+            "views": pending.figures.views,
+            "interactions": pending.figures.interactions,
+            "avg": pending.figures.avg_seconds,
+        }
+    )
+    return text, [
+        section(text),
+        actions([button(tr("stats.record_anyway"), "stats_force", value, style="primary")], block_id="stats-force"),
+        context(tr("stats.lower_hint")),
+    ]
 
 
 # -- the modal --------------------------------------------------------------------------------
@@ -104,30 +127,67 @@ def record_modal(tr, rows: list[dict], *, tz, origin: str = "slash", total: int 
     for row in shown:
         pid = row["id"]
         if row.get("recorded_at"):
-            last = tr("stats.modal.last", figures=figures_text(tr, row["views"], row["interactions"], row["avg_seconds"]),
-                      day=tr.date(from_text(row["recorded_at"]).astimezone(tz).date(), "medium"))
+            last = tr(
+                "stats.modal.last",
+                figures=figures_text(tr, row["views"], row["interactions"], row["avg_seconds"]),
+                day=tr.date(from_text(row["recorded_at"]).astimezone(tz).date(), "medium"),
+            )
         else:
             last = tr("stats.modal.never")
-        blocks.append(section(tr("stats.modal.placement", number=row["proposal_id"], title=escape(row["proposal_title"]),
-                                 outlet=escape(row["outlet_name"]),
-                                 day=tr.date(date.fromisoformat(row["published_on"]), "medium"), last=last),
-                              block_id=f"head-{pid}"))
+        blocks.append(
+            section(
+                tr(
+                    "stats.modal.placement",
+                    number=row["proposal_id"],
+                    title=escape(row["proposal_title"]),
+                    outlet=escape(row["outlet_name"]),
+                    day=tr.date(date.fromisoformat(row["published_on"]), "medium"),
+                    last=last,
+                ),
+                block_id=f"head-{pid}",
+            )
+        )
         placeholder = tr.number(row["views"]) if row.get("recorded_at") else None
-        blocks.append(input_block(f"views-{pid}", tr("stats.modal.views"),
-                                  text_input(max_length=20, placeholder=placeholder), optional=not single))
+        blocks.append(
+            input_block(
+                f"views-{pid}",
+                tr("stats.modal.views"),
+                text_input(max_length=20, placeholder=placeholder),
+                optional=not single,
+            )
+        )
         placeholder = tr.number(row["interactions"]) if row.get("recorded_at") else None
-        blocks.append(input_block(f"interactions-{pid}", tr("stats.modal.interactions"),
-                                  text_input(max_length=20, placeholder=placeholder), optional=not single))
-        blocks.append(input_block(f"time-{pid}", tr("stats.modal.time"), text_input(max_length=12, placeholder="2:30"),
-                                  optional=True))
+        blocks.append(
+            input_block(
+                f"interactions-{pid}",
+                tr("stats.modal.interactions"),
+                text_input(max_length=20, placeholder=placeholder),
+                optional=not single,
+            )
+        )
+        blocks.append(
+            input_block(
+                f"time-{pid}", tr("stats.modal.time"), text_input(max_length=12, placeholder="2:30"), optional=True
+            )
+        )
     more = (total if total is not None else len(rows)) - len(shown)
     if more > 0:
         blocks.append(context(tr("stats.modal.more", count=more)))
     if any(row.get("recorded_at") for row in shown):  # only figures already recorded can go down
-        blocks.append(input_block("force", tr("stats.modal.force"), {
-            "type": "checkboxes", "action_id": "value",
-            "options": [{"text": {"type": "plain_text", "text": tr("stats.modal.force_option")}, "value": "force"}]},
-            optional=True))
+        blocks.append(
+            input_block(
+                "force",
+                tr("stats.modal.force"),
+                {
+                    "type": "checkboxes",
+                    "action_id": "value",
+                    "options": [
+                        {"text": {"type": "plain_text", "text": tr("stats.modal.force_option")}, "value": "force"}
+                    ],
+                },
+                optional=True,
+            )
+        )
     metadata = {"placements": [row["id"] for row in shown], "origin": origin}
     return modal(CALLBACK, tr("stats.modal.title"), blocks, tr("common.submit"), tr("common.cancel"), metadata)
 
@@ -159,8 +219,12 @@ def render_recorded(relais, row: dict, now: datetime) -> outbox.Post | None:
         lines.append(recorded_text(tr, Recorded(placement, figures, snapshot_id, compare(db, placement["id"]))))
     if not lines:
         return None
-    return outbox.Post(channel=row["target"], dm=True, blocks=[section(line) for line in lines[:40]],
-                       text=tr("stats.recorded_dm", count=len(lines)))
+    return outbox.Post(
+        channel=row["target"],
+        dm=True,
+        blocks=[section(line) for line in lines[:40]],
+        text=tr("stats.recorded_dm", count=len(lines)),
+    )
 
 
 def render_export(relais, row: dict, now: datetime) -> outbox.Post | None:
@@ -173,5 +237,9 @@ def render_export(relais, row: dict, now: datetime) -> outbox.Post | None:
     content, rows = export_counted(relais.db, since, until)
     label = period_label(tr, Period(data.get("kind", "all"), since, until))
     name = export_filename(since, until, relais.clock.today())
-    return outbox.Post(channel=row["target"], dm=True, file=(name, content),
-                       text=tr("stats.export.comment", period=label, rows=tr.number(rows)))
+    return outbox.Post(
+        channel=row["target"],
+        dm=True,
+        file=(name, content),
+        text=tr("stats.export.comment", period=label, rows=tr.number(rows)),
+    )
