@@ -134,3 +134,14 @@ def forget_feed_cache(db: Database, url: str, now: str) -> None:
                   updated_at = ? WHERE url = ?""",
         [now, url],
     )
+
+
+def named_closures(db: Database) -> list[tuple[str, str, str]]:
+    """Every active closure as (first day, last day, name), ISO days, in a stable order."""
+    return [
+        (s, e, n)
+        for s, e, n in db.execute(
+            "SELECT start, end, name FROM calendar_events WHERE active = 1 AND kind = 'closure'"
+            " ORDER BY start, end, name"
+        )
+    ]

@@ -239,3 +239,27 @@ def cards_to_refresh(
              AND NOT EXISTS (SELECT 1 FROM outbox o WHERE o.key = 'card-refresh:' || r.id || ':' || ?)""",
         [deadlines_since.isoformat(), created_before, key_day.isoformat()],
     ).fetchall()
+
+
+def open_planned_placements(db: Database) -> list[dict]:
+    """The placements whose deadline still matters: `planned`, of an open proposal, with its publication day."""
+    return list(
+        db.query(
+            """SELECT p.id, p.proposal_id, p.outlet_slug, p.deadline, r.publish_on
+           FROM placements p JOIN proposals r ON r.id = p.proposal_id
+           WHERE p.status = 'planned' AND r.status = 'open' ORDER BY p.proposal_id, p.id"""
+        )
+    )
+
+
+def set_deadline(db: Database, placement_id: int, deadline: date, *, actor: str, now: str, note: str = "") -> str:
+    """Move a placement's deadline and write the history (action `deadline`); returns the old deadline."""
+    old, proposal_id = db.execute(
+        "SELECT deadline, proposal_id FROM placements WHERE id = ?", [placement_id]
+    ).fetchone()
+    db.execute(
+        "UPDATE placements SET deadline = ?, updated_at = ? WHERE id = ?", [deadline.isoformat(), now, placement_id]
+    )
+    db.execute("UPDATE proposals SET updated_at = ? WHERE id = ?", [now, proposal_id])
+    add_history(db, proposal_id, placement_id, actor, now, "deadline", old, deadline.isoformat(), note)
+    return old

@@ -3,6 +3,7 @@
     fetch(url, etag, last_modified)       # requests, with timeouts and a conditional GET; FeedError
     parse(body, feed, today, tz)          # icalendar + recurring-ical-events: occurrences in the window
     refresh(relais, now, feeds)           # fetch (in parallel), then store each feed's events; [Outcome]
+                                          # then deadlines follow the closures (bot.proposals.replan)
     refresh_due_feeds(relais, now)        # @planner: the feeds whose daily refresh is due
     python -m bot calendar refresh        # every feed now, printing what changed per feed
     python -m bot calendar export -o FILE # the editorial calendar (bot.calendar.ics)
@@ -43,6 +44,7 @@ from bot import outbox
 from bot.blocks import escape, section
 from bot.calendar import ics as ics_export
 from bot.clock import from_text, to_text
+from bot.proposals import replan
 from bot.settings import EVENT_KINDS, Feed
 from storage import calendar
 from storage import outbox as outbox_rows
@@ -151,6 +153,7 @@ class Outcome:
     removed: int = 0
     error: FeedError | None = None
     reported: str | None = None  # outbox key of the failure notice planned now
+    replanned: list[str] = field(default_factory=list)  # outbox keys of the deadlines this refresh moved
     events: list[dict] = field(default_factory=list, repr=False)
 
 
@@ -442,6 +445,8 @@ def forget_removed_feeds(relais, now: datetime) -> list[Outcome]:
             calendar.ensure_feed(db, source, stamp)
             calendar.forget_feed_cache(db, source, stamp)
         outcomes.append(Outcome(source, "removed", removed=count))
+    if outcomes:  # its closures are gone: deadlines follow
+        outcomes[-1].replanned = replan.follow_rules(relais, now)
     return outcomes
 
 
@@ -456,7 +461,11 @@ def refresh(relais, now: datetime, feeds: list[Feed] | tuple[Feed, ...] | None =
     states = {f.url: calendar.feed(db, f.url) for f in feeds}
     with ThreadPoolExecutor(max_workers=min(8, len(feeds)), thread_name_prefix="relais-feed") as pool:
         results = list(pool.map(lambda f: _download_and_parse(f, states[f.url], now, tz, untitled), feeds))
-    return [_store(relais, feed, result, now) for feed, result in zip(feeds, results)]
+    outcomes = [_store(relais, feed, result, now) for feed, result in zip(feeds, results)]
+    # Deadlines follow the calendar: a closure added, moved or removed by a feed moves them (a no-op
+    # when the closures are those already applied).
+    outcomes[-1].replanned = replan.follow_rules(relais, now)
+    return outcomes
 
 
 def refresh_due_feeds(relais, now: datetime) -> None:
@@ -538,7 +547,7 @@ def run_calendar(relais, args) -> int:
         return 0
     for outcome in outcomes:
         print(describe(tr, outcome))
-    keys = [o.reported for o in outcomes if o.reported]
+    keys = [o.reported for o in outcomes if o.reported] + [k for o in outcomes for k in o.replanned]
     if keys:
         outbox.deliver(relais, keys=keys)
     return 1 if any(o.status == "failed" for o in outcomes) else 0

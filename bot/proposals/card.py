@@ -170,6 +170,8 @@ def card_blocks(tr, state: CardState, *, buttons: bool = True) -> list[dict]:
             outlet=escape(pl.outlet.name),
             status=status_label(tr, status),
         )
+        if not pl.outlet.active:
+            head += " " + tr("propose.card.outlet_inactive")
         lines = [head]
         if status == "planned":
             lines.append(

@@ -349,7 +349,7 @@ def history_blocks(tr, tz, rows: list[dict], names: dict[str, str]) -> list[dict
     lines = []
     for h in rows:
         when = tr.datetime(from_text(h["at"]).astimezone(tz))
-        who = f"<@{h['actor']}>"
+        who = tr("propose.history.by_relais") if h["actor"] == "relais" else f"<@{h['actor']}>"
         if h["action"] == "created":
             what = tr("propose.history.created")
         elif h["action"] == "cancelled":
@@ -359,6 +359,12 @@ def history_blocks(tr, tz, rows: list[dict], names: dict[str, str]) -> list[dict
                 "propose.history.status",
                 outlet=escape(names.get(h.get("outlet_slug") or "", h.get("outlet_slug") or "")),
                 **{"from": status_label(tr, h["from_value"] or ""), "to": status_label(tr, h["to_value"] or "")},
+            )
+        elif h["action"] == "deadline":
+            what = tr(
+                "propose.history.deadline",
+                outlet=escape(names.get(h.get("outlet_slug") or "", h.get("outlet_slug") or "")),
+                **{"from": _day_text(tr, h["from_value"]), "to": _day_text(tr, h["to_value"])},
             )
         else:
             what = escape(" ".join(str(v) for v in (h["action"], h.get("from_value"), h.get("to_value")) if v))
@@ -375,6 +381,13 @@ def history_blocks(tr, tz, rows: list[dict], names: dict[str, str]) -> list[dict
     if chunk:
         blocks.append(section("\n".join(chunk)))
     return blocks[:20]
+
+
+def _day_text(tr, day: str | None) -> str:
+    try:
+        return tr.date(date.fromisoformat(day or ""))
+    except ValueError:
+        return escape(day or "?")
 
 
 def local_day(instant_text: str | None, tz) -> date | None:

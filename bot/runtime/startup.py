@@ -8,7 +8,7 @@ from __future__ import annotations
 from bot import features
 from bot.calendar import config as calendar
 from bot.context import Relais, build
-from bot.proposals import outlets
+from bot.proposals import outlets, replan
 from bot.settings import Settings
 
 
@@ -26,8 +26,14 @@ def _calendar_file(relais: Relais) -> None:
     calendar.sync_file(relais)
 
 
-# In order: cycles in the calendar file name outlets, so outlets come first.
-STEPS: list = [_outlets, _calendar_file]
+def _deadlines(relais: Relais) -> None:
+    """Deadlines follow the rules: a closure or a lead time changed since the last start moves them
+    (reminders re-planned, cards updated, a note in each card's thread; sent by the next tick)."""
+    replan.follow_rules(relais)
+
+
+# In order: cycles in the calendar file name outlets, so outlets come first; deadlines once both are in.
+STEPS: list = [_outlets, _calendar_file, _deadlines]
 
 
 def open_relais(settings: Settings) -> Relais:
