@@ -241,13 +241,7 @@ def on_published_button(ack, body, action, context, respond, client):
         client.views_open(trigger_id=body["trigger_id"], view=view)
     except SlackApiError as error:
         log.warning("views.open failed: %s", error)
-        tell(
-            relais,
-            body,
-            respond,
-            client,
-            relais.tr("propose.modal_failed", error=escape(str(error.response.get("error")))),
-        )
+        tell(body, respond, client, relais.tr("propose.modal_failed", error=escape(str(error.response.get("error")))))
 
 
 def on_published_submitted(ack, body, view, context):

@@ -414,6 +414,27 @@ def test_invalid_stale_and_cancelled_buttons_are_refused(web_with, standin):
     assert len(standin.calls("chat.update")) == 2
 
 
+def test_published_form_that_cannot_open_says_why(web_with, standin):
+    web = web_with(RELAIS_NOW=NOW)
+    one_line(web, "Zooanimation | 10 décembre | udem-facebook")
+    blocks = card(web, standin).args["blocks"]
+    for number, action in enumerate(("placement_submitted", "placement_accepted"), 1):
+        click(web, standin, button(blocks, action))
+        blocks = standin.wait_for("chat.update", count=number)[-1].args["blocks"]
+    before = query(web, "SELECT status, published_on FROM placements")
+    assert before == [{"status": "accepted", "published_on": None}]
+
+    standin.fail("views.open", error="expired_trigger_id")  # Slack refuses the small form of "Publié…"
+    click(web, standin, button(blocks, "placement_published"))
+    told = standin.wait_for("response_url")[-1]
+    assert len(standin.calls("views.open")) == 1
+    assert told.args["response_type"] == "ephemeral" and told.args.get("replace_original") is False
+    assert "Le formulaire n'a pas pu s'ouvrir (expired_trigger_id)" in text_of(told.args)  # why, and what to do
+    assert "Un problème inattendu" not in text_of([c.args for c in standin.calls("response_url")])
+    assert query(web, "SELECT status, published_on FROM placements") == before
+    assert len(standin.calls("chat.update")) == 2
+
+
 # -- business days ---------------------------------------------------------------------------------
 def test_a_deadline_across_the_fete_nationale(web_with, standin):
     web = web_with(RELAIS_NOW="2027-06-14T10:00")
