@@ -1,16 +1,19 @@
 # Relais — two commands on a fresh machine: `make run` and `make test`.
 # Both go through `make setup`, which builds .venv once and does nothing while it is current.
+# `make lint` checks style (ruff) and types (mypy), as CI does before the tests.
 
 PYTHON ?= python3
 VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: setup run test bench serve check clean help
+.PHONY: setup run test lint format bench serve check clean help
 
 help:
 	@echo "make run    - set up and start the bot (console when there are no Slack credentials)"
 	@echo "make test   - set up and run the whole test suite"
+	@echo "make lint   - set up and check style and types: ruff check, ruff format --check, mypy"
+	@echo "make format - apply ruff's safe fixes and reformat the code"
 	@echo "make bench  - set up and print performance figures (writes bench/results.json)"
 	@echo "make serve  - HTTP mode, as the Procfile's web process"
 	@echo "make check  - verify settings (and Slack credentials when present)"
@@ -39,8 +42,17 @@ check: setup
 test: setup
 	$(PY) -m pytest
 
+lint: setup
+	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
+	$(PY) -m mypy
+
+format: setup
+	$(PY) -m ruff check --fix .
+	$(PY) -m ruff format .
+
 bench: setup
 	$(PY) -m bench
 
 clean:
-	rm -rf $(VENV) .pytest_cache .hypothesis *.egg-info build
+	rm -rf $(VENV) .pytest_cache .hypothesis .mypy_cache .ruff_cache *.egg-info build
