@@ -7,6 +7,7 @@ from datetime import date
 from sqlite_utils import Database
 
 from storage.db import date_range
+from storage.rows import EventRow, FeedRow
 
 
 def replace_source(db: Database, source: str, events: list[dict], now: str) -> None:
@@ -43,7 +44,7 @@ def closures(db: Database) -> list[tuple[date, date]]:
 
 def events(
     db: Database, *, kind: str | None = None, start: date | None = None, until: date | None = None
-) -> list[dict]:
+) -> list[EventRow]:
     """Active events (optionally of a kind) that overlap [start, until]."""
     dated, params = date_range("start", "end", start, until)
     where = ["active = 1", *dated]
@@ -59,13 +60,13 @@ def closures_version(db: Database) -> str:
     return f"{row[0]}:{row[1]}"
 
 
-def event(db: Database, uid: str) -> dict | None:
+def event(db: Database, uid: str) -> EventRow | None:
     """One event by its uid, active or not."""
     rows = list(db.query("SELECT * FROM calendar_events WHERE uid = ?", [uid]))
     return rows[0] if rows else None
 
 
-def source_events(db: Database, source: str) -> list[dict]:
+def source_events(db: Database, source: str) -> list[EventRow]:
     """The active events of one source (the file, or a feed's URL)."""
     return list(db.query("SELECT * FROM calendar_events WHERE source = ? AND active = 1 ORDER BY start, id", [source]))
 
@@ -75,7 +76,7 @@ def active_sources(db: Database) -> list[str]:
 
 
 # -- iCalendar feeds (bot.calendar.feeds) ------------------------------------------------------------------
-def feed(db: Database, url: str) -> dict | None:
+def feed(db: Database, url: str) -> FeedRow | None:
     rows = list(db.query("SELECT * FROM calendar_feeds WHERE url = ?", [url]))
     return rows[0] if rows else None
 
@@ -106,7 +107,7 @@ def feed_ok(
 ) -> None:
     """A successful fetch (200 parsed, or 304): the failure episode, if any, is over."""
     sets = ["last_ok_at = ?", "last_error = NULL", "failing_since = NULL", "error_reported = 0", "updated_at = ?"]
-    params: list = [now, now]
+    params: list[str | None] = [now, now]
     if parsed:
         sets += ["etag = ?", "last_modified = ?", "parsed_at = ?"]
         params += [etag, last_modified, now]

@@ -6,8 +6,10 @@ from datetime import date
 
 from sqlite_utils import Database
 
+from storage.rows import ProposalRow
 
-def open_proposals(db: Database, cycle_key: str, first: date, last: date) -> list[dict]:
+
+def open_proposals(db: Database, cycle_key: str, first: date, last: date) -> list[ProposalRow]:
     """Open proposals of this cycle whose publication falls in [first, last]."""
     return list(
         db.query(

@@ -12,8 +12,10 @@ from __future__ import annotations
 import contextlib
 import sqlite3
 import threading
+from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import sqlite_utils
 
@@ -48,12 +50,12 @@ class Database(sqlite_utils.Database):
     Nested blocks stay savepoints.
     """
 
-    def __init__(self, *args, writers: threading.RLock | None = None, **kwargs):
+    def __init__(self, *args: Any, writers: threading.RLock | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._writers = writers or threading.RLock()
 
     @contextlib.contextmanager
-    def atomic(self):
+    def atomic(self) -> Iterator[Database]:
         if self.conn.in_transaction:
             with super().atomic():
                 yield self
@@ -71,6 +73,15 @@ class Database(sqlite_utils.Database):
                 except BaseException:
                     self.rollback()
                     raise
+
+
+def inserted_id(cursor: sqlite3.Cursor) -> int:
+    """The rowid an INSERT just gave its row (sqlite3 types `lastrowid` as optional: None only before any
+    statement ran on the cursor)."""
+    row_id = cursor.lastrowid
+    if row_id is None:
+        raise sqlite3.InterfaceError("no row was inserted")
+    return row_id
 
 
 def connect(path: str | Path) -> sqlite_utils.Database:

@@ -20,6 +20,8 @@ from typing import Iterable
 
 from sqlite_utils import Database
 
+from storage.rows import Row
+
 LIVE = ("planned", "submitted", "accepted", "published")  # a placement that still goes out
 
 _PLACEMENT_COLUMNS = """
@@ -35,11 +37,11 @@ _PLACEMENT_JOINS = """
 """
 
 
-def _marks(values) -> str:
+def _marks(values: Iterable[object]) -> str:
     return ", ".join("?" for _ in values)
 
 
-def going_out(db: Database, first: date, last: date) -> list[dict]:
+def going_out(db: Database, first: date, last: date) -> list[Row]:
     """Placements (planned, submitted, accepted or published) of open proposals whose publication day
     (the day it was published, else the wanted day) is between `first` and `last`, inclusive."""
     # Two searches on an index of the day (published: placements_published; not yet: proposals_publish_on).
@@ -59,7 +61,7 @@ def going_out(db: Database, first: date, last: date) -> list[dict]:
     )
 
 
-def deadlines(db: Database, first: date, last: date) -> list[dict]:
+def deadlines(db: Database, first: date, last: date) -> list[Row]:
     """Placements of open proposals not yet submitted (`planned`) whose deadline is between `first` and `last`."""
     return list(
         db.query(
@@ -71,7 +73,7 @@ def deadlines(db: Database, first: date, last: date) -> list[dict]:
     )
 
 
-def submitted(db: Database) -> list[dict]:
+def submitted(db: Database) -> list[Row]:
     """Placements of open proposals submitted to the outlet and still waiting for its answer."""
     return list(
         db.query(
@@ -82,7 +84,7 @@ def submitted(db: Database) -> list[dict]:
     )
 
 
-def published(db: Database, since: date | None = None) -> list[dict]:
+def published(db: Database, since: date | None = None) -> list[Row]:
     """Published placements (optionally published on or after `since`) with their latest snapshot:
     `views`, `interactions`, `recorded_at` (all None when no figures were ever recorded)."""
     select = f"""SELECT {_PLACEMENT_COLUMNS}, s.views, s.interactions, s.recorded_at
@@ -116,7 +118,7 @@ def term_starts(db: Database, until: date) -> list[date]:
     ]
 
 
-def events_starting(db: Database, kinds: Iterable[str], first: date, last: date) -> list[dict]:
+def events_starting(db: Database, kinds: Iterable[str], first: date, last: date) -> list[Row]:
     """Active calendar events of these kinds whose first day is between `first` and `last`, inclusive."""
     kinds = sorted(set(kinds))
     if not kinds:
@@ -131,7 +133,7 @@ def events_starting(db: Database, kinds: Iterable[str], first: date, last: date)
     )
 
 
-def cycle_proposals(db: Database, keys: Iterable[str]) -> list[dict]:
+def cycle_proposals(db: Database, keys: Iterable[str]) -> list[Row]:
     """Open proposals made from these cycles (proposals.cycle_key)."""
     keys = sorted(set(keys))
     if not keys:

@@ -5,8 +5,10 @@ from __future__ import annotations
 
 from sqlite_utils import Database
 
+from storage.rows import Row
 
-def entries(db: Database) -> list[dict]:
+
+def entries(db: Database) -> list[Row]:
     return list(
         db.query(
             """SELECT p.id, p.status, p.deadline, p.published_on, p.published_url, p.updated_at,

@@ -18,6 +18,7 @@ from typing import Iterable
 from sqlite_utils import Database
 
 from bot.clock import to_text
+from storage.rows import OutboxRow, Row
 
 STALE_CLAIM = timedelta(minutes=5)
 OPEN = ("pending", "sending")
@@ -78,7 +79,7 @@ def revive(db: Database, key: str, now: datetime) -> bool:
     return cursor.rowcount > 0
 
 
-def add_item(db: Database, key: str, item, now: datetime) -> bool:
+def add_item(db: Database, key: str, item: object, now: datetime) -> bool:
     """Append `item` to a pending row's payload["items"] (once); False when the row is not pending."""
     row = get(db, key)
     if row is None or row["status"] != "pending":
@@ -116,7 +117,7 @@ def claim_due(
     keys: Iterable[str] | None = None,
     *,
     wall: datetime | None = None,
-) -> list[dict]:
+) -> list[OutboxRow]:
     """Atomically take the due rows (oldest first) for this worker; nobody else gets them.
 
     One UPDATE ... RETURNING under SQLite's write lock: two ticks, threads or processes never
@@ -154,7 +155,7 @@ def claim_due(
     return claimed
 
 
-def claims(db: Database) -> list[dict]:
+def claims(db: Database) -> list[Row]:
     """Rows being sent right now (or whose sender died): id, claimer, attempts, whether it was posting."""
     return list(
         db.query("SELECT id, key, claimed_by, claimed_at, posting_at, attempts FROM outbox WHERE status = 'sending'")
@@ -230,7 +231,8 @@ def cancel(
     keep: Iterable[str] = (),
 ) -> int:
     """Withdraw pending rows that stopped being relevant (except the keys in `keep`); returns how many."""
-    where, params = ["status = 'pending'"], [reason or "cancelled", to_text(now)]
+    where = ["status = 'pending'"]
+    params: list[str | int] = [reason or "cancelled", to_text(now)]
     if placement_id is not None:
         where.append("placement_id = ?")
         params.append(placement_id)
@@ -278,7 +280,7 @@ def merge(db: Database, row_ids: Iterable[int], worker: str, now: datetime, reas
     return merged
 
 
-def open_for(db: Database, kind: str, target: str, due_before: datetime, worker: str) -> list[dict]:
+def open_for(db: Database, kind: str, target: str, due_before: datetime, worker: str) -> list[OutboxRow]:
     """Rows of `kind` for `target` due by then that this worker may still take: pending, or claimed by it."""
     return list(
         db.query(
@@ -290,7 +292,7 @@ def open_for(db: Database, kind: str, target: str, due_before: datetime, worker:
     )
 
 
-def sent_between(db: Database, kind: str, target: str, start: datetime, end: datetime) -> list[dict]:
+def sent_between(db: Database, kind: str, target: str, start: datetime, end: datetime) -> list[OutboxRow]:
     """Rows of `kind` for `target` sent in [start, end) (business time)."""
     return list(
         db.query(
@@ -301,12 +303,12 @@ def sent_between(db: Database, kind: str, target: str, start: datetime, end: dat
     )
 
 
-def get(db: Database, key: str) -> dict | None:
+def get(db: Database, key: str) -> OutboxRow | None:
     rows = list(db.query("SELECT * FROM outbox WHERE key = ?", [key]))
     return rows[0] if rows else None
 
 
-def by_id(db: Database, row_id: int) -> dict | None:
+def by_id(db: Database, row_id: int) -> OutboxRow | None:
     rows = list(db.query("SELECT * FROM outbox WHERE id = ?", [row_id]))
     return rows[0] if rows else None
 
@@ -318,7 +320,7 @@ def rows(
     status: str | None = None,
     proposal_id: int | None = None,
     placement_id: int | None = None,
-) -> list[dict]:
+) -> list[OutboxRow]:
     where, params = ["1 = 1"], []
     # With a placement or a proposal, search by it: `+kind`/`+status` keep SQLite from walking every
     # pending row through outbox_due (its ORDER BY) instead of that placement's few rows.
@@ -335,7 +337,7 @@ def rows(
     return list(db.query(f"SELECT * FROM outbox WHERE {' AND '.join(where)} ORDER BY due_at, id", params))
 
 
-def failed(db: Database) -> list[dict]:
+def failed(db: Database) -> list[OutboxRow]:
     return rows(db, status="failed")
 
 
@@ -372,7 +374,7 @@ def hold_channel(db: Database, channel: str, until: float) -> None:
         )
 
 
-def pending_between(db: Database, kind: str, target: str, after: datetime, before: datetime) -> list[dict]:
+def pending_between(db: Database, kind: str, target: str, after: datetime, before: datetime) -> list[OutboxRow]:
     """Pending rows of `kind` for `target` due in (after, before), soonest first."""
     return list(
         db.query(

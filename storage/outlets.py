@@ -6,6 +6,8 @@ import json
 
 from sqlite_utils import Database
 
+from storage.rows import OutletRow
+
 
 def sync(db: Database, outlets: list[dict], now: str) -> None:
     """Upsert every outlet of the file (active), and mark the others inactive (kept for history)."""
@@ -44,14 +46,14 @@ def sync(db: Database, outlets: list[dict], now: str) -> None:
     )
 
 
-def all(db: Database) -> list[dict]:  # noqa: A001 - reads as storage.outlets.all
+def all(db: Database) -> list[OutletRow]:  # noqa: A001 - reads as storage.outlets.all
     return list(db.query("SELECT * FROM outlets ORDER BY active DESC, position, slug"))
 
 
-def active(db: Database) -> list[dict]:
+def active(db: Database) -> list[OutletRow]:
     return list(db.query("SELECT * FROM outlets WHERE active = 1 ORDER BY position, slug"))
 
 
-def get(db: Database, slug: str) -> dict | None:
+def get(db: Database, slug: str) -> OutletRow | None:
     rows = list(db.query("SELECT * FROM outlets WHERE slug = ?", [slug]))
     return rows[0] if rows else None

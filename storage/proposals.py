@@ -12,6 +12,9 @@ from datetime import date
 
 from sqlite_utils import Database
 
+from storage.db import inserted_id
+from storage.rows import HistoryRow, PlacementRow, ProposalRow
+
 PLACEMENT_STATUSES = ("planned", "submitted", "accepted", "declined", "published", "cancelled")
 ACTIVE_PLACEMENT = ("planned", "submitted", "accepted", "published")  # what counts against a weekly quota
 
@@ -50,7 +53,7 @@ def create(
             now,
         ],
     )
-    proposal_id = cursor.lastrowid
+    proposal_id = inserted_id(cursor)
     for slug, deadline in outlets:
         db.execute(
             """INSERT INTO placements (proposal_id, outlet_slug, deadline, status, updated_at)
@@ -61,12 +64,12 @@ def create(
     return proposal_id
 
 
-def get(db: Database, proposal_id: int) -> dict | None:
+def get(db: Database, proposal_id: int) -> ProposalRow | None:
     rows = list(db.query("SELECT * FROM proposals WHERE id = ?", [proposal_id]))
     return rows[0] if rows else None
 
 
-def placements_of(db: Database, proposal_id: int) -> list[dict]:
+def placements_of(db: Database, proposal_id: int) -> list[PlacementRow]:
     """The proposal's placements with their outlet's name, owner and platform, in the outlets' order."""
     return list(
         db.query(
@@ -79,7 +82,7 @@ def placements_of(db: Database, proposal_id: int) -> list[dict]:
     )
 
 
-def placement(db: Database, placement_id: int) -> dict | None:
+def placement(db: Database, placement_id: int) -> PlacementRow | None:
     rows = list(
         db.query(
             """SELECT p.*, o.name AS outlet_name, o.owner AS outlet_owner, o.platform AS outlet_platform,
@@ -92,7 +95,7 @@ def placement(db: Database, placement_id: int) -> dict | None:
     return rows[0] if rows else None
 
 
-def placement_by_outlet(db: Database, proposal_id: int, slug: str) -> dict | None:
+def placement_by_outlet(db: Database, proposal_id: int, slug: str) -> PlacementRow | None:
     rows = list(db.query("SELECT id FROM placements WHERE proposal_id = ? AND outlet_slug = ?", [proposal_id, slug]))
     return placement(db, rows[0]["id"]) if rows else None
 
@@ -118,7 +121,8 @@ def set_placement_status(
     row = db.execute("SELECT status, proposal_id FROM placements WHERE id = ?", [placement_id]).fetchone()
     old, proposal_id = row
     stamp = {"submitted": "submitted_at", "accepted": "decided_at", "declined": "decided_at"}.get(status)
-    sets, params = ["status = ?", "updated_at = ?"], [status, now]
+    sets: list[str] = ["status = ?", "updated_at = ?"]
+    params: list[str | None] = [status, now]
     if stamp:
         sets.append(f"{stamp} = ?")
         params.append(now)
@@ -159,7 +163,7 @@ def add_history(
     )
 
 
-def history(db: Database, proposal_id: int) -> list[dict]:
+def history(db: Database, proposal_id: int) -> list[HistoryRow]:
     return list(
         db.query(
             """SELECT h.*, p.outlet_slug FROM history h LEFT JOIN placements p ON p.id = h.placement_id
@@ -169,7 +173,7 @@ def history(db: Database, proposal_id: int) -> list[dict]:
     )
 
 
-def open_proposals(db: Database, owner_id: str | None = None, limit: int = 50) -> list[dict]:
+def open_proposals(db: Database, owner_id: str | None = None, limit: int = 50) -> list[ProposalRow]:
     """Open proposals, soonest publication first (optionally one owner's)."""
     where, params = ["status = 'open'"], []
     if owner_id:
@@ -182,7 +186,7 @@ def open_proposals(db: Database, owner_id: str | None = None, limit: int = 50) -
     )
 
 
-def week_placements(db: Database, slug: str, monday: date, exclude_proposal: int | None = None) -> list[dict]:
+def week_placements(db: Database, slug: str, monday: date, exclude_proposal: int | None = None) -> list[PlacementRow]:
     """Live placements on `slug` whose publication falls in the week starting `monday` (weekly quota)."""
     sunday = date.fromordinal(min(monday.toordinal() + 6, date.max.toordinal()))  # the week of 9999-12-31 too
     # A placement goes out on its publication day once published, else on its proposal's wanted day:

@@ -12,8 +12,9 @@ from typing import Iterator
 
 from sqlite_utils import Database
 
-from storage.db import date_range
+from storage.db import date_range, inserted_id
 from storage.proposals import add_history
+from storage.rows import PlacementRow, ProposalRow, Row, SnapshotRow
 
 # The latest snapshot of placement p, as columns views, interactions, avg_seconds, recorded_at, recorded_by.
 _LATEST = """LEFT JOIN stats_snapshots s ON s.id = (
@@ -44,10 +45,10 @@ def record(
            VALUES (?, ?, ?, ?, ?, ?, ?)""",
         [placement_id, views, interactions, avg_seconds, recorded_by, recorded_at, source],
     )
-    return cursor.lastrowid
+    return inserted_id(cursor)
 
 
-def latest(db: Database, placement_id: int) -> dict | None:
+def latest(db: Database, placement_id: int) -> SnapshotRow | None:
     rows = list(
         db.query(
             """SELECT * FROM stats_snapshots WHERE placement_id = ? ORDER BY recorded_at DESC, id DESC LIMIT 1""",
@@ -57,18 +58,18 @@ def latest(db: Database, placement_id: int) -> dict | None:
     return rows[0] if rows else None
 
 
-def snapshots(db: Database, placement_id: int) -> list[dict]:
+def snapshots(db: Database, placement_id: int) -> list[SnapshotRow]:
     return list(
         db.query("SELECT * FROM stats_snapshots WHERE placement_id = ? ORDER BY recorded_at, id", [placement_id])
     )
 
 
-def snapshot(db: Database, snapshot_id: int) -> dict | None:
+def snapshot(db: Database, snapshot_id: int) -> SnapshotRow | None:
     rows = list(db.query("SELECT * FROM stats_snapshots WHERE id = ?", [snapshot_id]))
     return rows[0] if rows else None
 
 
-def placements_with_figures(db: Database, proposal_id: int) -> list[dict]:
+def placements_with_figures(db: Database, proposal_id: int) -> list[PlacementRow]:
     """Every placement of a proposal with its outlet and its current figures (None when none yet)."""
     return list(
         db.query(
@@ -81,9 +82,12 @@ def placements_with_figures(db: Database, proposal_id: int) -> list[dict]:
     )
 
 
-def published(db: Database, *, owner_id: str | None = None, placement_ids: list[int] | None = None) -> list[dict]:
+def published(
+    db: Database, *, owner_id: str | None = None, placement_ids: list[int] | None = None
+) -> list[PlacementRow]:
     """Published placements with their current figures, oldest publication first (one owner's, or these)."""
-    where, params = ["p.status = 'published'", "p.published_on IS NOT NULL"], []
+    where = ["p.status = 'published'", "p.published_on IS NOT NULL"]
+    params: list[str | int] = []
     if owner_id is not None:
         where.append("r.owner_id = ?")
         params.append(owner_id)
@@ -102,12 +106,12 @@ def published(db: Database, *, owner_id: str | None = None, placement_ids: list[
     )
 
 
-def report_rows(db: Database, start: date | None, end: date | None) -> list[dict]:
+def report_rows(db: Database, start: date | None, end: date | None) -> list[Row]:
     """Placements published in [start, end] (None: unbounded), with proposal, outlet and current figures."""
     return list(iter_report_rows(db, start, end))
 
 
-def iter_report_rows(db: Database, start: date | None, end: date | None) -> Iterator[dict]:
+def iter_report_rows(db: Database, start: date | None, end: date | None) -> Iterator[Row]:
     """report_rows as a stream, for a report over years (bot.stats.reports.build_report adds them up as they come)."""
     dated, params = date_range("p.published_on", "p.published_on", start, end)
     where = ["p.status = 'published'", "p.published_on IS NOT NULL", *dated]
@@ -122,7 +126,7 @@ def iter_report_rows(db: Database, start: date | None, end: date | None) -> Iter
     )
 
 
-def export_rows(db: Database, since: date | None, until: date | None) -> list[dict]:
+def export_rows(db: Database, since: date | None, until: date | None) -> list[Row]:
     """One row per snapshot of every placement published in [since, until], and one row (no figures) per
     published placement without any; in a stable order (publication, proposal, outlet, snapshot)."""
     dated, params = date_range("p.published_on", "p.published_on", since, until)
@@ -179,7 +183,7 @@ def import_proposal(
            VALUES (?, ?, '', ?, '[]', ?, '', '', ?, 'open', ?, ?)""",
         [proposal_id, title, category, publish_on, owner_id, now, now],
     )
-    new_id = cursor.lastrowid
+    new_id = inserted_id(cursor)
     _history(db, new_id, None, actor, now, "imported", None, "open")
     return new_id
 
@@ -192,17 +196,27 @@ def import_placement(
            VALUES (?, ?, ?, 'published', ?, ?, ?)""",
         [proposal_id, outlet_slug, published_on, published_on, published_url or None, now],
     )
-    placement_id = cursor.lastrowid
+    placement_id = inserted_id(cursor)
     _history(db, proposal_id, placement_id, actor, now, "imported", None, "published")
     return placement_id
 
 
-def _history(db, proposal_id, placement_id, actor, at, action, from_value, to_value, note=""):
+def _history(
+    db: Database,
+    proposal_id: int,
+    placement_id: int | None,
+    actor: str,
+    at: str,
+    action: str,
+    from_value: str | None,
+    to_value: str | None,
+    note: str = "",
+) -> None:
     add_history(db, proposal_id, placement_id, actor, at, action, from_value, to_value, note)
 
 
 # -- App Home ---------------------------------------------------------------------------------
-def deadlines_between(db: Database, start: date, end: date, owner_id: str | None = None) -> list[dict]:
+def deadlines_between(db: Database, start: date, end: date, owner_id: str | None = None) -> list[PlacementRow]:
     """Placements still to submit whose deadline falls in [start, end], soonest first."""
     where, params = (
         ["p.status = 'planned'", "r.status = 'open'", "p.deadline BETWEEN ? AND ?"],
@@ -221,7 +235,7 @@ def deadlines_between(db: Database, start: date, end: date, owner_id: str | None
     )
 
 
-def current_proposals(db: Database, owner_id: str, today: date, limit: int = 10) -> list[dict]:
+def current_proposals(db: Database, owner_id: str, today: date, limit: int = 10) -> list[ProposalRow]:
     """The owner's open proposals still under way: publication to come, or a placement not yet settled."""
     rows = list(
         db.query(
