@@ -21,8 +21,8 @@ from babel.numbers import format_decimal
 
 from bot.i18n import en, fr
 
-CATALOGS = {"fr": fr.MESSAGES, "en": en.MESSAGES}
-LOCALES = {"fr": "fr_CA", "en": "en_CA"}
+CATALOGS: dict[str, dict[str, str]] = {"fr": fr.MESSAGES, "en": en.MESSAGES}  # language -> key -> message
+LOCALES: dict[str, str] = {"fr": "fr_CA", "en": "en_CA"}
 
 
 @dataclass(frozen=True)
@@ -33,7 +33,7 @@ class Translator:
     def locale(self) -> str:
         return LOCALES[self.language]
 
-    def __call__(self, key: str, **params) -> str:
+    def __call__(self, key: str, **params: object) -> str:
         catalog = CATALOGS[self.language]
         text = catalog.get(key)
         if text is None:  # a missing key is a bug; the French text is better than nothing

@@ -3,7 +3,7 @@
 Each surface has its own section; add your messages to yours.
 """
 
-MESSAGES = {
+MESSAGES: dict[str, str] = {
     # --- common ---
     "common.internal_error": ":warning: Something unexpected went wrong; nothing was changed. Please try again in a moment.",
     "common.not_comms": ":no_entry: Only members of the communications team can {action}.",

@@ -3,7 +3,7 @@
 Chaque surface a sa section ; ajoutez vos messages dans la vôtre.
 """
 
-MESSAGES = {
+MESSAGES: dict[str, str] = {
     # --- commun ---
     "common.internal_error": ":warning: Un problème inattendu est survenu ; rien n'a été modifié. Réessayez dans un instant.",
     "common.not_comms": ":no_entry: Seuls les membres de l'équipe des communications peuvent {action}.",
