@@ -290,7 +290,7 @@ def measure_start(tmp: Path, standin: SlackStandIn, source: Path | None) -> dict
         copy_of(source, tmp)
     port = free_port()
     url = f"http://127.0.0.1:{port}/slack/events"
-    log = open(tmp / "web-start.log", "ab")
+    log = open(tmp / "web-start.log", "ab")  # noqa: SIM115 - the process writes to it until stopped
     started = time.perf_counter()
     proc = subprocess.Popen(
         ["bash", "-c", "exec " + procfile_command("web")],

@@ -7,7 +7,8 @@ links. Escaping them makes user text show as typed and do nothing else.
 from __future__ import annotations
 
 import json
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 MAX_SECTION_TEXT = 3000
 MAX_BLOCKS = 50

@@ -37,9 +37,9 @@ import socket
 import sqlite3
 import threading
 import time
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Callable, Iterable
 
 from slack_sdk.errors import SlackApiError, SlackRequestError
 
@@ -193,7 +193,7 @@ def deliver(
                 if on_sent:
                     try:
                         on_sent(result.row)
-                    except Exception:  # noqa: BLE001 - an observer's problem must not stop the sending
+                    except Exception:
                         log.exception("on_sent observer failed for %s", result.row["key"])
             elif result.status == "limited":
                 limited.append(result)
@@ -211,7 +211,7 @@ def deliver(
 
 
 DELIVERY_THREADS = 4  # background senders per process: a burst of requests queues, it does not fan out
-_queue: "queue.SimpleQueue | None" = None
+_queue: queue.SimpleQueue | None = None
 _queue_lock = threading.Lock()
 
 
@@ -236,7 +236,7 @@ def deliver_in_background(relais, keys: Iterable[str]) -> None:
     _queue.put((relais, keys))
 
 
-def _sender(work: "queue.SimpleQueue") -> None:
+def _sender(work: queue.SimpleQueue) -> None:
     while True:
         relais, keys = work.get()
         _safe_deliver(relais, keys)
@@ -245,7 +245,7 @@ def _sender(work: "queue.SimpleQueue") -> None:
 def _safe_deliver(relais, keys):
     try:
         deliver(relais, keys=keys)
-    except Exception:  # noqa: BLE001 - the scheduler will try again
+    except Exception:
         log.exception("background delivery failed")
     finally:
         relais.store.close()
@@ -255,12 +255,12 @@ def _send_guarded(relais, row: dict, now: datetime, worker: str) -> _Result:
     """One row; whatever goes wrong, the row ends in a state a later pass can act on."""
     try:
         return _send_one(relais, row, now, worker)
-    except Exception as error:  # noqa: BLE001 - one row must not stop the pass
+    except Exception as error:
         log.exception("outbox row %s (%s): unexpected error", row["id"], row["kind"])
         try:
             if rows.still_mine(relais.db, row["id"], worker):
                 return _retry_later(relais, row, now, f"error: {error}")
-        except Exception:  # noqa: BLE001 - the row stays claimed; the lease gives it back
+        except Exception:
             log.exception("outbox row %s: could not schedule a retry", row["id"])
         return _Result("retry", row)
 
@@ -288,7 +288,7 @@ def _send_one(relais, row: dict, now: datetime, worker: str) -> _Result:
         return _Result("skipped", row)
     except sqlite3.OperationalError as error:  # a locked or busy database: try again later
         return _retry_later(relais, row, now, f"render: {error}")
-    except Exception as error:  # noqa: BLE001 - a rendering bug must not block the queue
+    except Exception as error:
         log.exception("outbox row %s (%s): rendering failed", row["id"], row["kind"])
         with db.atomic():
             rows.mark_failed(db, row["id"], now, f"render: {error}")

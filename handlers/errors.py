@@ -24,5 +24,5 @@ def on_error(error, body, context, respond, logger):
     try:
         if body.get("response_url") or body.get("response_urls"):
             respond(**ephemeral(relais.tr("common.internal_error")), replace_original=False)
-    except Exception:  # noqa: BLE001 - the apology itself must never raise
+    except Exception:
         log.warning("could not tell the user about the error", exc_info=True)

@@ -217,7 +217,7 @@ def on_submit(ack, body, view, context, client):
         ):
             planned.append(key)
 
-    problems, recorded = rules.record_all(relais, user, items, force=force, also=confirm_by_dm)
+    problems, _recorded = rules.record_all(relais, user, items, force=force, also=confirm_by_dm)
     if problems:
         for pid, problem in problems.items():
             if isinstance(problem, NeedsConfirmation):

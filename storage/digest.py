@@ -15,8 +15,8 @@ Days are ISO dates ('YYYY-MM-DD'), instants UTC text (bot.clock.to_text).
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date
-from typing import Iterable
 
 from sqlite_utils import Database
 

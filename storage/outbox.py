@@ -12,8 +12,8 @@ Two clocks meet here, on purpose:
 from __future__ import annotations
 
 import json
-from datetime import datetime, timedelta, timezone
-from typing import Iterable
+from collections.abc import Iterable
+from datetime import UTC, datetime, timedelta
 
 from sqlite_utils import Database
 
@@ -33,7 +33,7 @@ def _columns(db: Database) -> list[str]:
 
 
 def _wall() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 def plan(
@@ -139,7 +139,7 @@ def claim_due(
         keys = list(keys)
         if not keys:
             return []
-        where.append("key IN (%s)" % ", ".join(f":k{i}" for i in range(len(keys))))
+        where.append("key IN ({})".format(", ".join(f":k{i}" for i in range(len(keys)))))
         params.update({f"k{i}": k for i, k in enumerate(keys)})
     with db.atomic():
         fetched = db.execute(
@@ -150,7 +150,7 @@ def claim_due(
             params,
         ).fetchall()
     columns = _columns(db)
-    claimed = [dict(zip(columns, row)) for row in fetched]
+    claimed = [dict(zip(columns, row, strict=False)) for row in fetched]
     claimed.sort(key=lambda r: (r["due_at"], r["id"]))
     return claimed
 
@@ -241,11 +241,11 @@ def cancel(
         params.append(proposal_id)
     if kinds:
         kinds = list(kinds)
-        where.append("kind IN (%s)" % ", ".join("?" for _ in kinds))
+        where.append("kind IN ({})".format(", ".join("?" for _ in kinds)))
         params.extend(kinds)
     keep = list(keep)
     if keep:
-        where.append("key NOT IN (%s)" % ", ".join("?" for _ in keep))
+        where.append("key NOT IN ({})".format(", ".join("?" for _ in keep)))
         params.extend(keep)
     cursor = db.execute(
         f"UPDATE outbox SET status = 'cancelled', last_error = ?, updated_at = ? WHERE {' AND '.join(where)}",

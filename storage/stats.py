@@ -7,8 +7,8 @@ Callers wrap writes in `db.atomic()`.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from datetime import date
-from typing import Iterator
 
 from sqlite_utils import Database
 

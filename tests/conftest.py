@@ -8,6 +8,7 @@ real SQLite file, time comes from RELAIS_NOW or `tick --at`.
 from __future__ import annotations
 
 import shlex
+import subprocess
 import time
 
 import pytest

@@ -83,7 +83,7 @@ class WebProcess:
         self.log = cwd / f"web-{self.port}.log"
         self.proc: subprocess.Popen | None = None
 
-    def start(self, timeout: float = 20.0) -> "WebProcess":
+    def start(self, timeout: float = 20.0) -> WebProcess:
         command = procfile_command("web")
         with open(self.log, "ab") as out:
             self.proc = subprocess.Popen(

@@ -25,7 +25,7 @@ def template(name: str) -> dict:
 
 
 def signature(secret: str, timestamp: str, body: str) -> str:
-    base = f"v0:{timestamp}:{body}".encode("utf-8")
+    base = f"v0:{timestamp}:{body}".encode()
     return "v0=" + hmac.new(secret.encode("utf-8"), base, hashlib.sha256).hexdigest()
 
 

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import contextlib
 import copy
 import hashlib
 import itertools
@@ -131,13 +132,13 @@ class SocketModeStandIn:
         self._response_url = None  # the Web API stand-in's, once attached
 
     # -- life ----------------------------------------------------------------------------
-    def start(self) -> "SocketModeStandIn":
+    def start(self) -> SocketModeStandIn:
         self._listener = socket.create_server((self.host, 0))
         self._listener.settimeout(0.2)
         threading.Thread(target=self._accept_loop, name="socket-standin", daemon=True).start()
         return self
 
-    def attach(self, web_api) -> "SocketModeStandIn":
+    def attach(self, web_api) -> SocketModeStandIn:
         """Make the Web API stand-in answer `apps.connections.open` with a fresh URL of ours."""
         web_api.socket_url = self.issue_url
         self._response_url = web_api.response_url
@@ -223,10 +224,8 @@ class SocketModeStandIn:
     def hang_up(self, connection: Connection | None = None) -> Connection:
         """End the TCP connection without a close frame (a crashed front end, a proxy's idle timeout)."""
         conn = connection or self._newest()
-        try:
+        with contextlib.suppress(OSError):
             conn.sock.shutdown(socket.SHUT_RDWR)
-        except OSError:
-            pass
         return conn
 
     def ping(self, payload: bytes = b"standin", connection: Connection | None = None, timeout: float = 10.0) -> bool:
@@ -260,7 +259,7 @@ class SocketModeStandIn:
         while not self._stopping.is_set():
             try:
                 sock, _addr = self._listener.accept()
-            except socket.timeout:
+            except TimeoutError:
                 continue
             except OSError:
                 return
@@ -293,7 +292,7 @@ class SocketModeStandIn:
         finally:
             self._shutdown(conn)
 
-    def _handshake(self, sock: socket.socket, reader: "_Reader") -> Connection | None:
+    def _handshake(self, sock: socket.socket, reader: _Reader) -> Connection | None:
         head = reader.until(b"\r\n\r\n", limit=16 * 1024)
         lines = head.decode("latin-1").split("\r\n")
         request_line, header_lines = lines[0], [line for line in lines[1:] if line]
@@ -369,13 +368,11 @@ class SocketModeStandIn:
         body = why.encode("utf-8")
         head = f"HTTP/1.1 {status} Refused\r\nContent-Type: text/plain\r\nContent-Length: {len(body)}\r\n"
         head += "".join(f"{k}: {v}\r\n" for k, v in (extra or {}).items())
-        try:
+        with contextlib.suppress(OSError):
             sock.sendall(head.encode("ascii") + b"Connection: close\r\n\r\n" + body)
-        except OSError:
-            pass
         return None
 
-    def _receive(self, conn: Connection, reader: "_Reader") -> None:
+    def _receive(self, conn: Connection, reader: _Reader) -> None:
         parts: list[bytes] = []
         kind: int | None = None
         while True:
@@ -446,10 +443,8 @@ class SocketModeStandIn:
                 return
             conn.closed = True
             self._lock.notify_all()
-        try:
+        with contextlib.suppress(OSError):
             conn.sock.shutdown(socket.SHUT_RDWR)
-        except OSError:
-            pass
         conn.sock.close()
 
 

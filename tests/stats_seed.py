@@ -7,7 +7,7 @@ and on the library's own.
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 from bot.clock import to_text
 from storage import proposals as proposal_rows
@@ -51,7 +51,7 @@ def publish(
     recorded_by: str = OWNER,
 ) -> int:
     """A proposal published on each outlet on `day`, with figures where given; returns its number."""
-    now = to_text(datetime(2026, 1, 1, tzinfo=timezone.utc))
+    now = to_text(datetime(2026, 1, 1, tzinfo=UTC))
     with db.atomic():
         proposal_id = proposal_rows.create(
             db,
@@ -75,7 +75,7 @@ def publish(
             )
             if figures is not None:
                 views, interactions, avg = figures
-                at = recorded_at or datetime(day.year, day.month, day.day, 15, tzinfo=timezone.utc) + timedelta(days=31)
+                at = recorded_at or datetime(day.year, day.month, day.day, 15, tzinfo=UTC) + timedelta(days=31)
                 stats_rows.record(
                     db,
                     placement["id"],

@@ -46,7 +46,7 @@ def seed(env) -> dict:
             now=_at("2026-11-20T10:00"),
             outlets=[("udem-facebook", date(2026, 11, 23)), ("bib-facebook", date(2026, 11, 30))],
         )
-        for views, placement in zip((19279, 821), proposals.placements_of(db, ids["booking"])):
+        for views, placement in zip((19279, 821), proposals.placements_of(db, ids["booking"]), strict=False):
             proposals.set_placement_status(
                 db,
                 placement["id"],

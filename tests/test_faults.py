@@ -9,6 +9,7 @@ Randomness is seeded (RELAIS_FAULTS_SEED, default 8), so a failure can be replay
 
 from __future__ import annotations
 
+import contextlib
 import os
 import random
 import sqlite3
@@ -66,10 +67,8 @@ def tick_process(env, cwd, at: str) -> subprocess.Popen:
 
 
 def post(url: str, body: str) -> None:
-    try:
+    with contextlib.suppress(requests.RequestException):  # the process was killed under it: that is the point
         requests.post(url + "/slack/events", data=body.encode(), headers=slack.sign(SECRET, body), timeout=3)
-    except requests.RequestException:
-        pass  # the process was killed under it: that is the point
 
 
 def check_consistency(env, expected_outlets: dict[str, tuple[str, ...]]) -> dict:
@@ -253,7 +252,7 @@ def test_a_backup_taken_while_the_web_process_writes_is_consistent(cli, env, sta
         for writer in writers:
             writer.join(10)
     for copy in copies:
-        counts = check_consistency({"DATABASE_PATH": str(copy)}, {t: OUTLETS for t in titles})
+        counts = check_consistency({"DATABASE_PATH": str(copy)}, dict.fromkeys(titles, OUTLETS))
         assert counts["proposals"] >= 1
     with connect(env) as conn:
         assert conn.execute("SELECT COUNT(*) FROM proposals").fetchone()[0] >= counts["proposals"]
@@ -280,7 +279,7 @@ def seed_week(env) -> None:
             now=at("2026-11-20T10:00"),
             outlets=[("udem-facebook", date(2026, 11, 23)), ("bib-facebook", date(2026, 11, 30))],
         )
-        for views, placement in zip((19279, 821), store.placements_of(db, booking)):
+        for views, placement in zip((19279, 821), store.placements_of(db, booking), strict=False):
             store.set_placement_status(
                 db,
                 placement["id"],

@@ -290,7 +290,7 @@ def test_failure_is_reported_once_per_episode_and_recovery_resets_it(relais, ser
 
 
 def test_a_notice_not_sent_before_the_feed_recovered_is_skipped(relais, server):
-    url, _ = _known_then(relais, server, "/cal.ics", status=503, body=b"")
+    _url, _ = _known_then(relais, server, "/cal.ics", status=503, body=b"")
     (outcome,) = feeds.refresh(relais, at(relais, "2026-12-02T09:00"))
     assert outcome.reported
     server.set("/cal.ics", ics(EXAMS, CLOSURE))

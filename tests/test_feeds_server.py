@@ -48,7 +48,7 @@ class FeedServer:
         with self._lock:
             return [headers for p, headers in self.requests if p == path]
 
-    def start(self) -> "FeedServer":
+    def start(self) -> FeedServer:
         feeds = self
 
         class Handler(BaseHTTPRequestHandler):

@@ -62,7 +62,7 @@ def data(relais):
 
 
 def test_opening_the_home_tab_publishes_the_users_home(relais, web, standin):
-    mine, theirs, later, published = data(relais)
+    mine, _theirs, later, published = data(relais)
     assert web.event(home_event()).status_code == 200
     call = standin.wait_for("views.publish")[0]
     assert call.args["user_id"] == "U0JULIETTE"
@@ -86,7 +86,7 @@ def test_opening_the_home_tab_publishes_the_users_home(relais, web, standin):
 
 
 def test_the_comms_team_sees_the_teams_deadlines(relais, web, standin):
-    mine, theirs, later, published = data(relais)
+    _mine, _theirs, _later, _published = data(relais)
     web.event(home_event(user="U0COMMS"))
     text = texts(standin.wait_for("views.publish")[0].args["view"])
     assert "Échéances de l'équipe" in text and "Exposition de livres rares" not in text  # its deadline passed

@@ -5,6 +5,7 @@ In-process on a real SQLite file against the Slack stand-in; the messages are re
 
 from __future__ import annotations
 
+import itertools
 import subprocess
 import sys
 import threading
@@ -147,7 +148,7 @@ def test_posts_in_a_channel_are_paced_to_one_a_second(relais, standin):
         one_reminder(relais, title=f"Contenu {i}")
     assert len(tick(relais, HEADS_UP)) == 3
     times = [c.at for c in reminder_posts(standin)]
-    assert all(b - a >= 0.95 for a, b in zip(times, times[1:])), times  # Slack: about 1 message/s per channel
+    assert all(b - a >= 0.95 for a, b in itertools.pairwise(times)), times  # Slack: about 1 message/s per channel
 
 
 # -- Slack says no ---------------------------------------------------------------------------------

@@ -323,7 +323,7 @@ def test_a_one_line_proposal_is_all_or_nothing(relais, bolt, text):
     before = counts(db)
     last = db.execute("SELECT COALESCE(MAX(id), 0) FROM proposals").fetchone()[0]
     reply = bolt("/propose", text)
-    assert reply.get("response_type") == "ephemeral" and reply.get("text") or not text.strip()  # alone: the form
+    assert (reply.get("response_type") == "ephemeral" and reply.get("text")) or not text.strip()  # alone: the form
     assert_escaped(reply)
     after = counts(db)
     created = after["proposals"] - before["proposals"]
@@ -417,7 +417,7 @@ def test_a_one_line_stats_record_is_all_or_nothing(relais, published, bolt, text
     db = relais.db
     before = counts(db)["stats_snapshots"]
     reply = bolt("/stats", text)
-    assert reply.get("response_type") == "ephemeral" and reply.get("text") or not text.strip()  # alone: the form
+    assert (reply.get("response_type") == "ephemeral" and reply.get("text")) or not text.strip()  # alone: the form
     assert_escaped(reply)
     added = counts(db)["stats_snapshots"] - before
     assert added in (0, 1)

@@ -309,7 +309,7 @@ def test_signed_garbage_is_never_a_500_nor_a_traceback_and_changes_nothing(garba
 
 
 def test_after_the_garbage_the_bot_still_works(garbage_target):
-    web, standin, database = garbage_target
+    web, _standin, _database = garbage_target
     body = web.slash("/propose", "help").json()
     assert body["response_type"] == "ephemeral"
     log = web.output()

@@ -282,7 +282,7 @@ def test_a_change_made_while_the_card_is_on_its_way_is_shown_by_an_update(relais
 def test_a_card_sent_with_nothing_changed_plans_no_update(relais):
     from bot.proposals.card import render_card
 
-    proposal_id, keys = propose(relais)
+    _proposal_id, keys = propose(relais)
     post = render_card(relais, outbox.get(relais.db, keys[0]), relais.clock.now())
     with relais.db.atomic():
         post.on_sent(relais.db, "C0COMMS", "1795000009.000002")

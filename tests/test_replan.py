@@ -47,7 +47,7 @@ def test_a_closure_added_before_the_publication_moves_the_deadline_and_names_the
             date(2026, 12, 7),
             date(2026, 12, 3),
             replan.REASON_CLOSURE_ADDED,
-            dict(zip(("start", "end", "name"), STORM)),
+            dict(zip(("start", "end", "name"), STORM, strict=False)),
         ),
         Move(
             2,
@@ -55,7 +55,7 @@ def test_a_closure_added_before_the_publication_moves_the_deadline_and_names_the
             date(2026, 12, 10),
             date(2026, 12, 8),
             replan.REASON_CLOSURE_ADDED,
-            dict(zip(("start", "end", "name"), STORM)),
+            dict(zip(("start", "end", "name"), STORM, strict=False)),
         ),
     ]
 
@@ -241,7 +241,7 @@ def test_a_restart_of_the_web_process_with_a_new_closure(web_with, relais, stand
 
 @pytest.mark.e2e
 def test_a_closure_from_an_icalendar_feed_moves_the_deadline(relais, cli, standin):
-    proposal_id, ids = propose(relais, publish_on=DEC_14, outlets={"udem-facebook": date(2026, 12, 7)}, card=True)
+    _proposal_id, ids = propose(relais, publish_on=DEC_14, outlets={"udem-facebook": date(2026, 12, 7)}, card=True)
     _tick(cli, "2026-12-01T09:30")
     feeds = FeedServer().start()
     try:
@@ -266,7 +266,7 @@ def test_a_closure_from_an_icalendar_feed_moves_the_deadline(relais, cli, standi
 
 @pytest.mark.e2e
 def test_an_outlets_new_lead_time_moves_the_deadline_with_its_reason(relais, cli, standin, tmp_path):
-    proposal_id, ids = propose(relais, publish_on=DEC_14, outlets={"udem-facebook": date(2026, 12, 7)}, card=True)
+    _proposal_id, ids = propose(relais, publish_on=DEC_14, outlets={"udem-facebook": date(2026, 12, 7)}, card=True)
     _tick(cli, "2026-12-01T09:30")
     path = tmp_path / "outlets.toml"
     path.write_text(_with_lead((ROOT / "config" / "outlets.toml").read_text(encoding="utf-8"), "udem-facebook", 7))
@@ -281,7 +281,7 @@ def test_an_outlets_new_lead_time_moves_the_deadline_with_its_reason(relais, cli
 
 @pytest.mark.e2e
 def test_a_removed_outlet_cannot_be_chosen_by_propose(web_with, relais, standin, tmp_path):
-    proposal_id, ids = propose(relais, publish_on=DEC_14, outlets={"udem-x": date(2026, 12, 10)}, card=True)
+    proposal_id, _ids = propose(relais, publish_on=DEC_14, outlets={"udem-x": date(2026, 12, 10)}, card=True)
     path = tmp_path / "outlets.toml"
     path.write_text(_without_outlet((ROOT / "config" / "outlets.toml").read_text(encoding="utf-8"), "udem-x"))
     web = web_with(RELAIS_NOW="2026-12-01T10:00", OUTLETS_FILE=str(path))

@@ -222,7 +222,9 @@ def test_no_message_the_bot_sends_carries_user_input_unescaped(web_with, standin
     fb, lib = placement("udem-facebook"), placement("bib-facebook")
     for to, status in (("submitted", "planned"), ("accepted", "submitted")):
         interact(slack.block_actions(f"placement_{to}", f"{fb}:{status}", response_url=standin.response_url()))
-        wait_until(lambda: count(database, "SELECT COUNT(*) FROM placements WHERE id = ? AND status = ?", (fb, to)))
+        wait_until(
+            lambda to=to: count(database, "SELECT COUNT(*) FROM placements WHERE id = ? AND status = ?", (fb, to))
+        )
     interact(slack.block_actions("placement_submitted", f"{fb}:planned", response_url=standin.response_url()))
     standin.wait_for("response_url")  # a stale button: refused, naming the proposal, by response_url
     for pid, status in ((fb, "accepted"), (lib, "planned")):
@@ -248,7 +250,9 @@ def test_no_message_the_bot_sends_carries_user_input_unescaped(web_with, standin
             )
         )
         wait_until(
-            lambda: count(database, "SELECT COUNT(*) FROM placements WHERE id = ? AND status = 'published'", (pid,))
+            lambda pid=pid: count(
+                database, "SELECT COUNT(*) FROM placements WHERE id = ? AND status = 'published'", (pid,)
+            )
         )
 
     # Figures, reports, lists, the home tab, the export.

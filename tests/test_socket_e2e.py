@@ -44,7 +44,7 @@ class WorkerProcess:
         self.log = cwd / f"worker-{id(self)}.log"
         self.proc: subprocess.Popen | None = None
 
-    def start(self, timeout: float = 30.0) -> "WorkerProcess":
+    def start(self, timeout: float = 30.0) -> WorkerProcess:
         before = len(self.sockets.connections)
         with open(self.log, "ab") as out:
             self.proc = subprocess.Popen(

@@ -5,7 +5,7 @@ Plain functions on temporary databases here; the CLI itself is in test_stats_cli
 """
 
 from dataclasses import replace
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 import pytest
 
@@ -75,7 +75,7 @@ def test_export_import_export_gives_the_same_file(relais, empty):
         date(2026, 11, 20),
         {"udem-instagram-story": (1200, 80, 95), "bib-instagram": None},
         category="cyclic",
-        recorded_at=datetime(2026, 11, 25, 15, tzinfo=timezone.utc),
+        recorded_at=datetime(2026, 11, 25, 15, tzinfo=UTC),
     )
     stats_rows.record(
         relais.db,

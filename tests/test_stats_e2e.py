@@ -7,7 +7,7 @@ The data is written with Relais's storage functions on the database the web proc
 """
 
 import json
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 import pytest
 
@@ -38,7 +38,7 @@ def library_first(relais):
         "Services des bibliothèques en confinement",
         date(2026, 11, 20),
         {"udem-facebook": None, "bib-facebook": (821, 37, None)},
-        recorded_at=datetime(2026, 11, 28, 15, tzinfo=timezone.utc),
+        recorded_at=datetime(2026, 11, 28, 15, tzinfo=UTC),
     )
 
 
@@ -211,7 +211,7 @@ def submit(web, view, values, user="U0JULIETTE"):
 
 def test_the_modal_records_what_was_filled_and_confirms_by_dm(relais, web_with, standin):
     web = web_with(RELAIS_NOW=NOW, COMMS_TEAM="U0COMMS")  # U0JULIETTE sees her own two
-    first, second = awaiting_two(relais)
+    _first, _second = awaiting_two(relais)
     web.slash("/stats", "")
     view = standin.wait_for("views.open")[0].args["view"]
     p1, p2 = json.loads(view["private_metadata"])["placements"]
@@ -262,7 +262,7 @@ def test_the_modal_asks_before_storing_lower_figures(relais, web, standin):
         "Réouverture",
         date(2026, 11, 2),
         {"udem-facebook": (21100, 640, None)},
-        recorded_at=datetime(2026, 11, 5, 15, tzinfo=timezone.utc),
+        recorded_at=datetime(2026, 11, 5, 15, tzinfo=UTC),
     )  # day-7 and day-30 checkpoints
     web.slash("/stats", "")
     view = standin.wait_for("views.open")[0].args["view"]
@@ -281,7 +281,7 @@ def test_the_modal_asks_before_storing_lower_figures(relais, web, standin):
 
 
 def test_the_reminders_button_opens_the_modal_for_its_placement(relais, web, standin):
-    first, second = awaiting_two(relais)
+    _first, second = awaiting_two(relais)
     pid = placement_id(relais.db, second, "udem-facebook")
     web.interact(slack.block_actions("stats_open", str(pid), channel="D0JULIETTE"))
     view = standin.wait_for("views.open")[0].args["view"]

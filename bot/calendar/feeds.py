@@ -384,7 +384,7 @@ def _download_and_parse(feed: Feed, state: dict | None, now: datetime, tz: ZoneI
         return fetched
     except FeedError as error:
         return error
-    except Exception as error:  # noqa: BLE001 - nothing a feed contains may break a tick
+    except Exception as error:
         log.exception("feed %s: unexpected error", redacted(feed.url))
         return FeedError("malformed", type(error).__name__)
 
@@ -461,7 +461,7 @@ def refresh(relais, now: datetime, feeds: list[Feed] | tuple[Feed, ...] | None =
     states = {f.url: calendar.feed(db, f.url) for f in feeds}
     with ThreadPoolExecutor(max_workers=min(8, len(feeds)), thread_name_prefix="relais-feed") as pool:
         results = list(pool.map(lambda f: _download_and_parse(f, states[f.url], now, tz, untitled), feeds))
-    outcomes = [_store(relais, feed, result, now) for feed, result in zip(feeds, results)]
+    outcomes = [_store(relais, feed, result, now) for feed, result in zip(feeds, results, strict=False)]
     # Deadlines follow the calendar: a closure added, moved or removed by a feed moves them (a no-op
     # when the closures are those already applied).
     outcomes[-1].replanned = replan.follow_rules(relais, now)

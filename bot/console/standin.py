@@ -20,9 +20,9 @@ import itertools
 import json
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Callable
 from urllib.parse import parse_qsl, urlparse
 
 BOT_USER = "U0RELAISBOT"
@@ -67,7 +67,7 @@ class SlackStandIn:
         self.server: ThreadingHTTPServer | None = None
 
     # -- life --------------------------------------------------------------------------
-    def start(self) -> "SlackStandIn":
+    def start(self) -> SlackStandIn:
         standin = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -179,7 +179,7 @@ class SlackStandIn:
                 return self._record(method, args, token, {"ok": False, "error": fault.error})
             extra = {"Retry-After": str(fault.retry_after)} if fault.retry_after is not None else {}
             body = {"ok": False, "error": "ratelimited" if fault.status == 429 else "internal_error"}
-            status, hdrs, out = self._record(method, args, token, body)
+            _status, hdrs, out = self._record(method, args, token, body)
             return fault.status, {**hdrs, **extra}, out
 
         if method == "apps.connections.open" and not (token or "").startswith("xapp-"):  # Slack wants an app token

@@ -170,7 +170,7 @@ def deliver_after_commit(relais, keys: list[str], now: datetime) -> threading.Th
         try:
             wait_for_writers(relais.db)  # until the digest's transaction commits
             outbox.deliver(relais, now=now, keys=keys)
-        except Exception:  # noqa: BLE001 - the next tick sends what is still pending
+        except Exception:
             log.exception("digest thread delivery failed")
         finally:
             relais.store.close()

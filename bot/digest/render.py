@@ -145,7 +145,7 @@ def _clip(line: str) -> str:
 def _pack(heading: str, lines: list[str]) -> list[str]:
     """The section's text blocks: heading then lines, each block at most MAX_TEXT characters."""
     chunks, current = [], _clip(heading)
-    for line in (_clip(l) for l in lines):
+    for line in (_clip(text) for text in lines):
         if len(current) + 1 + len(line) > MAX_TEXT:
             chunks.append(current)
             current = line

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
-from functools import lru_cache
+from functools import cache
 
 from babel.dates import format_date, format_time
 from babel.numbers import format_decimal
@@ -69,7 +69,7 @@ class Translator:
         return f"{seconds // 60}:{seconds % 60:02d}"
 
 
-@lru_cache(maxsize=None)
+@cache
 def translator(language: str) -> Translator:
     if language not in CATALOGS:
         raise ValueError(f"unknown language {language!r}")

@@ -37,7 +37,7 @@ class Outlet:
         return self.owner == "university"
 
     @classmethod
-    def from_row(cls, row: dict) -> "Outlet":
+    def from_row(cls, row: dict) -> Outlet:
         return cls(
             slug=row["slug"],
             name=row["name"],

@@ -70,7 +70,7 @@ class Rules:
         )
 
     @classmethod
-    def from_text(cls, text: str) -> "Rules":
+    def from_text(cls, text: str) -> Rules:
         data = json.loads(text)
         return cls(
             lead_days={k: int(v) for k, v in data.get("lead_days", {}).items()},

@@ -14,9 +14,9 @@ proposals, the outlet's checklist) never refuse anything.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from typing import Mapping, Sequence
 
 from bot.proposals.dates import DateError, normalize, parse_date
 from bot.proposals.outlets import Outlet

@@ -5,7 +5,7 @@ Exit 0 when all is well, 1 when something needs fixing (the lines say what).
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 from slack_sdk.errors import SlackApiError, SlackRequestError
 

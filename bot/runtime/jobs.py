@@ -25,6 +25,6 @@ def tick(relais: Relais, now: datetime | None = None, on_sent: Callable[[dict], 
     for plan in relais.contributions.planners:
         try:
             plan(relais, now)
-        except Exception:  # noqa: BLE001 - one planner's bug must not stop the others nor the sending
+        except Exception:
             log.exception("planner %s failed", getattr(plan, "__name__", plan))
     return outbox.deliver(relais, now=now, on_sent=on_sent)

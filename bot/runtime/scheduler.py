@@ -27,7 +27,7 @@ def safe_tick(relais: Relais) -> int:
         if sent:
             log.info("tick: %d message(s) sent", len(sent))
         return len(sent)
-    except Exception:  # noqa: BLE001 - the loop must survive anything a tick does
+    except Exception:
         log.exception("tick failed")
         return 0
 
@@ -46,7 +46,7 @@ def run(relais: Relais, stop: threading.Event) -> None:
         while not stop.is_set():
             try:
                 scheduler.run_pending()
-            except Exception:  # noqa: BLE001 - never let the loop die
+            except Exception:
                 log.exception("scheduler loop error")
             stop.wait(min(max(scheduler.idle_seconds or 1, 0.2), 1.0))
     finally:

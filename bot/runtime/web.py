@@ -22,8 +22,8 @@ import json
 import logging
 import threading
 import time
-from datetime import datetime, timedelta, timezone
-from typing import Callable, Iterable
+from collections.abc import Callable, Iterable
+from datetime import UTC, datetime, timedelta
 from urllib.parse import parse_qs
 
 from slack_bolt import App
@@ -136,7 +136,7 @@ def create_wsgi(relais: Relais, app: App) -> Callable:
     def _first_time(signature: str) -> bool:
         """One INSERT on the ack path; claims too old to be replayed are dropped once a minute."""
 
-        now = datetime.now(timezone.utc)  # Slack's clock, not the (possibly shifted) business clock
+        now = datetime.now(UTC)  # Slack's clock, not the (possibly shifted) business clock
         forget_before = None
         with prune_lock:
             if time.monotonic() - pruned["at"] >= PRUNE_EVERY:

@@ -52,7 +52,7 @@ def views_chart(series, tr) -> bytes | None:
     labels = [tr.date(week, "short") for week in series.weeks]
     positions = list(range(len(series.weeks)))
     colour = 0
-    for ax, owner in zip(axes, OWNERS):
+    for ax, owner in zip(axes, OWNERS, strict=False):
         ax.set_title(tr(f"digest.chart.{owner}"), fontsize=10)
         bottoms = [0] * len(positions)
         drawn = False
@@ -60,7 +60,7 @@ def views_chart(series, tr) -> bytes | None:
             if outlet_owner != owner or not any(values):
                 continue
             ax.bar(positions, values, bottom=bottoms, width=0.7, label=name, color=PALETTE[colour % len(PALETTE)])
-            bottoms = [b + v for b, v in zip(bottoms, values)]
+            bottoms = [b + v for b, v in zip(bottoms, values, strict=False)]
             colour += 1
             drawn = True
         ax.set_xticks(positions, labels, fontsize=7, rotation=45, ha="right")

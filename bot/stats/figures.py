@@ -14,9 +14,9 @@ into a message in the team's language.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Iterable
 
 from bot.clock import from_text, local_at, to_text
 from storage import outlets as outlet_rows
@@ -358,7 +358,7 @@ def record_all(
             also(db, ids)
     return {}, [
         Recorded(placement, figures, snapshot_id, compare(db, placement["id"]))
-        for (placement, figures), snapshot_id in zip(items, ids)
+        for (placement, figures), snapshot_id in zip(items, ids, strict=False)
     ]
 
 

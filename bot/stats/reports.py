@@ -16,9 +16,9 @@ import calendar
 import re
 import statistics
 import sys
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from typing import Iterable
 
 from babel.dates import format_date
 

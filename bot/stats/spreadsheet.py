@@ -243,8 +243,8 @@ def parse_csv(
         if len(values) != len(header):
             problems.append(Problem(line, "", "csv.error.width", {"expected": len(header), "found": len(values)}))
             continue
-        row = {c: "" for c in COLUMNS}
-        row.update({h: unsafe_cell(v.strip()) for h, v in zip(header, values)})
+        row = dict.fromkeys(COLUMNS, "")
+        row.update({h: unsafe_cell(v.strip()) for h, v in zip(header, values, strict=False)})
         problems.extend(_row(row, line, proposals, outlets, today, now, tz, checkpoints))
     if not rows and not problems:
         problems.append(Problem(1, "", "csv.error.no_rows"))
