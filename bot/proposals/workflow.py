@@ -68,6 +68,15 @@ def plan_card_update(relais, db, proposal_id: int, now) -> str:
 def plan_neighbour_updates(relais, db, proposal_id: int, now) -> list[str]:
     """Card updates for the other proposals sharing a limited outlet's week with this one: their
     weekly-quota warning may have appeared or gone with this change."""
+    return [
+        plan_card_update(relais, db, other, now)
+        for other in sorted(neighbours_of(db, proposal_id))
+        if (store.get(db, other) or {}).get("card_ts")
+    ]
+
+
+def neighbours_of(db, proposal_id: int) -> set[int]:
+    """The other proposals sharing a limited outlet's week with this one (as it is now)."""
     proposal = store.get(db, proposal_id)
     weeks: set[tuple[str, date]] = set()
     for p in store.placements_of(db, proposal_id):
@@ -76,16 +85,11 @@ def plan_neighbour_updates(relais, db, proposal_id: int, now) -> list[str]:
         for day in (proposal["publish_on"], p["published_on"]):
             if day:
                 weeks.add((p["outlet_slug"], week_of(date.fromisoformat(day))))
-    others = {
+    return {
         r["proposal_id"]
         for slug, monday in weeks
         for r in store.week_placements(db, slug, monday, exclude_proposal=proposal_id)
     }
-    return [
-        plan_card_update(relais, db, other, now)
-        for other in sorted(others)
-        if (store.get(db, other) or {}).get("card_ts")
-    ]
 
 
 def create_proposal(relais, draft: Draft, checked: Checked, *, owner: str) -> tuple[int, list[str]]:
