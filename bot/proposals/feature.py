@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from bot.feature import Feature
-from bot.proposals.card import refresh_cards, render_card, render_card_update
+from bot.proposals.card import refresh_cards, render_card, render_card_update, render_edit_note
 from handlers import propose
 
 FEATURE = Feature(
     name="proposals",
-    renderers={"card": render_card, "card_update": render_card_update},
+    renderers={"card": render_card, "card_update": render_card_update, "edit_note": render_edit_note},
     planners=(refresh_cards,),
     listeners=(propose.register,),
 )
