@@ -205,3 +205,21 @@ def test_the_edit_form_in_english(web_with, standin):
     assert button(post.args["blocks"], "proposal_edit")["text"]["text"] == "Edit"
     view = open_edit(web, standin, post)
     assert view["title"]["text"] == "Edit #1"
+
+
+def test_the_console_shortcut_on_a_posted_message(cli):
+    script = "\n".join(
+        [
+            "/propose Zooanimation | 2026-12-14 | udem-facebook",
+            ":shortcut 1",  # the card: its first line becomes the title
+            ":cancel",
+            ":shortcut 9",
+            ":quit",
+            "",
+        ]
+    )
+    result = cli("console", stdin=script, SLACK_BOT_TOKEN="", SLACK_SIGNING_SECRET="", RELAIS_NOW=NOW)
+    assert result.returncode == 0 and "Traceback" not in result.stderr, result.stderr
+    assert "── Formulaire : Nouvelle proposition ──" in result.stdout
+    assert "[Proposition n° 1 : Zooanimation]" in result.stdout
+    assert "Pas de message n° 9 : 1 message(s) publié(s)" in result.stdout

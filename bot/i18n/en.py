@@ -90,6 +90,8 @@ MESSAGES = {
         "• `/propose list`: open proposals, soonest first.\n"
         "• `/propose show N`: proposal #N and its history.\n"
         "• `/propose outlets`: the outlets and their rules (lead time, frequency, content to supply, audiences).\n"
+        "• `/propose edit N`: edit proposal #N (the form); `/propose move N DATE`: change its date; "
+        "`/propose owner N @person`: hand it over to someone else (communications team).\n"
         "• `/propose help`: this help.\n"
         "Each proposal's card, in the team channel, has a button for each outlet's next step: "
         "submitted → accepted or declined; accepted → published (date and link). The communications team changes statuses; "
@@ -483,6 +485,7 @@ MESSAGES = {
         "Console commands:\n"
         "  /propose …, /stats …   a slash command, as in Slack\n"
         "  :click N               press button [N]\n"
+        "  :shortcut [N]          “Propose this content” on the Nth message posted (without N: the last)\n"
         "  :tick [YYYY-MM-DDTHH:MM]  one scheduler pass (now, or as if at that time)\n"
         "  :digest                this week's digest\n"
         "  :home                  the app's Home tab\n"
@@ -504,6 +507,7 @@ MESSAGES = {
     "console.file": "📎 file “{name}” sent ({size} bytes)",
     "console.confirm": "[1] {yes}  [2] {no}: ",
     "console.bye": "Bye!",
+    "console.no_message": "No message {number}: {count} message(s) posted since the session began.",
     "console.not_available": "This command is not available yet.",
     # --- weekly digest ---
     "digest.title": "Digest for the week of {date}",

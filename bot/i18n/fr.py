@@ -90,6 +90,8 @@ MESSAGES = {
         "• `/propose list` : les propositions en cours, les plus proches d'abord.\n"
         "• `/propose show N` : la proposition n° N et son historique.\n"
         "• `/propose outlets` : les canaux et leurs règles (délai, fréquence, contenu à fournir, publics).\n"
+        "• `/propose edit N` : modifier la proposition n° N (le formulaire) ; `/propose move N DATE` : changer sa date ; "
+        "`/propose owner N @personne` : la confier à quelqu'un d'autre (équipe des communications).\n"
         "• `/propose help` : cette aide.\n"
         "La carte de chaque proposition, dans le canal de l'équipe, a un bouton par étape de chaque canal : "
         "soumis → accepté ou refusé ; accepté → publié (date et lien). L'équipe des communications change les statuts ; "
@@ -487,6 +489,7 @@ MESSAGES = {
         "Commandes de la console :\n"
         "  /propose …, /stats …   une commande slash, comme dans Slack\n"
         "  :click N               appuyer sur le bouton [N]\n"
+        "  :shortcut [N]          « Proposer ce contenu » sur le N-ième message publié (sans N : le dernier)\n"
         "  :tick [AAAA-MM-JJTHH:MM]  un passage du planificateur (maintenant, ou à cette heure)\n"
         "  :digest                le bilan de la semaine\n"
         "  :home                  l'onglet Accueil de l'application\n"
@@ -508,6 +511,7 @@ MESSAGES = {
     "console.file": "📎 fichier « {name} » envoyé ({size} octets)",
     "console.confirm": "[1] {yes}  [2] {no} : ",
     "console.bye": "À bientôt !",
+    "console.no_message": "Pas de message n° {number} : {count} message(s) publié(s) depuis le début de la session.",
     "console.not_available": "Cette commande n'est pas encore disponible.",
     # --- bilan hebdomadaire (digest) ---
     "digest.title": "Bilan de la semaine du {date}",
