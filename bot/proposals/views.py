@@ -187,7 +187,8 @@ def propose_modal(
     owner = {"type": "users_select", "action_id": "value"}
     if initial.get("owner"):
         owner["initial_user"] = initial["owner"]
-    blocks.append(input_block("owner", tr("edit.owner.label"), owner, hint=tr("edit.owner.hint")))
+    # optional: left empty (a form opened from App Home or a cycle prompt), the person submitting owns it
+    blocks.append(input_block("owner", tr("edit.owner.label"), owner, optional=True, hint=tr("edit.owner.hint")))
     if edit is not None:
         return modal(
             "propose_edit",
