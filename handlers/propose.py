@@ -3,6 +3,9 @@
     /propose                         the form (modal, callback_id "propose")
     /propose TITLE | DATE | OUTLETS [| CATEGORY]
     /propose list | show N | outlets | help
+    /propose edit N | move N DATE | owner N @person      (the edit form; a new date; a new owner)
+    card button proposal_edit (value the proposal id) opens the edit form (callback_id "propose_edit")
+    message shortcut propose_from_message: the form prefilled from the message
     card buttons: placement_submitted / _accepted / _declined, placement_published (a small form),
                   proposal_cancel (confirmed first)
 
@@ -21,11 +24,15 @@ from slack_sdk.errors import SlackApiError
 from bot import outbox
 from bot.blocks import escape, section
 from bot.proposals.card import card_blocks, card_state
+from bot.proposals.dates import DateError, parse_date
 from bot.proposals.outlets import active, by_slug
 from bot.proposals.rules import check, check_line, parse_line
 from bot.proposals.views import (
     business_days,
+    edit_outcome_text,
     history_blocks,
+    initial_from_message,
+    initial_of,
     list_blocks,
     metadata,
     modal_errors,
@@ -43,6 +50,9 @@ from bot.proposals.workflow import (
     check_status_change,
     clashes_for,
     create_proposal,
+    draft_of,
+    edit_proposal,
+    may_edit,
 )
 from bot.workdays import for_relais
 from handlers.common import (
@@ -67,6 +77,15 @@ def register(app: App) -> None:
     app.action("placement_published")(on_published_button)
     app.view("placement_published")(on_published_submitted)
     app.action("proposal_cancel")(on_cancel_button)
+    app.view("propose_edit")(on_edit_submitted)
+    app.action("proposal_edit")(on_edit_button)
+    app.shortcut("propose_from_message")(on_message_shortcut)
+
+
+EDIT_WORDS = ("edit", "modifier", "modify", "change")
+MOVE_WORDS = ("move", "deplacer", "déplacer", "reporter", "reschedule")
+OWNER_WORDS = ("owner", "responsable", "assign", "confier")
+MENTION = re.compile(r"^<@([UW][A-Z0-9]+)(?:\|[^>]*)?>$")
 
 
 # -- /propose ----------------------------------------------------------------------------------
@@ -75,11 +94,15 @@ def on_propose(ack, command, context, client, respond):
     tr = relais.tr
     text = (command.get("text") or "").strip()
     sub, rest = split_subcommand(text)
+    if sub in EDIT_WORDS + MOVE_WORDS + OWNER_WORDS:
+        return edit_in_one_line(relais, ack, command, client, respond, sub, rest)
     if "|" in text:
         return propose_in_one_line(relais, ack, command, text)
     if not text:
         ack()
-        return open_form(relais, client, respond, command.get("trigger_id"), command.get("channel_id"))
+        return open_form(
+            relais, client, respond, command.get("trigger_id"), command.get("channel_id"), {"owner": command["user_id"]}
+        )
     if sub in ("help", "aide", "?"):
         return ack(**help_reply(tr, "/propose"))
     if sub in ("list", "liste", "ls"):
@@ -92,10 +115,12 @@ def on_propose(ack, command, context, client, respond):
     return ack(**help_reply(tr, "/propose", unknown=text))
 
 
-def open_form(relais, client, respond, trigger_id, channel_id, initial=None):
+def open_form(relais, client, respond, trigger_id, channel_id, initial=None, edit=None):
     meta = {"channel": channel_id} if channel_id else {}
     try:
-        client.views_open(trigger_id=trigger_id, view=propose_modal(relais, initial=initial, private_metadata=meta))
+        client.views_open(
+            trigger_id=trigger_id, view=propose_modal(relais, initial=initial, private_metadata=meta, edit=edit)
+        )
     except SlackApiError as error:
         log.warning("views.open failed: %s", error)
         respond(**ephemeral(relais.tr("propose.modal_failed", error=escape(str(error.response.get("error"))))))
@@ -186,7 +211,7 @@ def on_propose_submitted(ack, body, view, context, client):
     if problems:
         return ack(response_action="errors", errors=modal_errors(tr, problems))
     user = body["user"]["id"]
-    proposal_id, keys = create_proposal(relais, draft, checked, owner=user)
+    proposal_id, keys = create_proposal(relais, draft, checked, owner=draft.owner or user)
     ack()
     outbox.deliver_in_background(relais, keys)
     channel = meta.get("channel")
@@ -277,3 +302,106 @@ def on_cancel_button(ack, body, action, context, respond, client):
     outcome = cancel_proposal(relais, proposal_id=parse_id(value), actor=body["user"]["id"])
     if not outcome.ok:
         tell(body, respond, client, say(relais.tr, outcome.key, **outcome.params))
+
+
+# -- edits: the form, the card's button, the one-liners, the message shortcut --------------------------
+def edit_in_one_line(relais, ack, command, client, respond, sub, rest):
+    """`/propose edit N` opens the edit form; `move N DATE` and `owner N @person` change just that."""
+    tr = relais.tr
+    user = command["user_id"]
+    head, _, tail = rest.partition(" ")
+    proposal_id = parse_id(head)
+    if proposal_id is None:
+        return ack(**ephemeral(tr("edit.usage")))
+    proposal = store.get(relais.db, proposal_id)
+    if proposal is None:
+        return ack(**ephemeral(say(tr, "propose.refused.no_proposal", id=str(proposal_id))))
+    refusal = may_edit(relais, proposal, user)
+    if refusal is not None:
+        return ack(**ephemeral(edit_outcome_text(relais, refusal)))
+    draft = draft_of(relais.db, proposal)
+    if sub in EDIT_WORDS:
+        ack()
+        return open_form(
+            relais,
+            client,
+            respond,
+            command.get("trigger_id"),
+            command.get("channel_id"),
+            initial_of(draft),
+            proposal_id,
+        )
+    tail = tail.strip()
+    if sub in MOVE_WORDS:
+        try:
+            draft.publish_on = parse_date(tail, relais.clock.today())
+        except DateError as error:
+            text = say(tr, "propose.date." + error.reason, text=error.text, **error.params)
+            return ack(**ephemeral(text + "\n" + tr("edit.usage")))
+    else:
+        match = MENTION.match(tail)
+        if not match:
+            return ack(**ephemeral(tr("edit.usage")))
+        draft.owner = match.group(1)
+    outcome = edit_proposal(relais, proposal_id=proposal_id, draft=draft, actor=user)
+    ack(**ephemeral(edit_outcome_text(relais, outcome)))
+
+
+def on_edit_button(ack, body, action, context, respond, client):
+    ack()
+    relais = relais_of(context)
+    proposal_id = parse_id(action.get("value"))
+    proposal = store.get(relais.db, proposal_id) if proposal_id is not None else None
+    if proposal is None:
+        return tell(body, respond, client, say(relais.tr, "propose.refused.no_proposal", id=str(action.get("value"))))
+    refusal = may_edit(relais, proposal, body["user"]["id"])
+    if refusal is not None:
+        return tell(body, respond, client, edit_outcome_text(relais, refusal))
+    channel = (body.get("channel") or {}).get("id")
+    open_form(
+        relais,
+        client,
+        respond,
+        body["trigger_id"],
+        channel,
+        initial_of(draft_of(relais.db, proposal)),
+        proposal_id,
+    )
+
+
+def on_edit_submitted(ack, body, view, context, client):
+    relais = relais_of(context)
+    tr = relais.tr
+    meta = metadata(view)
+    draft, problems = read_propose_view(view.get("state", {}).get("values", {}), relais.clock.today(), meta)
+    if problems:
+        return ack(response_action="errors", errors=modal_errors(tr, problems))
+    user = body["user"]["id"]
+    proposal = store.get(relais.db, int(meta.get("proposal_id") or 0))
+    if proposal is not None:
+        draft.cycle_key = proposal["cycle_key"]
+    outcome = edit_proposal(
+        relais, proposal_id=int(meta.get("proposal_id") or 0), draft=draft, actor=user, deliver=False
+    )
+    problems = outcome.params.get("problems")
+    if problems:
+        return ack(response_action="errors", errors=modal_errors(tr, problems))
+    if not outcome.ok and outcome.key == "edit.refused.owner_comms":
+        return ack(response_action="errors", errors={"owner": edit_outcome_text(relais, outcome)})
+    ack()
+    outbox.deliver_in_background(relais, outcome.keys)
+    channel = meta.get("channel")
+    if channel:  # say what happened where the form was opened (a refusal too: the proposal may have changed)
+        try:
+            client.chat_postEphemeral(channel=channel, user=user, text=edit_outcome_text(relais, outcome))
+        except SlackApiError as error:
+            log.info("edit confirmation not shown in %s: %s", channel, error.response.get("error"))
+
+
+def on_message_shortcut(ack, body, shortcut, context, client, respond):
+    """ "Proposer ce contenu" on any message: the proposal form, prefilled from that message."""
+    ack()
+    relais = relais_of(context)
+    initial = initial_from_message(shortcut.get("message") or {}, body["user"]["id"])
+    channel = (shortcut.get("channel") or {}).get("id")
+    open_form(relais, client, respond, shortcut["trigger_id"], channel, initial)

@@ -15,7 +15,7 @@ from sqlite_utils import Database
 from storage.db import inserted_id
 from storage.rows import HistoryRow, PlacementRow, ProposalRow
 
-PLACEMENT_STATUSES = ("planned", "submitted", "accepted", "declined", "published", "cancelled")
+PLACEMENT_STATUSES = ("planned", "submitted", "accepted", "declined", "published", "cancelled", "withdrawn")
 ACTIVE_PLACEMENT = ("planned", "submitted", "accepted", "published")  # what counts against a weekly quota
 
 
@@ -98,6 +98,48 @@ def placement(db: Database, placement_id: int) -> PlacementRow | None:
 def placement_by_outlet(db: Database, proposal_id: int, slug: str) -> PlacementRow | None:
     rows = list(db.query("SELECT id FROM placements WHERE proposal_id = ? AND outlet_slug = ?", [proposal_id, slug]))
     return placement(db, rows[0]["id"]) if rows else None
+
+
+EDITABLE = ("title", "summary", "category", "audiences", "publish_on", "link", "notes", "owner_id")
+
+
+def update_fields(db: Database, proposal_id: int, changes: dict, *, actor: str, now: str) -> None:
+    """Set the proposal's `changes` ({column: new value}, columns of EDITABLE; audiences a list, publish_on a
+    date) with one history row per column ("edited", old, new; note the column name)."""
+    current = get(db, proposal_id)
+    for column, value in changes.items():
+        if column not in EDITABLE:
+            raise ValueError(column)
+        if column == "audiences":
+            value = json.dumps(list(value), ensure_ascii=False)
+        elif column == "publish_on":
+            value = value.isoformat()
+        db.execute(f"UPDATE proposals SET {column} = ?, updated_at = ? WHERE id = ?", [value, now, proposal_id])
+        add_history(db, proposal_id, None, actor, now, "edited", str(current[column]), str(value), column)
+    db.execute("UPDATE proposals SET updated_at = ? WHERE id = ?", [now, proposal_id])
+
+
+def add_placement(db: Database, proposal_id: int, slug: str, deadline: date, *, actor: str, now: str) -> int:
+    """An outlet added to a proposal: a new planned placement, or its withdrawn one planned again (one row
+    per proposal and outlet); history written. Returns the placement id."""
+    row = db.execute(
+        "SELECT id, status FROM placements WHERE proposal_id = ? AND outlet_slug = ?", [proposal_id, slug]
+    ).fetchone()
+    if row is None:
+        cursor = db.execute(
+            """INSERT INTO placements (proposal_id, outlet_slug, deadline, status, updated_at)
+               VALUES (?, ?, ?, 'planned', ?)""",
+            [proposal_id, slug, deadline.isoformat(), now],
+        )
+        add_history(db, proposal_id, cursor.lastrowid, actor, now, "added", None, "planned")
+        return cursor.lastrowid
+    placement_id, status = row
+    db.execute(
+        "UPDATE placements SET deadline = ?, submitted_at = NULL, decided_at = NULL WHERE id = ?",
+        [deadline.isoformat(), placement_id],
+    )
+    set_placement_status(db, placement_id, "planned", actor=actor, now=now)
+    return placement_id
 
 
 def set_card(db: Database, proposal_id: int, channel: str, ts: str) -> None:
@@ -256,11 +298,16 @@ def open_planned_placements(db: Database) -> list[dict]:
     )
 
 
-def set_deadline(db: Database, placement_id: int, deadline: date, *, actor: str, now: str, note: str = "") -> str:
-    """Move a placement's deadline and write the history (action `deadline`); returns the old deadline."""
+def set_deadline(
+    db: Database, placement_id: int, deadline: date, *, actor: str, now: str, note: str = ""
+) -> str | None:
+    """Move a placement's deadline and write the history (action `deadline`, `note` saying why); returns
+    the old deadline, or None when it was already that day (nothing written)."""
     old, proposal_id = db.execute(
         "SELECT deadline, proposal_id FROM placements WHERE id = ?", [placement_id]
     ).fetchone()
+    if old == deadline.isoformat():
+        return None
     db.execute(
         "UPDATE placements SET deadline = ?, updated_at = ? WHERE id = ?", [deadline.isoformat(), now, placement_id]
     )

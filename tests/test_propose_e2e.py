@@ -538,9 +538,10 @@ def test_the_whole_flow_in_the_console(cli):
             "1,9",
             "https://bib.umontreal.ca/zoo",
             "",
-            ":click 1",  # UdeM — Facebook: submitted ([2] [3] are Bibliothèques — X's, [4] cancels)
-            ":click 5",  # then accepted ([6] declined)
-            ":click 10",  # then published: a small form
+            "",  # the owner: the person proposing
+            ":click 1",  # UdeM — Facebook: submitted ([2] [3] are Bibliothèques — X's, [4] edits, [5] cancels)
+            ":click 6",  # then accepted ([7] declined)
+            ":click 12",  # then published: a small form
             "2026-12-01",
             "https://facebook.com/udem/posts/1",
             "/propose show 1",

@@ -48,6 +48,7 @@ class Console:
         self.stdin, self.stdout = stdin, stdout
         self.screen = Screen(self.tr, self.write)
         self.seen = 0  # stand-in calls already shown
+        self.posted: list[dict] = []  # messages posted so far, in order (`:shortcut N` acts on the Nth)
 
     # -- io ----------------------------------------------------------------------------
     def write(self, text: str = "") -> None:
@@ -159,6 +160,29 @@ class Console:
             self.screen.message(answer, ephemeral=True)
         self.flush()
 
+    def shortcut(self, number: str) -> None:
+        """The "Proposer ce contenu" message shortcut on the Nth message posted in this session (the last
+        one without N). Relais's own messages have no author: the form's owner is then you."""
+        number = number.strip()
+        if not self.posted or (number and (not number.isdigit() or not 1 <= int(number) <= len(self.posted))):
+            self.write(self.tr("console.no_message", number=number or "?", count=str(len(self.posted))))
+            return
+        message = self.posted[int(number) - 1 if number else -1]
+        channel = message.get("channel") or self.settings.team_channel
+        payload = {
+            "type": "message_action",
+            "callback_id": "propose_from_message",
+            "team": {"id": TEAM, "domain": "console"},
+            "user": {"id": USER, "username": "console", "name": "console", "team_id": TEAM},
+            "channel": {"id": channel, "name": "communications"},
+            "trigger_id": self._trigger(),
+            "response_url": self.standin.response_url(),
+            "message_ts": message.get("ts"),
+            "message": {"type": "message", "ts": message.get("ts"), "text": message.get("text") or ""},
+        }
+        self.dispatch(urlencode({"payload": json.dumps(payload)}))
+        self.flush()
+
     def confirm(self, dialog: dict) -> bool:
         """A button's confirmation dialog, as Slack shows it before sending anything."""
 
@@ -228,6 +252,8 @@ class Console:
             if call.method in ("views.open", "views.push"):
                 self.modal(call.result["view"])
             else:
+                if call.method == "chat.postMessage":
+                    self.posted.append({**call.args, "ts": (call.result or {}).get("ts")})
                 self.screen.call(call)
 
     def modal(self, view: dict) -> None:
@@ -282,6 +308,7 @@ class Console:
                 handler = {
                     ":help": lambda _: self.write(self.tr("console.help")),
                     ":click": self.click,
+                    ":shortcut": self.shortcut,
                     ":tick": self.tick,
                     ":home": lambda _: self.home(),
                     ":digest": lambda _: self.digest(),

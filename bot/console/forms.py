@@ -44,7 +44,13 @@ def _ask(block: dict, element: dict, read, write, tr):
     optional = block.get("optional", False)
     kind = element.get("type")
     options = element.get("options") or [o for g in element.get("option_groups", []) for o in g.get("options", [])]
-    initial = element.get("initial_value") or element.get("initial_date") or _initial_numbers(element, options) or ""
+    initial = (
+        element.get("initial_value")
+        or element.get("initial_date")
+        or element.get("initial_user")
+        or _initial_numbers(element, options)
+        or ""
+    )
     suffix = tr("console.optional") if optional else ""
     if kind in ("static_select", "multi_static_select", "checkboxes", "radio_buttons"):
         for number, opt in enumerate(options, 1):
@@ -65,6 +71,8 @@ def _ask(block: dict, element: dict, read, write, tr):
             continue
         if kind == "datepicker":
             return {"type": kind, "selected_date": line or None}
+        if kind == "users_select":  # a user ID (U…), or <@U…> as Slack writes a mention
+            return {"type": kind, "selected_user": line.strip("<@>").partition("|")[0] or None}
         if kind in ("static_select", "radio_buttons"):
             if not line:  # optional and left empty
                 return {"type": kind, "selected_option": None}

@@ -90,6 +90,8 @@ MESSAGES: dict[str, str] = {
         "• `/propose list`: open proposals, soonest first.\n"
         "• `/propose show N`: proposal #N and its history.\n"
         "• `/propose outlets`: the outlets and their rules (lead time, frequency, content to supply, audiences).\n"
+        "• `/propose edit N`: edit proposal #N (the form); `/propose move N DATE`: change its date; "
+        "`/propose owner N @person`: hand it over to someone else (communications team).\n"
         "• `/propose help`: this help.\n"
         "Each proposal's card, in the team channel, has a button for each outlet's next step: "
         "submitted → accepted or declined; accepted → published (date and link). The communications team changes statuses; "
@@ -395,6 +397,34 @@ MESSAGES: dict[str, str] = {
     "propose.refused.published_date": "give the publication date (YYYY-MM-DD)",
     "propose.refused.published_future": "the publication date ({date}) is in the future",
     "propose.refused.not_owner": ":no_entry: Only the person who proposed #{id} “{title}”, or the communications team, can cancel it. Nothing was changed.",
+    # --- editing a proposal, owner, proposing from a message (issue 12, h-edit) ---
+    "propose.status.withdrawn": "withdrawn",
+    "edit.button": "Edit",
+    "edit.modal.heading": "Edit #{id}",
+    "edit.modal.submit": "Save",
+    "edit.owner.label": "Owner",
+    "edit.owner.hint": "They get the deadline reminders and the requests for figures. Once saved, only the communications team can change it.",
+    "edit.refused.cancelled": ":no_entry: #{id} “{title}” is cancelled: it can no longer be edited.",
+    "edit.refused.not_allowed": ":no_entry: Only the owner of #{id} “{title}” ({owner}) and the communications team ({team}) can edit it. Nothing was changed.",
+    "edit.refused.owner_comms": ":no_entry: Only the communications team ({team}) can hand #{id} “{title}” over to someone else. Nothing was changed.",
+    "edit.refused.problems": ":no_entry: #{id} “{title}” was not changed:",
+    "edit.problem.published": "{outlet}: already published, this outlet can no longer be removed.",
+    "edit.done": ":pencil2: #{id} “{title}” is updated; its card is updated too.",
+    "edit.unchanged": "Nothing to change: #{id} “{title}” is already so.",
+    "edit.usage": "Form: `/propose edit N` (the form), `/propose move N DATE`, `/propose owner N @person`.",
+    "edit.note.header": ":pencil2: {actor} edited the proposal:",
+    "edit.note.fallback": "#{id} edited by {actor}",
+    "edit.note.title": "title: “{old}” → “{new}”",
+    "edit.note.summary": "summary changed",
+    "edit.note.category": "category: {old} → {new}",
+    "edit.note.audiences": "audiences: {new}",
+    "edit.note.publish_on": "publication date: {old} → {new}",
+    "edit.note.link": "link: {new}",
+    "edit.note.notes": "notes changed",
+    "edit.note.owner_id": "owner: {old} → {new}",
+    "edit.note.outlets_added": "outlet added: {new}",
+    "edit.note.outlets_removed": "outlet removed: {old}",
+    "edit.note.none": "(none)",
     "propose.refused.already_cancelled": ":information_source: Proposal #{id} “{title}” is already cancelled.",
     "propose.list.empty": "No open proposals. `/propose` to make one.",
     "propose.list.header": "*Open proposals ({count})*, soonest first:",
@@ -468,6 +498,7 @@ MESSAGES: dict[str, str] = {
         "Console commands:\n"
         "  /propose …, /stats …   a slash command, as in Slack\n"
         "  :click N               press button [N]\n"
+        "  :shortcut [N]          “Propose this content” on the Nth message posted (without N: the last)\n"
         "  :tick [YYYY-MM-DDTHH:MM]  one scheduler pass (now, or as if at that time)\n"
         "  :digest                this week's digest\n"
         "  :home                  the app's Home tab\n"
@@ -489,6 +520,7 @@ MESSAGES: dict[str, str] = {
     "console.file": "📎 file “{name}” sent ({size} bytes)",
     "console.confirm": "[1] {yes}  [2] {no}: ",
     "console.bye": "Bye!",
+    "console.no_message": "No message {number}: {count} message(s) posted since the session began.",
     "console.not_available": "This command is not available yet.",
     # --- weekly digest ---
     "digest.title": "Digest for the week of {date}",

@@ -90,6 +90,8 @@ MESSAGES: dict[str, str] = {
         "• `/propose list` : les propositions en cours, les plus proches d'abord.\n"
         "• `/propose show N` : la proposition n° N et son historique.\n"
         "• `/propose outlets` : les canaux et leurs règles (délai, fréquence, contenu à fournir, publics).\n"
+        "• `/propose edit N` : modifier la proposition n° N (le formulaire) ; `/propose move N DATE` : changer sa date ; "
+        "`/propose owner N @personne` : la confier à quelqu'un d'autre (équipe des communications).\n"
         "• `/propose help` : cette aide.\n"
         "La carte de chaque proposition, dans le canal de l'équipe, a un bouton par étape de chaque canal : "
         "soumis → accepté ou refusé ; accepté → publié (date et lien). L'équipe des communications change les statuts ; "
@@ -399,6 +401,34 @@ MESSAGES: dict[str, str] = {
     "propose.refused.published_date": "indiquez la date de parution (AAAA-MM-JJ)",
     "propose.refused.published_future": "la date de parution ({date}) est dans le futur",
     "propose.refused.not_owner": ":no_entry: Seule la personne qui a proposé le n° {id} « {title} », ou l'équipe des communications, peut l'annuler. Rien n'a été modifié.",
+    # --- modifier une proposition, responsable, proposer depuis un message (issue 12, h-edit) ---
+    "propose.status.withdrawn": "retiré",
+    "edit.button": "Modifier",
+    "edit.modal.heading": "Modifier le n° {id}",
+    "edit.modal.submit": "Enregistrer",
+    "edit.owner.label": "Personne responsable",
+    "edit.owner.hint": "Elle reçoit les rappels d'échéance et les demandes de chiffres. Après l'enregistrement, seule l'équipe des communications peut la changer.",
+    "edit.refused.cancelled": ":no_entry: Le n° {id} « {title} » est annulé : il ne peut plus être modifié.",
+    "edit.refused.not_allowed": ":no_entry: Seules la personne responsable du n° {id} « {title} » ({owner}) et l'équipe des communications ({team}) peuvent le modifier. Rien n'a été modifié.",
+    "edit.refused.owner_comms": ":no_entry: Seule l'équipe des communications ({team}) peut confier le n° {id} « {title} » à une autre personne. Rien n'a été modifié.",
+    "edit.refused.problems": ":no_entry: Le n° {id} « {title} » n'a pas été modifié :",
+    "edit.problem.published": "{outlet} : déjà publié, ce canal ne peut plus être retiré.",
+    "edit.done": ":pencil2: Le n° {id} « {title} » est modifié ; sa carte est mise à jour.",
+    "edit.unchanged": "Rien à changer : le n° {id} « {title} » est déjà ainsi.",
+    "edit.usage": "Forme : `/propose edit N` (le formulaire), `/propose move N DATE`, `/propose owner N @personne`.",
+    "edit.note.header": ":pencil2: {actor} a modifié la proposition :",
+    "edit.note.fallback": "N° {id} modifié par {actor}",
+    "edit.note.title": "titre : « {old} » → « {new} »",
+    "edit.note.summary": "résumé modifié",
+    "edit.note.category": "catégorie : {old} → {new}",
+    "edit.note.audiences": "publics : {new}",
+    "edit.note.publish_on": "date de publication : {old} → {new}",
+    "edit.note.link": "lien : {new}",
+    "edit.note.notes": "notes modifiées",
+    "edit.note.owner_id": "responsable : {old} → {new}",
+    "edit.note.outlets_added": "canal ajouté : {new}",
+    "edit.note.outlets_removed": "canal retiré : {old}",
+    "edit.note.none": "(aucun)",
     "propose.refused.already_cancelled": ":information_source: La proposition n° {id} « {title} » est déjà annulée.",
     "propose.list.empty": "Aucune proposition en cours. `/propose` pour en faire une.",
     "propose.list.header": "*Propositions en cours ({count})*, les plus proches d'abord :",
@@ -472,6 +502,7 @@ MESSAGES: dict[str, str] = {
         "Commandes de la console :\n"
         "  /propose …, /stats …   une commande slash, comme dans Slack\n"
         "  :click N               appuyer sur le bouton [N]\n"
+        "  :shortcut [N]          « Proposer ce contenu » sur le N-ième message publié (sans N : le dernier)\n"
         "  :tick [AAAA-MM-JJTHH:MM]  un passage du planificateur (maintenant, ou à cette heure)\n"
         "  :digest                le bilan de la semaine\n"
         "  :home                  l'onglet Accueil de l'application\n"
@@ -493,6 +524,7 @@ MESSAGES: dict[str, str] = {
     "console.file": "📎 fichier « {name} » envoyé ({size} octets)",
     "console.confirm": "[1] {yes}  [2] {no} : ",
     "console.bye": "À bientôt !",
+    "console.no_message": "Pas de message n° {number} : {count} message(s) publié(s) depuis le début de la session.",
     "console.not_available": "Cette commande n'est pas encore disponible.",
     # --- bilan hebdomadaire (digest) ---
     "digest.title": "Bilan de la semaine du {date}",

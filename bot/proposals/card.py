@@ -27,7 +27,7 @@ from bot.blocks import (
     section,
 )
 from bot.clock import local_at, to_text
-from bot.outbox import Post
+from bot.outbox import Post, Skip, payload
 from bot.proposals.outlets import Outlet, by_slug
 from bot.proposals.rules import Note, days_left, next_statuses, placement_notes
 from bot.proposals.views import (
@@ -35,6 +35,7 @@ from bot.proposals.views import (
     business_days,
     category_label,
     local_day,
+    note_lines,
     say,
     status_label,
 )
@@ -50,6 +51,7 @@ STATUS_EMOJI = {
     "declined": ":x:",
     "published": ":mega:",
     "cancelled": ":no_entry_sign:",
+    "withdrawn": ":heavy_minus_sign:",
 }
 BUTTON_STYLE = {"submitted": "primary", "accepted": "primary", "published": "primary", "declined": "danger"}
 
@@ -224,6 +226,7 @@ def card_blocks(tr, state: CardState, *, buttons: bool = True) -> list[dict]:
         blocks.append(
             actions(
                 [
+                    button(tr("edit.button"), "proposal_edit", value=str(p["id"])),
                     button(
                         tr("propose.button.cancel"),
                         "proposal_cancel",
@@ -235,7 +238,7 @@ def card_blocks(tr, state: CardState, *, buttons: bool = True) -> list[dict]:
                             tr("propose.confirm.yes"),
                             tr("propose.confirm.no"),
                         ),
-                    )
+                    ),
                 ],
                 block_id=f"proposal-{p['id']}",
             )
@@ -300,6 +303,27 @@ def render_card_update(relais, row: dict, now: datetime) -> Post | None:
         update_ts=state.proposal["card_ts"],
         blocks=card_blocks(tr, state),
         text=card_text(tr, state.proposal),
+    )
+
+
+def render_edit_note(relais, row: dict, now: datetime) -> Post:
+    """The note in the card's thread saying what an edit changed and who changed it (kind "edit_note")."""
+    proposal = store.get(relais.db, row["proposal_id"])
+    if proposal is None or not proposal.get("card_ts"):
+        raise Skip("the card is not posted: nothing to thread the note under")
+    data = payload(row)
+    tr = relais.tr
+    names = {s: o.name for s, o in by_slug(relais.db).items()}
+    actor = f"<@{data.get('actor')}>"
+    lines = note_lines(tr, data.get("changes") or [], names)
+    text = "\n".join([tr("edit.note.header", actor=actor), *lines])
+    if len(text) > 2900:
+        text = text[:2899] + "…"
+    return Post(
+        channel=proposal["card_channel"],
+        thread_ts=proposal["card_ts"],
+        blocks=[section(text)],
+        text=tr("edit.note.fallback", id=str(proposal["id"]), actor=actor),
     )
 
 

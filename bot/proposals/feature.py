@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 from bot.feature import Feature
-from bot.proposals.card import refresh_cards, render_card, render_card_update
+from bot.proposals.card import refresh_cards, render_card, render_card_update, render_edit_note
 from bot.proposals.replan import DEADLINE_MOVED, render_deadline_moved
 from handlers import propose
 
 FEATURE = Feature(
     name="proposals",
-    renderers={"card": render_card, "card_update": render_card_update, DEADLINE_MOVED: render_deadline_moved},
+    renderers={
+        "card": render_card,
+        "card_update": render_card_update,
+        "edit_note": render_edit_note,
+        DEADLINE_MOVED: render_deadline_moved,
+    },
     planners=(refresh_cards,),
     listeners=(propose.register,),
 )

@@ -108,6 +108,7 @@ class Draft:
     link: str = ""
     notes: str = ""
     cycle_key: str | None = None
+    owner: str | None = None  # the Slack user ID responsible (the form's owner field); None: the one proposing
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,7 @@ outlets, and the wording of problems, refusals and warnings. Everything a user t
 from __future__ import annotations
 
 import json
+import re
 from datetime import date
 
 from bot.blocks import context, escape, input_block, modal, option, section, text_input
@@ -73,7 +74,7 @@ def audience_label(tr, audience: str) -> str:
     return tr("propose.audience." + audience) if audience in AUDIENCES else escape(audience)
 
 
-STATUSES = ("planned", "submitted", "accepted", "declined", "published", "cancelled")
+STATUSES = ("planned", "submitted", "accepted", "declined", "published", "cancelled", "withdrawn")
 
 
 def problem_text(tr, problem: Problem) -> str:
@@ -96,13 +97,17 @@ def modal_errors(tr, problems: list[Problem]) -> dict[str, str]:
 
 
 # -- the proposal form ------------------------------------------------------------------------------
-MODAL_FIELDS = ("title", "summary", "category", "audiences", "publish_on", "outlets", "link", "notes")
+MODAL_FIELDS = ("title", "summary", "category", "audiences", "publish_on", "outlets", "link", "notes", "owner")
 
 
-def propose_modal(relais, initial: dict | None = None, private_metadata: dict | None = None) -> dict:
+def propose_modal(
+    relais, initial: dict | None = None, private_metadata: dict | None = None, edit: int | None = None
+) -> dict:
     """The /propose form (callback_id "propose"). `initial` may give title, summary, category, audiences,
-    outlets (slugs), publish_on (a date or ISO text), link, notes; `private_metadata` may carry cycle_key
-    (stored with the proposal) and channel (where to confirm)."""
+    outlets (slugs), publish_on (a date or ISO text), link, notes, owner (a Slack user ID: the person
+    proposing by default); `private_metadata` may carry cycle_key (stored with the proposal) and channel
+    (where to confirm). With `edit` (a proposal id) it is the edit form of that proposal (callback_id
+    "propose_edit", its id in private_metadata["proposal_id"])."""
 
     tr = relais.tr
     initial = initial or {}
@@ -179,6 +184,20 @@ def propose_modal(relais, initial: dict | None = None, private_metadata: dict | 
             hint=tr("propose.modal.notes_hint"),
         ),
     ]
+    owner = {"type": "users_select", "action_id": "value"}
+    if initial.get("owner"):
+        owner["initial_user"] = initial["owner"]
+    # optional: left empty (a form opened from App Home or a cycle prompt), the person submitting owns it
+    blocks.append(input_block("owner", tr("edit.owner.label"), owner, optional=True, hint=tr("edit.owner.hint")))
+    if edit is not None:
+        return modal(
+            "propose_edit",
+            tr("edit.modal.heading", id=str(edit))[:24],
+            blocks,
+            submit=tr("edit.modal.submit"),
+            close=tr("common.cancel"),
+            private_metadata={**(private_metadata or {}), "proposal_id": edit},
+        )
     return modal(
         "propose",
         tr("propose.modal.heading"),
@@ -187,6 +206,60 @@ def propose_modal(relais, initial: dict | None = None, private_metadata: dict | 
         close=tr("common.cancel"),
         private_metadata=dict(private_metadata or {}),
     )
+
+
+def initial_of(draft: Draft) -> dict:
+    """A draft as the form's `initial` values."""
+    return {
+        "title": draft.title,
+        "summary": draft.summary,
+        "category": draft.category,
+        "audiences": list(draft.audiences),
+        "publish_on": draft.publish_on,
+        "outlets": list(draft.outlets),
+        "link": draft.link,
+        "notes": draft.notes,
+        "owner": draft.owner,
+    }
+
+
+def team_mentions(settings) -> str:
+    return ", ".join(f"<@{u}>" for u in settings.comms_team)
+
+
+def edit_outcome_text(relais, outcome) -> str:
+    """What to tell the person after an edit (done, unchanged or refused): mentions left as mentions,
+    what they typed escaped, every problem listed."""
+    tr = relais.tr
+    params = dict(outcome.params)
+    problems = params.pop("problems", [])
+    owner = params.pop("owner", None)
+    text = say(tr, outcome.key, **params, owner="\x00owner", team="\x00team")  # mentions stay mentions
+    text = text.replace("\x00owner", f"<@{owner}>" if owner else "").replace("\x00team", team_mentions(relais.settings))
+    if problems:
+        text += "\n" + "\n".join("• " + problem_text(tr, p) for p in problems)
+    return text
+
+
+def note_lines(tr, changes: list, names: dict[str, str]) -> list[str]:
+    """The lines of an edit note: one per change ([field, old, new]), what was typed escaped."""
+    lines = []
+    for field_name, old, new in changes:
+        key = "edit.note." + field_name
+        if field_name == "publish_on":
+            old, new = tr.date(date.fromisoformat(old)), tr.date(date.fromisoformat(new))
+        elif field_name == "owner_id":
+            old, new = f"<@{old}>", f"<@{new}>"
+        elif field_name == "category":
+            old, new = category_label(tr, old or ""), category_label(tr, new or "")
+        elif field_name == "audiences":
+            new = ", ".join(audience_label(tr, a) for a in new or []) or tr("edit.note.none")
+        elif field_name in ("outlets_added", "outlets_removed"):
+            old, new = escape(names.get(old or "", old or "")), escape(names.get(new or "", new or ""))
+        else:
+            old, new = escape(str(old or "")[:300]), escape(str(new or "")[:300]) or tr("edit.note.none")
+        lines.append("• " + tr(key, old=old, new=new))
+    return lines
 
 
 def _value(values: dict, block: str) -> dict:
@@ -206,6 +279,7 @@ def read_propose_view(values: dict, today: date, private_metadata: dict | None =
         audiences=tuple(o["value"] for o in _value(values, "audiences").get("selected_options") or []),
         category=((_value(values, "category").get("selected_option") or {}).get("value") or DEFAULT_CATEGORY),
         cycle_key=(private_metadata or {}).get("cycle_key") or None,
+        owner=_value(values, "owner").get("selected_user") or None,
     )
     picked = _value(values, "publish_on").get("selected_date")
     if picked:
@@ -219,6 +293,27 @@ def read_propose_view(values: dict, today: date, private_metadata: dict | None =
                     Problem("publish_on", "propose.date." + error.reason, {"text": error.text, **error.params})
                 )
     return draft, problems
+
+
+_SLACK_LINK = re.compile(r"<((?:https?|mailto):[^|>]+)(?:\|([^>]*))?>")
+_SLACK_MENTION = re.compile(r"<[@#!]([^|>]+)(?:\|([^>]*))?>")
+
+
+def initial_from_message(message: dict, fallback_owner: str) -> dict:
+    """The form's values from a Slack message (the "Proposer ce contenu" shortcut): its first line as the
+    title, the rest as the summary, its first link as the link, its author as the owner."""
+    raw = message.get("text") or ""
+    links = _SLACK_LINK.findall(raw)
+    text = _SLACK_LINK.sub(lambda m: m.group(2) or m.group(1), raw)
+    text = _SLACK_MENTION.sub(lambda m: m.group(2) or m.group(1), text)
+    text = text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&").strip()
+    first, _, rest = text.partition("\n")
+    return {
+        "title": clean_text(first)[:TITLE_MAX],
+        "summary": rest.strip()[:SUMMARY_MAX],
+        "link": links[0][0][:LINK_MAX] if links else "",
+        "owner": message.get("user") or fallback_owner,
+    }
 
 
 def metadata(view: dict) -> dict:

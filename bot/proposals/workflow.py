@@ -3,6 +3,8 @@
     proposal_id, keys = create_proposal(relais, draft, checked, owner="U123")    # then deliver keys
     outcome = change_status(relais, placement_id=7, to="submitted", actor="U123")
     outcome = cancel_proposal(relais, proposal_id=3, actor="U123")
+    outcome = edit_proposal(relais, proposal_id=3, draft=Draft(...), actor="U123")   # the form, move, owner
+    keys = replan_placement(relais, db, placement_id=7, deadline=date(2026, 12, 7), actor="U123", now=now)
     outcome.ok, say(relais.tr, outcome.key, **outcome.params)
 
 Each is one transaction: the permission and validity checks, the change with its history row, the
@@ -13,21 +15,28 @@ the one of the signed Slack payload, passed in by the caller.
 
 from __future__ import annotations
 
+import json
 import secrets
 from datetime import date
 
 from bot import outbox as sender
 from bot.clock import to_text
 from bot.outcome import Outcome, refused
+from bot.proposals.outlets import active
 from bot.proposals.rules import (
     Checked,
     Clash,
     Draft,
+    Problem,
+    check,
+    clean_text,
+    deadline_for,
     next_statuses,
     valid_link,
     week_of,
 )
 from bot.reminders import rules as reminders
+from bot.workdays import for_relais
 from storage import outbox
 from storage import proposals as store
 
@@ -68,6 +77,15 @@ def plan_card_update(relais, db, proposal_id: int, now) -> str:
 def plan_neighbour_updates(relais, db, proposal_id: int, now) -> list[str]:
     """Card updates for the other proposals sharing a limited outlet's week with this one: their
     weekly-quota warning may have appeared or gone with this change."""
+    return [
+        plan_card_update(relais, db, other, now)
+        for other in sorted(neighbours_of(db, proposal_id))
+        if (store.get(db, other) or {}).get("card_ts")
+    ]
+
+
+def neighbours_of(db, proposal_id: int) -> set[int]:
+    """The other proposals sharing a limited outlet's week with this one (as it is now)."""
     proposal = store.get(db, proposal_id)
     weeks: set[tuple[str, date]] = set()
     for p in store.placements_of(db, proposal_id):
@@ -76,16 +94,11 @@ def plan_neighbour_updates(relais, db, proposal_id: int, now) -> list[str]:
         for day in (proposal["publish_on"], p["published_on"]):
             if day:
                 weeks.add((p["outlet_slug"], week_of(date.fromisoformat(day))))
-    others = {
+    return {
         r["proposal_id"]
         for slug, monday in weeks
         for r in store.week_placements(db, slug, monday, exclude_proposal=proposal_id)
     }
-    return [
-        plan_card_update(relais, db, other, now)
-        for other in sorted(others)
-        if (store.get(db, other) or {}).get("card_ts")
-    ]
 
 
 def create_proposal(relais, draft: Draft, checked: Checked, *, owner: str) -> tuple[int, list[str]]:
@@ -239,3 +252,194 @@ def cancel_proposal(relais, *, proposal_id: int, actor: str, deliver: bool = Tru
     if deliver:
         sender.deliver_in_background(relais, result.keys)
     return result
+
+
+# -- edits (issue 12, "Plans change") ----------------------------------------------------------------
+EDIT_NOTE = "edit_note"
+NOT_LIVE = ("withdrawn", "cancelled")  # placements an edit no longer counts as the proposal's outlets
+
+
+def replan_placement(relais, db, placement_id: int, deadline: date, *, actor: str, now) -> list[str]:
+    """Give a placement a new deadline (a moved publication date, an outlet's or the calendar's new rules)
+    and bring its deadline reminders in line: the pending ones of the old deadline are cancelled
+    ("deadline changed"), the moments still ahead of the new one planned (only while it is planned).
+    A history row when the deadline changed. Call inside `db.atomic()`; planning the card update is the
+    caller's (one per proposal). Returns the outbox keys of the reminders planned."""
+    store.set_deadline(db, placement_id, deadline, actor=actor, now=to_text(now))
+    return reminders.plan_deadline_reminders(relais, db, placement_id, now)
+
+
+def may_edit(relais, proposal: dict | None, actor: str) -> Outcome | None:
+    """Why `actor` may not edit this proposal (its owner and the comms team may); None when allowed."""
+    if proposal is None:
+        return refused("propose.refused.no_proposal", id="?")
+    base = {"id": str(proposal["id"]), "title": proposal["title"]}
+    if proposal["status"] == "cancelled":
+        return Outcome(False, "edit.refused.cancelled", base, proposal["id"])
+    if proposal["owner_id"] != actor and not relais.settings.is_comms(actor):
+        return Outcome(False, "edit.refused.not_allowed", {**base, "owner": proposal["owner_id"]}, proposal["id"])
+    return None
+
+
+def draft_of(db, proposal: dict) -> Draft:
+    """The proposal as a draft (what the edit form and the one-line shortcuts start from): its outlets are
+    its placements still live on active outlets."""
+    slugs = {o.slug for o in active(db)}
+    return Draft(
+        title=proposal["title"],
+        publish_on=date.fromisoformat(proposal["publish_on"]),
+        outlets=tuple(
+            p["outlet_slug"]
+            for p in store.placements_of(db, proposal["id"])
+            if p["status"] not in NOT_LIVE and p["outlet_slug"] in slugs
+        ),
+        category=proposal["category"],
+        summary=proposal["summary"] or "",
+        audiences=tuple(json.loads(proposal["audiences"] or "[]")),
+        link=proposal["link"] or "",
+        notes=proposal["notes"] or "",
+        cycle_key=proposal["cycle_key"],
+        owner=proposal["owner_id"],
+    )
+
+
+def edit_proposal(relais, *, proposal_id: int, draft: Draft, actor: str, deliver: bool = True) -> Outcome:
+    """Apply an edited draft to a proposal, all or nothing, on behalf of `actor` (its owner or the comms
+    team; only the comms team gives it another owner).
+
+    The same checks as a new proposal, per outlet: an outlet added, or still planned when the date moves,
+    whose deadline has passed for the new date is refused with the earliest workable date (outcome key
+    "edit.refused.problems", params["problems"] a list of Problem). Outlets already submitted, accepted,
+    declined or published keep their state (a published one cannot be removed). Then, in one transaction:
+    the changed fields (history rows), each kept placement replanned for the new date (replan_placement),
+    removed outlets' placements `withdrawn` (their reminders cancelled), added outlets planned (a withdrawn
+    placement of the same outlet comes back), the stats reminders of published placements planned for a
+    new owner, the card updated, the cards of the proposals sharing an outlet's week (before and after)
+    updated, and one note in the card's thread saying what changed and who changed it (kind "edit_note")."""
+    db = relais.db
+    now = relais.clock.now()
+    today = relais.clock.today()
+    outlets = {o.slug: o for o in active(db)}
+    days = for_relais(relais)
+    with db.atomic():
+        _lock(db, proposal_id=proposal_id)
+        proposal = store.get(db, proposal_id)
+        if proposal is None:
+            return refused("propose.refused.no_proposal", id=str(proposal_id))
+        refusal = may_edit(relais, proposal, actor)
+        if refusal is not None:
+            return refusal
+        base = {"id": str(proposal_id), "title": proposal["title"]}
+        owner = draft.owner or proposal["owner_id"]
+        if owner != proposal["owner_id"] and not relais.settings.is_comms(actor):
+            return Outcome(False, "edit.refused.owner_comms", base, proposal_id)
+
+        current = {p["outlet_slug"]: p for p in store.placements_of(db, proposal_id)}
+        live = [s for s, p in current.items() if p["status"] not in NOT_LIVE]
+        wanted = list(dict.fromkeys(draft.outlets))
+        removed = [s for s in live if s not in wanted and s in outlets]  # inactive outlets: left as they are
+        added = [s for s in wanted if s not in live]
+        kept = [s for s in wanted if s in live]
+        old_day = date.fromisoformat(proposal["publish_on"])
+        moved = draft.publish_on != old_day
+        checked = check(draft, outlets, days, today, clashes_for(db, wanted, draft.publish_on, proposal_id))
+        # Deadlines only matter for what is still to be submitted: added outlets, and planned ones when the
+        # date moves. Fixing a typo in an old proposal's title is not refused for its past deadlines.
+        exempt = {outlets[s].name for s in kept if s in outlets and (current[s]["status"] != "planned" or not moved)}
+        problems = [
+            p
+            for p in checked.problems
+            if not (p.key == "propose.problem.deadline_passed" and p.params.get("outlet") in exempt)
+            and not (p.key == "propose.problem.date_past" and not moved and not added)
+        ]
+        problems += [
+            Problem("outlets", "edit.problem.published", {"outlet": outlets[s].name})
+            for s in removed
+            if current[s]["status"] == "published"
+        ]
+        if problems:
+            return Outcome(False, "edit.refused.problems", {**base, "problems": problems}, proposal_id)
+
+        changes: dict = {}
+        fields = {
+            "title": clean_text(draft.title),
+            "summary": (draft.summary or "").strip(),
+            "category": draft.category,
+            "link": (draft.link or "").strip(),
+            "notes": (draft.notes or "").strip(),
+            "owner_id": owner,
+        }
+        for column, value in fields.items():
+            if value != (proposal[column] or ""):
+                changes[column] = value
+        if list(draft.audiences) != json.loads(proposal["audiences"] or "[]"):
+            changes["audiences"] = list(draft.audiences)
+        if moved:
+            changes["publish_on"] = draft.publish_on
+        if not changes and not added and not removed:
+            return Outcome(True, "edit.unchanged", base, proposal_id)
+
+        stamp = to_text(now)
+        neighbours = neighbours_of(db, proposal_id)  # the weeks it leaves
+        store.update_fields(db, proposal_id, changes, actor=actor, now=stamp)
+        planned = {p.slug: p.deadline for p in checked.placements}
+        for slug in removed:
+            placement = current[slug]
+            old = store.set_placement_status(db, placement["id"], "withdrawn", actor=actor, now=stamp, note="edit")
+            reminders.on_placement_changed(relais, db, placement["id"], old, "withdrawn", now)
+        for slug in added:
+            placement_id = store.add_placement(db, proposal_id, slug, planned[slug], actor=actor, now=stamp)
+            reminders.plan_deadline_reminders(relais, db, placement_id, now)
+        for slug in kept:
+            if slug in outlets:
+                deadline = planned.get(slug) or deadline_for(draft.publish_on, outlets[slug].lead_days, days)
+                replan_placement(relais, db, current[slug]["id"], deadline, actor=actor, now=now)
+        if "owner_id" in changes:  # the stats messages go to the new owner from now on
+            for placement in store.placements_of(db, proposal_id):
+                reminders.plan_stats_reminders(relais, db, placement["id"], now)
+        neighbours |= neighbours_of(db, proposal_id)  # the weeks it joins
+        keys = [plan_card_update(relais, db, proposal_id, now)]
+        keys += [
+            plan_card_update(relais, db, other, now)
+            for other in sorted(neighbours)
+            if (store.get(db, other) or {}).get("card_ts")
+        ]
+        summary = [[column, _plain(proposal[column]), _plain(value)] for column, value in changes.items()]
+        summary += [["outlets_added", None, slug] for slug in added]
+        summary += [["outlets_removed", slug, None] for slug in removed]
+        keys.append(plan_edit_note(relais, db, proposal_id, actor, summary, now))
+    result = Outcome(
+        True, "edit.done", {**base, "title": fields["title"], "count": len(summary)}, proposal_id, keys=keys
+    )
+    if deliver:
+        sender.deliver_in_background(relais, result.keys)
+    return result
+
+
+def _plain(value):
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, list):
+        return value
+    if isinstance(value, str) and value.startswith("["):
+        try:
+            return json.loads(value)
+        except ValueError:
+            return value
+    return value
+
+
+def plan_edit_note(relais, db, proposal_id: int, actor: str, changes: list, now) -> str:
+    """The note in the card's thread: who changed what (rendered at send time, bot.proposals.card)."""
+    key = f"edit-note:{proposal_id}:{to_text(now)}:{secrets.token_hex(4)}"
+    outbox.plan(
+        db,
+        key=key,
+        kind=EDIT_NOTE,
+        due_at=now,
+        target=(store.get(db, proposal_id) or {}).get("card_channel") or relais.settings.team_channel,
+        now=now,
+        proposal_id=proposal_id,
+        payload={"actor": actor, "changes": changes},
+    )
+    return key
