@@ -166,7 +166,7 @@ def move_deadline(
     actor: str = ACTOR,
 ) -> list[str]:
     """Inside the caller's transaction: set the placement's deadline (history written, the reason as its
-    note), withdraw its pending reminders of the old deadline (snoozed ones too: "deadline changed"), and
+    note), withdraw its pending reminders of the old deadline (snoozed ones too) with the reason, and
     plan the reminders of the new one still ahead. Returns the reminder keys planned; [] when the
     deadline is already `new_deadline`. The card update and the thread note are the caller's
     (plan_card_update, plan_moved_note), once per proposal."""
@@ -174,8 +174,14 @@ def move_deadline(
     if placement is None or placement["deadline"] == new_deadline.isoformat():
         return []
     note = reason_text(relais.tr, reason_key, reason_params, placement["outlet_name"])
-    store.set_deadline(db, placement_id, new_deadline, actor=actor, now=to_text(now), note=note)
-    # the old deadline's pending reminders (snoozed ones too) are withdrawn, the new ones planned
+    old = store.set_deadline(db, placement_id, new_deadline, actor=actor, now=to_text(now), note=note)
+    rows.cancel(  # with the reason, for `check` and the outbox's history; the rest is an edit's path
+        db,
+        now,
+        placement_id=placement_id,
+        kinds=[reminders.DEADLINE],
+        reason=f"deadline moved {old} -> {new_deadline.isoformat()} ({reason_key})",
+    )
     return reminders.plan_deadline_reminders(relais, db, placement_id, now)
 
 
