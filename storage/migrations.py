@@ -210,3 +210,54 @@ def m0003_indexes_for_years_of_data(db: Database) -> None:
         ALTER TABLE outbox ADD COLUMN posting_at TEXT
         """,
     )
+
+
+@migrations(name="0004_placement_withdrawn", transactional=False)
+def m0004_placement_withdrawn(db: Database) -> None:
+    """A placement may be `withdrawn` (the others go on): SQLite cannot change a CHECK, so the table is
+    rebuilt the documented way (foreign keys off, create-copy-drop-rename in one transaction, foreign
+    keys checked before the commit). Idempotent: a rebuild already done is not redone."""
+    sql = db.execute("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'placements'").fetchone()[0]
+    if "'withdrawn'" in sql:
+        return
+    db.execute("PRAGMA foreign_keys = OFF")
+    try:
+        with db.atomic():
+            _rebuild_placements(db)
+            broken = db.execute("PRAGMA foreign_key_check").fetchall()
+            if broken:
+                raise RuntimeError(f"0004: foreign keys broken by the rebuild: {broken[:5]}")
+    finally:
+        db.execute("PRAGMA foreign_keys = ON")
+
+
+def _rebuild_placements(db: Database) -> None:
+    _run(
+        db,
+        """
+        CREATE TABLE placements_new (
+            id            INTEGER PRIMARY KEY,
+            proposal_id   INTEGER NOT NULL REFERENCES proposals (id),
+            outlet_slug   TEXT NOT NULL REFERENCES outlets (slug),
+            deadline      TEXT NOT NULL,
+            status        TEXT NOT NULL DEFAULT 'planned'
+                          CHECK (status IN ('planned', 'submitted', 'accepted', 'declined', 'published', 'cancelled',
+                                            'withdrawn')),
+            submitted_at  TEXT,
+            decided_at    TEXT,
+            published_on  TEXT,
+            published_url TEXT,
+            updated_at    TEXT NOT NULL,
+            UNIQUE (proposal_id, outlet_slug)
+        );
+        INSERT INTO placements_new (id, proposal_id, outlet_slug, deadline, status, submitted_at, decided_at,
+                                    published_on, published_url, updated_at)
+            SELECT id, proposal_id, outlet_slug, deadline, status, submitted_at, decided_at,
+                   published_on, published_url, updated_at FROM placements;
+        DROP TABLE placements;
+        ALTER TABLE placements_new RENAME TO placements;
+        CREATE INDEX placements_deadline ON placements (status, deadline);
+        CREATE INDEX placements_outlet ON placements (outlet_slug, status);
+        CREATE INDEX placements_published ON placements (status, published_on)
+        """,
+    )
