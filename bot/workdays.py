@@ -63,6 +63,12 @@ class BusinessDays:
             day += timedelta(days=1)
         return day
 
+    def previous_business_day(self, day: date) -> date:
+        """`day` itself when it is a business day, else the last one before it."""
+        while not self.is_business_day(day):
+            day -= timedelta(days=1)
+        return day
+
     def between(self, start: date, end: date) -> int:
         """Business days in (start, end]: how many are left from `start` until `end` (negative if end < start)."""
         if end < start:

@@ -1,13 +1,16 @@
 """/propose: register a proposal and follow it through the university's channels.
 
     /propose                         the form (modal, callback_id "propose")
-    /propose TITLE | DATE | OUTLETS [| CATEGORY]
+    /propose TITLE | DATE | OUTLETS [| CATEGORY [| AUDIENCES]]
     /propose list | show N | outlets | help
     /propose edit N | move N DATE | owner N @person      (the edit form; a new date; a new owner)
     card button proposal_edit (value the proposal id) opens the edit form (callback_id "propose_edit")
     message shortcut propose_from_message: the form prefilled from the message
     card buttons: placement_submitted / _accepted / _declined, placement_published (a small form),
                   proposal_cancel (confirmed first)
+    card buttons: placement_submitted / _accepted, placement_declined (a small form for the reason),
+                  placement_published (a small form), placement_withdraw and placement_undo (confirmed
+                  first), proposal_cancel (confirmed first)
 
 Thin: the rules are in bot.proposals.rules and bot.proposals.workflow, the wording in bot.proposals.views and
 bot.proposals.card. Slash commands are answered in the ack; Web API calls come after it.
@@ -28,7 +31,10 @@ from bot.proposals.dates import DateError, parse_date
 from bot.proposals.outlets import active, by_slug
 from bot.proposals.rules import check, check_line, parse_line
 from bot.proposals.views import (
+    REASON_MAX,
+    audience_names,
     business_days,
+    declined_modal,
     edit_outcome_text,
     history_blocks,
     initial_from_message,
@@ -39,6 +45,7 @@ from bot.proposals.views import (
     outlets_blocks,
     propose_modal,
     published_modal,
+    read_declined_view,
     read_propose_view,
     read_published_view,
     refusal_blocks,
@@ -53,6 +60,8 @@ from bot.proposals.workflow import (
     draft_of,
     edit_proposal,
     may_edit,
+    undo_last_change,
+    withdraw_placement,
 )
 from bot.workdays import for_relais
 from handlers.common import (
@@ -67,7 +76,7 @@ from storage import proposals as store
 
 log = logging.getLogger("relais.propose")
 
-STATUS_BUTTONS = re.compile(r"^placement_(submitted|accepted|declined)$")
+STATUS_BUTTONS = re.compile(r"^placement_(submitted|accepted)$")
 
 
 def register(app: App) -> None:
@@ -80,6 +89,10 @@ def register(app: App) -> None:
     app.view("propose_edit")(on_edit_submitted)
     app.action("proposal_edit")(on_edit_button)
     app.shortcut("propose_from_message")(on_message_shortcut)
+    app.action("placement_declined")(on_declined_button)
+    app.view("placement_declined")(on_declined_submitted)
+    app.action("placement_withdraw")(on_withdraw_button)
+    app.action("placement_undo")(on_undo_button)
 
 
 EDIT_WORDS = ("edit", "modifier", "modify", "change")
@@ -137,7 +150,7 @@ def _context(relais):
 def propose_in_one_line(relais, ack, command, text):
     tr = relais.tr
     outlets, days, today = _context(relais)
-    line = parse_line(text, today)
+    line = parse_line(text, today, audience_names())
     checked = check_line(line, outlets, days, today, _clashes(relais, line.draft))
     if not checked.ok:
         return ack(**ephemeral(tr("propose.refused.header"), refusal_blocks(tr, checked.problems)))
@@ -155,23 +168,21 @@ def created_blocks(relais, proposal_id, draft, checked) -> list[dict]:
     """The confirmation: the proposal's number, where its card is, each outlet's deadline."""
 
     tr = relais.tr
-    names = {s: o.name for s, o in by_slug(relais.db).items()}
+    outlets = by_slug(relais.db)
+    names = {s: o.name for s, o in outlets.items()}
     lines = []
     for p in checked.placements:
-        if p.days_left == 0:
-            when = tr("propose.when.today")
-        elif p.days_left > 0:
-            when = tr("propose.when.in", left=business_days(tr, p.days_left))
+        outlet = escape(names.get(p.slug, p.slug))
+        if outlets[p.slug].owner == "library":  # nothing to submit: the day it goes out
+            lines.append(tr("propose.created.to_publish", outlet=outlet, date=tr.date(draft.publish_on)))
         else:
-            when = tr("propose.when.before_next")
-        lines.append(
-            tr(
-                "propose.created.placement",
-                outlet=escape(names.get(p.slug, p.slug)),
-                deadline=tr.date(p.deadline),
-                when=when,
-            )
-        )
+            if p.days_left == 0:
+                when = tr("propose.when.today")
+            elif p.days_left > 0:
+                when = tr("propose.when.in", left=business_days(tr, p.days_left))
+            else:
+                when = tr("propose.when.before_next")
+            lines.append(tr("propose.created.placement", outlet=outlet, deadline=tr.date(p.deadline), when=when))
         lines += ["   :warning: " + say(tr, n.key, **n.params) for n in p.notes if n.key != "propose.warn.checklist"]
     head = tr("propose.created", id=proposal_id, title=escape(draft.title), channel=relais.settings.team_channel)
     return [section(head + "\n" + "\n".join(lines))]
@@ -405,3 +416,69 @@ def on_message_shortcut(ack, body, shortcut, context, client, respond):
     initial = initial_from_message(shortcut.get("message") or {}, body["user"]["id"])
     channel = (shortcut.get("channel") or {}).get("id")
     open_form(relais, client, respond, shortcut["trigger_id"], channel, initial)
+
+
+def on_declined_button(ack, body, action, context, respond, client):
+    """ "Refusé": a small form confirms it and takes an optional reason."""
+    ack()
+    relais = relais_of(context)
+    placement_id, expected = _placement_value(action)
+    refusal = check_status_change(
+        relais, placement_id=placement_id or 0, to="declined", actor=body["user"]["id"], expected=expected
+    )
+    if refusal is not None:
+        return tell(body, respond, client, say(relais.tr, refusal.key, **refusal.params))
+    placement = store.placement(relais.db, placement_id)
+    channel = (body.get("channel") or {}).get("id")
+    view = declined_modal(relais.tr, placement, expected=placement["status"], channel=channel)
+    try:
+        client.views_open(trigger_id=body["trigger_id"], view=view)
+    except SlackApiError as error:
+        log.warning("views.open failed: %s", error)
+        tell(body, respond, client, relais.tr("propose.modal_failed", error=escape(str(error.response.get("error")))))
+
+
+def on_declined_submitted(ack, body, view, context):
+    relais = relais_of(context)
+    tr = relais.tr
+    meta = metadata(view)
+    reason = read_declined_view(view.get("state", {}).get("values", {}))
+    if len(reason) > REASON_MAX:
+        return ack(response_action="errors", errors={"reason": say(tr, "propose.refused.reason_long", max=REASON_MAX)})
+    outcome = change_status(
+        relais,
+        placement_id=int(meta.get("placement_id") or 0),
+        to="declined",
+        actor=body["user"]["id"],
+        expected=meta.get("expected"),
+        note=reason,
+        deliver=False,
+    )
+    if not outcome.ok:
+        return ack(response_action="errors", errors={"reason": say(tr, outcome.key, **outcome.params)})
+    ack()
+    outbox.deliver_in_background(relais, outcome.keys)
+
+
+def on_withdraw_button(ack, body, action, context, respond, client):
+    """ "Retirer" (confirmed in Slack's dialog): this outlet only, the others go on."""
+    ack()
+    relais = relais_of(context)
+    placement_id, expected = _placement_value(action)
+    if placement_id is None:
+        return tell(body, respond, client, relais.tr("propose.refused.no_placement"))
+    outcome = withdraw_placement(relais, placement_id=placement_id, actor=body["user"]["id"], expected=expected)
+    if not outcome.ok:
+        tell(body, respond, client, say(relais.tr, outcome.key, **outcome.params))
+
+
+def on_undo_button(ack, body, action, context, respond, client):
+    """ "Annuler le dernier changement" (confirmed in Slack's dialog): the comms team only."""
+    ack()
+    relais = relais_of(context)
+    placement_id, expected = _placement_value(action)
+    if placement_id is None:
+        return tell(body, respond, client, relais.tr("propose.refused.no_placement"))
+    outcome = undo_last_change(relais, placement_id=placement_id, actor=body["user"]["id"], expected=expected)
+    if not outcome.ok:
+        tell(body, respond, client, say(relais.tr, outcome.key, **outcome.params))

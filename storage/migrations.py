@@ -214,17 +214,19 @@ def m0003_indexes_for_years_of_data(db: Database) -> None:
 
 @migrations(name="0004_placement_withdrawn", transactional=False)
 def m0004_placement_withdrawn(db: Database) -> None:
-    # A placement whose outlet was taken off its proposal by an edit ends `withdrawn` (never deleted).
-    # SQLite cannot change a CHECK: the table is rebuilt as SQLite documents it (foreign keys off around
-    # one transaction, checked before the commit), same columns, same ids, the rows referencing it
-    # (history, outbox, stats_snapshots) untouched, its indexes recreated. Run again after a crash
-    # before the step was recorded, it rebuilds the same table once more.
+    """A placement may be `withdrawn` (the others go on): SQLite cannot change a CHECK, so the table is
+    rebuilt the documented way (foreign keys off, create-copy-drop-rename in one transaction, foreign
+    keys checked before the commit). Idempotent: a rebuild already done is not redone."""
+    sql = db.execute("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'placements'").fetchone()[0]
+    if "'withdrawn'" in sql:
+        return
     db.execute("PRAGMA foreign_keys = OFF")
     try:
         with db.atomic():
             _rebuild_placements(db)
-            if db.execute("PRAGMA foreign_key_check").fetchall():
-                raise RuntimeError("0004: foreign keys broken by the rebuild of placements")
+            broken = db.execute("PRAGMA foreign_key_check").fetchall()
+            if broken:
+                raise RuntimeError(f"0004: foreign keys broken by the rebuild: {broken[:5]}")
     finally:
         db.execute("PRAGMA foreign_keys = ON")
 

@@ -133,7 +133,7 @@ def add_placement(db: Database, proposal_id: int, slug: str, deadline: date, *, 
         )
         add_history(db, proposal_id, cursor.lastrowid, actor, now, "added", None, "planned")
         return cursor.lastrowid
-    placement_id, status = row
+    placement_id, _status = row
     db.execute(
         "UPDATE placements SET deadline = ?, submitted_at = NULL, decided_at = NULL WHERE id = ?",
         [deadline.isoformat(), placement_id],
@@ -177,10 +177,49 @@ def set_placement_status(
     return old
 
 
+def revert_placement_status(
+    db: Database, placement_id: int, status: str, *, actor: str, now: str, note: str = ""
+) -> str:
+    """Put a placement back in `status` (an undo): the stamps of the statuses it keeps are left as they
+    were, a publication it leaves is forgotten; history row `undo`. Returns the status it was in."""
+    if status not in PLACEMENT_STATUSES:
+        raise ValueError(status)
+    old, proposal_id = db.execute("SELECT status, proposal_id FROM placements WHERE id = ?", [placement_id]).fetchone()
+    sets = ["status = ?", "updated_at = ?"]
+    if status != "published":
+        sets += ["published_on = NULL", "published_url = NULL"]
+    db.execute(f"UPDATE placements SET {', '.join(sets)} WHERE id = ?", [status, now, placement_id])
+    db.execute("UPDATE proposals SET updated_at = ? WHERE id = ?", [now, proposal_id])
+    add_history(db, proposal_id, placement_id, actor, now, "undo", old, status, note)
+    return old
+
+
+def status_changes(db: Database, placement_id: int) -> list[dict]:
+    """A placement's status changes and undos (history rows `status` and `undo`), oldest first."""
+    return list(
+        db.query(
+            "SELECT * FROM history WHERE placement_id = ? AND action IN ('status', 'undo') ORDER BY id", [placement_id]
+        )
+    )
+
+
+def status_changes_of(db: Database, proposal_id: int) -> list[dict]:
+    """The status changes and undos of all a proposal's placements, oldest first (for its card)."""
+    return list(
+        db.query(
+            """SELECT * FROM history WHERE proposal_id = ? AND placement_id IS NOT NULL
+               AND action IN ('status', 'undo') ORDER BY id""",
+            [proposal_id],
+        )
+    )
+
+
 def cancel(db: Database, proposal_id: int, *, actor: str, now: str, note: str = "") -> None:
-    """Cancel the proposal and every placement not yet published; history kept."""
+    """Cancel the proposal and every placement not yet published (a withdrawn one stays withdrawn); history kept."""
     for p in db.query(
-        "SELECT id FROM placements WHERE proposal_id = ? AND status NOT IN ('published', 'cancelled')", [proposal_id]
+        """SELECT id FROM placements WHERE proposal_id = ?
+           AND status NOT IN ('published', 'cancelled', 'withdrawn')""",
+        [proposal_id],
     ):
         set_placement_status(db, p["id"], "cancelled", actor=actor, now=now, note=note)
     db.execute("UPDATE proposals SET status = 'cancelled', updated_at = ? WHERE id = ?", [now, proposal_id])

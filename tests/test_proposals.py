@@ -15,6 +15,7 @@ from bot.proposals.rules import (
     check,
     check_line,
     days_left,
+    deadline_for,
     earliest_publication,
     late_by,
     next_statuses,
@@ -173,16 +174,28 @@ def test_week_of_is_the_monday():
 @given(today=st.dates(min_value=date(2026, 1, 1), max_value=date(2028, 6, 30)), lead=st.integers(0, 20))
 def test_earliest_publication_is_the_first_date_whose_deadline_is_still_ahead(today, lead):
     earliest = earliest_publication(lead, today, DAYS)
-    assert DAYS.subtract(earliest, lead) >= today
-    assert DAYS.subtract(earliest - timedelta(days=1), lead) < today or earliest == today
+    assert deadline_for(earliest, lead, DAYS) >= today
+    assert deadline_for(earliest - timedelta(days=1), lead, DAYS) < today or earliest == today
+
+
+@settings(max_examples=300, deadline=None)
+@given(publish_on=st.dates(min_value=date(2026, 1, 1), max_value=date(2028, 6, 30)), lead=st.integers(0, 20))
+def test_a_deadline_is_always_a_business_day(publish_on, lead):
+    deadline = deadline_for(publish_on, lead, DAYS)
+    assert DAYS.is_business_day(deadline) and deadline <= publish_on
+
+
+def test_lead_days_zero_on_a_saturday_is_the_friday_before():
+    assert deadline_for(date(2026, 12, 12), 0, DAYS) == date(2026, 12, 11)
+    assert deadline_for(date(2026, 12, 11), 0, DAYS) == date(2026, 12, 11)
 
 
 def test_workflow_steps():
     assert next_statuses("planned", "university") == ("submitted",)
-    assert next_statuses("planned", "library") == ("submitted", "published")
+    assert next_statuses("planned", "library") == ("published",)  # nothing to submit on our own accounts
     assert next_statuses("submitted", "university") == ("accepted", "declined")
     assert next_statuses("accepted", "university") == ("published",)
-    for final in ("declined", "published", "cancelled"):
+    for final in ("declined", "published", "cancelled", "withdrawn"):
         assert next_statuses(final, "library") == ()
 
 
@@ -201,7 +214,7 @@ def test_one_line_is_split_into_a_draft():
     "text, field, key",
     [
         ("Zooanimation | 10 décembre", "form", "propose.problem.form"),
-        ("a | b | c | d | e", "form", "propose.problem.form"),
+        ("a | b | c | d | e | f", "form", "propose.problem.form"),
         ("Zooanimation | bientôt | udem-facebook", "publish_on", "propose.date.unparseable"),
         ("Zooanimation | 10 décembre | udem-facebook | gossip", "category", "propose.problem.category"),
     ],

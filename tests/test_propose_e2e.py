@@ -287,7 +287,6 @@ def test_every_button_updates_the_same_card_and_writes_history(web_with, standin
         (f"{facebook}:", "placement_submitted", "soumis"),
         (f"{facebook}:", "placement_accepted", "accepté"),
         (f"{x}:", "placement_submitted", "soumis"),
-        (f"{x}:", "placement_declined", "refusé"),
     ]
     blocks = post.args["blocks"]
     for number, (value, action, shown) in enumerate(steps, 1):
@@ -298,9 +297,20 @@ def test_every_button_updates_the_same_card_and_writes_history(web_with, standin
         blocks = updates[-1].args["blocks"]
         assert shown in text_of(blocks)
 
+    # declined: a small form confirms it, with an optional reason
+    click(web, standin, button(blocks, "placement_declined", f"{x}:"), ts=ts)
+    view = standin.wait_for("views.open")[-1].result["view"]
+    assert view["callback_id"] == "placement_declined"
+    response = web.interact(
+        slack.view_submission(view, {"reason": {"value": {"type": "plain_text_input", "value": None}}})
+    )
+    assert response.status_code == 200 and response.text == ""
+    blocks = standin.wait_for("chat.update", count=4)[-1].args["blocks"]
+    assert "refusé" in text_of(blocks)
+
     # published: a small form for the date and the address
     click(web, standin, button(blocks, "placement_published", f"{facebook}:"), ts=ts)
-    opened = standin.wait_for("views.open")[-1]
+    opened = standin.wait_for("views.open", count=2)[-1]
     view = opened.result["view"]
     assert view["callback_id"] == "placement_published"
     response = web.interact(
@@ -539,9 +549,9 @@ def test_the_whole_flow_in_the_console(cli):
             "https://bib.umontreal.ca/zoo",
             "",
             "",  # the owner: the person proposing
-            ":click 1",  # UdeM — Facebook: submitted ([2] [3] are Bibliothèques — X's, [4] edits, [5] cancels)
-            ":click 6",  # then accepted ([7] declined)
-            ":click 12",  # then published: a small form
+            ":click 1",  # UdeM — Facebook: submitted ([2] withdraws it, [3] [4] are Bibliothèques — X's, [5] edits, [6] cancels)
+            ":click 7",  # then accepted ([8] declined, [9] withdraw, [10] undo)
+            ":click 15",  # then published: a small form
             "2026-12-01",
             "https://facebook.com/udem/posts/1",
             "/propose show 1",

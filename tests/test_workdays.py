@@ -56,11 +56,11 @@ def test_a_deadline_steps_over_the_winter_closure():
     assert days.between(date(2026, 12, 23), date(2027, 1, 4)) == 1
 
 
-def test_lead_days_zero_is_the_publication_day_itself_even_on_a_weekend_or_in_a_closure():
+def test_lead_days_zero_is_the_publication_day_or_the_business_day_before_it():
     days = BusinessDays(closures=[WINTER])
     assert deadline_for(date(2026, 12, 10), 0, days) == date(2026, 12, 10)
-    assert deadline_for(date(2026, 12, 12), 0, days) == date(2026, 12, 12)  # Saturday
-    assert deadline_for(date(2026, 12, 28), 0, days) == date(2026, 12, 28)
+    assert deadline_for(date(2026, 12, 12), 0, days) == date(2026, 12, 11)  # Saturday: the Friday
+    assert deadline_for(date(2026, 12, 28), 0, days) == date(2026, 12, 23)  # in the closure: the day before it
 
 
 def test_between_counts_business_days_after_the_first_up_to_the_second():

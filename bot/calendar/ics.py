@@ -30,6 +30,7 @@ ICAL_STATUS = {
     "accepted": "CONFIRMED",
     "published": "CONFIRMED",
     "declined": "CANCELLED",
+    "withdrawn": "CANCELLED",
 }
 
 

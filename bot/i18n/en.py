@@ -81,12 +81,14 @@ MESSAGES: dict[str, str] = {
     "help.propose": (
         "*/propose — offer content to the university's channels*\n"
         "• `/propose` opens the form.\n"
-        "• `/propose TITLE | DATE | OUTLET[, OUTLET…] [| CATEGORY]` in one line, for example\n"
+        "• `/propose TITLE | DATE | OUTLET[, OUTLET…] [| CATEGORY [| AUDIENCE[, AUDIENCE…]]]` in one line, for example\n"
         "   `/propose Pet therapy for exams | December 10 | udem-facebook, udem-instagram-story | cyclic`\n"
         "   DATE: `2026-12-10`, “December 10”, “Jan 3”, `10/12` (day/month), “next friday”, “tomorrow”, “in 3 days”; "
         "French too (“10 décembre”, “vendredi prochain”, “demain”). "
         "Without a year: the next time that date comes; “next friday”: the first Friday after today.\n"
         "   CATEGORY: `cyclic`, `one-off`, `collections` (rare books and special collections).\n"
+        "   AUDIENCE: “students”, “staff”, “faculty”, “researchers”, “alumni”, “general public”… "
+        "(in English or French, case and accents ignored).\n"
         "• `/propose list`: open proposals, soonest first.\n"
         "• `/propose show N`: proposal #N and its history.\n"
         "• `/propose outlets`: the outlets and their rules (lead time, frequency, content to supply, audiences).\n"
@@ -94,8 +96,9 @@ MESSAGES: dict[str, str] = {
         "`/propose owner N @person`: hand it over to someone else (communications team).\n"
         "• `/propose help`: this help.\n"
         "Each proposal's card, in the team channel, has a button for each outlet's next step: "
-        "submitted → accepted or declined; accepted → published (date and link). The communications team changes statuses; "
-        "anyone may cancel their own proposals.\n"
+        "submitted → accepted or declined (with an optional reason); accepted → published (date and link); the library's own "
+        "outlets go from planned straight to published. The communications team changes statuses and may undo the last change; "
+        "anyone may withdraw an outlet from their own proposals, or cancel them.\n"
         "Deadlines are counted in business days (weekends, Québec holidays and university closures skipped)."
     ),
     "help.stats": (
@@ -294,9 +297,9 @@ MESSAGES: dict[str, str] = {
     "ics.status.cancelled": "cancelled",
     "ics.written": "{count} event(s) written to {path}.",
     # --- /propose (proposals, card, statuses) ---
-    "propose.usage": "Form: `/propose TITLE | DATE | OUTLET[, OUTLET…] [| CATEGORY]` — or `/propose` alone for the form. `/propose outlets` lists the outlets.",
+    "propose.usage": "Form: `/propose TITLE | DATE | OUTLET[, OUTLET…] [| CATEGORY [| AUDIENCE[, AUDIENCE…]]]` — or `/propose` alone for the form. `/propose outlets` lists the outlets.",
     "propose.refused.header": ":no_entry: Proposal not registered (nothing was kept):",
-    "propose.problem.form": "three parts separated by “|” are needed: the title, the date and the outlets (the category is optional)",
+    "propose.problem.form": "three parts separated by “|” are needed (five at most): the title, the date and the outlets (the category and the audiences are optional)",
     "propose.problem.title_empty": "the title is empty",
     "propose.problem.title_long": "the title is {length} characters long; {max} at most",
     "propose.problem.too_long": "{max} characters at most",
@@ -450,6 +453,31 @@ MESSAGES: dict[str, str] = {
     "replan.reason.closure_removed": "closure removed from the calendar: {name}",
     "replan.reason.calendar": "the university calendar changed",
     "replan.span": "{start} to {end}",
+    "propose.button.withdraw": "Withdraw",
+    "propose.button.undo": "Undo last change",
+    "propose.withdraw.title": "Withdraw this outlet?",
+    "propose.withdraw.text": "{outlet} will be withdrawn from proposal #{id}; the other outlets go on. Its reminders will not be sent. Nothing is erased.",
+    "propose.withdraw.yes": "Yes, withdraw",
+    "propose.undo.title": "Undo the last change?",
+    "propose.undo.text": "{outlet} will go back from “{from}” to “{to}”. The history keeps both the change and its undo.",
+    "propose.undo.yes": "Yes, undo",
+    "propose.declined.heading": "Declined",
+    "propose.declined.intro": "*{outlet}* — proposal #{id} “{title}”: mark as declined?",
+    "propose.declined.reason": "Reason (optional)",
+    "propose.declined.reason_hint": "Shown on the card and in the history.",
+    "propose.declined.submit": "Mark declined",
+    "propose.card.reason": "Reason: {reason}",
+    "propose.created.to_publish": "• {outlet}: to publish on {date}",
+    "propose.card.to_publish": "To publish on {date}",
+    "propose.history.undo": "{outlet}: change undone, {from} → {to}",
+    "propose.withdrawn": ":information_source: {outlet} is withdrawn from proposal #{id} “{title}”.",
+    "propose.undone": ":information_source: {outlet} (proposal #{id}) went back from “{from}” to “{to}”.",
+    "propose.refused.withdraw_not_owner": ":no_entry: Only the person who proposed #{id} “{title}”, or the communications team, may withdraw one of its outlets. Nothing was changed.",
+    "propose.refused.withdraw_ended": ":no_entry: {outlet} is “{current}”: only a planned, submitted or accepted outlet can be withdrawn (proposal #{id}). Nothing was changed.",
+    "propose.refused.nothing_to_undo": ":no_entry: {outlet} (proposal #{id}) has no status change to undo. Nothing was changed.",
+    "propose.refused.reason_long": "the reason is at most {max} characters",
+    "propose.warn.audiences": "This outlet does not reach: {audiences}.",
+    "propose.problem.audiences_unknown": "unknown audience: {unknown}. Known audiences: {known}",
     "propose.outlets.header": "*Outlets and their rules*",
     "propose.outlets.line": "*{name}* (`{slug}`) · {owner} · {platform}",
     "propose.outlets.owner_university": "university account",

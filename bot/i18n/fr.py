@@ -81,12 +81,14 @@ MESSAGES: dict[str, str] = {
     "help.propose": (
         "*/propose — proposer un contenu aux canaux de l'Université*\n"
         "• `/propose` ouvre le formulaire.\n"
-        "• `/propose TITRE | DATE | CANAL[, CANAL…] [| CATÉGORIE]` en une ligne, par exemple\n"
+        "• `/propose TITRE | DATE | CANAL[, CANAL…] [| CATÉGORIE [| PUBLIC[, PUBLIC…]]]` en une ligne, par exemple\n"
         "   `/propose Zooanimation aux examens | 10 décembre | udem-facebook, udem-instagram-story | cyclic`\n"
         "   DATE : `2026-12-10`, « 10 décembre », « le 3 janvier », `10/12` (jour/mois), « vendredi prochain », « demain », "
         "« dans 3 jours » ; en anglais aussi (« December 10 », « next friday », « tomorrow »). "
         "Sans année : la prochaine fois que cette date revient ; « vendredi prochain » : le premier vendredi après aujourd'hui.\n"
         "   CATÉGORIE : `cyclic` (cyclique), `one-off` (ponctuel), `collections` (livres rares et collections spéciales).\n"
+        "   PUBLIC : « étudiants », « personnel », « professeurs », « chercheurs », « diplômés », « grand public »… "
+        "(en français ou en anglais, majuscules et accents sans importance).\n"
         "• `/propose list` : les propositions en cours, les plus proches d'abord.\n"
         "• `/propose show N` : la proposition n° N et son historique.\n"
         "• `/propose outlets` : les canaux et leurs règles (délai, fréquence, contenu à fournir, publics).\n"
@@ -94,8 +96,9 @@ MESSAGES: dict[str, str] = {
         "`/propose owner N @personne` : la confier à quelqu'un d'autre (équipe des communications).\n"
         "• `/propose help` : cette aide.\n"
         "La carte de chaque proposition, dans le canal de l'équipe, a un bouton par étape de chaque canal : "
-        "soumis → accepté ou refusé ; accepté → publié (date et lien). L'équipe des communications change les statuts ; "
-        "chacun peut annuler ses propres propositions.\n"
+        "soumis → accepté ou refusé (avec un motif facultatif) ; accepté → publié (date et lien) ; les canaux des bibliothèques "
+        "passent directement de planifié à publié. L'équipe des communications change les statuts et peut annuler le dernier "
+        "changement ; chacun peut retirer un canal de ses propres propositions, ou les annuler.\n"
         "Les échéances sont calculées en jours ouvrables (fins de semaine, jours fériés du Québec et fermetures de l'Université exclus)."
     ),
     "help.stats": (
@@ -298,9 +301,9 @@ MESSAGES: dict[str, str] = {
     "ics.status.cancelled": "annulé",
     "ics.written": "{count} événement(s) écrits dans {path}.",
     # --- /propose (propositions, carte, statuts) ---
-    "propose.usage": "Forme : `/propose TITRE | DATE | CANAL[, CANAL…] [| CATÉGORIE]` — ou `/propose` seul pour le formulaire. `/propose outlets` liste les canaux.",
+    "propose.usage": "Forme : `/propose TITRE | DATE | CANAL[, CANAL…] [| CATÉGORIE [| PUBLIC[, PUBLIC…]]]` — ou `/propose` seul pour le formulaire. `/propose outlets` liste les canaux.",
     "propose.refused.header": ":no_entry: Proposition non enregistrée (rien n'a été conservé) :",
-    "propose.problem.form": "il faut au moins trois parties séparées par « | » : le titre, la date et les canaux (la catégorie est facultative)",
+    "propose.problem.form": "il faut au moins trois parties séparées par « | » (cinq au plus) : le titre, la date et les canaux (la catégorie et les publics sont facultatifs)",
     "propose.problem.title_empty": "le titre est vide",
     "propose.problem.title_long": "le titre fait {length} caractères ; {max} au plus",
     "propose.problem.too_long": "{max} caractères au plus",
@@ -454,6 +457,31 @@ MESSAGES: dict[str, str] = {
     "replan.reason.closure_removed": "fermeture retirée du calendrier : {name}",
     "replan.reason.calendar": "le calendrier universitaire a changé",
     "replan.span": "du {start} au {end}",
+    "propose.button.withdraw": "Retirer",
+    "propose.button.undo": "Annuler le dernier changement",
+    "propose.withdraw.title": "Retirer ce canal ?",
+    "propose.withdraw.text": "{outlet} sera retiré de la proposition n° {id} ; les autres canaux continuent. Ses rappels ne seront pas envoyés. Rien n'est effacé.",
+    "propose.withdraw.yes": "Oui, retirer",
+    "propose.undo.title": "Annuler le dernier changement ?",
+    "propose.undo.text": "{outlet} repassera de « {from} » à « {to} ». L'historique garde le changement et son annulation.",
+    "propose.undo.yes": "Oui, annuler",
+    "propose.declined.heading": "Refus de l'Université",
+    "propose.declined.intro": "*{outlet}* — proposition n° {id} « {title} » : marquer comme refusé ?",
+    "propose.declined.reason": "Motif (facultatif)",
+    "propose.declined.reason_hint": "Affiché sur la carte et dans l'historique.",
+    "propose.declined.submit": "Marquer refusé",
+    "propose.card.reason": "Motif : {reason}",
+    "propose.created.to_publish": "• {outlet} : à publier le {date}",
+    "propose.card.to_publish": "À publier le {date}",
+    "propose.history.undo": "{outlet} : changement annulé, {from} → {to}",
+    "propose.withdrawn": ":information_source: {outlet} est retiré de la proposition n° {id} « {title} ».",
+    "propose.undone": ":information_source: {outlet} (proposition n° {id}) est revenu de « {from} » à « {to} ».",
+    "propose.refused.withdraw_not_owner": ":no_entry: Seule la personne qui a proposé le n° {id} « {title} », ou l'équipe des communications, peut en retirer un canal. Rien n'a été modifié.",
+    "propose.refused.withdraw_ended": ":no_entry: {outlet} est « {current} » : seul un canal planifié, soumis ou accepté peut être retiré (proposition n° {id}). Rien n'a été modifié.",
+    "propose.refused.nothing_to_undo": ":no_entry: {outlet} (proposition n° {id}) n'a pas de changement de statut à annuler. Rien n'a été modifié.",
+    "propose.refused.reason_long": "le motif fait au plus {max} caractères",
+    "propose.warn.audiences": "Ce canal ne rejoint pas : {audiences}.",
+    "propose.problem.audiences_unknown": "public inconnu : {unknown}. Publics connus : {known}",
     "propose.outlets.header": "*Canaux et leurs règles*",
     "propose.outlets.line": "*{name}* (`{slug}`) · {owner} · {platform}",
     "propose.outlets.owner_university": "compte de l'Université",

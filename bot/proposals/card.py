@@ -6,8 +6,9 @@ the database at send time.
     blocks = card_blocks(relais.tr, state)          # Block Kit, buttons for each next step
 
 Buttons: `placement_<status>` (value "<placement id>:<status it was in>", so a stale button is
-recognised), `placement_published` opens the date-and-address form, `proposal_cancel` (value the
-proposal id) asks for confirmation first.
+recognised), `placement_published` opens the date-and-address form, `placement_declined` a small form
+for the reason, `placement_withdraw` and `placement_undo` (same value) ask for confirmation first, as
+does `proposal_cancel` (value the proposal id).
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ from bot.blocks import (
 from bot.clock import local_at, to_text
 from bot.outbox import Post, Skip, payload
 from bot.proposals.outlets import Outlet, by_slug
-from bot.proposals.rules import Note, days_left, next_statuses, placement_notes
+from bot.proposals.rules import OPEN, Note, days_left, next_statuses, placement_notes, undo_target
 from bot.proposals.views import (
     audience_label,
     business_days,
@@ -64,6 +65,8 @@ class PlacementState:
     days_left: int
     notes: list[Note] = field(default_factory=list)
     next: tuple[str, ...] = ()
+    undo: dict | None = None  # the status change "Annuler le dernier changement" would take back
+    reason: str = ""  # why the university declined it (when declined)
 
 
 @dataclass
@@ -89,6 +92,10 @@ def card_state(relais, proposal_id: int, db=None, today: date | None = None) -> 
     days = for_relais(relais)
     outlets = by_slug(db)
     placements = []
+    audiences = json.loads(proposal.get("audiences") or "[]")
+    changes: dict[int, list[dict]] = {}
+    for change in store.status_changes_of(db, proposal_id):
+        changes.setdefault(change["placement_id"], []).append(change)
     for row in store.placements_of(db, proposal_id):
         outlet = outlets[row["outlet_slug"]]
         deadline = date.fromisoformat(row["deadline"])
@@ -105,8 +112,16 @@ def card_state(relais, proposal_id: int, db=None, today: date | None = None) -> 
                 outlet=outlet,
                 clashes=clashes,
                 publish_on=goes_out,
+                audiences=audiences,
             )
         )
+        undo = undo_target(changes.get(row["id"], []))
+        if undo is not None and (undo["to_value"] != row["status"] or not undo["from_value"]):
+            undo = None
+        reason = ""
+        if row["status"] == "declined":
+            declines = [c for c in changes.get(row["id"], []) if c["to_value"] == "declined"]
+            reason = declines[-1]["note"] if declines else ""
         allowed = () if proposal["status"] == "cancelled" else next_statuses(row["status"], outlet.owner)
         placements.append(
             PlacementState(
@@ -116,6 +131,8 @@ def card_state(relais, proposal_id: int, db=None, today: date | None = None) -> 
                 days_left=days_left(deadline, today, days),
                 notes=notes,
                 next=allowed,
+                undo=None if proposal["status"] == "cancelled" else undo,
+                reason=reason or "",
             )
         )
     return CardState(proposal=proposal, placements=placements, today=today, tz=relais.settings.tz)
@@ -175,11 +192,13 @@ def card_blocks(tr, state: CardState, *, buttons: bool = True) -> list[dict]:
         if not pl.outlet.active:
             head += " " + tr("propose.card.outlet_inactive")
         lines = [head]
-        if status == "planned":
+        if status == "planned" and pl.outlet.owner == "library":  # nothing to submit: the day it goes out
+            lines.append(tr("propose.card.to_publish", date=tr.date(date.fromisoformat(p["publish_on"]))))
+        elif status == "planned":
             lines.append(
                 tr("propose.card.deadline_planned", deadline=tr.date(pl.deadline), when=when_text(tr, pl, state.today))
             )
-        else:
+        elif pl.outlet.owner != "library":
             lines.append(tr("propose.card.deadline", deadline=tr.date(pl.deadline)))
         if status == "published":
             day = date.fromisoformat(row["published_on"]) if row.get("published_on") else None
@@ -195,6 +214,8 @@ def card_blocks(tr, state: CardState, *, buttons: bool = True) -> list[dict]:
             if day:
                 label = status_label(tr, status)
                 lines.append(tr("propose.card.since", status=label[:1].upper() + label[1:], date=tr.date(day)))
+            if status == "declined" and pl.reason:
+                lines.append(tr("propose.card.reason", reason=escape(_cut(pl.reason, 500))))
         blocks.append(section("\n".join(lines), block_id=f"pl-{row['id']}-text"))
         if pl.notes:
             blocks.append(
@@ -207,21 +228,9 @@ def card_blocks(tr, state: CardState, *, buttons: bool = True) -> list[dict]:
                     ][:10]
                 )
             )
-        if buttons and pl.next:
-            blocks.append(
-                actions(
-                    [
-                        button(
-                            tr("propose.button." + to),
-                            f"placement_{to}",
-                            value=f"{row['id']}:{status}",
-                            style=BUTTON_STYLE.get(to),
-                        )
-                        for to in pl.next
-                    ],
-                    block_id=f"pl-{row['id']}",
-                )
-            )
+        row_buttons = placement_buttons(tr, pl) if buttons and not state.cancelled else []
+        if row_buttons:
+            blocks.append(actions(row_buttons, block_id=f"pl-{row['id']}"))
     if buttons and not state.cancelled:
         blocks.append(
             actions(
@@ -244,6 +253,50 @@ def card_blocks(tr, state: CardState, *, buttons: bool = True) -> list[dict]:
             )
         )
     return blocks[:50]
+
+
+def placement_buttons(tr, pl: PlacementState) -> list[dict]:
+    """A placement's buttons: its next steps, "Retirer" while open, "Annuler le dernier changement" when a
+    status change can be taken back (the last two confirmed first)."""
+    row, status = pl.row, pl.row["status"]
+    value = f"{row['id']}:{status}"
+    outlet = escape(_cut(pl.outlet.name, 80))
+    out = [
+        button(tr("propose.button." + to), f"placement_{to}", value=value, style=BUTTON_STYLE.get(to)) for to in pl.next
+    ]
+    if status in OPEN:
+        out.append(
+            button(
+                tr("propose.button.withdraw"),
+                "placement_withdraw",
+                value=value,
+                confirm=confirm(
+                    tr("propose.withdraw.title"),
+                    tr("propose.withdraw.text", outlet=outlet, id=str(row["proposal_id"])),
+                    tr("propose.withdraw.yes"),
+                    tr("propose.confirm.no"),
+                ),
+            )
+        )
+    if pl.undo is not None:
+        out.append(
+            button(
+                tr("propose.button.undo"),
+                "placement_undo",
+                value=value,
+                confirm=confirm(
+                    tr("propose.undo.title"),
+                    tr(
+                        "propose.undo.text",
+                        outlet=outlet,
+                        **{"from": status_label(tr, status), "to": status_label(tr, pl.undo["from_value"])},
+                    ),
+                    tr("propose.undo.yes"),
+                    tr("propose.confirm.no"),
+                ),
+            )
+        )
+    return out
 
 
 def _cut(text: str, length: int) -> str:

@@ -59,9 +59,12 @@ TRANSITIONS = {
     "declined": (),
     "published": (),
     "cancelled": (),
+    "withdrawn": (),
 }
-OWN_OUTLET_SHORTCUT = {"planned": ("published",)}
+# The library's own outlets: no submission and no answer, planned → published.
+OWN_OUTLET_TRANSITIONS = {"planned": ("published",)}
 LIVE = ("planned", "submitted", "accepted", "published")  # what takes a weekly slot
+OPEN = ("planned", "submitted", "accepted")  # what may still be withdrawn
 
 _LINK = re.compile(r"^https?://[^\s<>]+$", re.IGNORECASE)
 
@@ -137,8 +140,9 @@ class Checked:
 
 # -- business-day arithmetic ---------------------------------------------------------------------
 def deadline_for(publish_on: date, lead_days: int, days: BusinessDays) -> date:
-    """The last day to submit: publication − lead_days business days (lead_days 0: the publication day)."""
-    return days.subtract(publish_on, lead_days)
+    """The last day to submit: publication − lead_days business days, always a business day (lead_days 0:
+    the publication day, or the business day before it when it is not one)."""
+    return days.previous_business_day(days.subtract(publish_on, lead_days))
 
 
 def days_left(deadline: date, today: date, days: BusinessDays) -> int:
@@ -158,7 +162,7 @@ def late_by(deadline: date, today: date, days: BusinessDays) -> int:
 def earliest_publication(lead_days: int, today: date, days: BusinessDays) -> date:
     """The first publication date whose deadline has not passed, for an outlet needing `lead_days`."""
     if lead_days == 0:
-        return today
+        return days.next_business_day(today)
     # the lead_days-th business day strictly before the publication must be today or later
     return days.add(days.next_business_day(today), lead_days - 1) + timedelta(days=1)
 
@@ -236,7 +240,7 @@ def check(
             if outlet is None:
                 continue
             deadline = deadline_for(publish_on, outlet.lead_days, days)
-            if deadline < today:
+            if deadline < today and outlet.owner != "library":  # the library's own: nothing to submit
                 problems.append(
                     Problem(
                         "outlets",
@@ -259,6 +263,7 @@ def check(
                 outlet=outlet,
                 clashes=clashes.get(slug, ()),
                 publish_on=publish_on,
+                audiences=draft.audiences,
             )
             plans.append(
                 PlacementPlan(
@@ -277,11 +282,13 @@ def placement_notes(
     outlet: Outlet,
     clashes: Sequence[Clash],
     publish_on: date,
+    audiences: Sequence[str] = (),
 ) -> list[Note]:
-    """The warnings a placement carries now: deadline passed or close (while planned), the weekly quota
-    already taken by other placements that week (while live), the checklist to supply (while planned)."""
+    """The warnings a placement carries now: deadline passed or close (while planned, on a university
+    outlet), the weekly quota already taken by other placements that week (while live), the proposal's
+    audiences the outlet does not reach (while live), the checklist to supply (while planned)."""
     notes: list[Note] = []
-    if status == "planned":
+    if status == "planned" and outlet.owner != "library":
         if deadline < today:
             notes.append(Note("propose.warn.deadline_passed", {"late": late_by(deadline, today, days)}))
         elif days.between(today, deadline) <= CLOSE_DAYS and outlet.lead_days > 0:
@@ -298,17 +305,39 @@ def placement_notes(
                 },
             )
         )
+    missing = missing_audiences(audiences, outlet)
+    if status in LIVE and missing:
+        notes.append(Note("propose.warn.audiences", {"audiences": tuple(missing)}))
     if status == "planned" and outlet.checklist:
         notes.append(Note("propose.warn.checklist", {"items": ", ".join(outlet.checklist)}))
     return notes
 
 
 def next_statuses(status: str, outlet_owner: str) -> tuple[str, ...]:
-    """Where a placement may go from `status` (a library outlet may go from planned to published)."""
-    allowed = TRANSITIONS.get(status, ())
-    if outlet_owner == "library":
-        allowed = allowed + OWN_OUTLET_SHORTCUT.get(status, ())
-    return allowed
+    """Where a placement may go from `status` (a library outlet goes from planned to published directly)."""
+    if outlet_owner == "library" and status in OWN_OUTLET_TRANSITIONS:
+        return OWN_OUTLET_TRANSITIONS[status]
+    return TRANSITIONS.get(status, ())
+
+
+def undo_target(changes: Sequence[dict]) -> dict | None:
+    """The status change an undo reverts (a history row, `from_value` being the status to go back to), or
+    None: `changes` are a placement's history rows `status` and `undo`, oldest first; each undo cancels
+    the latest change not undone yet, so undoing again walks further back."""
+    stack: list[dict] = []
+    for row in changes:
+        if row["action"] == "status":
+            stack.append(row)
+        elif row["action"] == "undo" and stack:
+            stack.pop()
+    return stack[-1] if stack else None
+
+
+def missing_audiences(audiences: Sequence[str], outlet: Outlet) -> list[str]:
+    """The proposal's audiences the outlet does not reach (an outlet with no audiences listed reaches all)."""
+    if not outlet.audiences:
+        return []
+    return [a for a in audiences if a not in outlet.audiences]
 
 
 # -- the one-line form ----------------------------------------------------------------------------
@@ -341,13 +370,32 @@ class Line:
     problems: list[Problem]
 
 
-def parse_line(text: str, today: date) -> Line:
-    """`TITLE | DATE | OUTLET[, OUTLET...] [| CATEGORY]`. Parts that cannot be read become problems.
+def parse_audiences(text: str, known: Mapping[str, str]) -> tuple[tuple[str, ...], list[str]]:
+    """'étudiants, Staff' -> (('students', 'staff'), []): each comma-separated name matched to an audience
+    through `known` (normalised name or slug -> slug); the names that match nothing come second."""
+    found: list[str] = []
+    unknown: list[str] = []
+    for part in re.split(r"[,;]", text or ""):
+        name = part.strip()
+        if not name:
+            continue
+        slug = known.get(normalize(name))
+        if slug is None:
+            unknown.append(name)
+        elif slug not in found:
+            found.append(slug)
+    return tuple(found), unknown
+
+
+def parse_line(text: str, today: date, audiences: Mapping[str, str] | None = None) -> Line:
+    """`TITLE | DATE | OUTLET[, OUTLET...] [| CATEGORY [| AUDIENCE[, AUDIENCE...]]]`. Parts that cannot be
+    read become problems. `audiences` maps each known audience's normalised names (its slug, its label
+    in each language) to its slug.
 
     A | inside angle brackets (a link Slack formatted) belongs to the title, not the form."""
     parts = [p.strip() for p in _PIPE.split(unescape_slack(text or ""))]
     problems: list[Problem] = []
-    if len(parts) < 3 or len(parts) > 4:
+    if len(parts) < 3 or len(parts) > 5:
         return Line(Draft(title=parts[0] if parts else ""), [Problem("form", "propose.problem.form")])
     title, date_text, outlets_text = parts[:3]
     draft = Draft(title=clean_text(title), outlets=parse_outlets(outlets_text))
@@ -363,6 +411,17 @@ def parse_line(text: str, today: date) -> Line:
             )
         else:
             draft.category = category
+    if len(parts) == 5 and parts[4]:
+        known = audiences or {}
+        draft.audiences, unknown = parse_audiences(parts[4], known)
+        if unknown:
+            problems.append(
+                Problem(
+                    "audiences",
+                    "propose.problem.audiences_unknown",
+                    {"unknown": ", ".join(unknown), "known": tuple(dict.fromkeys(known.values()))},
+                )
+            )
     return Line(draft, problems)
 
 

@@ -15,7 +15,8 @@ from datetime import date
 
 from bot.blocks import context, escape, input_block, modal, option, section, text_input
 from bot.clock import from_text
-from bot.proposals.dates import DateError, parse_date
+from bot.i18n import CATALOGS, translator
+from bot.proposals.dates import DateError, normalize, parse_date
 from bot.proposals.outlets import active
 from bot.proposals.rules import (
     CATEGORIES,
@@ -45,7 +46,11 @@ def say(tr, key: str, **params) -> str:
     and business days in words, and every text escaped for mrkdwn."""
     out = {}
     for name, value in params.items():
-        if isinstance(value, date):
+        if name == "audiences" and isinstance(value, (list, tuple)):
+            out[name] = ", ".join(audience_label(tr, a) for a in value)
+        elif name == "known" and isinstance(value, (list, tuple)):
+            out[name] = ", ".join(f"{audience_label(tr, a)} (`{escape(a)}`)" for a in value)
+        elif isinstance(value, date):
             out[name] = tr.date(value)
         elif name in BUSINESS_DAY_PARAMS and isinstance(value, int):
             out[name] = business_days(tr, value)
@@ -75,6 +80,20 @@ def audience_label(tr, audience: str) -> str:
 
 
 STATUSES = ("planned", "submitted", "accepted", "declined", "published", "cancelled", "withdrawn")
+
+
+def audience_names(audiences=AUDIENCES) -> dict[str, str]:
+    """What people may type for each audience in the one-line /propose: its slug and its label in every
+    language, normalised (case and accents ignored) -> the slug."""
+    names: dict[str, str] = {}
+    for language in CATALOGS:
+        tr = translator(language)
+        for a in audiences:
+            names[normalize(tr("propose.audience." + a))] = a
+    for a in audiences:
+        names[normalize(a)] = a
+        names[normalize(a.replace("-", " "))] = a
+    return names
 
 
 def problem_text(tr, problem: Problem) -> str:
@@ -357,6 +376,43 @@ def published_modal(tr, placement: dict, today: date, *, expected: str, channel:
     )
 
 
+REASON_MAX = 500
+
+
+def declined_modal(tr, placement: dict, *, expected: str, channel: str | None) -> dict:
+    """Confirm a decline, with its optional reason (callback_id "placement_declined")."""
+    blocks = [
+        section(
+            tr(
+                "propose.declined.intro",
+                outlet=escape(placement["outlet_name"]),
+                title=escape(placement["proposal_title"]),
+                id=str(placement["proposal_id"]),
+            )
+        ),
+        input_block(
+            "reason",
+            tr("propose.declined.reason"),
+            text_input(multiline=True, max_length=REASON_MAX),
+            optional=True,
+            hint=tr("propose.declined.reason_hint"),
+        ),
+    ]
+    return modal(
+        "placement_declined",
+        tr("propose.declined.heading"),
+        blocks,
+        submit=tr("propose.declined.submit"),
+        close=tr("common.cancel"),
+        private_metadata={"placement_id": placement["id"], "expected": expected, "channel": channel},
+    )
+
+
+def read_declined_view(values: dict) -> str:
+    """The reason typed (may be empty)."""
+    return (_value(values, "reason").get("value") or "").strip()
+
+
 def read_published_view(values: dict, today: date) -> tuple[date | None, str, dict[str, str] | None]:
     """(date, url, None) or (None, url, {"published_on": problem key}) when the date cannot be read."""
     picked = _value(values, "published_on").get("selected_date") or ""
@@ -460,6 +516,12 @@ def history_blocks(tr, tz, rows: list[dict], names: dict[str, str]) -> list[dict
                 "propose.history.deadline",
                 outlet=escape(names.get(h.get("outlet_slug") or "", h.get("outlet_slug") or "")),
                 **{"from": _day_text(tr, h["from_value"]), "to": _day_text(tr, h["to_value"])},
+            )
+        elif h["action"] == "undo":
+            what = tr(
+                "propose.history.undo",
+                outlet=escape(names.get(h.get("outlet_slug") or "", h.get("outlet_slug") or "")),
+                **{"from": status_label(tr, h["from_value"] or ""), "to": status_label(tr, h["to_value"] or "")},
             )
         else:
             what = escape(" ".join(str(v) for v in (h["action"], h.get("from_value"), h.get("to_value")) if v))

@@ -5,6 +5,8 @@
     outcome = cancel_proposal(relais, proposal_id=3, actor="U123")
     outcome = edit_proposal(relais, proposal_id=3, draft=Draft(...), actor="U123")   # the form, move, owner
     keys = replan_placement(relais, db, placement_id=7, deadline=date(2026, 12, 7), actor="U123", now=now)
+    outcome = withdraw_placement(relais, placement_id=7, actor="U123")     # the others go on
+    outcome = undo_last_change(relais, placement_id=7, actor="U123")       # back to the previous status
     outcome.ok, say(relais.tr, outcome.key, **outcome.params)
 
 Each is one transaction: the permission and validity checks, the change with its history row, the
@@ -24,6 +26,7 @@ from bot.clock import to_text
 from bot.outcome import Outcome, refused
 from bot.proposals.outlets import active
 from bot.proposals.rules import (
+    OPEN,
     Checked,
     Clash,
     Draft,
@@ -32,6 +35,7 @@ from bot.proposals.rules import (
     clean_text,
     deadline_for,
     next_statuses,
+    undo_target,
     valid_link,
     week_of,
 )
@@ -183,13 +187,15 @@ def change_status(
     url: str | None = None,
     expected: str | None = None,
     deliver: bool = True,
+    note: str = "",
 ) -> Outcome:
-    """Move one placement to `to` on behalf of `actor` (a Slack user ID from a signed payload).
+    """Move one placement to `to` on behalf of `actor` (a Slack user ID from a signed payload); `note`
+    (a decline's reason) goes in the history row.
 
     Refused (nothing changes) when the actor is not in COMMS_TEAM, the placement is unknown or its
     proposal cancelled, the placement is no longer in `expected` (a stale button), or the move is
     not a step of the workflow (planned → submitted → accepted | declined; accepted → published; a
-    library outlet may go from planned to published). `published` needs `published_on` (not in the
+    library outlet goes from planned to published). `published` needs `published_on` (not in the
     future); `url` is optional. With `deliver`, the card update is sent right away in the background.
     """
     db = relais.db
@@ -217,6 +223,7 @@ def change_status(
             now=to_text(now),
             published_on=published_on if to == "published" else None,
             published_url=(url or None) if to == "published" else None,
+            note=(note or "").strip(),
         )
         keys = [plan_card_update(relais, db, current["proposal_id"], now)]
         keys += plan_neighbour_updates(relais, db, current["proposal_id"], now)
@@ -416,6 +423,46 @@ def edit_proposal(relais, *, proposal_id: int, draft: Draft, actor: str, deliver
     return result
 
 
+def _placement_changed(relais, db, current: dict, old: str, new: str, now) -> list[str]:
+    """What any status change owes: the card update, the neighbours' quota warnings, the reminders."""
+    keys = [plan_card_update(relais, db, current["proposal_id"], now)]
+    keys += plan_neighbour_updates(relais, db, current["proposal_id"], now)
+    reminders.on_placement_changed(relais, db, current["id"], old, new, now)
+    return keys
+
+
+def withdraw_placement(
+    relais, *, placement_id: int, actor: str, expected: str | None = None, deliver: bool = True
+) -> Outcome:
+    """Withdraw one open placement (planned, submitted or accepted): status `withdrawn`, the proposal's
+    other placements go on, its pending deadline reminders are skipped. Its proposal's owner or the comms
+    team; refused for a placement already ended, of a cancelled proposal, or no longer in `expected`."""
+    db = relais.db
+    now = relais.clock.now()
+    with db.atomic():
+        _lock(db, placement_id=placement_id)
+        current = store.placement(db, placement_id)
+        if current is None:
+            return refused("propose.refused.no_placement")
+        base = {"outlet": current["outlet_name"], "title": current["proposal_title"], "id": str(current["proposal_id"])}
+        ids = (current["proposal_id"], placement_id)
+        if current["proposal_owner"] != actor and not relais.settings.is_comms(actor):
+            return Outcome(False, "propose.refused.withdraw_not_owner", base, *ids)
+        if current["proposal_status"] == "cancelled":
+            return Outcome(False, "propose.refused.cancelled", base, *ids)
+        status = current["status"]
+        if expected is not None and status != expected:
+            return Outcome(False, "propose.refused.stale", {**base, "current": status}, *ids)
+        if status not in OPEN:
+            return Outcome(False, "propose.refused.withdraw_ended", {**base, "current": status}, *ids)
+        old = store.set_placement_status(db, placement_id, "withdrawn", actor=actor, now=to_text(now))
+        keys = _placement_changed(relais, db, current, old, "withdrawn", now)
+    result = Outcome(True, "propose.withdrawn", base, *ids, old, "withdrawn", keys)
+    if deliver:
+        sender.deliver_in_background(relais, result.keys)
+    return result
+
+
 def _plain(value):
     if isinstance(value, date):
         return value.isoformat()
@@ -443,3 +490,37 @@ def plan_edit_note(relais, db, proposal_id: int, actor: str, changes: list, now)
         payload={"actor": actor, "changes": changes},
     )
     return key
+
+
+def undo_last_change(
+    relais, *, placement_id: int, actor: str, expected: str | None = None, deliver: bool = True
+) -> Outcome:
+    """The comms team takes back a placement's last status change: it goes back to the status it was in
+    (from the history), its reminders follow (a placement planned again gets its deadline reminders back),
+    and the history keeps both the change and its undo. Undoing again walks further back."""
+    db = relais.db
+    now = relais.clock.now()
+    if not relais.settings.is_comms(actor):
+        return refused("propose.refused.not_comms")
+    with db.atomic():
+        _lock(db, placement_id=placement_id)
+        current = store.placement(db, placement_id)
+        if current is None:
+            return refused("propose.refused.no_placement")
+        base = {"outlet": current["outlet_name"], "title": current["proposal_title"], "id": str(current["proposal_id"])}
+        ids = (current["proposal_id"], placement_id)
+        if current["proposal_status"] == "cancelled":
+            return Outcome(False, "propose.refused.cancelled", base, *ids)
+        status = current["status"]
+        if expected is not None and status != expected:
+            return Outcome(False, "propose.refused.stale", {**base, "current": status}, *ids)
+        change = undo_target(store.status_changes(db, placement_id))
+        if change is None or change["to_value"] != status or not change["from_value"]:
+            return Outcome(False, "propose.refused.nothing_to_undo", {**base, "current": status}, *ids)
+        back = change["from_value"]
+        old = store.revert_placement_status(db, placement_id, back, actor=actor, now=to_text(now))
+        keys = _placement_changed(relais, db, current, old, back, now)
+    result = Outcome(True, "propose.undone", {**base, "from": old, "to": back}, *ids, old, back, keys)
+    if deliver:
+        sender.deliver_in_background(relais, result.keys)
+    return result

@@ -115,10 +115,14 @@ def on_proposal_cancelled(relais, db, proposal_id: int, now: datetime) -> None:
 # -- planning ----------------------------------------------------------------------------------
 def plan_deadline_reminders(relais, db, placement_id: int, now: datetime) -> list[str]:
     """Bring a placement's deadline reminders in line with it: the moments still ahead for its
-    current deadline while it is planned (a cancelled one comes back), nothing otherwise."""
+    current deadline while it is planned (a cancelled one comes back), nothing otherwise. The library's
+    own outlets have nothing to submit: no deadline reminders."""
     placement = store.placement(db, placement_id)
     if placement is None or placement["status"] != "planned" or placement["proposal_status"] != "open":
         rows.cancel(db, now, placement_id=placement_id, kinds=[DEADLINE], reason="not planned")
+        return []
+    if placement["outlet_owner"] == "library":
+        rows.cancel(db, now, placement_id=placement_id, kinds=[DEADLINE], reason="library outlet: nothing to submit")
         return []
     deadline = date.fromisoformat(placement["deadline"])
     prefix = f"deadline:{placement_id}:{deadline.isoformat()}:"
@@ -251,6 +255,8 @@ def render_deadline(relais, row: dict, now: datetime) -> Post:
         raise Skip("proposal cancelled")
     if placement["status"] != "planned":
         raise Skip(f"placement {placement['status']}")
+    if placement["outlet_owner"] == "library":
+        raise Skip("library outlet: nothing to submit")
     if placement["deadline"] != deadline.isoformat():
         raise Skip("deadline changed")
     right = stage_at(deadline, now, tz)
