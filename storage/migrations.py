@@ -210,3 +210,11 @@ def m0003_indexes_for_years_of_data(db: Database) -> None:
         ALTER TABLE outbox ADD COLUMN posting_at TEXT
         """,
     )
+
+
+@migrations(name="0004_stats_unknown_figures")
+def m0004_stats_unknown_figures(db: Database) -> None:
+    # Figures as they come (views alone; interactions and time when known): an interaction count not
+    # given is unknown (NULL), never 0. The table is rebuilt by sqlite-utils with its rows, ids (outbox
+    # payloads name snapshots by id), checks and index; views stay required.
+    db["stats_snapshots"].transform(not_null={"interactions": False})

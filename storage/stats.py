@@ -19,7 +19,20 @@ from storage.proposals import add_history
 _LATEST = """LEFT JOIN stats_snapshots s ON s.id = (
                  SELECT s2.id FROM stats_snapshots s2 WHERE s2.placement_id = p.id
                  ORDER BY s2.recorded_at DESC, s2.id DESC LIMIT 1)"""
-_FIGURES = "s.views, s.interactions, s.avg_seconds, s.recorded_at, s.recorded_by, s.id AS snapshot_id"
+
+
+def known(metric: str, placement: str = "p.id") -> str:
+    """The latest known value of `metric` (interactions, avg_seconds) of a placement: a snapshot that left
+    it out (NULL, unknown) does not hide the value an earlier one gave."""
+    return f"""(SELECT k.{metric} FROM stats_snapshots k WHERE k.placement_id = {placement} AND k.{metric} IS NOT NULL
+                ORDER BY k.recorded_at DESC, k.id DESC LIMIT 1)"""
+
+
+# Current figures: views of the latest snapshot (always given), the other metrics' latest known values.
+_FIGURES = (
+    f"s.views, {known('interactions')} AS interactions, {known('avg_seconds')} AS avg_seconds, "
+    "s.recorded_at, s.recorded_by, s.id AS snapshot_id"
+)
 _OUTLET = "o.name AS outlet_name, o.owner AS outlet_owner, o.platform AS outlet_platform, o.position AS outlet_position"
 _PROPOSAL = (
     "r.title AS proposal_title, r.category AS proposal_category, r.owner_id AS proposal_owner, "
@@ -32,13 +45,13 @@ def record(
     placement_id: int,
     *,
     views: int,
-    interactions: int,
+    interactions: int | None,
     avg_seconds: int | None,
     recorded_by: str,
     recorded_at: str,
     source: str = "slack",
 ) -> int:
-    """One snapshot; returns its id."""
+    """One snapshot; returns its id. A figure not known is None (stored NULL, never 0)."""
     cursor = db.execute(
         """INSERT INTO stats_snapshots (placement_id, views, interactions, avg_seconds, recorded_by, recorded_at, source)
            VALUES (?, ?, ?, ?, ?, ?, ?)""",
@@ -48,9 +61,12 @@ def record(
 
 
 def latest(db: Database, placement_id: int) -> dict | None:
+    """The latest snapshot, with `interactions` and `avg_seconds` as their latest known values (the current figures)."""
     rows = list(
         db.query(
-            """SELECT * FROM stats_snapshots WHERE placement_id = ? ORDER BY recorded_at DESC, id DESC LIMIT 1""",
+            f"""SELECT s.id, s.placement_id, s.views, {known("interactions", "s.placement_id")} AS interactions,
+                   {known("avg_seconds", "s.placement_id")} AS avg_seconds, s.recorded_by, s.recorded_at, s.source
+            FROM stats_snapshots s WHERE s.placement_id = ? ORDER BY s.recorded_at DESC, s.id DESC LIMIT 1""",
             [placement_id],
         )
     )

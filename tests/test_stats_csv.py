@@ -141,7 +141,7 @@ def test_a_bad_file_is_refused_whole_with_its_line_numbers(relais):
         "C,Vues fausses,one-off,udem-facebook,2026-05-01,beaucoup,10,,\n"  # 4
         "D,,one-off,udem-facebook,2026-05-01,100,10,,\n"  # 5: no title
         "E,Futur,one-off,udem-facebook,2027-05-01,100,10,,\n"  # 6
-        "F,Temps,autre,udem-facebook,2026-05-01,100,,9:99,hier\n"  # 7: 4 problems
+        "F,Temps,autre,udem-facebook,2026-05-01,,5,9:99,hier\n"  # 7: 4 problems (figures without views)
         "A,Autre titre,one-off,bib-facebook,2026-05-01,100,10,,\n"  # 8: same proposal, other title
         "G,Trop court,one-off\n"  # 9
     )
@@ -154,7 +154,7 @@ def test_a_bad_file_is_refused_whole_with_its_line_numbers(relais):
         (5, "title"),
         (6, "published_on"),
         (7, "category"),
-        (7, "interactions"),
+        (7, "views"),
         (7, "avg_time"),
         (7, "recorded_at"),
         (8, "title"),

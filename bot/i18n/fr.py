@@ -99,8 +99,8 @@ MESSAGES = {
     "help.stats": (
         "*/stats — noter les résultats après publication*\n"
         "• `/stats` ouvre le formulaire des publications en attente de chiffres.\n"
-        "• `/stats N CANAL vues=19279 interactions=996 [temps=2:30]` en une ligne "
-        "(aussi `views=`, `time=` ; « 19 279 » et « 19,279 » sont acceptés ; `confirm` à la fin pour des chiffres "
+        "• `/stats N CANAL vues=19279 [interactions=996] [temps=2:30]` en une ligne ; les vues seules suffisent, "
+        "le reste s'ajoute plus tard (aussi `views=`, `time=` ; « 19 279 » et « 19,279 » sont acceptés ; `confirm` à la fin pour des chiffres "
         "plus bas que le dernier relevé).\n"
         "• `/stats report [week|month|term|AAAA-MM|all]` : totaux par canal et par catégorie, meilleures publications, "
         "portée des comptes de l'Université comparée à celle des comptes des bibliothèques.\n"
@@ -121,8 +121,8 @@ MESSAGES = {
     "stats.field.interactions": "interactions",
     "stats.refused": ":no_entry: {problem} Rien n'a été enregistré.",
     "stats.form_hint": (
-        "Forme attendue : `/stats N CANAL vues=19279 interactions=996 [temps=2:30]`, par exemple "
-        "`/stats 12 udem-facebook vues=19 279 interactions=996`. `/stats` seul ouvre le formulaire ; `/stats help` pour le reste."
+        "Forme attendue : `/stats N CANAL vues=19279 [interactions=996] [temps=2:30]`, par exemple "
+        "`/stats 12 udem-facebook vues=19 279` (les vues seules suffisent). `/stats` seul ouvre le formulaire ; `/stats help` pour le reste."
     ),
     "stats.error.form": "Je n'ai pas compris : écrivez le numéro de la proposition, le canal, puis les chiffres.",
     "stats.error.number": "« {value} » n'est pas un nombre entier de vues ou d'interactions (par exemple 19279, 19 279 ou 19,279).",
@@ -132,7 +132,15 @@ MESSAGES = {
     "stats.error.stray": "« {text} » n'est pas un chiffre nommé : écrivez `vues=…`, `interactions=…`, `temps=…`.",
     "stats.error.unknown_key": "Je ne connais pas « {word}= » : les chiffres sont `vues=` (ou `views=`), `interactions=` et `temps=` (ou `time=`).",
     "stats.error.duplicate_key": "« {word}= » est donné deux fois.",
-    "stats.error.both": "Indiquez les vues et les interactions (le temps moyen est facultatif).",
+    # issue 13, chiffres au fur et à mesure : un chiffre inconnu reste « n. d. », jamais 0
+    "stats.interactions_missing": " · interactions n. d. pour {count}",
+    "stats.unknown": "n. d.",
+    "stats.figures_views": "{views} vues, interactions n. d.",
+    "stats.error.views_needed": "Indiquez au moins les vues (les interactions et le temps moyen sont facultatifs).",
+    "reports.figures_views": "{views} vues, interactions n. d.",
+    "reports.metric_missing": " (n. d. pour {count})",
+    "reports.missing_interactions": ":grey_question: Interactions n. d. pour {count} publication(s) : elles ne comptent pas dans le total des interactions.",
+    "reports.missing_time": ":grey_question: Temps moyen n. d. pour {count} publication(s) : elles ne comptent pas dans les moyennes.",
     "stats.error.nothing": "Indiquez les chiffres d'au moins une publication.",
     "stats.error.no_proposal": "Il n'y a pas de proposition n° {number} (voir `/propose list`).",
     "stats.error.no_outlet": "Je ne connais pas le canal « {slug} ». Canaux de la proposition n° {number} : {placed}.",
@@ -196,7 +204,7 @@ MESSAGES = {
     "reports.figures": "{views} vues, {interactions} interactions",
     "reports.avg_time": ", temps moyen {time}",
     "reports.top": "*Meilleures publications*",
-    "reports.top_line": "{rank}. n° {number} {title} — {outlet}, {day} : {views} vues, {interactions} interactions",
+    "reports.top_line": "{rank}. n° {number} {title} — {outlet}, {day} : {figures}",
     "reports.footer": "Chiffres les plus récents de chaque publication de la période. Portée : vues de l'Université ÷ vues des bibliothèques, par proposition ; médiane de la période.",
     "csv.problem": "ligne {line} : {problem}",
     "csv.problem_column": "ligne {line}, colonne {column} : {problem}",

@@ -8,6 +8,7 @@ yet is one row with the figure columns empty. Columns, in this order:
     owner         Slack user ID of the proposal's owner (may be empty)
     outlet        outlet slug (see OUTLETS_FILE)   status (published)   published_on (YYYY-MM-DD)   url
     views         interactions   avg_time (m:ss)   recorded_at (UTC, 2026-12-01T14:00:00Z)   recorded_by
+                  (views are needed on a row with figures; interactions and avg_time may stay empty: unknown)
 
 Export → import into an empty database → export gives the same bytes: numbers are kept when free,
 rows come out in a stable order (publication day, proposal, outlet, snapshot). Import checks every
@@ -147,7 +148,7 @@ class CsvRefused(Exception):
 class Snapshot:
     line: int
     views: int
-    interactions: int
+    interactions: int | None
     avg_seconds: int | None
     recorded_at: str
     recorded_by: str
@@ -298,10 +299,11 @@ def _row(
     snapshot = None
     figure_columns = ("views", "interactions", "avg_time", "recorded_at", "recorded_by")
     if any(row[c] for c in figure_columns):
-        figures = {}
+        figures = {"interactions": None}  # interactions and avg_time may be empty: unknown, not 0
         for column in ("views", "interactions"):
             if not row[column]:
-                bad(column, "csv.error.required_with_figures")
+                if column == "views":
+                    bad(column, "csv.error.required_with_figures")
                 continue
             try:
                 figures[column] = parse_number(row[column])
@@ -329,7 +331,7 @@ def _row(
         recorded_by = row["recorded_by"] or IMPORT_ACTOR
         if row["recorded_by"] and not (_USER.match(recorded_by) or recorded_by == IMPORT_ACTOR):
             bad("recorded_by", "csv.error.user", value=recorded_by)
-        if len(figures) == 2 and recorded_at is not None:
+        if "views" in figures and recorded_at is not None:
             snapshot = Snapshot(line, figures["views"], figures["interactions"], avg, to_text(recorded_at), recorded_by)
     if problems:
         return problems
