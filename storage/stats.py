@@ -167,14 +167,24 @@ def proposal_ids_taken(db: Database, ids: list[int]) -> set[int]:
     }
 
 
-def existing_publication(db: Database, title: str, outlet_slug: str, published_on: str) -> int | None:
-    """The proposal id of a publication already in the database (same title, outlet and day), if any."""
-    row = db.execute(
-        """SELECT r.id FROM placements p JOIN proposals r ON r.id = p.proposal_id
-           WHERE r.title = ? AND p.outlet_slug = ? AND p.published_on = ? AND p.status = 'published' LIMIT 1""",
-        [title, outlet_slug, published_on],
-    ).fetchone()
-    return row[0] if row else None
+def existing_publication(db: Database, title: str, outlet_slug: str, published_on: str) -> dict | None:
+    """A publication already in the database (same title, outlet and day): its placement `id` and `proposal_id`."""
+    rows = list(
+        db.query(
+            """SELECT p.id, p.proposal_id FROM placements p JOIN proposals r ON r.id = p.proposal_id
+           WHERE r.title = ? AND p.outlet_slug = ? AND p.published_on = ? AND p.status = 'published'
+           ORDER BY p.id LIMIT 1""",
+            [title, outlet_slug, published_on],
+        )
+    )
+    return rows[0] if rows else None
+
+
+def placement_on(db: Database, proposal_id: int, outlet_slug: str) -> dict | None:
+    rows = list(
+        db.query("SELECT * FROM placements WHERE proposal_id = ? AND outlet_slug = ?", [proposal_id, outlet_slug])
+    )
+    return rows[0] if rows else None
 
 
 def import_proposal(
@@ -196,7 +206,7 @@ def import_proposal(
         [proposal_id, title, category, publish_on, owner_id, now, now],
     )
     new_id = cursor.lastrowid
-    _history(db, new_id, None, actor, now, "imported", None, "open")
+    _history(db, new_id, None, actor, now, "imported", None, None)
     return new_id
 
 
@@ -238,7 +248,8 @@ def deadlines_between(db: Database, start: date, end: date, owner_id: str | None
 
 
 def current_proposals(db: Database, owner_id: str, today: date, limit: int = 10) -> list[dict]:
-    """The owner's open proposals still under way: publication to come, or a placement not yet settled."""
+    """The owner's open proposals still under way: a placement not yet settled (as /propose list reads it;
+    one whose placements have all ended, an imported one included, is done)."""
     rows = list(
         db.query(
             """SELECT r.*,
@@ -246,10 +257,10 @@ def current_proposals(db: Database, owner_id: str, today: date, limit: int = 10)
                    FROM placements p WHERE p.proposal_id = r.id) AS placements_json
            FROM proposals r
            WHERE r.owner_id = ? AND r.status = 'open'
-             AND (r.publish_on >= ? OR EXISTS (SELECT 1 FROM placements p WHERE p.proposal_id = r.id
-                                              AND p.status IN ('planned', 'submitted', 'accepted')))
+             AND EXISTS (SELECT 1 FROM placements p WHERE p.proposal_id = r.id
+                         AND p.status IN ('planned', 'submitted', 'accepted'))
            ORDER BY r.publish_on, r.id LIMIT ?""",
-            [owner_id, today.isoformat(), limit],
+            [owner_id, limit],
         )
     )
     for row in rows:

@@ -210,9 +210,9 @@ MESSAGES = {
     "csv.expects_day": "expects a date YYYY-MM-DD",
     "csv.exported": "File written: {path} ({rows} row(s)).",
     "csv.no_file": "No such file: {path}",
-    "csv.checked": "File is valid: {proposals} proposal(s), {publications} publication(s), {snapshots} set(s) of figures. Nothing was written (--dry-run).",
+    "csv.checked": "The file is valid; nothing was written (--dry-run). Importing it would give: {added} publication(s) added, {updated} updated, {unchanged} unchanged; {proposals} proposal(s) created, {snapshots} set(s) of figures.",
     "csv.refused": "File {path} refused: {count} problem(s) to fix. Nothing was imported.",
-    "csv.imported": "Imported: {proposals} proposal(s), {publications} publication(s), {snapshots} set(s) of figures.",
+    "csv.imported": "Imported: {added} publication(s) added, {updated} updated, {unchanged} unchanged; {proposals} proposal(s) created, {snapshots} set(s) of figures recorded.",
     "csv.error.empty": "the file is empty",
     "csv.error.syntax": "unreadable CSV ({error})",
     "csv.error.no_rows": "no data row after the header",
@@ -234,7 +234,9 @@ MESSAGES = {
     "csv.error.before_publication": "“{value}” is before the publication",
     "csv.error.differs": "does not match line {other} (same proposal or same publication)",
     "csv.error.repeated": "repeats the publication of line {other} without figures",
-    "csv.error.already": "this publication is already in the database (proposal #{number})",
+    # issue 13, spreadsheet round trip: a publication already known is updated
+    "csv.error.split": "this proposal is already in the database under several numbers ({numbers}): one number per row",
+    "csv.error.outlet_taken": "proposal #{number} already has another publication on “{outlet}” (published on {day}): check the publication day",
     # --- App Home (handlers/home.py) ---
     "home.title": "Relais — your publications",
     "home.new_proposal": "New proposal",
@@ -412,6 +414,9 @@ MESSAGES = {
     "propose.show.usage": "Give the proposal's number: `/propose show 12`.",
     "propose.history.header": "*History*",
     "propose.history.line": "• {when} — {who}: {what}",
+    # issue 13: proposals imported from a spreadsheet (python -m bot import)
+    "propose.history.imported": "• imported on {when}",
+    "propose.history.imported_placement": "• imported on {when} — {outlet}: published",
     "propose.history.created": "proposal created",
     "propose.history.cancelled": "proposal cancelled",
     "propose.history.status": "{outlet}: {from} → {to}",

@@ -211,9 +211,9 @@ MESSAGES = {
     "csv.expects_day": "attend une date AAAA-MM-JJ",
     "csv.exported": "Fichier écrit : {path} ({rows} ligne(s)).",
     "csv.no_file": "Fichier introuvable : {path}",
-    "csv.checked": "Fichier valide : {proposals} proposition(s), {publications} publication(s), {snapshots} relevé(s). Rien n'a été écrit (--dry-run).",
+    "csv.checked": "Fichier valide ; rien n'a été écrit (--dry-run). L'import donnerait : {added} publication(s) ajoutée(s), {updated} mise(s) à jour, {unchanged} inchangée(s) ; {proposals} proposition(s) créée(s), {snapshots} relevé(s) de chiffres.",
     "csv.refused": "Fichier {path} refusé : {count} problème(s) à corriger. Rien n'a été importé.",
-    "csv.imported": "Importé : {proposals} proposition(s), {publications} publication(s), {snapshots} relevé(s) de chiffres.",
+    "csv.imported": "Importé : {added} publication(s) ajoutée(s), {updated} mise(s) à jour, {unchanged} inchangée(s) ; {proposals} proposition(s) créée(s), {snapshots} relevé(s) de chiffres enregistré(s).",
     "csv.error.empty": "le fichier est vide",
     "csv.error.syntax": "CSV illisible ({error})",
     "csv.error.no_rows": "aucune ligne de données après l'en-tête",
@@ -235,7 +235,9 @@ MESSAGES = {
     "csv.error.before_publication": "« {value} » précède la publication",
     "csv.error.differs": "ne correspond pas à la ligne {other} (même proposition ou même publication)",
     "csv.error.repeated": "répète la publication de la ligne {other} sans chiffres",
-    "csv.error.already": "cette publication est déjà dans la base (proposition n° {number})",
+    # issue 13, aller-retour des tableurs : une publication déjà connue se met à jour
+    "csv.error.split": "cette proposition est déjà dans la base sous plusieurs numéros ({numbers}) : une ligne par numéro",
+    "csv.error.outlet_taken": "la proposition n° {number} a déjà une autre publication sur « {outlet} » (publiée le {day}) : vérifiez la date de publication",
     # --- onglet Accueil (handlers/home.py) ---
     "home.title": "Relais — vos publications",
     "home.new_proposal": "Nouvelle proposition",
@@ -416,6 +418,9 @@ MESSAGES = {
     "propose.show.usage": "Indiquez le numéro de la proposition : `/propose show 12`.",
     "propose.history.header": "*Historique*",
     "propose.history.line": "• {when} — {who} : {what}",
+    # issue 13 : propositions importées d'un tableur (python -m bot import)
+    "propose.history.imported": "• importée le {when}",
+    "propose.history.imported_placement": "• importée le {when} — {outlet} : publiée",
     "propose.history.created": "proposition créée",
     "propose.history.cancelled": "proposition annulée",
     "propose.history.status": "{outlet} : {from} → {to}",
