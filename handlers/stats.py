@@ -72,7 +72,7 @@ def on_stats(ack, command, context, client):
 
 # -- recording --------------------------------------------------------------------------------
 def record_line(relais, user: str, text: str) -> dict:
-    """`/stats N OUTLET views=… interactions=… [time=m:ss] [confirm]`: the ephemeral answer."""
+    """`/stats N OUTLET views=… [interactions=…] [time=m:ss] [confirm]`: the ephemeral answer."""
     tr = relais.tr
     try:
         parsed = rules.parse_record(text)
@@ -96,7 +96,7 @@ def on_force(ack, body, action, context, respond):
         data = json.loads(action.get("value") or "{}")
         figures = Figures(
             _figure(data["views"]),
-            _figure(data["interactions"]),
+            None if data.get("interactions") is None else _figure(data["interactions"]),
             None if data.get("avg") is None else _figure(data["avg"]),
         )
         placement_id = parse_id(data["placement"])
@@ -180,10 +180,11 @@ def on_submit(ack, body, view, context, client):
         views, interactions, time = modal_values(values, pid)
         if not (views or interactions or time):
             continue
-        figures = {}
+        figures = {"interactions": None}  # interactions and time may stay empty: unknown, not 0
         for name, text in (("views", views), ("interactions", interactions)):
             if not text:
-                errors[f"{name}-{pid}"] = tr("stats.error.both")
+                if name == "views":
+                    errors[f"views-{pid}"] = tr("stats.error.views_needed")
                 continue
             try:
                 figures[name] = rules.parse_number(text)
@@ -198,7 +199,7 @@ def on_submit(ack, body, view, context, client):
         placement = proposal_rows.placement(db, pid)
         if placement is None:
             errors[f"views-{pid}"] = tr("stats.error.gone")
-        elif len(figures) == 2:
+        elif "views" in figures and f"interactions-{pid}" not in errors:
             items.append((placement, Figures(figures["views"], figures["interactions"], avg)))
     if not items and not errors and placements:
         errors[f"views-{placements[0]}"] = tr("stats.error.nothing")

@@ -21,6 +21,7 @@ from datetime import date
 from sqlite_utils import Database
 
 from storage.rows import Row
+from storage.stats import known
 
 LIVE = ("planned", "submitted", "accepted", "published")  # a placement that still goes out
 
@@ -86,8 +87,9 @@ def submitted(db: Database) -> list[Row]:
 
 def published(db: Database, since: date | None = None) -> list[Row]:
     """Published placements (optionally published on or after `since`) with their latest snapshot:
-    `views`, `interactions`, `recorded_at` (all None when no figures were ever recorded)."""
-    select = f"""SELECT {_PLACEMENT_COLUMNS}, s.views, s.interactions, s.recorded_at
+    `views`, `interactions`, `recorded_at` (all None when no figures were ever recorded; `interactions`, the
+    latest known value, None while unknown)."""
+    select = f"""SELECT {_PLACEMENT_COLUMNS}, s.views, {known("interactions")} AS interactions, s.recorded_at
             {_PLACEMENT_JOINS}
             LEFT JOIN stats_snapshots s ON s.id = (
                 SELECT s2.id FROM stats_snapshots s2 WHERE s2.placement_id = p.id

@@ -255,8 +255,17 @@ def history(db: Database, proposal_id: int) -> list[HistoryRow]:
 
 
 def open_proposals(db: Database, owner_id: str | None = None, limit: int = 50) -> list[ProposalRow]:
-    """Open proposals, soonest publication first (optionally one owner's)."""
-    where, params = ["status = 'open'"], []
+    """Open proposals still under way (a placement not settled yet: planned, submitted or accepted), soonest
+    publication first (optionally one owner's). One whose placements have all ended (published, declined,
+    withdrawn...) is done, as an imported one is: not listed."""
+    where, params = (
+        [
+            "status = 'open'",
+            """EXISTS (SELECT 1 FROM placements p WHERE p.proposal_id = proposals.id
+                   AND p.status IN ('planned', 'submitted', 'accepted'))""",
+        ],
+        [],
+    )
     if owner_id:
         where.append("owner_id = ?")
         params.append(owner_id)

@@ -20,7 +20,20 @@ from storage.rows import PlacementRow, ProposalRow, Row, SnapshotRow
 _LATEST = """LEFT JOIN stats_snapshots s ON s.id = (
                  SELECT s2.id FROM stats_snapshots s2 WHERE s2.placement_id = p.id
                  ORDER BY s2.recorded_at DESC, s2.id DESC LIMIT 1)"""
-_FIGURES = "s.views, s.interactions, s.avg_seconds, s.recorded_at, s.recorded_by, s.id AS snapshot_id"
+
+
+def known(metric: str, placement: str = "p.id") -> str:
+    """The latest known value of `metric` (interactions, avg_seconds) of a placement: a snapshot that left
+    it out (NULL, unknown) does not hide the value an earlier one gave."""
+    return f"""(SELECT k.{metric} FROM stats_snapshots k WHERE k.placement_id = {placement} AND k.{metric} IS NOT NULL
+                ORDER BY k.recorded_at DESC, k.id DESC LIMIT 1)"""
+
+
+# Current figures: views of the latest snapshot (always given), the other metrics' latest known values.
+_FIGURES = (
+    f"s.views, {known('interactions')} AS interactions, {known('avg_seconds')} AS avg_seconds, "
+    "s.recorded_at, s.recorded_by, s.id AS snapshot_id"
+)
 _OUTLET = "o.name AS outlet_name, o.owner AS outlet_owner, o.platform AS outlet_platform, o.position AS outlet_position"
 _PROPOSAL = (
     "r.title AS proposal_title, r.category AS proposal_category, r.owner_id AS proposal_owner, "
@@ -33,13 +46,13 @@ def record(
     placement_id: int,
     *,
     views: int,
-    interactions: int,
+    interactions: int | None,
     avg_seconds: int | None,
     recorded_by: str,
     recorded_at: str,
     source: str = "slack",
 ) -> int:
-    """One snapshot; returns its id."""
+    """One snapshot; returns its id. A figure not known is None (stored NULL, never 0)."""
     cursor = db.execute(
         """INSERT INTO stats_snapshots (placement_id, views, interactions, avg_seconds, recorded_by, recorded_at, source)
            VALUES (?, ?, ?, ?, ?, ?, ?)""",
@@ -49,9 +62,12 @@ def record(
 
 
 def latest(db: Database, placement_id: int) -> SnapshotRow | None:
+    """The latest snapshot, with `interactions` and `avg_seconds` as their latest known values (the current figures)."""
     rows = list(
         db.query(
-            """SELECT * FROM stats_snapshots WHERE placement_id = ? ORDER BY recorded_at DESC, id DESC LIMIT 1""",
+            f"""SELECT s.id, s.placement_id, s.views, {known("interactions", "s.placement_id")} AS interactions,
+                   {known("avg_seconds", "s.placement_id")} AS avg_seconds, s.recorded_by, s.recorded_at, s.source
+            FROM stats_snapshots s WHERE s.placement_id = ? ORDER BY s.recorded_at DESC, s.id DESC LIMIT 1""",
             [placement_id],
         )
     )
@@ -155,14 +171,24 @@ def proposal_ids_taken(db: Database, ids: list[int]) -> set[int]:
     }
 
 
-def existing_publication(db: Database, title: str, outlet_slug: str, published_on: str) -> int | None:
-    """The proposal id of a publication already in the database (same title, outlet and day), if any."""
-    row = db.execute(
-        """SELECT r.id FROM placements p JOIN proposals r ON r.id = p.proposal_id
-           WHERE r.title = ? AND p.outlet_slug = ? AND p.published_on = ? AND p.status = 'published' LIMIT 1""",
-        [title, outlet_slug, published_on],
-    ).fetchone()
-    return row[0] if row else None
+def existing_publication(db: Database, title: str, outlet_slug: str, published_on: str) -> dict | None:
+    """A publication already in the database (same title, outlet and day): its placement `id` and `proposal_id`."""
+    rows = list(
+        db.query(
+            """SELECT p.id, p.proposal_id FROM placements p JOIN proposals r ON r.id = p.proposal_id
+           WHERE r.title = ? AND p.outlet_slug = ? AND p.published_on = ? AND p.status = 'published'
+           ORDER BY p.id LIMIT 1""",
+            [title, outlet_slug, published_on],
+        )
+    )
+    return rows[0] if rows else None
+
+
+def placement_on(db: Database, proposal_id: int, outlet_slug: str) -> dict | None:
+    rows = list(
+        db.query("SELECT * FROM placements WHERE proposal_id = ? AND outlet_slug = ?", [proposal_id, outlet_slug])
+    )
+    return rows[0] if rows else None
 
 
 def import_proposal(
@@ -184,7 +210,7 @@ def import_proposal(
         [proposal_id, title, category, publish_on, owner_id, now, now],
     )
     new_id = inserted_id(cursor)
-    _history(db, new_id, None, actor, now, "imported", None, "open")
+    _history(db, new_id, None, actor, now, "imported", None, None)
     return new_id
 
 
@@ -236,7 +262,8 @@ def deadlines_between(db: Database, start: date, end: date, owner_id: str | None
 
 
 def current_proposals(db: Database, owner_id: str, today: date, limit: int = 10) -> list[ProposalRow]:
-    """The owner's open proposals still under way: publication to come, or a placement not yet settled."""
+    """The owner's open proposals still under way: a placement not yet settled (as /propose list reads it;
+    one whose placements have all ended, an imported one included, is done)."""
     rows = list(
         db.query(
             """SELECT r.*,
@@ -244,10 +271,10 @@ def current_proposals(db: Database, owner_id: str, today: date, limit: int = 10)
                    FROM placements p WHERE p.proposal_id = r.id) AS placements_json
            FROM proposals r
            WHERE r.owner_id = ? AND r.status = 'open'
-             AND (r.publish_on >= ? OR EXISTS (SELECT 1 FROM placements p WHERE p.proposal_id = r.id
-                                              AND p.status IN ('planned', 'submitted', 'accepted')))
+             AND EXISTS (SELECT 1 FROM placements p WHERE p.proposal_id = r.id
+                         AND p.status IN ('planned', 'submitted', 'accepted'))
            ORDER BY r.publish_on, r.id LIMIT ?""",
-            [owner_id, today.isoformat(), limit],
+            [owner_id, limit],
         )
     )
     for row in rows:

@@ -532,3 +532,32 @@ def test_as_text_reads_like_the_console(relais, known):
     assert "Horaires <prolongés> & 24/7" in text  # entities decoded for the terminal
     assert "— @U0OWNERD" in text
     assert re.search(r"×23,5", text)
+
+
+def test_results_keep_the_last_known_interactions_and_say_n_d_for_unknown_ones(relais):
+    """Figures as they come (issue 13): a later snapshot without interactions keeps the earlier count;
+    interactions never given are n. d., left out of the total and counted."""
+    _, p = propose(
+        relais,
+        "Heures prolongées",
+        date(2026, 12, 1),
+        {"udem-facebook": date(2026, 11, 24), "udem-linkedin": date(2026, 11, 24), "udem-x": date(2026, 11, 24)},
+    )
+    for slug in p:
+        move(relais, p[slug], "published", "2026-12-01T10:00", published_on=date(2026, 12, 1))
+    figures(relais, p["udem-facebook"], 1000, 80, "2026-12-03T10:00")
+    figures(relais, p["udem-facebook"], 1500, None, "2026-12-05T10:00")  # views only: 80 stays current
+    figures(relais, p["udem-linkedin"], 1257, None, "2026-12-03T10:00")  # never known
+    _, q = propose(relais, "Autre", date(2026, 12, 2), {"udem-linkedin": date(2026, 11, 25)})
+    move(relais, q["udem-linkedin"], "published", "2026-12-02T10:00", published_on=date(2026, 12, 2))
+    figures(relais, q["udem-linkedin"], 300, 12, "2026-12-04T10:00")
+    figures(relais, p["udem-x"], 50, None, "2026-12-04T10:00")
+    digest = build(relais, MONDAY, at(relais, "2026-12-07T09:00"))
+    by_slug = {o.slug: o for o in digest.section("last_week").items}
+    assert (by_slug["udem-facebook"].views, by_slug["udem-facebook"].interactions) == (1500, 80)
+    assert (by_slug["udem-linkedin"].interactions, by_slug["udem-linkedin"].interactions_missing) == (12, 1)
+    body = "\n".join(texts(render(digest, translator("fr"))))
+    assert f"• UdeM — Facebook : 1{NBSP}500 vues, 80 interactions (1 publication)" in body
+    assert "12 interactions (2 publications) · interactions n. d. pour 1" in body
+    assert "50 vues, n. d. interactions (1 publication)" in body
+    assert ", 0 interactions" not in body

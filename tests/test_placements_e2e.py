@@ -136,7 +136,12 @@ def test_a_library_outlet_goes_from_planned_to_published_with_no_deadline_remind
     bib = placement_ids(web)["bib-facebook"]
     blocks = post.args["blocks"]
     assert "À publier le jeudi 10 décembre 2026" in text_of(blocks) and "remettre" not in text_of(blocks)
-    assert {a for a, _v in buttons(blocks)} == {"placement_published", "placement_withdraw", "proposal_edit", "proposal_cancel"}
+    assert {a for a, _v in buttons(blocks)} == {
+        "placement_published",
+        "placement_withdraw",
+        "proposal_edit",
+        "proposal_cancel",
+    }
     assert query(web, "SELECT key FROM outbox WHERE kind = 'deadline'") == []
     for day in ("2026-12-08", "2026-12-10", "2026-12-11"):
         ticked(cli, f"{day}T09:00")

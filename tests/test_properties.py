@@ -544,7 +544,7 @@ def test_a_csv_import_is_all_or_nothing(relais, data):
             after["stats_snapshots"] - before["stats_snapshots"],
         )
         == parsed.counts
-        == created
+        == created.written
     )
 
 

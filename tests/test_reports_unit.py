@@ -161,3 +161,27 @@ def test_titles_are_escaped_in_the_report():
     rows = [row(1, 1, "u", "university", 100, title="<!channel> & co"), row(2, 1, "l", "library", 10)]
     text = str(report_blocks(translator("fr"), build_report(rows, Period("all", None, None))))
     assert "<!channel>" not in text and "&lt;!channel&gt; &amp; co" in text
+
+
+def test_an_unknown_figure_is_n_d_left_out_of_totals_and_averages_and_counted():
+    rows = [
+        row(1, 1, "udem-linkedin", "university", 1257, None, avg=150),
+        row(2, 2, "udem-linkedin", "university", 1000, 40, avg=None),
+        row(3, 3, "udem-linkedin", "university", 500, 10, avg=90),
+    ]
+    report = build_report(rows, Period("all", None, None))
+    linkedin = report.outlets[0]
+    assert (linkedin.views, linkedin.interactions, linkedin.interactions_missing) == (2757, 50, 1)
+    assert (linkedin.avg_seconds, linkedin.time_missing) == (120, 1)  # (150 + 90) / 2: the unknown is not 0
+    fr = "\n".join(b["text"]["text"] for b in report_blocks(translator("fr"), report) if b.get("text"))
+    assert "50 interactions (n. d. pour 1)" in fr and "temps moyen 2:00 (n. d. pour 1)" in fr
+    assert "Interactions n. d. pour 1 publication(s)" in fr and "Temps moyen n. d. pour 1 publication(s)" in fr
+    assert "1\u00a0257 vues, interactions n. d." in fr  # the top posts
+    en = "\n".join(b["text"]["text"] for b in report_blocks(translator("en"), report) if b.get("text"))
+    assert "50 interactions (n/a for 1)" in en and "1,257 views, interactions n/a" in en
+
+
+def test_interactions_never_known_read_n_d_not_zero():
+    report = build_report([row(1, 1, "udem-linkedin", "university", 1257, None)], Period("all", None, None))
+    fr = "\n".join(b["text"]["text"] for b in report_blocks(translator("fr"), report) if b.get("text"))
+    assert "*n. d.* interactions" in fr and "0 interactions" not in fr

@@ -30,7 +30,10 @@ def test_export_import_export_through_the_cli_gives_an_identical_file(relais, cl
     empty = str(tmp_path / "empty.db")
     done = cli("import", str(first), DATABASE_PATH=empty)
     assert done.returncode == 0, done.stderr
-    assert "Importé : 5 proposition(s), 8 publication(s), 7 relevé(s)" in done.stdout
+    assert (
+        "Importé : 8 publication(s) ajoutée(s), 0 mise(s) à jour, 0 inchangée(s) ; 5 proposition(s) créée(s), 7 relevé(s)"
+        in done.stdout
+    )
     assert cli("export", "-o", str(second), DATABASE_PATH=empty).returncode == 0
     assert second.read_bytes() == first.read_bytes()
 
@@ -76,10 +79,35 @@ def test_a_dry_run_checks_and_writes_nothing(relais, cli, tmp_path):
         encoding="utf-8",
     )
     done = cli("import", "--dry-run", str(good))
-    assert done.returncode == 0 and "1 proposition(s), 2 publication(s), 2 relevé(s)" in done.stdout
+    counts = "2 publication(s) ajoutée(s), 0 mise(s) à jour, 0 inchangée(s) ; 1 proposition(s) créée(s), 2 relevé(s)"
+    assert done.returncode == 0 and counts in done.stdout and "rien n'a été écrit" in done.stdout
     assert count(str(tmp_path / "relais.db"), "stats_snapshots") == 0
-    assert cli("import", str(good)).returncode == 0
+    done = cli("import", str(good))
+    assert done.returncode == 0 and counts in done.stdout
     assert count(str(tmp_path / "relais.db"), "stats_snapshots") == 2
-    again = cli("import", str(good))
-    assert again.returncode == 1 and "déjà dans la base" in again.stderr
+    again = cli("import", str(good))  # the same file again: known, unchanged
+    assert again.returncode == 0 and "0 publication(s) ajoutée(s), 0 mise(s) à jour, 2 inchangée(s)" in again.stdout
+    assert count(str(tmp_path / "relais.db"), "stats_snapshots") == 2
     assert cli("import", str(tmp_path / "nope.csv")).returncode == 1
+
+
+def test_round_trip_export_edit_import_updates_one_publication(relais, cli, tmp_path):
+    seed(relais.db)
+    db = str(tmp_path / "relais.db")
+    exported = tmp_path / "stats.csv"
+    assert cli("export", "-o", str(exported)).returncode == 0
+    text = exported.read_bytes().decode("utf-8-sig")
+    assert text.count(",21100,640,") == 1
+    exported.write_bytes(text.replace(",21100,640,", ",22500,700,").encode("utf-8-sig"))
+    before = (count(db, "proposals"), count(db, "placements"), count(db, "stats_snapshots"))
+    dry = cli("import", "--dry-run", str(exported))
+    summary = "0 publication(s) ajoutée(s), 1 mise(s) à jour, 6 inchangée(s) ; 0 proposition(s) créée(s), 1 relevé(s)"
+    assert dry.returncode == 0 and summary in dry.stdout, dry.stdout + dry.stderr
+    assert (count(db, "proposals"), count(db, "placements"), count(db, "stats_snapshots")) == before
+    done = cli("import", str(exported), BOT_LANGUAGE="en")
+    assert done.returncode == 0 and "0 publication(s) added, 1 updated, 6 unchanged" in done.stdout
+    assert (count(db, "proposals"), count(db, "placements"), count(db, "stats_snapshots")) == (
+        before[0],
+        before[1],
+        before[2] + 1,
+    )

@@ -12,6 +12,7 @@ import pytest
 from bot.clock import to_text
 from bot.context import build
 from bot.i18n import translator
+from bot.proposals.views import history_blocks
 from bot.runtime.startup import prepare
 from bot.stats.spreadsheet import (
     COLUMNS,
@@ -89,7 +90,7 @@ def test_export_import_export_gives_the_same_file(relais, empty):
     first = export_csv(relais.db)
     assert first.startswith("\ufeff".encode() + ",".join(COLUMNS).encode())
     assert b"\r\n6,\"'=HYPERLINK(" in first  # a spreadsheet shows it, does not run it
-    assert import_into(empty, first) == (6, 10, 9)
+    assert import_into(empty, first).written == (6, 10, 9)
     assert export_csv(empty.db) == first
     assert [p["id"] for p in empty.db.query("SELECT id FROM proposals ORDER BY id")] == [1, 2, 3, 4, 6, 7]
     assert empty.db.execute("SELECT title FROM proposals WHERE id = 6").fetchone()[0].startswith("=HYPERLINK(")
@@ -113,7 +114,7 @@ def test_a_spreadsheet_of_past_years(relais):
         "Bib/UdeM : se déplacer ou pas?;cyclique;bib-facebook;2020-08-18;3 378;112;2 : 30 min\n"
         "5 raisons d'aller en bibliothèque;ponctuel;bib-facebook;2017-09-05;3,100;43;\n"
     ).encode("cp1252")
-    assert import_into(relais, data) == (2, 3, 3)
+    assert import_into(relais, data).written == (2, 3, 3)
     rows = list(
         relais.db.query("""SELECT r.title, r.category, r.owner_id, p.outlet_slug, s.views, s.avg_seconds,
                                           s.recorded_at, s.recorded_by
@@ -141,7 +142,7 @@ def test_a_bad_file_is_refused_whole_with_its_line_numbers(relais):
         "C,Vues fausses,one-off,udem-facebook,2026-05-01,beaucoup,10,,\n"  # 4
         "D,,one-off,udem-facebook,2026-05-01,100,10,,\n"  # 5: no title
         "E,Futur,one-off,udem-facebook,2027-05-01,100,10,,\n"  # 6
-        "F,Temps,autre,udem-facebook,2026-05-01,100,,9:99,hier\n"  # 7: 4 problems
+        "F,Temps,autre,udem-facebook,2026-05-01,,5,9:99,hier\n"  # 7: 4 problems (figures without views)
         "A,Autre titre,one-off,bib-facebook,2026-05-01,100,10,,\n"  # 8: same proposal, other title
         "G,Trop court,one-off\n"  # 9
     )
@@ -154,7 +155,7 @@ def test_a_bad_file_is_refused_whole_with_its_line_numbers(relais):
         (5, "title"),
         (6, "published_on"),
         (7, "category"),
-        (7, "interactions"),
+        (7, "views"),
         (7, "avg_time"),
         (7, "recorded_at"),
         (8, "title"),
@@ -183,22 +184,83 @@ def test_a_file_that_is_not_the_format_is_refused_at_its_header(relais, data, ke
     assert [(p.line, p.key) for p in refused.value.problems] == [(1, key)]
 
 
-def test_importing_the_same_publications_twice_is_refused(relais, empty):
+def test_importing_the_same_publications_twice_changes_nothing(relais, empty):
     seed(relais.db)
     data = export_csv(relais.db)
-    import_into(empty, data)
-    before = snapshot_count(empty.db)
-    with pytest.raises(CsvRefused) as refused:
-        import_into(empty, data)
-    assert {p.key for p in refused.value.problems} == {"csv.error.already"}
-    assert snapshot_count(empty.db) == before
+    first = import_into(empty, data)
+    before = (proposals_count(empty), snapshot_count(empty.db))
+    again = import_into(empty, data)
+    assert (again.proposals, again.added, again.updated, again.snapshots) == (0, 0, 0, 0)
+    assert again.unchanged == first.added
+    assert (proposals_count(empty), snapshot_count(empty.db)) == before
+    assert export_csv(empty.db) == data
+
+
+def edit(data: bytes, find: str, replace: str) -> bytes:
+    text = data.decode("utf-8-sig")
+    assert text.count(find) == 1, find
+    return text.replace(find, replace).encode("utf-8-sig")
+
+
+def test_round_trip_export_edit_a_figure_import_updates_that_publication_only(relais):
+    seed(relais.db)
+    number = publish(relais.db, "Consultation", date(2026, 10, 20), {"udem-linkedin": (1257, None, 150)})
+    placement = proposal_rows.placement_by_outlet(relais.db, number, "udem-linkedin")["id"]
+    data = export_csv(relais.db)
+    row = next(line for line in data.decode("utf-8-sig").split("\r\n") if ",Consultation," in line)
+    assert ",1257,,2:30," in row  # interactions unknown: an empty cell, not 0
+    edited = edit(data, row, row.replace(",1257,,2:30,", ",1400,52,,"))
+    before = (proposals_count(relais), snapshot_count(relais.db))
+    publications = data.decode("utf-8-sig").count("\r\n") - 1  # one row per publication in the seed
+    dry = import_parsed(relais.db, load(relais, edited), now=to_text(relais.clock.now()), dry_run=True)
+    assert (dry.proposals, dry.added, dry.updated, dry.unchanged, dry.snapshots) == (0, 0, 1, publications - 1, 1)
+    assert (proposals_count(relais), snapshot_count(relais.db)) == before  # a dry run writes nothing
+    done = import_into(relais, edited)
+    assert (done.proposals, done.added, done.updated, done.unchanged, done.snapshots) == (
+        dry.proposals,
+        dry.added,
+        dry.updated,
+        dry.unchanged,
+        dry.snapshots,
+    )
+    assert (proposals_count(relais), snapshot_count(relais.db)) == (before[0], before[1] + 1)
+    current = stats_rows.latest(relais.db, placement)
+    assert (current["views"], current["interactions"], current["avg_seconds"]) == (1400, 52, 150)  # time kept
+    assert (current["source"], current["recorded_by"]) == ("import", "import")
+    again = import_into(relais, edited)  # the same file again: nothing more
+    assert (again.updated, again.snapshots) == (0, 0)
+
+
+def test_a_new_publication_of_a_known_proposal_is_added_to_it(relais):
+    number = publish(relais.db, "Consultation", date(2026, 10, 20), {"udem-linkedin": (1257, 40, None)})
+    data = export_csv(relais.db)
+    text = data.decode("utf-8-sig")
+    extra = text.rstrip("\r\n").split("\r\n")[1].replace("udem-linkedin", "bib-facebook").replace("1257", "300")
+    done = import_into(relais, (text + extra + "\r\n").encode("utf-8-sig"))
+    assert (done.proposals, done.added, done.unchanged) == (0, 1, 1)
+    slugs = {p["outlet_slug"] for p in proposal_rows.placements_of(relais.db, number)}
+    assert slugs == {"udem-linkedin", "bib-facebook"} and proposals_count(relais) == 1
+
+
+def test_imported_proposals_have_a_history_line_and_are_not_under_way(relais, empty):
+    seed(relais.db)
+    import_into(empty, export_csv(relais.db))
+    rows = proposal_rows.history(empty.db, 1)
+    assert {r["action"] for r in rows} == {"imported"}
+    text = str(history_blocks(translator("fr"), empty.settings.tz, rows, {"udem-facebook": "UdeM — Facebook"}))
+    assert "importée le " in text and "<@import>" not in text and "imported" not in text
+    assert "UdeM — Facebook : publiée" in text
+    en = str(history_blocks(translator("en"), empty.settings.tz, rows, {}))
+    assert "imported on " in en and "<@import>" not in en
+    assert proposal_rows.open_proposals(empty.db) == []  # every placement published: done, not "en cours"
+    assert stats_rows.current_proposals(empty.db, "U0JULIETTE", empty.clock.today()) == []
 
 
 def test_numbers_already_taken_get_new_ones(relais, empty):
     seed(relais.db)
     data = export_csv(relais.db)
     publish(empty.db, "Déjà là", date(2026, 2, 2), {"udem-x": None})  # takes number 1
-    assert import_into(empty, data) == (4, 7, 7)
+    assert import_into(empty, data).written == (4, 7, 7)
     titles = {p["id"]: p["title"] for p in empty.db.query("SELECT id, title FROM proposals")}
     assert titles[1] == "Déjà là"
     assert sorted(titles) == [1, 2, 3, 4, 5]

@@ -65,6 +65,30 @@ def test_one_line_records_a_snapshot_and_compares_with_the_librarys_own(relais, 
     assert (snap["recorded_by"], snap["recorded_at"], snap["source"]) == ("U0JULIETTE", "2026-12-01T14:00:00Z", "slack")
 
 
+def test_views_alone_in_one_line_and_time_kept_across_snapshots(relais, web_with):
+    web = web_with(RELAIS_NOW=NOW, COMMS_TEAM="U0JULIETTE")
+    number = publish(relais.db, "Consultation", date(2026, 11, 20), {"udem-linkedin": None})
+    text = text_of(web.slash("/stats", f"{number} udem-linkedin vues=1257 temps=2:30").json())
+    assert f"1{NBSP}257 vues, interactions n. d., temps moyen 2:30" in text
+    pid = placement_id(relais.db, number, "udem-linkedin")
+    first = stats_rows.snapshots(relais.db, pid)[0]
+    assert (first["views"], first["interactions"], first["avg_seconds"]) == (1257, None, 150)
+    report = text_of(web.slash("/stats", "report all").json())
+    assert "temps moyen 2:30" in report and "Interactions n. d. pour 1 publication(s)" in report
+    # a later snapshot without time: the time stays 2:30, the report's average does not drop
+    web.slash("/stats", f"{number} udem-linkedin vues=2000 interactions=40")
+    assert [s["avg_seconds"] for s in stats_rows.snapshots(relais.db, pid)] == [150, None]
+    current = stats_rows.latest(relais.db, pid)
+    assert (current["views"], current["interactions"], current["avg_seconds"]) == (2000, 40, 150)
+    report = text_of(web.slash("/stats", "report all").json())
+    assert f"2{NBSP}000 vues, 40 interactions, temps moyen 2:30" in report
+    assert "n. d." not in report
+    # and one with views alone keeps the 40 interactions
+    web.slash("/stats", f"{number} udem-linkedin vues=2100")
+    current = stats_rows.latest(relais.db, pid)
+    assert (current["views"], current["interactions"], current["avg_seconds"]) == (2100, 40, 150)
+
+
 def test_one_line_in_english(relais, web_with):
     web = web_with(RELAIS_NOW=NOW, BOT_LANGUAGE="en")
     number = library_first(relais)
@@ -92,7 +116,7 @@ def test_each_recording_is_a_snapshot_and_the_latest_is_current(relais, web):
         ("{n} udem-x vues=1 interactions=1", "pas prévue sur « udem-x »"),
         ("{n} udem-facebook vues=-3 interactions=1", "négatif"),
         ("{n} udem-facebook vues=beaucoup interactions=1", "« beaucoup » n'est pas un nombre"),
-        ("{n} udem-facebook vues=100", "Il manque `interactions=`"),
+        ("{n} udem-facebook interactions=100", "Il manque `views=`"),
         ("{n} udem-facebook vues=100 interactions=1 temps=longtemps", "n'est pas un temps moyen"),
         ("{n} udem-facebook vues=<!channel> interactions=1", "« &lt;!channel&gt; »"),
     ],
@@ -230,6 +254,22 @@ def test_the_modal_records_what_was_filled_and_confirms_by_dm(relais, web_with, 
     assert "19 279 vues" in text_of(dm).replace(NBSP, " ") and "×23,5" in text_of(dm)
 
 
+def test_the_modal_records_views_alone_as_they_come(relais, web_with, standin):
+    web = web_with(RELAIS_NOW=NOW, COMMS_TEAM="U0COMMS")
+    awaiting_two(relais)
+    web.slash("/stats", "")
+    view = standin.wait_for("views.open")[0].args["view"]
+    p1, _p2 = json.loads(view["private_metadata"])["placements"]
+    interactions = next(b for b in view["blocks"] if b.get("block_id") == f"interactions-{p1}")
+    assert interactions["optional"] is True  # leave empty what you don't have yet
+    response = submit(web, view, {f"views-{p1}": "1 257", f"interactions-{p1}": "", f"time-{p1}": ""})
+    assert response.status_code == 200 and response.text in ("", "null")
+    snap = stats_rows.latest(relais.db, p1)
+    assert (snap["views"], snap["interactions"], snap["avg_seconds"]) == (1257, None, None)  # unknown, not 0
+    dm = text_of(standin.wait_for("chat.postMessage")[0].args).replace(NBSP, " ")
+    assert "1 257 vues, interactions n. d." in dm
+
+
 def test_the_modal_refuses_bad_fields_and_stores_nothing(relais, web_with, standin):
     web = web_with(RELAIS_NOW=NOW, COMMS_TEAM="U0COMMS")  # U0JULIETTE sees her own two
     awaiting_two(relais)
@@ -244,12 +284,16 @@ def test_the_modal_refuses_bad_fields_and_stores_nothing(relais, web_with, stand
             f"views-{p1}": "12 000",
             f"interactions-{p1}": "300",
             f"views-{p2}": "beaucoup",
-            f"interactions-{p2}": "",
+            f"interactions-{p2}": "douze",
             f"time-{p2}": "9:99",
         },
     ).json()
     assert answer["response_action"] == "errors"
     assert set(answer["errors"]) == {f"views-{p2}", f"interactions-{p2}", f"time-{p2}"}
+    no_views = submit(web, view, {f"interactions-{p1}": "300"}).json()
+    assert no_views["errors"] == {
+        f"views-{p1}": "Indiquez au moins les vues (les interactions et le temps moyen sont facultatifs)."
+    }
     assert snapshot_count(relais.db) == before  # the good row is not stored either
     empty = submit(web, view, {}).json()
     assert empty["response_action"] == "errors" and list(empty["errors"]) == [f"views-{p1}"]
@@ -287,7 +331,7 @@ def test_the_reminders_button_opens_the_modal_for_its_placement(relais, web, sta
     view = standin.wait_for("views.open")[0].args["view"]
     assert json.loads(view["private_metadata"])["placements"] == [pid]
     inputs = {b["block_id"]: b for b in view["blocks"] if b["type"] == "input"}
-    assert inputs[f"views-{pid}"]["optional"] is False and inputs[f"interactions-{pid}"]["optional"] is False
+    assert inputs[f"views-{pid}"]["optional"] is False and inputs[f"interactions-{pid}"]["optional"] is True
     submit(web, view, {f"views-{pid}": "19279", f"interactions-{pid}": "996"})
     assert stats_rows.latest(relais.db, pid)["views"] == 19279
 

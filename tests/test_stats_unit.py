@@ -1,10 +1,12 @@
 """The rules of /stats as plain functions: numbers and times as people write them, the one-line
 form, cumulative figures, what awaits figures, the university's reach against the library's."""
 
+import sqlite3
 from datetime import date
 from zoneinfo import ZoneInfo
 
 import pytest
+from sqlite_utils import Database
 
 from bot.clock import parse_instant
 from bot.stats.figures import (
@@ -21,6 +23,7 @@ from bot.stats.figures import (
     parse_pairs,
     parse_record,
 )
+from storage.migrations import migrate, migrations
 
 NBSP, NNBSP = "\u00a0", "\u202f"
 
@@ -96,7 +99,7 @@ def test_values_run_to_the_next_key_even_with_spaces_around_equals():
     [
         ("12", "stats.error.form"),
         ("12 udem-facebook", "stats.error.missing"),
-        ("12 udem-facebook vues=100", "stats.error.missing"),
+        ("12 udem-facebook interactions=4 temps=2:30", "stats.error.missing"),
         ("12 udem-facebook 19279 996", "stats.error.stray"),
         ("12 udem-facebook vues=100 likes=3 interactions=4", "stats.error.unknown_key"),
         ("12 udem-facebook vues=100 views=200 interactions=4", "stats.error.duplicate_key"),
@@ -111,6 +114,18 @@ def test_the_one_line_form_refused(text, key):
     assert caught.value.key == key
 
 
+@pytest.mark.parametrize(
+    "text,figures",
+    [
+        ("1 udem-linkedin vues=1257", Figures(1257, None, None)),
+        ("1 udem-linkedin vues=1257 temps=2:30", Figures(1257, None, 150)),
+        ("1 udem-linkedin views=1,257 interactions=40", Figures(1257, 40, None)),
+    ],
+)
+def test_views_alone_are_enough_and_what_is_left_out_is_unknown_not_zero(text, figures):
+    assert parse_record(text).figures == figures
+
+
 def test_what_looks_like_a_recording():
     assert looks_like_record("12 udem-facebook vues=1")
     assert looks_like_record("#12")
@@ -118,12 +133,13 @@ def test_what_looks_like_a_recording():
     assert not looks_like_record("")
 
 
-def test_modal_fields_half_filled_are_refused_and_empty_ones_skipped():
+def test_modal_fields_need_views_and_leave_the_rest_unknown():
     assert parse_figures("", None, " ") is None
     assert parse_figures("19 279", "996", "2:30") == Figures(19279, 996, 150)
+    assert parse_figures("19 279", "", "") == Figures(19279, None, None)
     with pytest.raises(InputError) as caught:
-        parse_figures("19 279", "", "")
-    assert caught.value.key == "stats.error.both"
+        parse_figures("", "996", "")
+    assert caught.value.key == "stats.error.views_needed"
 
 
 def test_figures_are_cumulative_so_a_drop_is_named():
@@ -132,6 +148,8 @@ def test_figures_are_cumulative_so_a_drop_is_named():
     assert lower_fields(previous, Figures(19279, 996)) == []
     assert lower_fields(previous, Figures(19000, 1000)) == ["views"]
     assert lower_fields(previous, Figures(100, 10)) == ["views", "interactions"]
+    assert lower_fields(previous, Figures(19300)) == []  # interactions unknown: nothing to compare
+    assert lower_fields({"views": 5, "interactions": None}, Figures(6, 1)) == []
 
 
 def test_who_may_record():
@@ -184,3 +202,54 @@ def test_no_comparison_without_figures_on_the_other_side_or_with_zero_library_vi
     assert comparison(udem, [udem, _row(2, "library", "facebook", None)]) is None
     assert comparison(udem, [udem, _row(2, "library", "facebook", 0)]) is None
     assert comparison(udem, [udem, _row(2, "university", "x", 10)]) is None
+
+
+def test_the_migration_makes_interactions_nullable_and_keeps_every_snapshot(tmp_path):
+    db = Database(tmp_path / "old.db")
+    db.execute("PRAGMA foreign_keys = ON")
+    migrations.apply(db, stop_before="0004_placement_withdrawn")
+    db.execute(
+        "INSERT INTO outlets (slug, name, owner, platform, lead_days, updated_at) VALUES ('x', 'X', 'library', 'x', 0, 'now')"
+    )
+    db.execute(
+        "INSERT INTO proposals (id, title, publish_on, owner_id, created_at, updated_at) VALUES (1, 't', '2026-01-01', 'U1', 'now', 'now')"
+    )
+    db.execute(
+        "INSERT INTO placements (id, proposal_id, outlet_slug, deadline, status, updated_at) VALUES (7, 1, 'x', '2026-01-01', 'published', 'now')"
+    )
+    db.execute(
+        """INSERT INTO stats_snapshots (id, placement_id, views, interactions, avg_seconds, recorded_by, recorded_at, source)
+           VALUES (42, 7, 100, 5, 150, 'U1', '2026-01-02T14:00:00Z', 'slack')"""
+    )
+    db.conn.commit()
+    with pytest.raises(sqlite3.IntegrityError):
+        db.execute(
+            "INSERT INTO stats_snapshots (placement_id, views, interactions, recorded_by, recorded_at) VALUES (7, 1, NULL, 'U1', 'now')"
+        )
+    migrate(db)
+    assert [dict(r) for r in db.query("SELECT * FROM stats_snapshots")] == [
+        {
+            "id": 42,
+            "placement_id": 7,
+            "views": 100,
+            "interactions": 5,
+            "avg_seconds": 150,
+            "recorded_by": "U1",
+            "recorded_at": "2026-01-02T14:00:00Z",
+            "source": "slack",
+        }
+    ]
+    db.execute(
+        "INSERT INTO stats_snapshots (placement_id, views, interactions, recorded_by, recorded_at) VALUES (7, 120, NULL, 'U1', 'later')"
+    )
+    for views, interactions in (("NULL", "1"), ("-1", "1"), ("1", "-1")):  # views still required, checks kept
+        with pytest.raises(sqlite3.IntegrityError):
+            db.execute(
+                "INSERT INTO stats_snapshots (placement_id, views, interactions, recorded_by, recorded_at) "
+                f"VALUES (7, {views}, {interactions}, 'U1', 'now')"
+            )
+    assert "stats_placement" in {i.name for i in db["stats_snapshots"].indexes}
+    with pytest.raises(sqlite3.IntegrityError):  # still a snapshot of a real placement
+        db.execute(
+            "INSERT INTO stats_snapshots (placement_id, views, recorded_by, recorded_at) VALUES (999, 1, 'U1', 'now')"
+        )

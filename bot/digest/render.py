@@ -101,8 +101,13 @@ def section_lines(section: Section, tr) -> tuple[str, list[str]]:
                 "digest.item.result",
                 outlet=escape(o.name),
                 views=tr.number(o.views),
-                interactions=tr.number(o.interactions),
+                interactions=tr.number(o.interactions) if o.interactions_missing < o.posts else tr("stats.unknown"),
                 posts=_plural(tr, "digest.posts", o.posts),
+            )
+            + (
+                tr("stats.interactions_missing", count=tr.number(o.interactions_missing))
+                if 0 < o.interactions_missing < o.posts
+                else ""
             )
             for o in items
         ]

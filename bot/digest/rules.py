@@ -89,7 +89,8 @@ class OutletFigures:
     owner: str  # university | library
     posts: int  # placements with figures
     views: int
-    interactions: int
+    interactions: int  # the sum of the known ones
+    interactions_missing: int = 0  # placements with views whose interactions are unknown (n. d.)
 
 
 @dataclass(frozen=True)
@@ -326,11 +327,15 @@ def _results(key: str, rows: list[dict], first: date, last: date) -> Section:
                 "posts": 0,
                 "views": 0,
                 "interactions": 0,
+                "missing": 0,
             },
         )
         o["posts"] += 1
         o["views"] += r["views"]
-        o["interactions"] += r["interactions"]
+        if r.get("interactions") is None:  # unknown: left out of the total, and counted
+            o["missing"] += 1
+        else:
+            o["interactions"] += r["interactions"]
     outlets = tuple(
         OutletFigures(
             slug=slug,
@@ -339,6 +344,7 @@ def _results(key: str, rows: list[dict], first: date, last: date) -> Section:
             posts=o["posts"],
             views=o["views"],
             interactions=o["interactions"],
+            interactions_missing=o["missing"],
         )
         for slug, o in sorted(
             per_outlet.items(), key=lambda kv: (kv[1]["owner"] != "university", kv[1]["position"], kv[0])

@@ -104,8 +104,8 @@ MESSAGES: dict[str, str] = {
     "help.stats": (
         "*/stats — record results after publication*\n"
         "• `/stats` opens the form for publications awaiting figures.\n"
-        "• `/stats N OUTLET views=19279 interactions=996 [time=2:30]` in one line "
-        "(French keys `vues=`, `temps=` too; “19 279” and “19,279” are accepted; `confirm` at the end for figures "
+        "• `/stats N OUTLET views=19279 [interactions=996] [time=2:30]` in one line; views alone are enough, "
+        "the rest can come later (French keys `vues=`, `temps=` too; “19 279” and “19,279” are accepted; `confirm` at the end for figures "
         "lower than the last recorded).\n"
         "• `/stats report [week|month|term|YYYY-MM|all]`: totals per outlet and category, top posts, "
         "reach of the university's accounts against the library's own.\n"
@@ -126,8 +126,8 @@ MESSAGES: dict[str, str] = {
     "stats.field.interactions": "interactions",
     "stats.refused": ":no_entry: {problem} Nothing was recorded.",
     "stats.form_hint": (
-        "Expected form: `/stats N OUTLET views=19279 interactions=996 [time=2:30]`, for example "
-        "`/stats 12 udem-facebook views=19,279 interactions=996`. `/stats` alone opens the form; `/stats help` for the rest."
+        "Expected form: `/stats N OUTLET views=19279 [interactions=996] [time=2:30]`, for example "
+        "`/stats 12 udem-facebook views=19,279` (views alone are enough). `/stats` alone opens the form; `/stats help` for the rest."
     ),
     "stats.error.form": "I did not understand: write the proposal's number, the outlet, then the figures.",
     "stats.error.number": "“{value}” is not a whole number of views or interactions (for example 19279, 19 279 or 19,279).",
@@ -137,7 +137,15 @@ MESSAGES: dict[str, str] = {
     "stats.error.stray": "“{text}” is not a named figure: write `views=…`, `interactions=…`, `time=…`.",
     "stats.error.unknown_key": "I don't know “{word}=”: the figures are `views=` (or `vues=`), `interactions=` and `time=` (or `temps=`).",
     "stats.error.duplicate_key": "“{word}=” is given twice.",
-    "stats.error.both": "Give both views and interactions (the average time is optional).",
+    # issue 13, figures as they come: an unknown figure stays "n/a", never 0
+    "stats.interactions_missing": " · interactions n/a for {count}",
+    "stats.unknown": "n/a",
+    "stats.figures_views": "{views} views, interactions n/a",
+    "stats.error.views_needed": "Give at least the views (interactions and average time are optional).",
+    "reports.figures_views": "{views} views, interactions n/a",
+    "reports.metric_missing": " (n/a for {count})",
+    "reports.missing_interactions": ":grey_question: Interactions n/a for {count} publication(s): left out of the interactions total.",
+    "reports.missing_time": ":grey_question: Average time n/a for {count} publication(s): left out of the averages.",
     "stats.error.nothing": "Give the figures of at least one publication.",
     "stats.error.no_proposal": "There is no proposal #{number} (see `/propose list`).",
     "stats.error.no_outlet": "I don't know the outlet “{slug}”. Outlets of proposal #{number}: {placed}.",
@@ -200,16 +208,16 @@ MESSAGES: dict[str, str] = {
     "reports.figures": "{views} views, {interactions} interactions",
     "reports.avg_time": ", average time {time}",
     "reports.top": "*Top publications*",
-    "reports.top_line": "{rank}. #{number} {title} — {outlet}, {day}: {views} views, {interactions} interactions",
+    "reports.top_line": "{rank}. #{number} {title} — {outlet}, {day}: {figures}",
     "reports.footer": "Latest figures of each publication in the period. Reach: university views ÷ library views, per proposal; the period's median.",
     "csv.problem": "line {line}: {problem}",
     "csv.problem_column": "line {line}, column {column}: {problem}",
     "csv.expects_day": "expects a date YYYY-MM-DD",
     "csv.exported": "File written: {path} ({rows} row(s)).",
     "csv.no_file": "No such file: {path}",
-    "csv.checked": "File is valid: {proposals} proposal(s), {publications} publication(s), {snapshots} set(s) of figures. Nothing was written (--dry-run).",
+    "csv.checked": "The file is valid; nothing was written (--dry-run). Importing it would give: {added} publication(s) added, {updated} updated, {unchanged} unchanged; {proposals} proposal(s) created, {snapshots} set(s) of figures.",
     "csv.refused": "File {path} refused: {count} problem(s) to fix. Nothing was imported.",
-    "csv.imported": "Imported: {proposals} proposal(s), {publications} publication(s), {snapshots} set(s) of figures.",
+    "csv.imported": "Imported: {added} publication(s) added, {updated} updated, {unchanged} unchanged; {proposals} proposal(s) created, {snapshots} set(s) of figures recorded.",
     "csv.error.empty": "the file is empty",
     "csv.error.syntax": "unreadable CSV ({error})",
     "csv.error.no_rows": "no data row after the header",
@@ -231,7 +239,9 @@ MESSAGES: dict[str, str] = {
     "csv.error.before_publication": "“{value}” is before the publication",
     "csv.error.differs": "does not match line {other} (same proposal or same publication)",
     "csv.error.repeated": "repeats the publication of line {other} without figures",
-    "csv.error.already": "this publication is already in the database (proposal #{number})",
+    # issue 13, spreadsheet round trip: a publication already known is updated
+    "csv.error.split": "this proposal is already in the database under several numbers ({numbers}): one number per row",
+    "csv.error.outlet_taken": "proposal #{number} already has another publication on “{outlet}” (published on {day}): check the publication day",
     # --- App Home (handlers/home.py) ---
     "home.title": "Relais — your publications",
     "home.new_proposal": "New proposal",
@@ -437,6 +447,9 @@ MESSAGES: dict[str, str] = {
     "propose.show.usage": "Give the proposal's number: `/propose show 12`.",
     "propose.history.header": "*History*",
     "propose.history.line": "• {when} — {who}: {what}",
+    # issue 13: proposals imported from a spreadsheet (python -m bot import)
+    "propose.history.imported": "• imported on {when}",
+    "propose.history.imported_placement": "• imported on {when} — {outlet}: published",
     "propose.history.created": "proposal created",
     "propose.history.cancelled": "proposal cancelled",
     "propose.history.status": "{outlet}: {from} → {to}",

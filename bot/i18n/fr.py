@@ -104,8 +104,8 @@ MESSAGES: dict[str, str] = {
     "help.stats": (
         "*/stats — noter les résultats après publication*\n"
         "• `/stats` ouvre le formulaire des publications en attente de chiffres.\n"
-        "• `/stats N CANAL vues=19279 interactions=996 [temps=2:30]` en une ligne "
-        "(aussi `views=`, `time=` ; « 19 279 » et « 19,279 » sont acceptés ; `confirm` à la fin pour des chiffres "
+        "• `/stats N CANAL vues=19279 [interactions=996] [temps=2:30]` en une ligne ; les vues seules suffisent, "
+        "le reste s'ajoute plus tard (aussi `views=`, `time=` ; « 19 279 » et « 19,279 » sont acceptés ; `confirm` à la fin pour des chiffres "
         "plus bas que le dernier relevé).\n"
         "• `/stats report [week|month|term|AAAA-MM|all]` : totaux par canal et par catégorie, meilleures publications, "
         "portée des comptes de l'Université comparée à celle des comptes des bibliothèques.\n"
@@ -126,8 +126,8 @@ MESSAGES: dict[str, str] = {
     "stats.field.interactions": "interactions",
     "stats.refused": ":no_entry: {problem} Rien n'a été enregistré.",
     "stats.form_hint": (
-        "Forme attendue : `/stats N CANAL vues=19279 interactions=996 [temps=2:30]`, par exemple "
-        "`/stats 12 udem-facebook vues=19 279 interactions=996`. `/stats` seul ouvre le formulaire ; `/stats help` pour le reste."
+        "Forme attendue : `/stats N CANAL vues=19279 [interactions=996] [temps=2:30]`, par exemple "
+        "`/stats 12 udem-facebook vues=19 279` (les vues seules suffisent). `/stats` seul ouvre le formulaire ; `/stats help` pour le reste."
     ),
     "stats.error.form": "Je n'ai pas compris : écrivez le numéro de la proposition, le canal, puis les chiffres.",
     "stats.error.number": "« {value} » n'est pas un nombre entier de vues ou d'interactions (par exemple 19279, 19 279 ou 19,279).",
@@ -137,7 +137,15 @@ MESSAGES: dict[str, str] = {
     "stats.error.stray": "« {text} » n'est pas un chiffre nommé : écrivez `vues=…`, `interactions=…`, `temps=…`.",
     "stats.error.unknown_key": "Je ne connais pas « {word}= » : les chiffres sont `vues=` (ou `views=`), `interactions=` et `temps=` (ou `time=`).",
     "stats.error.duplicate_key": "« {word}= » est donné deux fois.",
-    "stats.error.both": "Indiquez les vues et les interactions (le temps moyen est facultatif).",
+    # issue 13, chiffres au fur et à mesure : un chiffre inconnu reste « n. d. », jamais 0
+    "stats.interactions_missing": " · interactions n. d. pour {count}",
+    "stats.unknown": "n. d.",
+    "stats.figures_views": "{views} vues, interactions n. d.",
+    "stats.error.views_needed": "Indiquez au moins les vues (les interactions et le temps moyen sont facultatifs).",
+    "reports.figures_views": "{views} vues, interactions n. d.",
+    "reports.metric_missing": " (n. d. pour {count})",
+    "reports.missing_interactions": ":grey_question: Interactions n. d. pour {count} publication(s) : elles ne comptent pas dans le total des interactions.",
+    "reports.missing_time": ":grey_question: Temps moyen n. d. pour {count} publication(s) : elles ne comptent pas dans les moyennes.",
     "stats.error.nothing": "Indiquez les chiffres d'au moins une publication.",
     "stats.error.no_proposal": "Il n'y a pas de proposition n° {number} (voir `/propose list`).",
     "stats.error.no_outlet": "Je ne connais pas le canal « {slug} ». Canaux de la proposition n° {number} : {placed}.",
@@ -201,16 +209,16 @@ MESSAGES: dict[str, str] = {
     "reports.figures": "{views} vues, {interactions} interactions",
     "reports.avg_time": ", temps moyen {time}",
     "reports.top": "*Meilleures publications*",
-    "reports.top_line": "{rank}. n° {number} {title} — {outlet}, {day} : {views} vues, {interactions} interactions",
+    "reports.top_line": "{rank}. n° {number} {title} — {outlet}, {day} : {figures}",
     "reports.footer": "Chiffres les plus récents de chaque publication de la période. Portée : vues de l'Université ÷ vues des bibliothèques, par proposition ; médiane de la période.",
     "csv.problem": "ligne {line} : {problem}",
     "csv.problem_column": "ligne {line}, colonne {column} : {problem}",
     "csv.expects_day": "attend une date AAAA-MM-JJ",
     "csv.exported": "Fichier écrit : {path} ({rows} ligne(s)).",
     "csv.no_file": "Fichier introuvable : {path}",
-    "csv.checked": "Fichier valide : {proposals} proposition(s), {publications} publication(s), {snapshots} relevé(s). Rien n'a été écrit (--dry-run).",
+    "csv.checked": "Fichier valide ; rien n'a été écrit (--dry-run). L'import donnerait : {added} publication(s) ajoutée(s), {updated} mise(s) à jour, {unchanged} inchangée(s) ; {proposals} proposition(s) créée(s), {snapshots} relevé(s) de chiffres.",
     "csv.refused": "Fichier {path} refusé : {count} problème(s) à corriger. Rien n'a été importé.",
-    "csv.imported": "Importé : {proposals} proposition(s), {publications} publication(s), {snapshots} relevé(s) de chiffres.",
+    "csv.imported": "Importé : {added} publication(s) ajoutée(s), {updated} mise(s) à jour, {unchanged} inchangée(s) ; {proposals} proposition(s) créée(s), {snapshots} relevé(s) de chiffres enregistré(s).",
     "csv.error.empty": "le fichier est vide",
     "csv.error.syntax": "CSV illisible ({error})",
     "csv.error.no_rows": "aucune ligne de données après l'en-tête",
@@ -232,7 +240,9 @@ MESSAGES: dict[str, str] = {
     "csv.error.before_publication": "« {value} » précède la publication",
     "csv.error.differs": "ne correspond pas à la ligne {other} (même proposition ou même publication)",
     "csv.error.repeated": "répète la publication de la ligne {other} sans chiffres",
-    "csv.error.already": "cette publication est déjà dans la base (proposition n° {number})",
+    # issue 13, aller-retour des tableurs : une publication déjà connue se met à jour
+    "csv.error.split": "cette proposition est déjà dans la base sous plusieurs numéros ({numbers}) : une ligne par numéro",
+    "csv.error.outlet_taken": "la proposition n° {number} a déjà une autre publication sur « {outlet} » (publiée le {day}) : vérifiez la date de publication",
     # --- onglet Accueil (handlers/home.py) ---
     "home.title": "Relais — vos publications",
     "home.new_proposal": "Nouvelle proposition",
@@ -441,6 +451,9 @@ MESSAGES: dict[str, str] = {
     "propose.show.usage": "Indiquez le numéro de la proposition : `/propose show 12`.",
     "propose.history.header": "*Historique*",
     "propose.history.line": "• {when} — {who} : {what}",
+    # issue 13 : propositions importées d'un tableur (python -m bot import)
+    "propose.history.imported": "• importée le {when}",
+    "propose.history.imported_placement": "• importée le {when} — {outlet} : publiée",
     "propose.history.created": "proposition créée",
     "propose.history.cancelled": "proposition annulée",
     "propose.history.status": "{outlet} : {from} → {to}",

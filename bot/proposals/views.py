@@ -501,6 +501,15 @@ def history_blocks(tr, tz, rows: list[dict], names: dict[str, str]) -> list[dict
     for h in rows:
         when = tr.datetime(from_text(h["at"]).astimezone(tz))
         who = tr("propose.history.by_relais") if h["actor"] == "relais" else f"<@{h['actor']}>"
+        if h["action"] == "imported":  # brought from a spreadsheet (python -m bot import): no person to name
+            outlet = h.get("outlet_slug")
+            what = (
+                tr("propose.history.imported_placement", when=when, outlet=escape(names.get(outlet, outlet)))
+                if outlet
+                else tr("propose.history.imported", when=when)
+            )
+            lines.append(what + (f" ({escape(h['note'])})" if h.get("note") else ""))
+            continue
         if h["action"] == "created":
             what = tr("propose.history.created")
         elif h["action"] == "cancelled":

@@ -105,8 +105,10 @@ _HEAD = re.compile(r"^#?(\d+)\s+([^\s=]+)(?:\s+|$)(.*)$", re.DOTALL)
 
 @dataclass(frozen=True)
 class Figures:
+    """Views always; interactions and average time when known (None: unknown, never 0)."""
+
     views: int
-    interactions: int
+    interactions: int | None = None
     avg_seconds: int | None = None
 
 
@@ -124,7 +126,8 @@ def looks_like_record(text: str) -> bool:
 
 
 def parse_record(text: str) -> Record:
-    """`N OUTLET views=… interactions=… [time=m:ss] [confirm]`; French keys too (vues=, temps=).
+    """`N OUTLET views=… [interactions=…] [time=m:ss] [confirm]`; French keys too (vues=, temps=).
+    Views alone are enough: a figure left out is unknown.
 
     A value runs up to the next `key=`, so "vues=19 279 interactions=996" reads 19279 and 996.
     """
@@ -138,12 +141,11 @@ def parse_record(text: str) -> Record:
         raise InputError("stats.error.no_proposal", number=m.group(1))
     proposal_id, outlet, rest = int(m.group(1)), m.group(2).lower(), m.group(3).strip()
     values = parse_pairs(rest)
-    missing = [k for k in ("views", "interactions") if k not in values]
-    if missing:
-        raise InputError("stats.error.missing", keys=", ".join(f"`{k}=`" for k in missing))
+    if "views" not in values:
+        raise InputError("stats.error.missing", keys="`views=`")
     figures = Figures(
         views=parse_number(values["views"]),
-        interactions=parse_number(values["interactions"]),
+        interactions=parse_number(values["interactions"]) if values.get("interactions", "").strip() else None,
         avg_seconds=parse_duration(values["time"]) if values.get("time", "").strip() else None,
     )
     return Record(proposal_id, outlet, figures, force)
@@ -172,20 +174,32 @@ def parse_pairs(text: str) -> dict[str, str]:
 
 
 def parse_figures(views: str | None, interactions: str | None, time: str | None) -> Figures | None:
-    """The three fields of a modal row: None when all are empty; InputError('stats.error.both') when half-filled."""
+    """The three fields of a modal row: None when all are empty; InputError('stats.error.views_needed') when
+    interactions or time come without views. Interactions and time may stay empty (unknown)."""
     views, interactions, time = (v.strip() if v else "" for v in (views, interactions, time))
     if not views and not interactions and not time:
         return None
-    if not views or not interactions:
-        raise InputError("stats.error.both")
-    return Figures(parse_number(views), parse_number(interactions), parse_duration(time) if time else None)
+    if not views:
+        raise InputError("stats.error.views_needed")
+    return Figures(
+        parse_number(views),
+        parse_number(interactions) if interactions else None,
+        parse_duration(time) if time else None,
+    )
 
 
 def lower_fields(previous: dict | None, figures: Figures) -> list[str]:
-    """Which figures went down since the last snapshot (figures are cumulative): 'views', 'interactions'."""
+    """Which figures went down since the last snapshot (figures are cumulative): 'views', 'interactions'.
+    A figure unknown on either side is not compared."""
     if not previous:
         return []
-    return [name for name in ("views", "interactions") if getattr(figures, name) < (previous.get(name) or 0)]
+    return [
+        name
+        for name in ("views", "interactions")
+        if getattr(figures, name) is not None
+        and previous.get(name) is not None
+        and getattr(figures, name) < previous[name]
+    ]
 
 
 # -- who may record ---------------------------------------------------------------------------

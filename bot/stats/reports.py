@@ -96,9 +96,10 @@ class Line:
     label: str = ""
     owner: str = ""
     posts: int = 0  # published placements
-    with_figures: int = 0
+    with_figures: int = 0  # with views
     views: int = 0
-    interactions: int = 0
+    interactions: int = 0  # the sum of the known ones: an unknown count is left out, not taken as 0
+    with_interactions: int = 0
     _time_total: int = field(default=0, repr=False)
     _time_count: int = field(default=0, repr=False)
 
@@ -107,7 +108,9 @@ class Line:
         if row.get("views") is not None:
             self.with_figures += 1
             self.views += row["views"]
-            self.interactions += row.get("interactions") or 0
+            if row.get("interactions") is not None:
+                self.interactions += row["interactions"]
+                self.with_interactions += 1
             if row.get("avg_seconds") is not None:
                 self._time_total += row["avg_seconds"]
                 self._time_count += 1
@@ -115,6 +118,16 @@ class Line:
     @property
     def avg_seconds(self) -> int | None:
         return round(self._time_total / self._time_count) if self._time_count else None
+
+    @property
+    def interactions_missing(self) -> int:
+        """Publications with views whose interactions are unknown."""
+        return self.with_figures - self.with_interactions
+
+    @property
+    def time_missing(self) -> int:
+        """Publications with views whose average time is unknown."""
+        return self.with_figures - self._time_count
 
 
 @dataclass(frozen=True)
@@ -247,12 +260,26 @@ def _month_name(tr, day: date) -> str:
 
 
 def _figures(tr, line: Line) -> str:
-    text = tr("reports.figures", views=tr.number(line.views), interactions=tr.number(line.interactions))
+    """Views, the known interactions (with how many are n. d.), the average of the known times (same)."""
+    if line.with_interactions:
+        text = tr("reports.figures", views=tr.number(line.views), interactions=tr.number(line.interactions))
+        if line.interactions_missing:
+            text += tr("reports.metric_missing", count=tr.number(line.interactions_missing))
+    else:
+        text = tr("reports.figures_views", views=tr.number(line.views))
     if line.avg_seconds is not None:
         text += tr("reports.avg_time", time=tr.duration(line.avg_seconds))
+        if line.time_missing:
+            text += tr("reports.metric_missing", count=tr.number(line.time_missing))
     if line.with_figures < line.posts:
         text += tr("reports.outlet_missing", count=tr.number(line.posts - line.with_figures))
     return text
+
+
+def _row_figures(tr, row: dict) -> str:
+    if row.get("interactions") is None:
+        return tr("reports.figures_views", views=tr.number(row["views"]))
+    return tr("reports.figures", views=tr.number(row["views"]), interactions=tr.number(row["interactions"]))
 
 
 def report_blocks(tr, report: Report, max_multipliers: int = 10) -> list[dict]:
@@ -264,10 +291,14 @@ def report_blocks(tr, report: Report, max_multipliers: int = 10) -> list[dict]:
         "reports.summary",
         posts=tr.number(report.total.posts),
         views=tr.number(report.total.views),
-        interactions=tr.number(report.total.interactions),
+        interactions=tr.number(report.total.interactions) if report.total.with_interactions else tr("stats.unknown"),
     )
     if report.missing:
         summary += "\n" + tr("reports.missing", count=tr.number(report.missing))
+    if report.total.interactions_missing:
+        summary += "\n" + tr("reports.missing_interactions", count=tr.number(report.total.interactions_missing))
+    if report.total.avg_seconds is not None and report.total.time_missing:
+        summary += "\n" + tr("reports.missing_time", count=tr.number(report.total.time_missing))
     blocks.append(section(summary))
 
     # The reach multiplier first: it is why the team collects the figures.
@@ -327,8 +358,7 @@ def report_blocks(tr, report: Report, max_multipliers: int = 10) -> list[dict]:
                 title=escape(row["proposal_title"]),
                 outlet=escape(row.get("outlet_name") or row["outlet_slug"]),
                 day=tr.date(date.fromisoformat(row["published_on"]), "medium"),
-                views=tr.number(row["views"]),
-                interactions=tr.number(row.get("interactions") or 0),
+                figures=_row_figures(tr, row),
             )
             for rank, row in enumerate(report.top, 1)
         ]

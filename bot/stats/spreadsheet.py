@@ -8,11 +8,13 @@ yet is one row with the figure columns empty. Columns, in this order:
     owner         Slack user ID of the proposal's owner (may be empty)
     outlet        outlet slug (see OUTLETS_FILE)   status (published)   published_on (YYYY-MM-DD)   url
     views         interactions   avg_time (m:ss)   recorded_at (UTC, 2026-12-01T14:00:00Z)   recorded_by
+                  (views are needed on a row with figures; interactions and avg_time may stay empty: unknown)
 
 Export → import into an empty database → export gives the same bytes: numbers are kept when free,
 rows come out in a stable order (publication day, proposal, outlet, snapshot). Import checks every
 row first and refuses the whole file, with the numbers of the bad lines, if any is wrong; the
-writes are one transaction.
+writes are one transaction. Importing a publication already known updates its figures (a new
+snapshot when they differ), so export → edit in a spreadsheet → import is a round trip.
 """
 
 from __future__ import annotations
@@ -147,7 +149,7 @@ class CsvRefused(Exception):
 class Snapshot:
     line: int
     views: int
-    interactions: int
+    interactions: int | None
     avg_seconds: int | None
     recorded_at: str
     recorded_by: str
@@ -298,10 +300,11 @@ def _row(
     snapshot = None
     figure_columns = ("views", "interactions", "avg_time", "recorded_at", "recorded_by")
     if any(row[c] for c in figure_columns):
-        figures = {}
+        figures = {"interactions": None}  # interactions and avg_time may be empty: unknown, not 0
         for column in ("views", "interactions"):
             if not row[column]:
-                bad(column, "csv.error.required_with_figures")
+                if column == "views":
+                    bad(column, "csv.error.required_with_figures")
                 continue
             try:
                 figures[column] = parse_number(row[column])
@@ -329,7 +332,7 @@ def _row(
         recorded_by = row["recorded_by"] or IMPORT_ACTOR
         if row["recorded_by"] and not (_USER.match(recorded_by) or recorded_by == IMPORT_ACTOR):
             bad("recorded_by", "csv.error.user", value=recorded_by)
-        if len(figures) == 2 and recorded_at is not None:
+        if "views" in figures and recorded_at is not None:
             snapshot = Snapshot(line, figures["views"], figures["interactions"], avg, to_text(recorded_at), recorded_by)
     if problems:
         return problems
@@ -373,66 +376,167 @@ def _instant(text: str, tz) -> datetime | None:
         return None
 
 
-def import_parsed(db, parsed: Parsed, *, now: str, actor: str = IMPORT_ACTOR) -> tuple[int, int, int]:
-    """Write what parse_csv validated, in one transaction; refuses (CsvRefused) publications already
-    in the database. Returns (proposals, publications, snapshots) created."""
+@dataclass
+class ImportCounts:
+    """What an import did (or, with --dry-run, would do)."""
 
-    counts = [0, 0, 0]
+    proposals: int = 0  # proposals created
+    added: int = 0  # publications new to the database
+    updated: int = 0  # publications already known whose figures changed: a new snapshot
+    unchanged: int = 0  # publications already known with the same figures (or none in the file)
+    snapshots: int = 0  # snapshots written
+
+    @property
+    def written(self) -> tuple[int, int, int]:
+        """(proposals, placements, snapshots) created."""
+        return self.proposals, self.added, self.snapshots
+
+
+def file_figures(snapshots: list[Snapshot]) -> tuple[Snapshot, tuple[int, int | None, int | None]]:
+    """The file's latest snapshot of a publication and its current figures: views of the latest, the other
+    metrics' latest known values (as the database reads them)."""
+    ordered = sorted(snapshots, key=lambda snap: snap.recorded_at)  # stable: the file's order within an instant
+    interactions = next((snap.interactions for snap in reversed(ordered) if snap.interactions is not None), None)
+    avg = next((snap.avg_seconds for snap in reversed(ordered) if snap.avg_seconds is not None), None)
+    return ordered[-1], (ordered[-1].views, interactions, avg)
+
+
+def figures_differ(figures: tuple[int, int | None, int | None], current: dict) -> bool:
+    """The file's figures against the database's current ones; a figure the file leaves out changes nothing."""
+    views, interactions, avg = figures
+    return (
+        views != current["views"]
+        or (interactions is not None and interactions != current["interactions"])
+        or (avg is not None and avg != current["avg_seconds"])
+    )
+
+
+def import_parsed(db, parsed: Parsed, *, now: str, actor: str = IMPORT_ACTOR, dry_run: bool = False) -> ImportCounts:
+    """Write what parse_csv validated, in one transaction (nothing with `dry_run`, same counts).
+
+    A publication already in the database (same title, outlet and publication day) is not created
+    again: when the file's figures differ from its current ones it gets a new snapshot (the file's
+    later snapshots as they are, otherwise one with the file's figures, recorded now by `actor`).
+    A new publication of a known proposal is added to it. CsvRefused, with line numbers, when a row
+    cannot be placed: a proposal whose publications are under two numbers in the database, or an
+    outlet the known proposal already has another placement on."""
+
+    counts = ImportCounts()
     with db.atomic():  # the checks and the writes: one transaction, so a refusal leaves nothing behind
         problems = []
+        targets: dict[str, int | None] = {}  # file proposal key -> known proposal id
+        matches: dict[tuple[str, str], dict | None] = {}
         for proposal in parsed.proposals:
+            known: dict[int, int] = {}  # proposal id -> first line
             for pub in proposal.publications.values():
-                existing = stats_rows.existing_publication(db, proposal.title, pub.outlet, pub.published_on.isoformat())
-                if existing is not None:
-                    problems.append(Problem(pub.line, "", "csv.error.already", {"number": existing}))
+                found = stats_rows.existing_publication(db, proposal.title, pub.outlet, pub.published_on.isoformat())
+                matches[(proposal.key, pub.outlet)] = found
+                if found is not None:
+                    known.setdefault(found["proposal_id"], pub.line)
+            if len(known) > 1:
+                numbers = ", ".join(f"{number}" for number in sorted(known))
+                problems.append(Problem(sorted(known.values())[1], "", "csv.error.split", {"numbers": numbers}))
+                continue
+            target = next(iter(known), None)
+            targets[proposal.key] = target
+            if target is None:
+                continue
+            for pub in proposal.publications.values():
+                if matches[(proposal.key, pub.outlet)] is None:
+                    other = stats_rows.placement_on(db, target, pub.outlet)
+                    if other is not None:
+                        problems.append(
+                            Problem(
+                                pub.line,
+                                "outlet",
+                                "csv.error.outlet_taken",
+                                {"number": target, "outlet": pub.outlet, "day": other["published_on"] or "—"},
+                            )
+                        )
         if problems:
             raise CsvRefused(sorted(problems, key=lambda p: p.line))
-        wanted = [p.wanted_id for p in parsed.proposals if p.wanted_id is not None]
+
+        new = [p for p in parsed.proposals if targets[p.key] is None]
+        wanted = [p.wanted_id for p in new if p.wanted_id is not None]
         taken = stats_rows.proposal_ids_taken(db, wanted)
         seen: set[int] = set()
         keep = {}
-        for p in parsed.proposals:
+        for p in new:
             if p.wanted_id is not None and p.wanted_id not in taken and p.wanted_id not in seen:
                 keep[p.key] = p.wanted_id
                 seen.add(p.wanted_id)
         # Numbers kept first, new numbers after them: an automatic number never takes a kept one.
-        ordered = sorted(parsed.proposals, key=lambda p: (p.key not in keep, p.line))
+        ordered = sorted(parsed.proposals, key=lambda p: (targets[p.key] is not None, p.key not in keep, p.line))
         for proposal in ordered:
-            proposal_id = stats_rows.import_proposal(
-                db,
-                proposal_id=keep.get(proposal.key),
-                title=proposal.title,
-                category=proposal.category,
-                publish_on=proposal.publish_on.isoformat(),
-                owner_id=proposal.owner,
-                now=now,
-                actor=actor,
-            )
-            counts[0] += 1
-            for pub in proposal.publications.values():
-                placement_id = stats_rows.import_placement(
-                    db,
-                    proposal_id=proposal_id,
-                    outlet_slug=pub.outlet,
-                    published_on=pub.published_on.isoformat(),
-                    published_url=pub.url,
-                    now=now,
-                    actor=actor,
-                )
-                counts[1] += 1
-                for snap in pub.snapshots:
-                    stats_rows.record(
+            proposal_id = targets[proposal.key]
+            if proposal_id is None:
+                counts.proposals += 1
+                if not dry_run:
+                    proposal_id = stats_rows.import_proposal(
                         db,
-                        placement_id,
-                        views=snap.views,
-                        interactions=snap.interactions,
-                        avg_seconds=snap.avg_seconds,
-                        recorded_by=snap.recorded_by,
-                        recorded_at=snap.recorded_at,
-                        source="import",
+                        proposal_id=keep.get(proposal.key),
+                        title=proposal.title,
+                        category=proposal.category,
+                        publish_on=proposal.publish_on.isoformat(),
+                        owner_id=proposal.owner,
+                        now=now,
+                        actor=actor,
                     )
-                    counts[2] += 1
-    return counts[0], counts[1], counts[2]
+            for pub in proposal.publications.values():
+                match = matches[(proposal.key, pub.outlet)]
+                if match is None:
+                    counts.added += 1
+                    counts.snapshots += len(pub.snapshots)
+                    if not dry_run:
+                        placement_id = stats_rows.import_placement(
+                            db,
+                            proposal_id=proposal_id,
+                            outlet_slug=pub.outlet,
+                            published_on=pub.published_on.isoformat(),
+                            published_url=pub.url,
+                            now=now,
+                            actor=actor,
+                        )
+                        _write(db, placement_id, pub.snapshots)
+                    continue
+                writes = _update(stats_rows.latest(db, match["id"]), pub.snapshots, now, actor)
+                if not writes:
+                    counts.unchanged += 1
+                    continue
+                counts.updated += 1
+                counts.snapshots += len(writes)
+                if not dry_run:
+                    _write(db, match["id"], writes)
+    return counts
+
+
+def _update(current: dict | None, snapshots: list[Snapshot], now: str, actor: str) -> list[Snapshot]:
+    """The snapshots a known publication gets from the file: none when its figures are the same."""
+    if not snapshots:
+        return []
+    if current is None:
+        return snapshots
+    last, figures = file_figures(snapshots)
+    if not figures_differ(figures, current):
+        return []
+    later = [snap for snap in snapshots if snap.recorded_at > current["recorded_at"]]
+    if later:
+        return later
+    return [Snapshot(last.line, *figures, recorded_at=max(now, current["recorded_at"]), recorded_by=actor)]
+
+
+def _write(db, placement_id: int, snapshots: list[Snapshot]) -> None:
+    for snap in snapshots:
+        stats_rows.record(
+            db,
+            placement_id,
+            views=snap.views,
+            interactions=snap.interactions,
+            avg_seconds=snap.avg_seconds,
+            recorded_by=snap.recorded_by,
+            recorded_at=snap.recorded_at,
+            source="import",
+        )
 
 
 def problem_lines(tr, problems: list[Problem], limit: int = MAX_ERRORS_SHOWN) -> list[str]:
@@ -512,18 +616,7 @@ def run_import(relais, args) -> int:
             tz=settings.tz,
             checkpoints=settings.stats_checkpoints,
         )
-        if args.dry_run:
-            proposals, publications, snapshots = parsed.counts
-            print(
-                tr(
-                    "csv.checked",
-                    proposals=tr.number(proposals),
-                    publications=tr.number(publications),
-                    snapshots=tr.number(snapshots),
-                )
-            )
-            return 0
-        proposals, publications, snapshots = import_parsed(relais.db, parsed, now=to_text(now))
+        counts = import_parsed(relais.db, parsed, now=to_text(now), dry_run=args.dry_run)
     except CsvRefused as refused:
         print(tr("csv.refused", path=args.file, count=len(refused.problems)), file=sys.stderr)
         for text in problem_lines(tr, refused.problems):
@@ -531,10 +624,12 @@ def run_import(relais, args) -> int:
         return 1
     print(
         tr(
-            "csv.imported",
-            proposals=tr.number(proposals),
-            publications=tr.number(publications),
-            snapshots=tr.number(snapshots),
+            "csv.checked" if args.dry_run else "csv.imported",
+            added=tr.number(counts.added),
+            updated=tr.number(counts.updated),
+            unchanged=tr.number(counts.unchanged),
+            proposals=tr.number(counts.proposals),
+            snapshots=tr.number(counts.snapshots),
         )
     )
     return 0

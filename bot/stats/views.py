@@ -39,8 +39,12 @@ MAX_MODAL_PLACEMENTS = 15  # 4 blocks each, Slack allows 100 in a modal
 
 
 # -- words ------------------------------------------------------------------------------------
-def figures_text(tr, views: int, interactions: int, avg_seconds: int | None = None) -> str:
-    text = tr("stats.figures", views=tr.number(views), interactions=tr.number(interactions))
+def figures_text(tr, views: int, interactions: int | None, avg_seconds: int | None = None) -> str:
+    """Views, interactions ("n. d." when unknown), and the average time when known."""
+    if interactions is None:
+        text = tr("stats.figures_views", views=tr.number(views))
+    else:
+        text = tr("stats.figures", views=tr.number(views), interactions=tr.number(interactions))
     if avg_seconds is not None:
         text += tr("stats.avg_time", time=tr.duration(avg_seconds))
     return text
@@ -120,7 +124,8 @@ def lower_blocks(tr, pending: NeedsConfirmation, tz) -> tuple[str, list[dict]]:
 # -- the modal --------------------------------------------------------------------------------
 def record_modal(tr, rows: list[dict], *, tz, origin: str = "slash", total: int | None = None) -> dict:
     """One block of inputs per placement (rows: storage.stats.published rows). With a single
-    placement the figures are required; with several, a placement left empty is skipped."""
+    placement its views are required; with several, a placement left empty is skipped. Interactions
+    and time are always optional (left empty: unknown, the previous value stays current)."""
     shown = rows[:MAX_MODAL_PLACEMENTS]
     single = len(shown) == 1
     blocks = [context(tr("stats.modal.intro"))]
@@ -156,13 +161,13 @@ def record_modal(tr, rows: list[dict], *, tz, origin: str = "slash", total: int 
                 optional=not single,
             )
         )
-        placeholder = tr.number(row["interactions"]) if row.get("recorded_at") else None
+        placeholder = tr.number(row["interactions"]) if row.get("interactions") is not None else None
         blocks.append(
             input_block(
                 f"interactions-{pid}",
                 tr("stats.modal.interactions"),
                 text_input(max_length=20, placeholder=placeholder),
-                optional=not single,
+                optional=True,
             )
         )
         blocks.append(
