@@ -11,12 +11,14 @@ import base64
 import json
 import os
 import socket
+import sqlite3
 import struct
 import subprocess
 from pathlib import Path
 
 import pytest
 
+from tests import slack
 from tests.conftest import BOT_TOKEN, procfile_command, run_cli, wait_until
 from tests.socket_standin import (
     OP_CLOSE,
@@ -26,6 +28,7 @@ from tests.socket_standin import (
     SocketModeStandIn,
     accept_key,
     events_envelope,
+    interactive_envelope,
     raw_client_frame,
     slash_envelope,
 )
@@ -407,3 +410,38 @@ def test_apps_connections_open_wants_an_app_token(standin, sockets):
     url = client.apps_connections_open(app_token=APP_TOKEN)["url"]
     assert url.startswith(f"ws://127.0.0.1:{sockets.port}/link/?ticket=")
     assert url != client.apps_connections_open(app_token=APP_TOKEN)["url"]
+
+
+# -- plans change, over Socket Mode too (issue 12) ---------------------------------------------------
+def test_a_proposal_moved_and_withdrawn_over_socket_mode(worker_with, standin, sockets, socket_env):
+    """`/propose move` and a placement's "Retirer" button travel through the worker as over HTTP: the
+    deadline follows the new date, the card is updated in place, the other placement goes on."""
+    worker_with(RELAIS_NOW="2026-12-01T10:00", COMMS_TEAM="U0COMMS")
+    database = socket_env["DATABASE_PATH"]
+
+    def rows(sql: str) -> list[tuple]:
+        conn = sqlite3.connect(database)
+        try:
+            return conn.execute(sql).fetchall()
+        finally:
+            conn.close()
+
+    created = ack_of(sockets, slash_envelope("/propose", "Zooanimation | 2026-12-14 | udem-facebook, udem-linkedin"))
+    assert "Zooanimation" in json.dumps(created["payload"], ensure_ascii=False)
+    standin.wait_for("chat.postMessage")  # the card
+    assert rows("SELECT outlet_slug, deadline FROM placements ORDER BY id") == [
+        ("udem-facebook", "2026-12-07"),
+        ("udem-linkedin", "2026-12-07"),
+    ]
+
+    moved = ack_of(sockets, slash_envelope("/propose", "move 1 2026-12-17"))["payload"]
+    assert moved["response_type"] == "ephemeral"
+    wait_until(lambda: rows("SELECT deadline FROM placements WHERE outlet_slug = 'udem-facebook'") == [("2026-12-10",)])
+    wait_until(lambda: standin.calls("chat.update"))
+
+    facebook = rows("SELECT id FROM placements WHERE outlet_slug = 'udem-facebook'")[0][0]
+    ack_of(sockets, interactive_envelope(slack.block_actions("placement_withdraw", f"{facebook}:planned")))
+    wait_until(lambda: rows("SELECT status FROM placements ORDER BY id") == [("withdrawn",), ("planned",)])
+    history = rows("SELECT action, from_value, to_value FROM history WHERE placement_id IS NOT NULL ORDER BY id")
+    assert ("deadline", "2026-12-07", "2026-12-10") in history
+    assert ("status", "planned", "withdrawn") in history
