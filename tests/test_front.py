@@ -1,0 +1,72 @@
+"""The web process holding up in production (issue 14): a crowd of idle or slow connections, oversized
+bodies, a database that cannot be written or is locked by another process, tampered requests, SIGTERM.
+Everything against the Procfile's real web process, on 127.0.0.1, with bounded loads."""
+
+from __future__ import annotations
+
+import contextlib
+import socket
+import time
+
+import pytest
+import requests
+
+from tests import slack
+from tests.processes import SECRET
+
+pytestmark = pytest.mark.e2e
+
+
+def timed(call):
+    started = time.monotonic()
+    result = call()
+    return result, time.monotonic() - started
+
+
+# -- D1: a crowd of idle or slow connections; oversized bodies -------------------------------------
+def test_signed_requests_and_healthz_answer_while_150_idle_or_slow_connections_are_held(web):
+    held: list[socket.socket] = []
+    try:
+        for number in range(150):
+            conn = socket.create_connection(("127.0.0.1", web.port), timeout=5)
+            if number % 2:  # slow: a request that never ends, a header line now and then
+                conn.sendall(b"POST /slack/events HTTP/1.1\r\nHost: x\r\n")
+            held.append(conn)
+        time.sleep(0.5)
+        for _ in range(3):
+            health, took = timed(lambda: requests.get(web.url + "/healthz", timeout=5))
+            assert health.status_code in (200, 503) and took < 1.0, took
+            answer, took = timed(lambda: web.slash("/propose", "help"))
+            assert answer.status_code == 200 and took < 3.0, took
+            assert "/propose" in answer.json()["text"]
+            for conn in held[1::2]:
+                with contextlib.suppress(OSError):
+                    conn.sendall(b"X-Slow: 1\r\n")
+            time.sleep(0.3)
+    finally:
+        for conn in held:
+            conn.close()
+
+
+def test_a_body_over_the_limit_is_refused_before_it_is_read(web):
+    body = slack.slash_body("/propose", "help")
+    head = "".join(f"{k}: {v}\r\n" for k, v in slack.sign(SECRET, body).items())
+    # Announced: answered 413 from the headers alone, no byte of the body sent.
+    with socket.create_connection(("127.0.0.1", web.port), timeout=5) as raw:
+        raw.sendall(f"POST /slack/events HTTP/1.1\r\nHost: x\r\n{head}Content-Length: 1000000000\r\n\r\n".encode())
+        assert raw.recv(4096).startswith(b"HTTP/1.1 413")
+    # Chunked, without a length: refused once the limit is passed; the rest is never read.
+    sent = 0
+    chunk = b"x" * 65536
+    with socket.create_connection(("127.0.0.1", web.port), timeout=5) as raw:
+        raw.sendall(f"POST /slack/events HTTP/1.1\r\nHost: x\r\n{head}Transfer-Encoding: chunked\r\n\r\n".encode())
+        with contextlib.suppress(OSError):
+            while sent < 64 * 1024 * 1024:
+                raw.sendall(b"%x\r\n" % len(chunk) + chunk + b"\r\n")
+                sent += len(chunk)
+        answer = b""
+        with contextlib.suppress(OSError):
+            answer = raw.recv(4096)
+    assert sent < 8 * 1024 * 1024, sent  # what was sent includes the kernel's socket buffers
+    assert answer.startswith(b"HTTP/1.1 413") or answer == b"", answer[:40]
+    assert web.slash("/propose", "help").status_code == 200
