@@ -5,6 +5,7 @@ Everything against the Procfile's real web process, on 127.0.0.1, with bounded l
 from __future__ import annotations
 
 import contextlib
+import json
 import socket
 import time
 
@@ -12,6 +13,7 @@ import pytest
 import requests
 
 from tests import slack
+from tests.conftest import wait_until
 from tests.processes import SECRET
 
 pytestmark = pytest.mark.e2e
@@ -70,3 +72,25 @@ def test_a_body_over_the_limit_is_refused_before_it_is_read(web):
     assert sent < 8 * 1024 * 1024, sent  # what was sent includes the kernel's socket buffers
     assert answer.startswith(b"HTTP/1.1 413") or answer == b"", answer[:40]
     assert web.slash("/propose", "help").status_code == 200
+
+
+# -- D6: tampered metadata; the workspace check whatever the Content-Type ----------------------------
+def test_a_view_submission_with_tampered_metadata_is_a_400_not_a_traceback(web):
+    for meta in ({"placement_id": "abc"}, {"placement_id": [1]}, {"proposal_id": 1.5}, {"placements": ["1"]}):
+        for callback in ("placement_published", "placement_declined", "propose_edit", "stats_record"):
+            view = {"callback_id": callback, "private_metadata": json.dumps(meta)}
+            answer = web.interact(slack.view_submission(view, {}))
+            assert answer.status_code == 400, (meta, callback, answer.status_code)
+    assert "Traceback" not in web.output()
+
+
+def test_the_workspace_check_holds_for_a_json_body_sent_as_a_form(web, standin):
+    standin.wait_for("auth.test")  # the bot learns its own workspace (T0001) in the background
+    mine = json.loads(slack.event_body({"type": "app_home_opened", "user": "U0JULIETTE", "tab": "home"}))
+    theirs = {**mine, "team_id": "T0EVIL"}
+    wait_until(lambda: web.post(json.dumps(theirs), content_type="application/json").status_code == 403)
+    form = "application/x-www-form-urlencoded"
+    assert web.post(json.dumps(theirs), content_type=form).status_code == 403
+    command = {"command": "/propose", "text": "help", "user_id": "U0JULIETTE"}
+    assert web.post(json.dumps({**command, "team_id": "T0EVIL"}), content_type=form).status_code == 403
+    assert web.post(json.dumps({**command, "team_id": "T0001"}), content_type=form).status_code == 200

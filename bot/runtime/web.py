@@ -24,7 +24,6 @@ import threading
 import time
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime, timedelta
-from urllib.parse import parse_qs
 
 from slack_bolt import App
 from slack_bolt.request import BoltRequest
@@ -50,25 +49,15 @@ def _json(start_response, status: str, value) -> list[bytes]:
     return _reply(start_response, status, json.dumps(value).encode())
 
 
-def request_team(body: str, content_type: str) -> str | None:
-    """The workspace a Slack request comes from (slash command, interaction payload or event envelope)."""
-    try:
-        if "json" in content_type:
-            data = json.loads(body or "{}")
-        else:
-            form = parse_qs(body)
-            if "payload" in form:
-                data = json.loads(form["payload"][0])
-            else:
-                return (form.get("team_id") or [None])[0]
-        team = data.get("team_id") or data.get("team")
-        if isinstance(team, dict):
-            team = team.get("id")
-        if not team and isinstance(data.get("user"), dict):
-            team = data["user"].get("team_id")
-        return team
-    except (ValueError, AttributeError, TypeError):
-        return None
+def request_team(data: dict) -> str | None:
+    """The workspace a Slack request comes from (slash command, interaction payload or event envelope),
+    read from the body as Bolt reads it (bot.runtime.payloads.parse), whatever its Content-Type says."""
+    team = data.get("team_id") or data.get("team")
+    if isinstance(team, dict):
+        team = team.get("id")
+    if not team and isinstance(data.get("user"), dict):
+        team = data["user"].get("team_id")
+    return team if isinstance(team, str) and team else None
 
 
 def create_wsgi(relais: Relais, app: App) -> Callable:
@@ -112,7 +101,7 @@ def create_wsgi(relais: Relais, app: App) -> Callable:
         if trouble:
             log.warning("refused a signed request not shaped as Slack's (%s)", trouble)
             return _json(start_response, "400 Bad Request", {"error": "malformed request"})
-        team = request_team(body, headers.get("content-type", ""))
+        team = request_team(data)
         if relais.team_id and team and team != relais.team_id:
             log.warning("refused a request from workspace %s (the bot's is %s)", team, relais.team_id)
             return _json(start_response, "403 Forbidden", {"error": "wrong workspace"})
