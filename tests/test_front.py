@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import contextlib
 import json
+import resource
 import socket
+import sqlite3
 import time
 
 import pytest
@@ -94,3 +96,55 @@ def test_the_workspace_check_holds_for_a_json_body_sent_as_a_form(web, standin):
     command = {"command": "/propose", "text": "help", "user_id": "U0JULIETTE"}
     assert web.post(json.dumps({**command, "team_id": "T0EVIL"}), content_type=form).status_code == 403
     assert web.post(json.dumps({**command, "team_id": "T0001"}), content_type=form).status_code == 200
+
+
+# -- D4: another process holds the write lock ---------------------------------------------------------
+def count(env, sql: str) -> int:
+    with sqlite3.connect(env["DATABASE_PATH"], timeout=30) as conn:
+        return conn.execute(sql).fetchone()[0]
+
+
+def test_a_request_that_cannot_get_the_write_lock_says_busy_within_3_s_and_changes_nothing(web, env):
+    holder = sqlite3.connect(env["DATABASE_PATH"], timeout=30, isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")  # another process (a cron tick, a backup script) holds the lock
+    try:
+        answer, took = timed(lambda: web.slash("/propose", "Occupée | 2026-12-18 | bib-facebook"))
+        assert answer.status_code == 200 and took < 3.0, (answer.status_code, took)
+        assert "occupé" in answer.json()["text"], answer.text
+        helped, took = timed(lambda: web.slash("/propose", "list"))
+        assert helped.status_code == 200 and took < 3.0 and "occupé" not in helped.text
+    finally:
+        holder.execute("COMMIT")
+        holder.close()
+    time.sleep(1.0)
+    assert count(env, "SELECT COUNT(*) FROM proposals") == 0
+    assert "Traceback" not in web.output()
+    again = web.slash("/propose", "Occupée | 2026-12-18 | bib-facebook")
+    assert "occupé" not in again.text
+    assert count(env, "SELECT COUNT(*) FROM proposals") == 1
+
+
+# -- D2: a database that cannot be written ----------------------------------------------------------
+def test_when_the_database_cannot_be_written_reading_commands_answer_and_healthz_says_so(web, env):
+    assert web.slash("/propose", "Avant | 2026-12-18 | bib-facebook").status_code == 200
+    limit = resource.prlimit(web.proc.pid, resource.RLIMIT_FSIZE)
+    resource.prlimit(web.proc.pid, resource.RLIMIT_FSIZE, (1, limit[1]))  # as if the disk were full
+    try:
+        health = requests.get(web.url + "/healthz", timeout=5)
+        assert health.status_code == 503 and "database cannot be written" in str(health.json()["problems"])
+        for command, text in (
+            ("/propose", "help"),
+            ("/propose", "list"),
+            ("/propose", "show 1"),
+            ("/propose", "outlets"),
+            ("/stats", "help"),
+            ("/stats", "report"),
+        ):
+            answer = web.slash(command, text)
+            assert answer.status_code == 200, (command, text, answer.status_code)
+            assert "Un problème inattendu" not in answer.text and "enregistrer" not in answer.text, (command, text)
+        refused = web.slash("/propose", "Pendant | 2026-12-18 | bib-facebook")
+        assert refused.status_code == 200 and "enregistrer" in refused.json()["text"]
+    finally:
+        resource.prlimit(web.proc.pid, resource.RLIMIT_FSIZE, limit)
+    assert count(env, "SELECT COUNT(*) FROM proposals") == 1
