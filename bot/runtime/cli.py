@@ -103,8 +103,9 @@ def run_tick(settings: Settings, args) -> int:
             flush=True,
         )
 
-    jobs.tick(relais, now, on_sent=said)
-    return 0
+    failed: list[str] = []
+    jobs.tick(relais, now, on_sent=said, failed=failed)
+    return 1 if failed else 0  # each failure is logged on stderr with its traceback
 
 
 def run_backup(settings: Settings, args) -> int:
