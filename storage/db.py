@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import sqlite3
 import threading
+import time
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
@@ -22,6 +23,48 @@ import sqlite_utils
 from storage.migrations import migrate as apply_migrations
 
 BUSY_TIMEOUT_MS = 10_000
+
+
+class Busy(sqlite3.OperationalError):
+    """The write lock could not be had within this thread's patience (another process or thread holds it):
+    nothing was written."""
+
+
+class Unwritable(sqlite3.OperationalError):
+    """The database cannot be written (disk full, read-only, I/O error), or this request may not write."""
+
+
+UNWRITABLE = ("disk is full", "disk i/o error", "readonly database", "unable to open", "read-only")
+
+
+def kind_of(error: BaseException) -> str | None:
+    """'busy', 'unwritable' or None: what a database error says about writing right now."""
+    if isinstance(error, Busy):
+        return "busy"
+    if isinstance(error, Unwritable):
+        return "unwritable"
+    if isinstance(error, sqlite3.OperationalError):
+        text = str(error).lower()
+        if "locked" in text or "busy" in text:
+            return "busy"
+        if any(word in text for word in UNWRITABLE):
+            return "unwritable"
+    return None
+
+
+# What this thread may do with the write lock: how long it may wait for it (None: the busy timeout),
+# and whether it may write at all (a request whose replay claim could not be written only reads).
+_limits = threading.local()
+
+
+def limits() -> tuple[float | None, str | None]:
+    return getattr(_limits, "patience", None), getattr(_limits, "refused", None)
+
+
+def set_limits(patience: float | None = None, refused: str | None = None) -> None:
+    """For this thread: wait at most `patience` seconds for the write lock (then Busy); with `refused`
+    ('busy' or 'unwritable'), every write raises at once."""
+    _limits.patience, _limits.refused = patience, refused
 
 
 _WRITERS: dict[str, threading.RLock] = {}
@@ -60,8 +103,18 @@ class Database(sqlite_utils.Database):
             with super().atomic():
                 yield self
             return
-        with self._writers:
-            self.conn.execute("BEGIN IMMEDIATE")
+        patience, refused = limits()
+        if refused == "busy":
+            raise Busy("this request could not take the write lock")
+        if refused is not None:
+            raise Unwritable("the database cannot be written")
+        started = time.monotonic()
+        if patience is None:
+            self._writers.acquire()
+        elif not self._writers.acquire(timeout=patience):
+            raise Busy(f"write lock not free within {patience} s")
+        try:
+            self._begin(None if patience is None else patience - (time.monotonic() - started))
             try:
                 yield self
             except BaseException:
@@ -73,6 +126,23 @@ class Database(sqlite_utils.Database):
                 except BaseException:
                     self.rollback()
                     raise
+        finally:
+            self._writers.release()
+
+    def _begin(self, patience: float | None) -> None:
+        """BEGIN IMMEDIATE, waiting at most `patience` seconds for another process's lock."""
+        if patience is None:
+            self.conn.execute("BEGIN IMMEDIATE")
+            return
+        self.conn.execute(f"PRAGMA busy_timeout = {max(int(patience * 1000), 1)}")
+        try:
+            self.conn.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError as error:
+            if kind_of(error) == "busy":
+                raise Busy(str(error)) from error
+            raise
+        finally:
+            self.conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
 
 
 def inserted_id(cursor: sqlite3.Cursor) -> int:

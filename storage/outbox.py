@@ -392,3 +392,11 @@ def newer_pending(db: Database, kind: str, proposal_id: int, after_id: int) -> i
            AND status IN ('pending', 'sending')""",
         [kind, proposal_id, after_id],
     ).fetchone()[0]
+
+
+def overdue_count(db: Database, before: datetime) -> int:
+    """How many messages still owed were due before `before` (health: owed messages stuck)."""
+    row = db.execute(
+        "SELECT COUNT(*) FROM outbox WHERE status IN ('pending', 'sending') AND due_at <= ?", [to_text(before)]
+    ).fetchone()
+    return int(row[0])

@@ -6,6 +6,9 @@ Each surface has its own section; add your messages to yours.
 MESSAGES: dict[str, str] = {
     # --- common ---
     "common.internal_error": ":warning: Something unexpected went wrong; nothing was changed. Please try again in a moment.",
+    # h-front (issue 14): the database busy or not writable
+    "common.busy": ":hourglass: Relais is busy, please try again in a moment. Nothing was changed.",
+    "common.unwritable": ":warning: Relais cannot record anything right now (the database cannot be written); nothing was changed. Looking things up (list, show, report) still works.",
     "common.not_comms": ":no_entry: Only members of the communications team can {action}.",
     "common.unknown_subcommand": "I don't know “{text}” for {command}. Here is what I can do:",
     "common.cancel": "Cancel",

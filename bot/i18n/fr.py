@@ -6,6 +6,9 @@ Chaque surface a sa section ; ajoutez vos messages dans la vôtre.
 MESSAGES: dict[str, str] = {
     # --- commun ---
     "common.internal_error": ":warning: Un problème inattendu est survenu ; rien n'a été modifié. Réessayez dans un instant.",
+    # h-front (issue 14): the database busy or not writable
+    "common.busy": ":hourglass: Relais est occupé, réessayez dans un instant. Rien n'a été modifié.",
+    "common.unwritable": ":warning: Relais ne peut rien enregistrer pour l'instant (base de données inaccessible en écriture) ; rien n'a été modifié. Les consultations (liste, fiche, rapport) fonctionnent toujours.",
     "common.not_comms": ":no_entry: Seuls les membres de l'équipe des communications peuvent {action}.",
     "common.unknown_subcommand": "Je ne connais pas « {text} » pour {command}. Voici ce que je sais faire :",
     "common.cancel": "Annuler",

@@ -22,10 +22,30 @@ from bot.clock import to_text
 from bot.context import CONSOLE_TOKEN, Relais
 from handlers import errors
 from storage import kv
+from storage.db import limits, set_limits
 
 log = logging.getLogger("relais.app")
 
 LISTENER_THREADS = 32  # Bolt's default is 5: five listeners waiting on Slack would hold every later ack
+ACK_PATIENCE = 1.0  # seconds a request waits for the write lock before it answers "busy" (Slack waits 3)
+
+
+class RequestExecutor(ThreadPoolExecutor):
+    """Bolt's listener pool, running each listener under the write limits of the thread that received
+    the request (storage.db.set_limits): a listener waits ACK_PATIENCE at most for the write lock, and
+    writes nothing when its request could not claim its signature."""
+
+    def submit(self, fn, /, *args, **kwargs):
+        patience, refused = limits()
+
+        def under_limits():
+            set_limits(patience, refused)
+            try:
+                return fn(*args, **kwargs)
+            finally:
+                set_limits()
+
+        return super().submit(under_limits)
 
 
 def create_app(relais: Relais, *, signing_secret: str | None = None, process_before_response: bool = False) -> App:
@@ -48,7 +68,7 @@ def create_app(relais: Relais, *, signing_secret: str | None = None, process_bef
         client=WebClient(base_url=settings.api_url, timeout=10),  # the token comes from authorize()
         process_before_response=process_before_response,
         request_verification_enabled=False,  # bot.runtime.web verifies every HTTP request before Bolt sees it
-        listener_executor=ThreadPoolExecutor(max_workers=LISTENER_THREADS, thread_name_prefix="relais-listener"),
+        listener_executor=RequestExecutor(max_workers=LISTENER_THREADS, thread_name_prefix="relais-listener"),
         ignoring_self_events_enabled=True,
         url_verification_enabled=True,
         raise_error_for_unhandled_request=False,
@@ -58,6 +78,9 @@ def create_app(relais: Relais, *, signing_secret: str | None = None, process_bef
     @app.middleware
     def inject_relais(context, next):  # noqa: A002 - Bolt's name
         context["relais"] = relais
+        patience, refused = limits()
+        if patience is None:  # Socket Mode: the HTTP front sets them before its replay claim
+            set_limits(ACK_PATIENCE, refused)
         return next()
 
     errors.register(app)  # the global error handler, for every surface

@@ -19,15 +19,13 @@ import sys
 import threading
 from collections.abc import Callable
 
-import waitress
-
 from bot import features
 from bot.clock import parse_instant, to_text
 from bot.console import run as run_console_loop
 from bot.errors import EXIT_CONFIG, StartupError
 from bot.feature import Command
 from bot.i18n import translator
-from bot.runtime import jobs, socket
+from bot.runtime import jobs, server, socket
 from bot.runtime.app import create_app, learn_identity, remembered_identity
 from bot.runtime.check import check
 from bot.runtime.logs import configure_logging
@@ -64,15 +62,7 @@ def run_serve(settings: Settings, args) -> int:
     threading.Thread(target=learn_identity, args=(relais,), daemon=True).start()
     start_in_background(relais)
     log.info("Relais over HTTP on port %s: POST /slack/events, GET /healthz", settings.port)
-    waitress.serve(
-        create_wsgi(relais, app),
-        host=args.host,
-        port=settings.port,
-        threads=8,
-        ident="relais",
-        clear_untrusted_proxy_headers=True,
-        channel_timeout=30,
-    )
+    server.create(create_wsgi(relais, app), args.host, settings.port).run()
     return 0
 
 
@@ -113,8 +103,9 @@ def run_tick(settings: Settings, args) -> int:
             flush=True,
         )
 
-    jobs.tick(relais, now, on_sent=said)
-    return 0
+    failed: list[str] = []
+    jobs.tick(relais, now, on_sent=said, failed=failed)
+    return 1 if failed else 0  # each failure is logged on stderr with its traceback
 
 
 def run_backup(settings: Settings, args) -> int:

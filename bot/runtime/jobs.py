@@ -19,12 +19,20 @@ from bot.context import Relais
 log = logging.getLogger("relais.jobs")
 
 
-def tick(relais: Relais, now: datetime | None = None, on_sent: Callable[[dict], None] | None = None) -> list[dict]:
-    """Plan, then deliver, as if it were `now`. Returns the outbox rows sent during this pass."""
+def tick(
+    relais: Relais,
+    now: datetime | None = None,
+    on_sent: Callable[[dict], None] | None = None,
+    failed: list[str] | None = None,
+) -> list[dict]:
+    """Plan, then deliver, as if it were `now`. Returns the outbox rows sent during this pass; the
+    names of the planners that failed are added to `failed` (the others ran all the same)."""
     now = now or relais.clock.now()
     for plan in relais.contributions.planners:
         try:
             plan(relais, now)
         except Exception:
             log.exception("planner %s failed", getattr(plan, "__name__", plan))
+            if failed is not None:
+                failed.append(str(getattr(plan, "__name__", plan)))
     return outbox.deliver(relais, now=now, on_sent=on_sent)

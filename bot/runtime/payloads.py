@@ -200,10 +200,12 @@ def _view(view: dict) -> None:
         if not isinstance(metadata, str):
             raise _Bad("view.private_metadata is not a text")
         try:
-            if not isinstance(json.loads(metadata), dict):
-                raise _Bad("view.private_metadata is not ours")
+            meta = json.loads(metadata)
         except ValueError:
             raise _Bad("view.private_metadata is not ours") from None
+        if not isinstance(meta, dict):
+            raise _Bad("view.private_metadata is not ours")
+        _metadata(meta)
     state = _object(view, "state")
     if state is not None:
         values = _object(state, "values")
@@ -214,6 +216,28 @@ def _view(view: dict) -> None:
                 if not isinstance(holder, dict):
                     raise _Bad("view.state.values is not an object of objects")
                 _selection(holder, f"state.{block_id}.{action_id}")
+
+
+# What our modals keep in private_metadata (bot.blocks.modal), by key: a view submitted with anything
+# else there was not built by Relais.
+METADATA_IDS = ("placement_id", "proposal_id")
+METADATA_TEXTS = ("expected", "channel", "cycle_key", "event_uid", "origin")
+MAX_ROW_ID = 2**62
+
+
+def _row_id(value) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and 0 < value < MAX_ROW_ID
+
+
+def _metadata(meta: dict) -> None:
+    for key in METADATA_IDS:
+        if meta.get(key) is not None and not _row_id(meta[key]):
+            raise _Bad(f"view.private_metadata.{key} is not an id")
+    for key in METADATA_TEXTS:
+        _text(meta, key)
+    listed = meta.get("placements")
+    if listed is not None and (not isinstance(listed, list) or not all(_row_id(p) for p in listed)):
+        raise _Bad("view.private_metadata.placements is not a list of ids")
 
 
 def _interaction(data: dict) -> None:

@@ -15,7 +15,7 @@ import threading
 import schedule
 
 from bot.context import Relais
-from bot.runtime import jobs
+from bot.runtime import health, jobs
 
 log = logging.getLogger("relais.scheduler")
 
@@ -30,6 +30,8 @@ def safe_tick(relais: Relais) -> int:
     except Exception:
         log.exception("tick failed")
         return 0
+    finally:
+        health.ticked()
 
 
 def build_scheduler(relais: Relais) -> schedule.Scheduler:
@@ -57,5 +59,6 @@ def run(relais: Relais, stop: threading.Event) -> None:
 def start_in_background(relais: Relais, stop: threading.Event | None = None) -> threading.Event:
     """Run the scheduler in a daemon thread; set the returned event to stop it."""
     stop = stop or threading.Event()
+    health.scheduler_started()
     threading.Thread(target=run, args=(relais, stop), name="relais-scheduler", daemon=True).start()
     return stop

@@ -20,11 +20,11 @@ from __future__ import annotations
 
 import json
 import logging
+import sqlite3
 import threading
 import time
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime, timedelta
-from urllib.parse import parse_qs
 
 from slack_bolt import App
 from slack_bolt.request import BoltRequest
@@ -32,8 +32,10 @@ from slack_sdk.signature import SignatureVerifier
 
 from bot.clock import to_text
 from bot.context import Relais
-from bot.runtime import payloads
+from bot.runtime import health, payloads
+from bot.runtime.app import ACK_PATIENCE
 from storage import kv
+from storage.db import kind_of, set_limits
 
 log = logging.getLogger("relais.web")
 
@@ -50,25 +52,15 @@ def _json(start_response, status: str, value) -> list[bytes]:
     return _reply(start_response, status, json.dumps(value).encode())
 
 
-def request_team(body: str, content_type: str) -> str | None:
-    """The workspace a Slack request comes from (slash command, interaction payload or event envelope)."""
-    try:
-        if "json" in content_type:
-            data = json.loads(body or "{}")
-        else:
-            form = parse_qs(body)
-            if "payload" in form:
-                data = json.loads(form["payload"][0])
-            else:
-                return (form.get("team_id") or [None])[0]
-        team = data.get("team_id") or data.get("team")
-        if isinstance(team, dict):
-            team = team.get("id")
-        if not team and isinstance(data.get("user"), dict):
-            team = data["user"].get("team_id")
-        return team
-    except (ValueError, AttributeError, TypeError):
-        return None
+def request_team(data: dict) -> str | None:
+    """The workspace a Slack request comes from (slash command, interaction payload or event envelope),
+    read from the body as Bolt reads it (bot.runtime.payloads.parse), whatever its Content-Type says."""
+    team = data.get("team_id") or data.get("team")
+    if isinstance(team, dict):
+        team = team.get("id")
+    if not team and isinstance(data.get("user"), dict):
+        team = data["user"].get("team_id")
+    return team if isinstance(team, str) and team else None
 
 
 def create_wsgi(relais: Relais, app: App) -> Callable:
@@ -78,6 +70,9 @@ def create_wsgi(relais: Relais, app: App) -> Callable:
         method = environ.get("REQUEST_METHOD", "GET")
         path = environ.get("PATH_INFO", "/")
         if path == "/healthz" and method in ("GET", "HEAD"):
+            problems = health.problems(relais)
+            if problems:
+                return _json(start_response, "503 Service Unavailable", {"status": "failing", "problems": problems})
             return _json(start_response, "200 OK", {"status": "ok", "service": "relais"})
         if path == "/slack/events":
             if method != "POST":
@@ -112,14 +107,28 @@ def create_wsgi(relais: Relais, app: App) -> Callable:
         if trouble:
             log.warning("refused a signed request not shaped as Slack's (%s)", trouble)
             return _json(start_response, "400 Bad Request", {"error": "malformed request"})
-        team = request_team(body, headers.get("content-type", ""))
+        team = request_team(data)
         if relais.team_id and team and team != relais.team_id:
             log.warning("refused a request from workspace %s (the bot's is %s)", team, relais.team_id)
             return _json(start_response, "403 Forbidden", {"error": "wrong workspace"})
-        if not _first_time(signature):
-            log.warning("ignored a replayed request (timestamp %s)", timestamp)
-            return _reply(start_response, "200 OK", b"", "text/plain")
-        response = app.dispatch(BoltRequest(body=body, query=environ.get("QUERY_STRING", ""), headers=headers))
+        set_limits(ACK_PATIENCE)
+        try:
+            try:
+                first = _first_time(signature)
+            except sqlite3.Error as error:
+                # Busy or unwritable: the request goes on, forbidden to write (storage.db.set_limits), so a
+                # replay changes nothing; commands that only read still answer, the others say why not.
+                refused = kind_of(error) or "unwritable"
+                health.write_failed(refused, error)
+                log.warning("could not claim a request's signature (%s): it may only read", error)
+                set_limits(ACK_PATIENCE, refused)
+                first = True
+            if not first:
+                log.warning("ignored a replayed request (timestamp %s)", timestamp)
+                return _reply(start_response, "200 OK", b"", "text/plain")
+            response = app.dispatch(BoltRequest(body=body, query=environ.get("QUERY_STRING", ""), headers=headers))
+        finally:
+            set_limits()
         out_headers = [
             (k, v) for k, values in response.headers.items() for v in values if k.lower() not in ("content-length",)
         ]
@@ -154,4 +163,5 @@ _REASONS = {
     403: "Forbidden",
     404: "Not Found",
     500: "Internal Server Error",
+    503: "Service Unavailable",
 }
