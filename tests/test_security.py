@@ -34,7 +34,7 @@ def count(database, sql: str, params=()) -> int:
 
 # -- replays, workspaces, sizes ---------------------------------------------------------------
 def test_a_signed_request_replayed_within_five_minutes_changes_state_once(web, env, standin):
-    body = slack.slash_body("/propose", "Rejouée | 2026-12-18 | bib-facebook", response_url=standin.response_url())
+    body = slack.slash_body("/propose", "Rejouée | 2026-12-18 | udem-facebook", response_url=standin.response_url())
     headers = slack.sign(SECRET, body)  # one signature, sent again and again (also all at once)
     answers = [web.post(body, headers=headers)]
     threads = [threading.Thread(target=lambda: answers.append(web.post(body, headers=headers))) for _ in range(6)]
