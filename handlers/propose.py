@@ -31,6 +31,7 @@ from bot.proposals.dates import DateError, parse_date
 from bot.proposals.outlets import active, by_slug
 from bot.proposals.rules import check, check_line, parse_line
 from bot.proposals.views import (
+    MAX_LIST,
     REASON_MAX,
     audience_names,
     business_days,
@@ -98,6 +99,7 @@ def register(app: App) -> None:
 EDIT_WORDS = ("edit", "modifier", "modify", "change")
 MOVE_WORDS = ("move", "deplacer", "déplacer", "reporter", "reschedule")
 OWNER_WORDS = ("owner", "responsable", "assign", "confier")
+ALL_WORDS = ("all", "tout", "toutes", "tous")
 MENTION = re.compile(r"^<@([UW][A-Z0-9]+)(?:\|[^>]*)?>$")
 
 
@@ -119,7 +121,7 @@ def on_propose(ack, command, context, client, respond):
     if sub in ("help", "aide", "?"):
         return ack(**help_reply(tr, "/propose"))
     if sub in ("list", "liste", "ls"):
-        return ack(**show_list(relais))
+        return ack(**show_list(relais, everything=rest.strip().lower() in ALL_WORDS))
     if sub in ("show", "voir", "montrer", "afficher"):
         return ack(**show_one(relais, rest))
     if sub in ("outlets", "canaux", "channels"):
@@ -188,7 +190,14 @@ def created_blocks(relais, proposal_id, draft, checked) -> list[dict]:
     return [section(head + "\n" + "\n".join(lines))]
 
 
-def show_list(relais) -> dict:
+def show_list(relais, everything: bool = False) -> dict:
+    """`/propose list`: the proposals under way; `/propose list all`: closed and cancelled ones too."""
+    if everything:
+        rows = store.all_proposals(relais.db, limit=MAX_LIST)
+        total = store.count_proposals(relais.db)
+        placements = {r["id"]: store.placements_of(relais.db, r["id"]) for r in rows}
+        blocks = list_blocks(relais.tr, rows, placements, total, everything=True)
+        return ephemeral(relais.tr("propose.list.all_header", count=total), blocks)
     rows = store.open_proposals(relais.db, limit=1000)
     placements = {r["id"]: store.placements_of(relais.db, r["id"]) for r in rows[:40]}
     blocks = list_blocks(relais.tr, rows, placements, len(rows))

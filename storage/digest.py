@@ -3,6 +3,8 @@
     going_out(db, first, last)     live placements of open proposals going out between two days
     deadlines(db, first, last)     placements still `planned` whose submission deadline falls between two days
     submitted(db)                  placements of open proposals waiting for the university's answer
+    overdue(db, today)             placements still `planned` whose deadline has passed
+    not_published_since(db, since) placements that became `not_published` since an instant
     published(db)                  published placements with their latest stats snapshot (or none)
     term_starts(db, until)         the first days of the `term-start` events up to a day
     events_starting(db, kinds, first, last)   active calendar events of these kinds starting between two days
@@ -29,7 +31,8 @@ _PLACEMENT_COLUMNS = """
     p.id AS placement_id, p.proposal_id, p.outlet_slug, p.status, p.deadline, p.submitted_at,
     p.published_on, COALESCE(p.published_on, r.publish_on) AS goes_out,
     r.title, r.owner_id, r.category, r.publish_on, r.status AS proposal_status,
-    o.name AS outlet_name, o.owner AS outlet_owner, o.position AS outlet_position
+    o.name AS outlet_name, o.owner AS outlet_owner, o.position AS outlet_position,
+    o.follow_up_days AS outlet_follow_up_days
 """
 _PLACEMENT_JOINS = """
     FROM placements p
@@ -81,6 +84,31 @@ def submitted(db: Database) -> list[Row]:
             f"""SELECT {_PLACEMENT_COLUMNS} {_PLACEMENT_JOINS}
             WHERE r.status = 'open' AND p.status = 'submitted'
             ORDER BY p.submitted_at, r.id, o.position, o.slug""",
+        )
+    )
+
+
+def overdue(db: Database, today: date) -> list[Row]:
+    """Placements of open proposals still `planned` on a university outlet whose deadline is before `today`."""
+    return list(
+        db.query(
+            f"""SELECT {_PLACEMENT_COLUMNS} {_PLACEMENT_JOINS}
+            WHERE p.status = 'planned' AND p.deadline < ? AND r.status = 'open' AND o.owner = 'university'
+            ORDER BY p.deadline, r.id, o.position, o.slug""",
+            [today.isoformat()],
+        )
+    )
+
+
+def not_published_since(db: Database, since: str) -> list[Row]:
+    """Placements now `not_published` whose change to it (a history row) is at or after `since` (UTC text)."""
+    return list(
+        db.query(
+            f"""SELECT {_PLACEMENT_COLUMNS}, h.at AS ended_at {_PLACEMENT_JOINS}
+            JOIN history h ON h.placement_id = p.id AND h.action = 'status' AND h.to_value = 'not_published'
+            WHERE p.status = 'not_published' AND h.at >= ? AND r.status = 'open'
+            ORDER BY r.publish_on, r.id, o.position, o.slug""",
+            [since],
         )
     )
 

@@ -269,3 +269,43 @@ def m0005_stats_unknown_figures(db: Database) -> None:
     # given is unknown (NULL), never 0. The table is rebuilt by sqlite-utils with its rows, ids (outbox
     # payloads name snapshots by id), checks and index; views stay required.
     db["stats_snapshots"].transform(not_null={"interactions": False})
+
+
+@migrations(name="0006_placement_not_published", transactional=False)
+def m0006_placement_not_published(db: Database) -> None:
+    """A placement whose publication date passed without being published becomes `not_published`: the
+    placements' CHECK is rebuilt as 0004 did (foreign keys off, create-copy-drop-rename in one transaction,
+    foreign keys checked before the commit), from the table's own definition so every column and index it
+    has by then is kept. Outlets get `follow_up_days` (business days without an answer before one
+    follow-up, config/outlets.toml). Idempotent: what is done already is not redone."""
+    columns = {row[1] for row in db.execute("PRAGMA table_info(outlets)").fetchall()}
+    if "follow_up_days" not in columns:
+        db.execute("ALTER TABLE outlets ADD COLUMN follow_up_days INTEGER NOT NULL DEFAULT 3")
+    sql = db.execute("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'placements'").fetchone()[0]
+    if "'not_published'" in sql:
+        return
+    if "'withdrawn')" not in sql:
+        raise RuntimeError("0006: the placements' status CHECK is not the one 0004 made")
+    create = sql.replace("'withdrawn')", "'withdrawn', 'not_published')", 1)
+    create = create.replace("CREATE TABLE placements", "CREATE TABLE placements_new", 1)
+    create = create.replace('CREATE TABLE "placements"', "CREATE TABLE placements_new", 1)
+    indexes = [
+        row[0]
+        for row in db.execute(
+            "SELECT sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'placements' AND sql IS NOT NULL"
+        ).fetchall()
+    ]
+    db.execute("PRAGMA foreign_keys = OFF")
+    try:
+        with db.atomic():
+            db.execute(create)
+            db.execute("INSERT INTO placements_new SELECT * FROM placements")
+            db.execute("DROP TABLE placements")
+            db.execute("ALTER TABLE placements_new RENAME TO placements")
+            for index in indexes:
+                db.execute(index)
+            broken = db.execute("PRAGMA foreign_key_check").fetchall()
+            if broken:
+                raise RuntimeError(f"0006: foreign keys broken by the rebuild: {broken[:5]}")
+    finally:
+        db.execute("PRAGMA foreign_keys = ON")

@@ -15,7 +15,16 @@ from sqlite_utils import Database
 from storage.db import inserted_id
 from storage.rows import HistoryRow, PlacementRow, ProposalRow
 
-PLACEMENT_STATUSES = ("planned", "submitted", "accepted", "declined", "published", "cancelled", "withdrawn")
+PLACEMENT_STATUSES = (
+    "planned",
+    "submitted",
+    "accepted",
+    "declined",
+    "published",
+    "cancelled",
+    "withdrawn",
+    "not_published",
+)
 ACTIVE_PLACEMENT = ("planned", "submitted", "accepted", "published")  # what counts against a weekly quota
 
 
@@ -86,7 +95,9 @@ def placement(db: Database, placement_id: int) -> PlacementRow | None:
     rows = list(
         db.query(
             """SELECT p.*, o.name AS outlet_name, o.owner AS outlet_owner, o.platform AS outlet_platform,
-                  r.title AS proposal_title, r.owner_id AS proposal_owner, r.status AS proposal_status
+                  o.follow_up_days AS outlet_follow_up_days,
+                  r.title AS proposal_title, r.owner_id AS proposal_owner, r.status AS proposal_status,
+                  r.publish_on AS proposal_publish_on
            FROM placements p JOIN outlets o ON o.slug = p.outlet_slug JOIN proposals r ON r.id = p.proposal_id
            WHERE p.id = ?""",
             [placement_id],
@@ -362,3 +373,34 @@ def set_deadline(
     db.execute("UPDATE proposals SET updated_at = ? WHERE id = ?", [now, proposal_id])
     add_history(db, proposal_id, placement_id, actor, now, "deadline", old, deadline.isoformat(), note)
     return old
+
+
+def open_placements_before(db: Database, day: date) -> list[dict]:
+    """Placements still open (planned, submitted or accepted) of proposals not cancelled whose publication
+    date is before `day` (the "not published" candidates), oldest first. A search of proposals_publish_on."""
+    return list(
+        db.query(
+            """SELECT p.id, p.proposal_id, p.status, r.publish_on
+           FROM proposals r CROSS JOIN placements p ON p.proposal_id = r.id
+           WHERE r.status = 'open' AND r.publish_on < ? AND p.status IN ('planned', 'submitted', 'accepted')
+           ORDER BY r.publish_on, p.proposal_id, p.id""",
+            [day.isoformat()],
+        )
+    )
+
+
+def all_proposals(db: Database, limit: int = 50) -> list[ProposalRow]:
+    """Every proposal, open, closed or cancelled, newest publication first, with `open_count` (its
+    placements still planned, submitted or accepted) to tell a closed one."""
+    return list(
+        db.query(
+            """SELECT r.*, (SELECT COUNT(*) FROM placements p WHERE p.proposal_id = r.id
+                              AND p.status IN ('planned', 'submitted', 'accepted')) AS open_count
+           FROM proposals r ORDER BY r.publish_on DESC, r.id DESC LIMIT ?""",
+            [limit],
+        )
+    )
+
+
+def count_proposals(db: Database) -> int:
+    return db.execute("SELECT COUNT(*) FROM proposals").fetchone()[0]

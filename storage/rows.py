@@ -15,7 +15,7 @@ Row: TypeAlias = dict[str, Any]
 
 OutletRow: TypeAlias = Row
 """outlets.*: slug, name, owner ('university' | 'library'), platform, lead_days, per_week, checklist and
-audiences (JSON lists), position, active (0/1), updated_at."""
+audiences (JSON lists), position, active (0/1), updated_at, follow_up_days."""
 
 ProposalRow: TypeAlias = Row
 """proposals.*: id, title, summary, category ('cyclic' | 'one-off' | 'collections'), audiences (JSON list),
@@ -23,7 +23,7 @@ publish_on, link, notes, owner_id, status ('open' | 'cancelled'), card_channel, 
 updated_at."""
 
 PlacementRow: TypeAlias = Row
-"""placements.*: id, proposal_id, outlet_slug, deadline, status ('planned' … 'cancelled'), submitted_at,
+"""placements.*: id, proposal_id, outlet_slug, deadline, status ('planned' … 'withdrawn', 'not_published'), submitted_at,
 decided_at, published_on, published_url, updated_at; joined queries add `outlet_*`, `proposal_*` and
 figures columns, named in their SQL."""
 

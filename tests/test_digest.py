@@ -184,7 +184,7 @@ def test_known_week_every_section_and_figure(relais, known):
     assert [s.key for s in digest.sections] == [
         "outgoing",
         "deadlines",
-        "awaiting",
+        "late",
         "missing",
         "last_week",
         "term",
@@ -201,9 +201,9 @@ def test_known_week_every_section_and_figure(relais, known):
         (date(2026, 12, 16), known["hours"], "UdeM — X"),
     ]
 
-    awaiting = digest.section("awaiting").items
-    assert [(a.proposal_id, a.outlet, a.submitted_on, a.business_days) for a in awaiting] == [
-        (known["hours"], "UdeM Nouvelles (site d'actualités)", date(2026, 11, 25), 8)
+    late = digest.section("late").items  # submitted with no answer past the follow-up (3 business days)
+    assert [(i.kind, i.proposal_id, i.outlet, i.day) for i in late] == [
+        ("submitted", known["hours"], "UdeM Nouvelles (site d'actualités)", date(2026, 11, 25))
     ]
 
     missing = digest.section("missing").items
@@ -251,7 +251,7 @@ def test_known_week_rendered_in_french(relais, known):
     assert f"• 16 déc. — #{h} Horaires &lt;prolongés&gt; &amp; 24/7 → UdeM — X" in body
     assert (
         f"• #{h} Horaires &lt;prolongés&gt; &amp; 24/7 → UdeM Nouvelles (site d'actualités) : soumis le 25 nov., "
-        f"sans réponse depuis 8 jours ouvrables" in body
+        f"sans réponse depuis 8 jours ouvrables · <@{OTHER}>" in body
     )
     assert (
         f"• #{b} Réservation de places → UdeM — Facebook : publié le 30 nov., relevé du jour 7 à faire — <@U0OWNERD>"

@@ -147,8 +147,10 @@ def test_a_library_outlet_goes_from_planned_to_published_with_no_deadline_remind
         ticked(cli, f"{day}T09:00")
     assert reminders_sent(standin) == []
 
-    web_later = web  # "Publié…" directly, the day it went out
-    click(web_later, standin, button(blocks, "placement_published", f"{bib}:"), ts=post.result["ts"])
+    # The 11th, the day after its date, it ended "non publié" (issue 13); "Publié…" is still on its card.
+    blocks = standin.calls("chat.update")[-1].args["blocks"]
+    web_later = web  # "Publié…" after all, for the day it went out
+    click(web_later, standin, button(blocks, "placement_published", f"{bib}:not_published"), ts=post.result["ts"])
     view = standin.wait_for("views.open")[-1].result["view"]
     response = web.interact(
         slack.view_submission(view, {"published_on": {"value": {"type": "datepicker", "selected_date": "2026-12-01"}}})
@@ -158,7 +160,10 @@ def test_a_library_outlet_goes_from_planned_to_published_with_no_deadline_remind
         {"status": "published", "published_on": "2026-12-01"}
     ]
     history = query(web, "SELECT from_value, to_value FROM history WHERE placement_id = ?", [bib])
-    assert history == [{"from_value": "planned", "to_value": "published"}]
+    assert history == [
+        {"from_value": "planned", "to_value": "not_published"},
+        {"from_value": "not_published", "to_value": "published"},
+    ]
 
 
 def test_lead_days_zero_on_a_saturday_publication_has_its_deadline_the_friday(web_with, standin, tmp_path):

@@ -330,8 +330,12 @@ def test_every_button_updates_the_same_card_and_writes_history(web_with, standin
         blocks
     )
 
-    # cancel, confirmed first
-    cancel = button(blocks, "proposal_cancel")
+    # Published and declined: every placement has ended, the proposal is closed (issue 13): its card keeps
+    # its final state without buttons.
+    assert "Proposition terminée" in text_of(blocks) and buttons(blocks) == {}
+
+    # cancel, confirmed first (the button of the card as it was before it closed)
+    cancel = button(updates[-2].args["blocks"], "proposal_cancel")
     assert cancel["confirm"]["confirm"]["text"] == "Oui, annuler"
     click(web, standin, cancel, ts=ts)
     updates = standin.wait_for("chat.update", count=6)

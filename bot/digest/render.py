@@ -16,7 +16,7 @@ from datetime import date
 
 from bot import blocks as bk
 from bot.blocks import escape
-from bot.digest.rules import AWAITING_BUSINESS_DAYS, Digest, Section, mention
+from bot.digest.rules import Digest, Section, mention
 from bot.terminal import Screen
 
 MAX_BLOCKS = bk.MAX_BLOCKS
@@ -31,6 +31,10 @@ def title(digest: Digest, tr) -> str:
 
 def _plural(tr, key: str, count: int) -> str:
     return tr(f"{key}.{'one' if count == 1 else 'other'}", count=tr.number(count))
+
+
+def _waited(tr, count: int) -> str:
+    return tr("reminders.days_left.one" if count == 1 else "reminders.days_left.many", count=tr.number(count))
 
 
 def _short(tr, day: date) -> str:
@@ -68,19 +72,20 @@ def section_lines(section: Section, tr) -> tuple[str, list[str]]:
             for i in items
         ]
         return tr("digest.section.deadlines", count=tr.number(len(items))), lines
-    if key == "awaiting":
+    if key == "late":
         lines = [
             tr(
-                "digest.item.awaiting",
+                f"digest.item.late_{i.kind}",
                 id=i.proposal_id,
                 title=escape(i.title),
                 outlet=escape(i.outlet),
-                day=_short(tr, i.submitted_on),
-                days=tr.number(i.business_days),
+                day=_short(tr, i.day),
+                owner=mention(i.owner_id),
+                **({"waited": _waited(tr, i.business_days)} if i.kind == "submitted" else {}),
             )
             for i in items
         ]
-        return tr("digest.section.awaiting", days=AWAITING_BUSINESS_DAYS, count=tr.number(len(items))), lines
+        return tr("digest.section.late", count=tr.number(len(items))), lines
     if key == "missing":
         lines = [
             tr(

@@ -12,8 +12,10 @@ chart is `bot.stats.chart`; planning and sending is `bot.digest.jobs`.
 The digest of `day` covers:
 - this week: `day` to `day + 6` (Monday to Sunday with the default DIGEST_AT);
 - last week: `day - 7` to `day - 1`; the term: from the latest `term-start` event to `day - 1`;
-- what is due, waiting or missing as of `now` (when it is built, which is when it is sent); missing
-  figures for the publications of the last MISSING_DAYS days (older ones stay listed by /stats).
+- what is due, late or missing as of `now` (when it is built, which is when it is sent); missing
+  figures for the publications of the last MISSING_DAYS days (older ones stay listed by /stats);
+- late: planned past the deadline, submitted with no answer past the outlet's follow_up_days, and what
+  became "not published" since the previous digest's day.
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from bot.blocks import escape
-from bot.clock import from_text, local_at
+from bot.clock import from_text, local_at, to_text
 from bot.stats.reports import term_start
 from bot.workdays import for_relais
 from storage import digest as store
@@ -32,7 +34,7 @@ from storage import outlets
 
 DEADLINE_DAYS = 14  # submission deadlines of the next 14 days (today included)
 CYCLE_DAYS = 14  # cyclic contents whose prompt falls in the next 14 days
-AWAITING_BUSINESS_DAYS = 5  # submitted for more than this many business days: flagged
+DEFAULT_FOLLOW_UP_DAYS = 3  # an outlet's follow_up_days when the row does not say
 CHART_WEEKS = 8
 MISSING_DAYS = 90  # figures still missing are listed for the publications of the last 90 days (after
 #                    that, /stats lists them): a digest stays a digest after years of history
@@ -62,13 +64,17 @@ class Deadline:
 
 
 @dataclass(frozen=True)
-class Awaiting:
+class Late:
+    """Running late: `planned` past its deadline (`day`), `submitted` on `day` with no answer past the
+    outlet's follow-up, or `not_published` (its date, `day`, passed) since the previous digest."""
+
+    kind: str  # planned | submitted | not_published
     proposal_id: int
     title: str
     outlet: str
     owner_id: str
-    submitted_on: date
-    business_days: int
+    day: date
+    business_days: int = 0  # submitted: business days without an answer
 
 
 @dataclass(frozen=True)
@@ -118,7 +124,7 @@ class CycleDue:
 
 @dataclass(frozen=True)
 class Section:
-    key: str  # outgoing | deadlines | awaiting | missing | last_week | term | cycles
+    key: str  # outgoing | deadlines | late | missing | last_week | term | cycles
     items: tuple
     first: date | None = None  # the period of a results section
     last: date | None = None
@@ -159,6 +165,8 @@ class Rows:
     going_out: list[dict] = field(default_factory=list)
     deadlines: list[dict] = field(default_factory=list)
     submitted: list[dict] = field(default_factory=list)
+    overdue: list[dict] = field(default_factory=list)
+    not_published: list[dict] = field(default_factory=list)
     published: list[dict] = field(default_factory=list)
     term_starts: list[date] = field(default_factory=list)
     events: list[dict] = field(default_factory=list)
@@ -206,7 +214,7 @@ def compute(
     sections = [
         Section("outgoing", _going(rows.going_out)),
         Section("deadlines", _deadlines(rows.deadlines)),
-        Section("awaiting", _awaiting(rows.submitted, today, tz, business_days)),
+        Section("late", _late(rows, today, tz, business_days)),
         Section("missing", _missing(rows.published, now, tz, checkpoints)),
     ]
     last_first, last_last = day - timedelta(days=7), day - timedelta(days=1)
@@ -254,26 +262,28 @@ def _deadlines(rows: list[dict]) -> tuple[Deadline, ...]:
     )
 
 
-def _awaiting(rows: list[dict], today: date, tz: ZoneInfo, business_days) -> tuple[Awaiting, ...]:
-    items = []
-    for r in rows:
+def _late(rows: Rows, today: date, tz: ZoneInfo, business_days) -> tuple[Late, ...]:
+    """What is running late: planned past the deadline, submitted with no answer past the outlet's follow-up
+    (after its one follow-up, the digest is where it stays), not published since the previous digest."""
+
+    def item(kind: str, r: dict, day: date, waited: int = 0) -> Late:
+        return Late(kind, r["proposal_id"], r["title"], r["outlet_name"], r["owner_id"], day, waited)
+
+    planned = [item("planned", r, date.fromisoformat(r["deadline"])) for r in rows.overdue]
+    submitted = []
+    for r in rows.submitted:
         if not r["submitted_at"]:
             continue
         submitted_on = from_text(r["submitted_at"]).astimezone(tz).date()
+        follow_up = r.get("outlet_follow_up_days") or DEFAULT_FOLLOW_UP_DAYS
         waited = business_days.between(submitted_on, today)
-        if waited > AWAITING_BUSINESS_DAYS:
-            items.append(
-                Awaiting(
-                    proposal_id=r["proposal_id"],
-                    title=r["title"],
-                    outlet=r["outlet_name"],
-                    owner_id=r["owner_id"],
-                    submitted_on=submitted_on,
-                    business_days=waited,
-                )
-            )
-    items.sort(key=lambda a: (a.submitted_on, a.proposal_id))
-    return tuple(items)
+        if waited >= follow_up:
+            submitted.append(item("submitted", r, submitted_on, waited))
+    ended = [item("not_published", r, date.fromisoformat(r["publish_on"])) for r in rows.not_published]
+    planned.sort(key=lambda i: (i.day, i.proposal_id))
+    submitted.sort(key=lambda i: (i.day, i.proposal_id))
+    ended.sort(key=lambda i: (i.day, i.proposal_id))
+    return (*planned, *submitted, *ended)
 
 
 def _missing(rows: list[dict], now: datetime, tz: ZoneInfo, checkpoints: tuple[int, ...]) -> tuple[Missing, ...]:
@@ -441,7 +451,7 @@ def mention(user_id: str | None) -> str:
 
 
 # -- from the database ------------------------------------------------------------------------
-def gather(db, day: date, today: date, cycles=()) -> Rows:
+def gather(db, day: date, today: date, cycles=(), tz: ZoneInfo | None = None) -> Rows:
     follows = {c.follows for c in cycles}
     longest = max((c.days_before for c in cycles), default=0)
     term_starts = store.term_starts(db, day - timedelta(days=1))
@@ -452,10 +462,15 @@ def gather(db, day: date, today: date, cycles=()) -> Rows:
         day - timedelta(days=7),
         today - timedelta(days=MISSING_DAYS),
     )
+    # "Not published" since the previous digest: from its day (a week before this one's), at 00:00 local.
+    previous = day - timedelta(days=7)
+    since_previous = to_text(local_at(previous, 0, 0, tz or ZoneInfo("UTC")))
     return Rows(
         going_out=store.going_out(db, day, day + timedelta(days=6)),
         deadlines=store.deadlines(db, today, today + timedelta(days=DEADLINE_DAYS - 1)),
         submitted=store.submitted(db),
+        overdue=store.overdue(db, today),
+        not_published=store.not_published_since(db, since_previous),
         published=store.published(db, since),
         term_starts=term_starts,
         events=store.events_starting(db, follows, today, today + timedelta(days=CYCLE_DAYS + longest)),
@@ -474,7 +489,7 @@ def build(relais, day: date, now: datetime) -> Digest:
     settings = relais.settings
     cycles = cycles_of(relais)
     today = now.astimezone(settings.tz).date()
-    rows = gather(relais.db, day, today, cycles)
+    rows = gather(relais.db, day, today, cycles, settings.tz)
     return compute(
         rows,
         day=day,

@@ -92,7 +92,7 @@ MESSAGES: dict[str, str] = {
         "   CATEGORY: `cyclic`, `one-off`, `collections` (rare books and special collections).\n"
         "   AUDIENCE: “students”, “staff”, “faculty”, “researchers”, “alumni”, “general public”… "
         "(in English or French, case and accents ignored).\n"
-        "• `/propose list`: open proposals, soonest first.\n"
+        "• `/propose list [all]`: open proposals, soonest first (`all`: closed and cancelled ones too).\n"
         "• `/propose show N`: proposal #N and its history.\n"
         "• `/propose outlets`: the outlets and their rules (lead time, frequency, content to supply, audiences).\n"
         "• `/propose edit N`: edit proposal #N (the form); `/propose move N DATE`: change its date; "
@@ -308,6 +308,7 @@ MESSAGES: dict[str, str] = {
     "ics.status.declined": "declined",
     "ics.status.published": "published",
     "ics.status.cancelled": "cancelled",
+    "ics.status.not_published": "not published (date passed)",  # issue 13 (h-life)
     "ics.written": "{count} event(s) written to {path}.",
     # --- /propose (proposals, card, statuses) ---
     "propose.usage": "Form: `/propose TITLE | DATE | OUTLET[, OUTLET…] [| CATEGORY [| AUDIENCE[, AUDIENCE…]]]` — or `/propose` alone for the form. `/propose outlets` lists the outlets.",
@@ -447,6 +448,17 @@ MESSAGES: dict[str, str] = {
     "propose.list.line": "*#{id} — {title}* · {date} · {owner}",
     "propose.list.placement": "{outlet}: {status} (deadline {deadline})",
     "propose.list.footer": "`/propose show N` for a proposal's details and history.",
+    # issue 13, closing the loop (h-life): "not published", closed proposals, /propose list all
+    "propose.status.not_published": "not published",
+    "propose.card.closed_banner": ":checkered_flag: *Proposal closed*: every placement has run its course. History: `/propose show {id}`.",
+    "propose.card.not_published": "The publication date ({date}) passed with no publication recorded",
+    "propose.list.all_header": "*All proposals ({count})*, newest first:",
+    "propose.list.all_empty": "No proposals yet. `/propose` to make one.",
+    "propose.list.state.closed": "_closed_",
+    "propose.list.state.cancelled": "_cancelled_",
+    "propose.list.see_all": "`/propose list all` also shows closed and cancelled proposals.",
+    "lifecycle.not_published.text": ':hourglass: {owner} *{title}* was to appear on *{outlet}* on {date}, and no publication was recorded: it is now marked "not published". If it did go out, click "Published…" to record the date and link.',
+    "lifecycle.not_published.fallback": "Not published: {title} on {outlet} ({date})",
     "propose.show.usage": "Give the proposal's number: `/propose show 12`.",
     "propose.history.header": "*History*",
     "propose.history.line": "• {when} — {who}: {what}",
@@ -515,6 +527,9 @@ MESSAGES: dict[str, str] = {
     "reminders.deadline.fallback": "Reminder: {title}, to submit to {outlet} by {date}",
     "reminders.days_left.one": "{count} business day",
     "reminders.days_left.many": "{count} business days",
+    # issue 13, closing the loop (h-life): one follow-up of a submission without an answer
+    "reminders.follow_up.text": ":bell: {owner} *{title}* was submitted to *{outlet}* on {date} and has had no answer for {waited}. Time to follow up? Record the answer here when it comes; until then it stays in the weekly digest.",
+    "reminders.follow_up.fallback": "No answer: {title} at {outlet}",
     "reminders.button.submitted": "Mark as submitted",
     "reminders.button.snooze": "Remind me next business day",
     "reminders.button.stats": "Record figures",
@@ -572,7 +587,6 @@ MESSAGES: dict[str, str] = {
     "digest.continued": "{title} — continued ({part}/{total})",
     "digest.section.outgoing": "*:mega: Going out this week* ({count})",
     "digest.section.deadlines": "*:alarm_clock: Submission deadlines in the next 14 days* ({count})",
-    "digest.section.awaiting": "*:hourglass_flowing_sand: Awaiting the university's answer for more than {days} business days* ({count})",
     "digest.section.missing": "*:bar_chart: Figures to record with /stats* ({count})",
     "digest.section.last_week": "*:chart_with_upwards_trend: Last week's results* (published {first} to {last})",
     "digest.section.term": "*:mortar_board: The term so far* (published {first} to {last})",
@@ -584,7 +598,11 @@ MESSAGES: dict[str, str] = {
     "digest.status.accepted": "accepted",
     "digest.status.published": "published",
     "digest.item.deadline": "• {day} — #{id} {title} → {outlet}",
-    "digest.item.awaiting": "• #{id} {title} → {outlet}: submitted {day}, no answer for {days} business days",
+    # issue 13, closing the loop (h-life): what is late
+    "digest.section.late": "*:rotating_light: Running late* ({count})",
+    "digest.item.late_planned": "• #{id} {title} → {outlet}: not submitted yet, deadline {day} passed · {owner}",
+    "digest.item.late_submitted": "• #{id} {title} → {outlet}: submitted {day}, no answer for {waited} · {owner}",
+    "digest.item.late_not_published": "• #{id} {title} → {outlet}: not published (planned {day}) · {owner}",
     "digest.item.missing": "• #{id} {title} → {outlet}: published {day}, day-{checkpoint} figures to record — {owner}",
     "digest.item.result": "• {outlet}: {views} views, {interactions} interactions ({posts})",
     "digest.posts.one": "{count} post",

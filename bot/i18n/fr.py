@@ -92,7 +92,7 @@ MESSAGES: dict[str, str] = {
         "   CATÉGORIE : `cyclic` (cyclique), `one-off` (ponctuel), `collections` (livres rares et collections spéciales).\n"
         "   PUBLIC : « étudiants », « personnel », « professeurs », « chercheurs », « diplômés », « grand public »… "
         "(en français ou en anglais, majuscules et accents sans importance).\n"
-        "• `/propose list` : les propositions en cours, les plus proches d'abord.\n"
+        "• `/propose list [all]` : les propositions en cours, les plus proches d'abord (`all` : aussi les terminées et annulées).\n"
         "• `/propose show N` : la proposition n° N et son historique.\n"
         "• `/propose outlets` : les canaux et leurs règles (délai, fréquence, contenu à fournir, publics).\n"
         "• `/propose edit N` : modifier la proposition n° N (le formulaire) ; `/propose move N DATE` : changer sa date ; "
@@ -312,6 +312,7 @@ MESSAGES: dict[str, str] = {
     "ics.status.declined": "refusé",
     "ics.status.published": "publié",
     "ics.status.cancelled": "annulé",
+    "ics.status.not_published": "non publié (date passée)",  # issue 13 (h-life)
     "ics.written": "{count} événement(s) écrits dans {path}.",
     # --- /propose (propositions, carte, statuts) ---
     "propose.usage": "Forme : `/propose TITRE | DATE | CANAL[, CANAL…] [| CATÉGORIE [| PUBLIC[, PUBLIC…]]]` — ou `/propose` seul pour le formulaire. `/propose outlets` liste les canaux.",
@@ -451,6 +452,17 @@ MESSAGES: dict[str, str] = {
     "propose.list.line": "*n° {id} — {title}* · {date} · {owner}",
     "propose.list.placement": "{outlet} : {status} (échéance {deadline})",
     "propose.list.footer": "`/propose show N` pour le détail et l'historique d'une proposition.",
+    # issue 13, boucler la boucle (h-life) : « non publié », propositions terminées, /propose list all
+    "propose.status.not_published": "non publié",
+    "propose.card.closed_banner": ":checkered_flag: *Proposition terminée* : chaque publication a connu son sort. L'historique : `/propose show {id}`.",
+    "propose.card.not_published": "La date de publication ({date}) est passée sans publication notée",
+    "propose.list.all_header": "*Toutes les propositions ({count})*, les plus récentes d'abord :",
+    "propose.list.all_empty": "Aucune proposition pour l'instant. `/propose` pour en faire une.",
+    "propose.list.state.closed": "_terminée_",
+    "propose.list.state.cancelled": "_annulée_",
+    "propose.list.see_all": "`/propose list all` pour voir aussi les propositions terminées et annulées.",
+    "lifecycle.not_published.text": ":hourglass: {owner} *{title}* devait paraître sur *{outlet}* le {date}, et aucune publication n'a été notée : elle est maintenant marquée « non publiée ». Si elle a bien paru, cliquez « Publié… » pour noter la date et le lien.",
+    "lifecycle.not_published.fallback": "Non publié : {title} sur {outlet} ({date})",
     "propose.show.usage": "Indiquez le numéro de la proposition : `/propose show 12`.",
     "propose.history.header": "*Historique*",
     "propose.history.line": "• {when} — {who} : {what}",
@@ -519,6 +531,9 @@ MESSAGES: dict[str, str] = {
     "reminders.deadline.fallback": "Rappel : {title}, à soumettre à {outlet} au plus tard le {date}",
     "reminders.days_left.one": "{count} jour ouvrable",
     "reminders.days_left.many": "{count} jours ouvrables",
+    # issue 13, boucler la boucle (h-life) : une seule relance d'une soumission sans réponse
+    "reminders.follow_up.text": ":bell: {owner} *{title}* a été soumise à *{outlet}* le {date} et attend une réponse depuis {waited}. Une relance ? Notez la réponse ici dès qu'elle arrive ; sans réponse, elle restera au bilan hebdomadaire.",
+    "reminders.follow_up.fallback": "Sans réponse : {title} à {outlet}",
     "reminders.button.submitted": "Marquer comme soumis",
     "reminders.button.snooze": "Me le rappeler le prochain jour ouvrable",
     "reminders.button.stats": "Noter les chiffres",
@@ -576,7 +591,6 @@ MESSAGES: dict[str, str] = {
     "digest.continued": "{title} — suite ({part}/{total})",
     "digest.section.outgoing": "*:mega: Ce qui sort cette semaine* ({count})",
     "digest.section.deadlines": "*:alarm_clock: Dates limites de dépôt des 14 prochains jours* ({count})",
-    "digest.section.awaiting": "*:hourglass_flowing_sand: En attente de la réponse de l'Université depuis plus de {days} jours ouvrables* ({count})",
     "digest.section.missing": "*:bar_chart: Chiffres à noter avec /stats* ({count})",
     "digest.section.last_week": "*:chart_with_upwards_trend: Résultats de la semaine dernière* (publications du {first} au {last})",
     "digest.section.term": "*:mortar_board: Depuis le début de la session* (publications du {first} au {last})",
@@ -588,7 +602,11 @@ MESSAGES: dict[str, str] = {
     "digest.status.accepted": "accepté",
     "digest.status.published": "publié",
     "digest.item.deadline": "• {day} — #{id} {title} → {outlet}",
-    "digest.item.awaiting": "• #{id} {title} → {outlet} : soumis le {day}, sans réponse depuis {days} jours ouvrables",
+    # issue 13, boucler la boucle (h-life) : ce qui est en retard
+    "digest.section.late": "*:rotating_light: En retard* ({count})",
+    "digest.item.late_planned": "• #{id} {title} → {outlet} : pas encore soumis, échéance du {day} passée · {owner}",
+    "digest.item.late_submitted": "• #{id} {title} → {outlet} : soumis le {day}, sans réponse depuis {waited} · {owner}",
+    "digest.item.late_not_published": "• #{id} {title} → {outlet} : non publié (prévu le {day}) · {owner}",
     "digest.item.missing": "• #{id} {title} → {outlet} : publié le {day}, relevé du jour {checkpoint} à faire — {owner}",
     "digest.item.result": "• {outlet} : {views} vues, {interactions} interactions ({posts})",
     "digest.posts.one": "{count} publication",

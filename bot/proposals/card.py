@@ -30,7 +30,7 @@ from bot.blocks import (
 from bot.clock import local_at, to_text
 from bot.outbox import Post, Skip, payload
 from bot.proposals.outlets import Outlet, by_slug
-from bot.proposals.rules import OPEN, Note, days_left, next_statuses, placement_notes, undo_target
+from bot.proposals.rules import OPEN, Note, days_left, is_closed, next_statuses, placement_notes, undo_target
 from bot.proposals.views import (
     audience_label,
     business_days,
@@ -53,6 +53,7 @@ STATUS_EMOJI = {
     "published": ":mega:",
     "cancelled": ":no_entry_sign:",
     "withdrawn": ":heavy_minus_sign:",
+    "not_published": ":hourglass:",
 }
 BUTTON_STYLE = {"submitted": "primary", "accepted": "primary", "published": "primary", "declined": "danger"}
 
@@ -79,6 +80,12 @@ class CardState:
     @property
     def cancelled(self) -> bool:
         return self.proposal["status"] == "cancelled"
+
+    @property
+    def closed(self) -> bool:
+        """Every placement has ended (published, declined, withdrawn, cancelled or not published): the card
+        shows its final state, with no buttons but "Publié…" on a placement not published."""
+        return not self.cancelled and is_closed([pl.row["status"] for pl in self.placements])
 
 
 def card_state(relais, proposal_id: int, db=None, today: date | None = None) -> CardState | None:
@@ -116,7 +123,9 @@ def card_state(relais, proposal_id: int, db=None, today: date | None = None) -> 
             )
         )
         undo = undo_target(changes.get(row["id"], []))
-        if undo is not None and (undo["to_value"] != row["status"] or not undo["from_value"]):
+        if undo is not None and (
+            undo["to_value"] != row["status"] or not undo["from_value"] or row["status"] == "not_published"
+        ):
             undo = None
         reason = ""
         if row["status"] == "declined":
@@ -135,7 +144,11 @@ def card_state(relais, proposal_id: int, db=None, today: date | None = None) -> 
                 reason=reason or "",
             )
         )
-    return CardState(proposal=proposal, placements=placements, today=today, tz=relais.settings.tz)
+    state = CardState(proposal=proposal, placements=placements, today=today, tz=relais.settings.tz)
+    if state.closed:  # its final state: nothing to withdraw or take back
+        for pl in state.placements:
+            pl.undo = None
+    return state
 
 
 def when_text(tr, state: PlacementState, today: date) -> str:
@@ -179,6 +192,8 @@ def card_blocks(tr, state: CardState, *, buttons: bool = True) -> list[dict]:
         blocks.append(context(*extra))
     if state.cancelled:
         blocks.append(section(tr("propose.card.cancelled_banner")))
+    elif state.closed:
+        blocks.append(section(tr("propose.card.closed_banner", id=str(p["id"]))))
     blocks.append(divider())
     for pl in state.placements:
         row = pl.row
@@ -198,6 +213,8 @@ def card_blocks(tr, state: CardState, *, buttons: bool = True) -> list[dict]:
             lines.append(
                 tr("propose.card.deadline_planned", deadline=tr.date(pl.deadline), when=when_text(tr, pl, state.today))
             )
+        elif status == "not_published":
+            lines.append(tr("propose.card.not_published", date=tr.date(date.fromisoformat(p["publish_on"]))))
         elif pl.outlet.owner != "library":
             lines.append(tr("propose.card.deadline", deadline=tr.date(pl.deadline)))
         if status == "published":
@@ -231,7 +248,7 @@ def card_blocks(tr, state: CardState, *, buttons: bool = True) -> list[dict]:
         row_buttons = placement_buttons(tr, pl) if buttons and not state.cancelled else []
         if row_buttons:
             blocks.append(actions(row_buttons, block_id=f"pl-{row['id']}"))
-    if buttons and not state.cancelled:
+    if buttons and not state.cancelled and not state.closed:
         blocks.append(
             actions(
                 [

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from bot.feature import Feature
 from bot.proposals.card import refresh_cards, render_card, render_card_update, render_edit_note
+from bot.proposals.lifecycle import mark_overdue, render_not_published
 from bot.proposals.replan import DEADLINE_MOVED, render_deadline_moved
+from bot.proposals.workflow import NOT_PUBLISHED_NOTE
 from handlers import propose
 
 FEATURE = Feature(
@@ -14,7 +16,8 @@ FEATURE = Feature(
         "card_update": render_card_update,
         "edit_note": render_edit_note,
         DEADLINE_MOVED: render_deadline_moved,
+        NOT_PUBLISHED_NOTE: render_not_published,
     },
-    planners=(refresh_cards,),
+    planners=(mark_overdue, refresh_cards),
     listeners=(propose.register,),
 )

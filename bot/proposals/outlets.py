@@ -16,6 +16,7 @@ from bot.errors import ConfigFileError, read_config_file
 from storage import outlets as store
 
 OWNERS = ("university", "library")
+DEFAULT_FOLLOW_UP_DAYS = 3
 _SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{1,40}$")
 
 
@@ -31,6 +32,7 @@ class Outlet:
     audiences: tuple[str, ...]
     position: int = 0
     active: bool = True
+    follow_up_days: int = 3  # business days without the university's answer before one follow-up
 
     @property
     def is_university(self) -> bool:
@@ -49,6 +51,7 @@ class Outlet:
             audiences=tuple(json.loads(row["audiences"])),
             position=row["position"],
             active=bool(row["active"]),
+            follow_up_days=row.get("follow_up_days") or DEFAULT_FOLLOW_UP_DAYS,
         )
 
 
@@ -93,6 +96,11 @@ def _outlet(path: Path, where: str, entry: dict, position: int) -> Outlet:
     per_week = field("per_week", int, required=False)
     if per_week is not None and not 1 <= per_week <= 50:
         raise ConfigFileError(path, where, "range", field="per_week", low=1, high=50)
+    follow_up_days = field("follow_up_days", int, required=False)
+    if follow_up_days is None:
+        follow_up_days = DEFAULT_FOLLOW_UP_DAYS
+    elif not 1 <= follow_up_days <= 60:
+        raise ConfigFileError(path, where, "range", field="follow_up_days", low=1, high=60)
     lists = {}
     for name in ("checklist", "audiences"):
         value = field(name, list, required=False) or []
@@ -113,6 +121,7 @@ def _outlet(path: Path, where: str, entry: dict, position: int) -> Outlet:
         checklist=lists["checklist"],
         audiences=lists["audiences"],
         position=position,
+        follow_up_days=follow_up_days,
     )
 
 

@@ -60,11 +60,20 @@ TRANSITIONS = {
     "published": (),
     "cancelled": (),
     "withdrawn": (),
+    "not_published": ("published",),  # its date passed unpublished; it did go out after all
 }
 # The library's own outlets: no submission and no answer, planned → published.
 OWN_OUTLET_TRANSITIONS = {"planned": ("published",)}
 LIVE = ("planned", "submitted", "accepted", "published")  # what takes a weekly slot
 OPEN = ("planned", "submitted", "accepted")  # what may still be withdrawn
+# A placement's end: a proposal whose placements have all ended is closed (no more steps, reminders, listing).
+ENDED = ("declined", "published", "cancelled", "withdrawn", "not_published")
+
+
+def is_closed(statuses: Sequence[str]) -> bool:
+    """A proposal is closed when each of its placements has ended (none planned, submitted or accepted)."""
+    return bool(statuses) and not any(s in OPEN for s in statuses)
+
 
 _LINK = re.compile(r"^https?://[^\s<>]+$", re.IGNORECASE)
 

@@ -28,6 +28,7 @@ from bot.proposals.rules import (
     Draft,
     Problem,
     clean_text,
+    is_closed,
 )
 
 STATUS_PARAMS = {"current", "to", "from", "status"}
@@ -79,7 +80,7 @@ def audience_label(tr, audience: str) -> str:
     return tr("propose.audience." + audience) if audience in AUDIENCES else escape(audience)
 
 
-STATUSES = ("planned", "submitted", "accepted", "declined", "published", "cancelled", "withdrawn")
+STATUSES = ("planned", "submitted", "accepted", "declined", "published", "cancelled", "withdrawn", "not_published")
 
 
 def audience_names(audiences=AUDIENCES) -> dict[str, str]:
@@ -462,12 +463,17 @@ def outlets_blocks(tr, outlets) -> list[dict]:
     return blocks
 
 
-def list_blocks(tr, rows: list[dict], placements: dict[int, list[dict]], total: int) -> list[dict]:
-    """Open proposals, soonest first: date, title, owner, each placement's status and deadline."""
+def list_blocks(
+    tr, rows: list[dict], placements: dict[int, list[dict]], total: int, everything: bool = False
+) -> list[dict]:
+    """Open proposals, soonest first: date, title, owner, each placement's status and deadline. With
+    `everything` (`/propose list all`): every proposal, newest first, closed and cancelled ones marked."""
     if not rows:
-        return [section(tr("propose.list.empty"))]
-    blocks = [section(tr("propose.list.header", count=tr.number(total)))]
+        return [section(tr("propose.list.all_empty" if everything else "propose.list.empty"))]
+    header = "propose.list.all_header" if everything else "propose.list.header"
+    blocks = [section(tr(header, count=tr.number(total)))]
     for r in rows[:MAX_LIST]:
+        mine = placements.get(r["id"], [])
         parts = [
             tr(
                 "propose.list.placement",
@@ -475,23 +481,25 @@ def list_blocks(tr, rows: list[dict], placements: dict[int, list[dict]], total: 
                 status=status_label(tr, p["status"]),
                 deadline=tr.date(date.fromisoformat(p["deadline"]), "short"),
             )
-            for p in placements.get(r["id"], [])
+            for p in mine
         ]
-        blocks.append(
-            section(
-                tr(
-                    "propose.list.line",
-                    id=str(r["id"]),
-                    title=escape(r["title"]),
-                    date=tr.date(date.fromisoformat(r["publish_on"])),
-                    owner=f"<@{r['owner_id']}>",
-                )
-                + ("\n" + " · ".join(parts) if parts else "")
-            )
+        line = tr(
+            "propose.list.line",
+            id=str(r["id"]),
+            title=escape(r["title"]),
+            date=tr.date(date.fromisoformat(r["publish_on"])),
+            owner=f"<@{r['owner_id']}>",
         )
+        if r["status"] == "cancelled":
+            line += " · " + tr("propose.list.state.cancelled")
+        elif is_closed([p["status"] for p in mine]):
+            line += " · " + tr("propose.list.state.closed")
+        blocks.append(section(line + ("\n" + " · ".join(parts) if parts else "")))
     if total > MAX_LIST:
         blocks.append(context(tr("common.and_more", count=tr.number(total - MAX_LIST))))
     blocks.append(context(tr("propose.list.footer")))
+    if not everything:
+        blocks.append(context(tr("propose.list.see_all")))
     return blocks
 
 

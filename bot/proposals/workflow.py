@@ -7,6 +7,7 @@
     keys = replan_placement(relais, db, placement_id=7, deadline=date(2026, 12, 7), actor="U123", now=now)
     outcome = withdraw_placement(relais, placement_id=7, actor="U123")     # the others go on
     outcome = undo_last_change(relais, placement_id=7, actor="U123")       # back to the previous status
+    keys = mark_not_published(relais, db, placement_id=7, now=now)         # its date passed unpublished
     outcome.ok, say(relais.tr, outcome.key, **outcome.params)
 
 Each is one transaction: the permission and validity checks, the change with its history row, the
@@ -22,7 +23,7 @@ import secrets
 from datetime import date
 
 from bot import outbox as sender
-from bot.clock import to_text
+from bot.clock import local_at, to_text
 from bot.outcome import Outcome, refused
 from bot.proposals.outlets import active
 from bot.proposals.rules import (
@@ -463,6 +464,41 @@ def withdraw_placement(
     return result
 
 
+NOT_PUBLISHED = "not_published"
+NOT_PUBLISHED_NOTE = "not_published_note"
+
+
+def mark_not_published(relais, db, placement_id: int, now) -> list[str]:
+    """A placement whose publication date passed while it was still planned, submitted or accepted ends
+    `not_published` (Relais acting): its pending reminders are withdrawn, the card updated (a proposal whose
+    last open placement this was closes), and one note is owed in the card's thread at 09:00 on a business
+    day, with a "Publié…" button in case it did go out. Call inside `db.atomic()`; a placement no longer open,
+    or of a cancelled proposal, is left as it is (returns [])."""
+    _lock(db, placement_id=placement_id)
+    current = store.placement(db, placement_id)
+    if current is None or current["status"] not in OPEN or current["proposal_status"] == "cancelled":
+        return []
+    old = store.set_placement_status(db, placement_id, NOT_PUBLISHED, actor="relais", now=to_text(now))
+    keys = _placement_changed(relais, db, current, old, NOT_PUBLISHED, now)
+    proposal = store.get(db, current["proposal_id"])
+    days = for_relais(relais)
+    tz = relais.settings.tz
+    note_at = local_at(days.next_business_day(now.astimezone(tz).date()), *reminders.AT, tz)
+    key = f"not-published:{placement_id}:{proposal['publish_on']}"
+    outbox.plan(
+        db,
+        key=key,
+        kind=NOT_PUBLISHED_NOTE,
+        due_at=max(now, note_at),
+        target=proposal.get("card_channel") or relais.settings.team_channel,
+        now=now,
+        proposal_id=current["proposal_id"],
+        placement_id=placement_id,
+        payload={"publish_on": proposal["publish_on"]},
+    )
+    return [*keys, key]
+
+
 def _plain(value):
     if isinstance(value, date):
         return value.isoformat()
@@ -515,7 +551,7 @@ def undo_last_change(
         if expected is not None and status != expected:
             return Outcome(False, "propose.refused.stale", {**base, "current": status}, *ids)
         change = undo_target(store.status_changes(db, placement_id))
-        if change is None or change["to_value"] != status or not change["from_value"]:
+        if change is None or change["to_value"] != status or not change["from_value"] or status == NOT_PUBLISHED:
             return Outcome(False, "propose.refused.nothing_to_undo", {**base, "current": status}, *ids)
         back = change["from_value"]
         old = store.revert_placement_status(db, placement_id, back, actor=actor, now=to_text(now))

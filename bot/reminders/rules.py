@@ -47,6 +47,7 @@ log = logging.getLogger("relais.reminders")
 
 DEADLINE = "deadline"
 STATS = "stats"
+FOLLOW_UP = "follow_up"
 AT = (9, 0)  # every reminder is at 09:00 in TIMEZONE
 STAGES = ("heads_up", "due", "missed")
 MAX_LISTED = 20  # placements shown in one stats message (the rest are counted)
@@ -102,6 +103,10 @@ def on_placement_changed(relais, db, placement_id: int, old: str, new: str, now:
         plan_deadline_reminders(relais, db, placement_id, now)
     else:
         rows.cancel(db, now, placement_id=placement_id, kinds=[DEADLINE], reason=f"placement {new}")
+    if new == "submitted":
+        plan_follow_up(relais, db, placement_id, now)
+    else:
+        rows.cancel(db, now, placement_id=placement_id, kinds=[FOLLOW_UP], reason=f"placement {new}")
     if new == "published":
         plan_stats_reminders(relais, db, placement_id, now)
 
@@ -109,7 +114,7 @@ def on_placement_changed(relais, db, placement_id: int, old: str, new: str, now:
 def on_proposal_cancelled(relais, db, proposal_id: int, now: datetime) -> None:
     """A proposal was cancelled: withdraw every reminder still pending for it (stats messages, shared
     by a person's placements, leave its placements out when they are sent)."""
-    rows.cancel(db, now, proposal_id=proposal_id, kinds=[DEADLINE], reason="proposal cancelled")
+    rows.cancel(db, now, proposal_id=proposal_id, kinds=[DEADLINE, FOLLOW_UP], reason="proposal cancelled")
 
 
 # -- planning ----------------------------------------------------------------------------------
@@ -259,6 +264,8 @@ def render_deadline(relais, row: dict, now: datetime) -> Post:
         raise Skip("library outlet: nothing to submit")
     if placement["deadline"] != deadline.isoformat():
         raise Skip("deadline changed")
+    if date.fromisoformat(placement["proposal_publish_on"]) < now.astimezone(tz).date():
+        raise Skip("publication date passed: the placement ends not published")  # a catch-up after downtime
     right = stage_at(deadline, now, tz)
     if stage == "snoozed":
         if right == "missed":
@@ -332,6 +339,93 @@ def _another_reminder_today(db, row: dict, now: datetime, tz) -> bool:
         if other["status"] == "sent" and other["sent_at"] and from_text(other["sent_at"]) >= midnight:
             return True
     return False
+
+
+# -- follow-up of a submission without an answer (issue 13) ----------------------------------------
+def follow_up_key(placement_id: int, submitted_at: str) -> str:
+    return f"follow-up:{placement_id}:{submitted_at}"
+
+
+def plan_follow_up(relais, db, placement_id: int, now: datetime) -> str | None:
+    """A placement just submitted to the university: one follow-up in the card's thread at 09:00 after the
+    outlet's `follow_up_days` business days without an answer (after that, only the digest lists it). One
+    per submission (the key carries its instant): a placement submitted again gets a new one."""
+    placement = store.placement(db, placement_id)
+    if placement is None or placement["status"] != "submitted" or not placement["submitted_at"]:
+        return None
+    tz = relais.settings.tz
+    submitted_on = from_text(placement["submitted_at"]).astimezone(tz).date()
+    waiting = placement["outlet_follow_up_days"] or 3
+    at = local_at(business_days(db).add(submitted_on, waiting), *AT, tz)
+    key = follow_up_key(placement_id, placement["submitted_at"])
+    rows.plan(
+        db,
+        key=key,
+        kind=FOLLOW_UP,
+        due_at=max(at, now),
+        target=relais.settings.team_channel or "team",
+        now=now,
+        proposal_id=placement["proposal_id"],
+        placement_id=placement_id,
+        payload={"submitted_at": placement["submitted_at"], "days": waiting},
+    )
+    return key
+
+
+def render_follow_up(relais, row: dict, now: datetime) -> Post:
+    db = relais.db
+    tz = relais.settings.tz
+    data = payload(row)
+    placement = store.placement(db, row["placement_id"])
+    if placement is None:
+        raise Skip("placement gone")
+    if placement["proposal_status"] != "open":
+        raise Skip("proposal cancelled")
+    if placement["status"] != "submitted":
+        raise Skip(f"placement {placement['status']}")
+    if placement["submitted_at"] != data.get("submitted_at"):
+        raise Skip("submitted again since")
+    today = now.astimezone(tz).date()
+    if date.fromisoformat(placement["proposal_publish_on"]) < today:
+        raise Skip("publication date passed: the placement ends not published")
+    proposal = store.get(db, placement["proposal_id"])
+    tr = relais.tr
+    submitted_on = from_text(placement["submitted_at"]).astimezone(tz).date()
+    waited = max(business_days(db).between(submitted_on, today), 1)
+    text = tr(
+        "reminders.follow_up.text",
+        owner=f"<@{placement['proposal_owner']}>",
+        title=escape(placement["proposal_title"]),
+        outlet=escape(placement["outlet_name"]),
+        date=tr.date(submitted_on),
+        waited=_days_left_text(tr, waited),
+    )
+    value = f"{placement['id']}:submitted"
+    blocks = [
+        section(text, block_id=f"follow-up-text-{placement['id']}"),
+        context(
+            tr(
+                "reminders.deadline.context",
+                id=str(proposal["id"]),
+                publish_on=tr.date(date.fromisoformat(proposal["publish_on"])),
+            )
+        ),
+        actions(
+            [
+                button(tr("propose.button.accepted"), "placement_accepted", value=value, style="primary"),
+                button(tr("propose.button.declined"), "placement_declined", value=value, style="danger"),
+            ],
+            block_id=f"follow-up-{placement['id']}",
+        ),
+    ]
+    fallback = tr(
+        "reminders.follow_up.fallback",
+        title=escape(placement["proposal_title"]),
+        outlet=escape(placement["outlet_name"]),
+    )
+    channel = proposal.get("card_channel") or relais.settings.team_channel
+    thread = proposal.get("card_ts") if proposal.get("card_channel") else None
+    return Post(channel=channel, thread_ts=thread, blocks=blocks, text=fallback)
 
 
 # -- rendering: stats reminders ------------------------------------------------------------------
