@@ -17,6 +17,23 @@ class StartupError(Exception):
         return str(self)
 
 
+class NoToken(StartupError):
+    """A one-shot command that would send, without SLACK_BOT_TOKEN: refused before anything is tried."""
+
+    def __init__(self, command: str):
+        self.command = command
+        super().__init__(f"python -m bot {command}: no SLACK_BOT_TOKEN, nothing sent")
+
+    def line(self, language: str = "fr") -> str:
+        return translator(language)("cli.no_token", command=self.command)
+
+
+def require_token(settings, command: str) -> None:
+    """Raise NoToken (one line, exit 2, in main) when there is no bot token to send with."""
+    if not settings.bot_token:
+        raise NoToken(command)
+
+
 class ConfigFileError(StartupError):
     """A configuration file that cannot be used: names the file, the entry, the field and what it expects.
 

@@ -1,23 +1,49 @@
 """Business days, as DESIGN.md defines them: Monday to Friday, not a Québec statutory holiday
-(from the `holidays` library), not inside a `closure` event of the university calendar.
+(from the `holidays` library), not a holiday the calendar file adds (`holidays = ["easter-monday"]`,
+names in EXTRA_HOLIDAYS), not inside a `closure` event of the university calendar.
 
     days = BusinessDays(closures=[(date(2026, 12, 24), date(2027, 1, 3))])
     days.is_business_day(date(2026, 12, 25))          # False
     days.subtract(date(2027, 1, 8), 5)                # deadline = publication - 5 business days
     days.between(date(2026, 12, 1), date(2026, 12, 8)) # business days after the first, up to the second
+    days.next_business_moment(at, tz)                  # every notice's time: `at`, or the next business
+                                                       # day at the same local hour when `at`'s day is not one
 
-Pure: no database, no clock. `for_relais(relais)` builds one from the calendar in the database.
+Pure: no database, no clock. `for_relais(relais)` / `for_db(db)` build one from the calendar in the
+database; `horizon_gaps(db, today)` says which kinds of events the calendar runs out of.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from functools import lru_cache
+from zoneinfo import ZoneInfo
 
 import holidays
+from dateutil.easter import easter
 
+from bot.clock import local_at
 from storage import calendar
+
+
+def _first_monday(year: int, month: int) -> date:
+    first = date(year, month, 1)
+    return first + timedelta(days=(7 - first.weekday()) % 7)
+
+
+# Days off a university may give on top of Québec's statutory holidays, by the name the calendar file
+# uses: name -> (the day's name, its date in a year).
+EXTRA_HOLIDAYS: dict[str, tuple[str, Callable[[int], date]]] = {
+    "easter-monday": ("Lundi de Pâques", lambda year: easter(year) + timedelta(days=1)),
+    "boxing-day": ("Lendemain de Noël", lambda year: date(year, 12, 26)),
+    "new-year-day-after": ("Lendemain du jour de l'An", lambda year: date(year, 1, 2)),
+    "civic-holiday": ("Congé civique", lambda year: _first_monday(year, 8)),
+    "remembrance-day": ("Jour du Souvenir", lambda year: date(year, 11, 11)),
+}
+HORIZON_DAYS = 90  # the calendar should know closures and exam periods this far ahead
+HORIZON_KINDS = ("closure", "exams")
 
 
 @lru_cache(maxsize=8)
@@ -25,12 +51,22 @@ def _quebec(years: tuple[int, ...]):
     return holidays.country_holidays("CA", subdiv="QC", years=years, language="fr")
 
 
+@lru_cache(maxsize=64)
+def _extra(names: tuple[str, ...], year: int) -> dict[date, str]:
+    days: dict[date, str] = {}
+    for name in names:
+        label, on = EXTRA_HOLIDAYS[name]
+        days.setdefault(on(year), label)
+    return days
+
+
 @dataclass
 class BusinessDays:
     closures: list[tuple[date, date]] = field(default_factory=list)
+    holidays: tuple[str, ...] = ()  # EXTRA_HOLIDAYS names declared in the calendar file
 
     def holiday_name(self, day: date) -> str | None:
-        return _quebec((day.year,)).get(day)
+        return _quebec((day.year,)).get(day) or _extra(tuple(self.holidays), day.year).get(day)
 
     def closure_of(self, day: date) -> tuple[date, date] | None:
         for start, end in self.closures:
@@ -69,6 +105,15 @@ class BusinessDays:
             day -= timedelta(days=1)
         return day
 
+    def next_business_moment(self, at: datetime, tz: ZoneInfo) -> datetime:
+        """When a notice due at `at` goes out: `at` itself on a business day, else the next business day
+        at the same local hour and minute (a Sunday 09:00 checkpoint: Monday 09:00)."""
+        local = at.astimezone(tz)
+        day = self.next_business_day(local.date())
+        if day == local.date():
+            return at
+        return local_at(day, local.hour, local.minute, tz)
+
     def between(self, start: date, end: date) -> int:
         """Business days in (start, end]: how many are left from `start` until `end` (negative if end < start)."""
         if end < start:
@@ -81,7 +126,30 @@ class BusinessDays:
         return count
 
 
-def for_relais(relais) -> BusinessDays:
-    """The business-day calendar with the closures currently known (file and feeds)."""
+def for_db(db) -> BusinessDays:
+    """The business-day calendar with the closures currently known (file and feeds) and the holidays the
+    calendar file declares."""
 
-    return BusinessDays(closures=calendar.closures(relais.db))
+    return BusinessDays(closures=calendar.closures(db), holidays=tuple(calendar.declared_holidays(db)))
+
+
+def for_relais(relais) -> BusinessDays:
+    return for_db(relais.db)
+
+
+def horizon_gaps(db, today: date, days: int = HORIZON_DAYS) -> list[tuple[str, date | None]]:
+    """The kinds of events (closures, exam periods) the calendar knows none of after `today + days`:
+    (kind, the last day known, or None when none at all). Empty when the calendar looks far enough."""
+    gaps = []
+    for kind in HORIZON_KINDS:
+        last = calendar.last_day(db, kind)
+        if last is None or last <= today + timedelta(days=days):
+            gaps.append((kind, last))
+    return gaps
+
+
+def horizon_texts(tr, gaps: list[tuple[str, date | None]]) -> list[str]:
+    """The warnings for `horizon_gaps`, one sentence each (check, digest)."""
+    return [
+        tr(f"horizon.{kind}.until", date=tr.date(last)) if last else tr(f"horizon.{kind}.none") for kind, last in gaps
+    ]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import date
 
 from sqlite_utils import Database
@@ -52,6 +53,30 @@ def events(
         where.append("kind = ?")
         params.append(kind)
     return list(db.query(f"SELECT * FROM calendar_events WHERE {' AND '.join(where)} ORDER BY start, id", params))
+
+
+HOLIDAYS_KEY = "calendar:holidays"  # kv: the holidays CALENDAR_FILE declares (JSON list of names)
+
+
+def declared_holidays(db: Database) -> list[str]:
+    """The extra holidays the calendar file declares (bot.workdays.EXTRA_HOLIDAYS names)."""
+    row = db.execute("SELECT value FROM kv WHERE key = ?", [HOLIDAYS_KEY]).fetchone()
+    return list(json.loads(row[0])) if row else []
+
+
+def set_declared_holidays(db: Database, names: list[str], now: str) -> None:
+    db.execute(
+        "INSERT INTO kv (key, value, updated_at) VALUES (?, ?, ?) "
+        "ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at "
+        "WHERE kv.value IS NOT excluded.value",
+        [HOLIDAYS_KEY, json.dumps(sorted(set(names))), now],
+    )
+
+
+def last_day(db: Database, kind: str) -> date | None:
+    """The last day of the latest active event of `kind`, or None when there is none."""
+    row = db.execute("SELECT MAX(end) FROM calendar_events WHERE active = 1 AND kind = ?", [kind]).fetchone()
+    return date.fromisoformat(row[0]) if row and row[0] else None
 
 
 def closures_version(db: Database) -> str:

@@ -311,7 +311,8 @@ def test_publication_plans_a_message_per_checkpoint_day(relais):
     assert planned == {
         f"stats:{OWNER}:2026-12-03": ("2026-12-03T14:00:00Z", OWNER, {"items": [[placement, 2]]}),
         f"stats:{OWNER}:2026-12-08": ("2026-12-08T14:00:00Z", OWNER, {"items": [[placement, 7]]}),
-        f"stats:{OWNER}:2026-12-31": ("2026-12-31T14:00:00Z", OWNER, {"items": [[placement, 30]]}),
+        # day 30, Thursday 31 December, is inside the holiday closure: the next business day, same hour
+        f"stats:{OWNER}:2027-01-04": ("2027-01-04T14:00:00Z", OWNER, {"items": [[placement, 30]]}),
     }
 
 
@@ -355,8 +356,10 @@ def test_figures_recorded_since_the_checkpoint_stop_its_reminder(relais, standin
     record_figures(relais, placement, "2026-12-08T09:30")
     assert tick(relais, "2026-12-31T08:00") == []
     record_figures(relais, placement, "2026-12-31T09:00")  # right at the day-30 checkpoint: counts
-    assert tick(relais, "2026-12-31T09:00") == []
-    assert rows.get(relais.db, f"stats:{OWNER}:2026-12-31")["status"] == "skipped"
+    # day 30 is in the holiday closure: its message waits for Monday 4 January, and the figures recorded
+    # since the checkpoint was reached (not since the message's day) answer it
+    assert tick(relais, "2027-01-04T09:00") == []
+    assert rows.get(relais.db, f"stats:{OWNER}:2027-01-04")["status"] == "skipped"
 
 
 def test_figures_recorded_during_a_downtime_skip_the_late_reminder(relais):
@@ -403,7 +406,8 @@ def test_a_second_message_the_same_day_waits_for_the_next_day(relais, standin):
     second = publish_now(relais, slug="bib-instagram", published_on=date(2026, 12, 2), when="2026-12-04T08:30")
     assert tick(relais, "2026-12-04T09:00") == []
     assert rows.get(relais.db, f"stats:{OWNER}:2026-12-04")["last_error"].startswith("deferred to")
-    assert tick(relais, "2026-12-05T09:00") == [f"stats:{OWNER}:2026-12-05"]
+    assert tick(relais, "2026-12-05T09:00") == []  # Saturday: the next business day
+    assert tick(relais, "2026-12-07T09:00") == [f"stats:{OWNER}:2026-12-07"]
     posts = reminder_posts(standin)
     assert [[b["value"] for b in buttons(p)] for p in posts] == [[str(first)], [str(second)]]
 
@@ -421,18 +425,19 @@ def test_no_stats_reminder_for_a_cancelled_proposal_or_another_owner(relais):
 @pytest.mark.parametrize(
     "published_on, expected_utc",
     [
-        (date(2026, 10, 30), "2026-11-01T14:00:00Z"),  # Sunday 1 Nov 2026: clocks went back at 02:00 (EST)
-        (date(2027, 3, 12), "2027-03-14T13:00:00Z"),  # Sunday 14 Mar 2027: clocks went forward at 02:00 (EDT)
-        (date(2027, 11, 5), "2027-11-07T14:00:00Z"),  # Sunday 7 Nov 2027: back to EST
+        # The day-2 checkpoint falls on the Sunday clocks change: it waits for Monday, 09:00 local in the new offset.
+        (date(2026, 10, 30), "2026-11-02T14:00:00Z"),  # Sunday 1 Nov 2026: clocks went back at 02:00 (EST)
+        (date(2027, 3, 12), "2027-03-15T13:00:00Z"),  # Sunday 14 Mar 2027: clocks went forward at 02:00 (EDT)
+        (date(2027, 11, 5), "2027-11-08T14:00:00Z"),  # Sunday 7 Nov 2027: back to EST
     ],
 )
 def test_a_checkpoint_on_a_clock_change_day_is_at_nine_local_once(relais, published_on, expected_utc):
     placement = publish_now(relais, published_on=published_on, when=f"{published_on.isoformat()}T12:00")
-    key = f"stats:{OWNER}:{(published_on + timedelta(days=2)).isoformat()}"
+    day = published_on + timedelta(days=3)
+    key = f"stats:{OWNER}:{day.isoformat()}"
     assert rows.get(relais.db, key)["due_at"] == expected_utc
     assert json.loads(rows.get(relais.db, key)["payload"]) == {"items": [[placement, 2]]}
-    # A tick every 10 minutes of UTC over the whole local day, through the repeated or missing hour.
-    day = published_on + timedelta(days=2)
+    # A tick every 10 minutes of UTC over the whole local day.
     start = local_at(day, 0, 0, relais.settings.tz)
     sent_at = []
     for step in range(0, 24 * 6 + 1):

@@ -73,7 +73,7 @@ def test_tick_at_each_planned_moment_sends_exactly_what_is_due(relais, cli, stan
         ],
         "2026-12-10T09:00": [f"deadline:{x}:2026-12-10:due"],
         "2026-12-11T09:00": [f"deadline:{x}:2026-12-10:missed"],
-        "2026-12-31T09:00": [f"stats:{OWNER}:2026-12-31"],
+        "2027-01-04T09:00": [f"stats:{OWNER}:2027-01-04"],  # day 30 (31 Dec) is in the holiday closure
     }
     planned = {r["due_at"] for r in mine(relais.db) if r["status"] == "pending"}
     assert len(planned) == len(expected)  # every planned moment is visited below
@@ -197,12 +197,14 @@ def test_clock_changes_by_tick(relais, cli):
     assert ticked(cli, "2027-03-16T12:59:00Z") == []
     assert keys(ticked(cli, "2027-03-16T13:00:00Z")) == [f"deadline:{x}:2027-03-16:due"]
     assert ticked(cli, "2027-03-16T14:00:00Z") == []
-    # Fall back (Sunday 1 November 2026): a day-2 stats message that Sunday at 09:00 EST.
+    # Fall back (Sunday 1 November 2026): the day-2 checkpoint is that Sunday; its message waits for
+    # Monday 2 November, 09:00 EST.
     relais.clock.freeze(relais.clock.now().replace(year=2026, month=10, day=30))
     publish_now(relais, slug="bib-facebook", published_on=date(2026, 10, 30), when="2026-10-30T12:00")
-    assert ticked(cli, "2026-11-01T13:00:00Z") == []  # 08:00 EST (09:00 on the summer offset)
-    assert keys(ticked(cli, "2026-11-01T09:00")) == [f"stats:{OWNER}:2026-11-01"]
-    assert ticked(cli, "2026-11-01T15:00:00Z") == []
+    assert ticked(cli, "2026-11-01T09:00") == []  # Sunday
+    assert ticked(cli, "2026-11-02T13:00:00Z") == []  # 08:00 EST (09:00 on the summer offset)
+    assert keys(ticked(cli, "2026-11-02T09:00")) == [f"stats:{OWNER}:2026-11-02"]
+    assert ticked(cli, "2026-11-02T15:00:00Z") == []
 
 
 # -- the web process: its scheduler and the reminder's buttons ---------------------------------------

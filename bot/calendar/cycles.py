@@ -1,6 +1,6 @@
 """Cyclic contents that come back every term (`[[cycle]]` in CALENDAR_FILE).
 
-At 09:00 local, `days_before` days ahead of each active calendar event of the kind a cycle follows
+At 09:00 local, `days_before` days ahead (the next business day when that day is not one) of each active calendar event of the kind a cycle follows
 (from the file or a feed), the team channel is asked whether to propose the content again, with
 a button that opens the /propose modal prefilled (handlers/cycles.py). One prompt per cycle per
 event, ever: the outbox row's key is `cycle:<cycle key>:<event uid>`, so neither a second tick,
@@ -81,6 +81,7 @@ def plan_prompts(relais, now: datetime) -> list[str]:
         return []
     tz, db = relais.settings.tz, relais.db
     today = now.astimezone(tz).date()
+    days = workdays.for_db(db)
     planned = []
     with db.atomic():
         since = _since(relais, now)
@@ -90,7 +91,7 @@ def plan_prompts(relais, now: datetime) -> list[str]:
                 start = date.fromisoformat(event["start"])
                 if start < first:
                     continue
-                due = local_at(prompt_day(cycle, start), *PROMPT_AT, tz)
+                due = days.next_business_moment(local_at(prompt_day(cycle, start), *PROMPT_AT, tz), tz)
                 if due > now:
                     continue
                 key = prompt_key(cycle, event["uid"])

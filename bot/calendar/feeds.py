@@ -44,6 +44,7 @@ from bot import outbox
 from bot.blocks import escape, section
 from bot.calendar import ics as ics_export
 from bot.clock import from_text, to_text
+from bot.errors import require_token
 from bot.proposals import replan
 from bot.settings import EVENT_KINDS, Feed
 from storage import calendar
@@ -533,6 +534,8 @@ def run_calendar(relais, args) -> int:
             sys.stdout.write(body.decode("utf-8"))
         return 0
 
+    if relais.settings.team_channel:  # failure notices and moved deadlines would be posted there
+        require_token(relais.settings, "calendar refresh")
     now = relais.clock.now()
     outcomes = forget_removed_feeds(relais, now)
     feeds = relais.settings.calendar_feeds
@@ -548,7 +551,7 @@ def run_calendar(relais, args) -> int:
     for outcome in outcomes:
         print(describe(tr, outcome))
     keys = [o.reported for o in outcomes if o.reported] + [k for o in outcomes for k in o.replanned]
-    if keys:
+    if keys and relais.settings.bot_token:
         outbox.deliver(relais, keys=keys)
     return 1 if any(o.status == "failed" for o in outcomes) else 0
 

@@ -16,10 +16,10 @@ from pathlib import Path
 
 from bot import outbox
 from bot.clock import parse_instant
-from bot.digest.jobs import due_of, plan_week, wait_followups
+from bot.digest.jobs import due_of, plan_week, wait_followups, with_horizon
 from bot.digest.render import as_text, render
 from bot.digest.rules import build, build_chart_series, digest_day, week_label
-from bot.errors import EXIT_CONFIG
+from bot.errors import EXIT_CONFIG, require_token
 from bot.stats.chart import views_chart
 from storage import outbox as rows
 
@@ -51,6 +51,7 @@ def run_digest(relais, args) -> int:
     now = relais.clock.now()
     if args.dry_run:
         return _dry_run(relais, now, args.chart)
+    require_token(settings, "digest")
     return _send(relais, now, args.chart)
 
 
@@ -80,7 +81,7 @@ def _day(relais, now):
 
 def _dry_run(relais, now, chart: str | None) -> int:
     day = _day(relais, now)
-    print(as_text(render(build(relais, day, now), relais.tr), relais.tr))
+    print(as_text(with_horizon(relais, render(build(relais, day, now), relais.tr), now), relais.tr))
     _write_chart(relais, day, chart, always=True)
     return 0
 
@@ -97,7 +98,7 @@ def _send(relais, now, chart: str | None) -> int:
     week = week_label(day)
     db = relais.db
     with db.atomic():
-        key = plan_week(relais, day, now, due=min(due_of(settings, day), now))
+        key = plan_week(relais, day, now, due=min(due_of(relais, day), now))
     outbox.deliver(relais, now=now, keys=[key])
     wait_followups()
     row = rows.get(db, key)

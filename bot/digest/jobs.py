@@ -24,7 +24,7 @@ import threading
 from datetime import date, datetime, timedelta
 
 from bot import blocks as bk
-from bot import outbox
+from bot import outbox, workdays
 from bot.clock import to_text
 from bot.digest.render import render
 from bot.digest.rules import (
@@ -38,6 +38,7 @@ from bot.digest.rules import (
 )
 from bot.outbox import Post
 from bot.stats.chart import views_chart
+from bot.workdays import horizon_gaps, horizon_texts
 from storage import digest as store
 from storage import outbox as rows
 from storage.db import wait_for_writers
@@ -52,8 +53,11 @@ def key_of(day: date) -> str:
     return f"digest:{week_label(day)}"
 
 
-def due_of(settings, day: date) -> datetime:
-    return instant(day, settings.digest_time, settings.tz)
+def due_of(relais, day: date) -> datetime:
+    """When the digest of `day` goes out: DIGEST_AT that day, or the next business day at the same hour
+    when that day is not one (a holiday Monday's digest comes on Tuesday and covers the same week)."""
+    settings = relais.settings
+    return workdays.for_db(relais.db).next_business_moment(instant(day, settings.digest_time, settings.tz), settings.tz)
 
 
 def _payload(day: date) -> dict:
@@ -64,7 +68,7 @@ def plan_week(relais, day: date, now: datetime, due: datetime | None = None) -> 
     """Plan the digest of `day` (call inside a transaction); a pending one is moved to `due` if it differs."""
     db, settings = relais.db, relais.settings
     key = key_of(day)
-    due = due or due_of(settings, day)
+    due = due or due_of(relais, day)
     payload = _payload(day)
     if (
         rows.plan(db, key=key, kind="digest", due_at=due, target=settings.team_channel, now=now, payload=payload)
@@ -79,7 +83,7 @@ def plan_digest(relais, now: datetime) -> None:
     if not settings.team_channel:
         return
     current = current_day(now, settings.digest_weekday, settings.digest_time, settings.tz)
-    due = due_of(settings, current)
+    due = due_of(relais, current)
     db = relais.db
     with db.atomic():
         plan_week(relais, current + timedelta(days=7), now)
@@ -95,6 +99,15 @@ def superseded(settings, day: date, now: datetime) -> bool:
     return now.astimezone(settings.tz).date() >= day + timedelta(days=7)
 
 
+def with_horizon(relais, messages: list[list[dict]], now: datetime) -> list[list[dict]]:
+    """The main message ends with a warning when the calendar knows no closure or exam period beyond the
+    next 90 days (bot.workdays.horizon_gaps), when there is room for it."""
+    texts = horizon_texts(relais.tr, horizon_gaps(relais.db, now.astimezone(relais.settings.tz).date()))
+    if texts and len(messages[0]) < bk.MAX_BLOCKS:
+        messages = [[*messages[0], bk.context("\n".join(f":warning: {t}" for t in texts))], *messages[1:]]
+    return messages
+
+
 # -- renderers ----------------------------------------------------------------------------------
 def render_digest(relais, row: dict, now: datetime) -> Post | None:
     """`now` is the delivery pass's time (`tick --at`'s, the console's `:tick`'s, the scheduler's)."""
@@ -103,7 +116,7 @@ def render_digest(relais, row: dict, now: datetime) -> Post | None:
     if superseded(relais.settings, day, now):
         log.warning("digest %s not sent: its week is over", row["key"])
         raise outbox.Skip("its week is over")
-    messages = render(build(relais, day, now), relais.tr)
+    messages = with_horizon(relais, render(build(relais, day, now), relais.tr), now)
     with_chart = not build_chart_series(relais, day).empty
 
     def on_sent(db, channel: str, ts: str | None) -> None:
@@ -192,7 +205,7 @@ def preview(relais, now: datetime) -> list[dict]:
     """`:digest` in the console: the digest of the current week as it would be posted now."""
     settings, tr = relais.settings, relais.tr
     day = digest_day(now.astimezone(settings.tz).date(), settings.digest_weekday)
-    messages = [{"blocks": blocks} for blocks in render(build(relais, day, now), tr)]
+    messages = [{"blocks": blocks} for blocks in with_horizon(relais, render(build(relais, day, now), tr), now)]
     if not build_chart_series(relais, day).empty:
         messages.append({"blocks": [bk.context(tr("digest.preview_chart", weeks=CHART_WEEKS))]})
     return messages

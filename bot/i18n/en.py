@@ -60,6 +60,10 @@ MESSAGES: dict[str, str] = {
     "config.end_before_start": "ends before it starts",
     "config.unknown_outlet": "unknown outlet “{slug}” (see OUTLETS_FILE)",
     "config.tables": "expects [[{table}]] tables, one per entry",
+    # issue 13 item 7 (h-days): yearly events, declared holidays
+    "config.type_bool": "expects true or false",
+    "config.month_day": 'expects a month and day that exist every year, for example "12-24"',
+    "config.holiday": "unknown holiday “{name}” (known: {known})",
     # --- check (python -m bot check) ---
     "check.settings_ok": "✓ Settings are valid (language {language}, time zone {timezone}, database {database}).",
     "check.database_ok": "✓ SQLite database ready: {path} (schema current, integrity ok).",
@@ -77,6 +81,13 @@ MESSAGES: dict[str, str] = {
     "check.failed_row": "   - #{id} {kind} for {target}, due {due}: {error}",
     "check.all_good": "All is well.",
     "check.problems": "{count} problem(s) to fix.",
+    # issue 13 items 7, 8 (h-days): the calendar's horizon (check and digest), no token no sending
+    "check.horizon": "⚠ {text}",
+    "horizon.closure.until": "The calendar knows no closure after {date}: add the next ones to CALENDAR_FILE (or to an iCalendar feed), or deadlines will not account for them.",
+    "horizon.closure.none": "The calendar knows no closure: add them to CALENDAR_FILE (or to an iCalendar feed), or deadlines will not account for them.",
+    "horizon.exams.until": "The calendar knows no exam period after {date}: add the next ones to CALENDAR_FILE (or to an iCalendar feed), or the cyclic contents that follow them will not come back.",
+    "horizon.exams.none": "The calendar knows no exam period: add them to CALENDAR_FILE (or to an iCalendar feed), or the cyclic contents that follow them will not come back.",
+    "cli.no_token": "python -m bot {command}: nothing is sent without SLACK_BOT_TOKEN (xoxb-…); without Slack, use the console (python -m bot console).",
     # --- backup ---
     "backup.done": "Backup written to {path} ({pages} pages, integrity ok).",
     "backup.failed": "Backup failed: {error}",

@@ -60,6 +60,10 @@ MESSAGES: dict[str, str] = {
     "config.end_before_start": "la fin précède le début",
     "config.unknown_outlet": "canal inconnu « {slug} » (voir OUTLETS_FILE)",
     "config.tables": "attend des tables [[{table}]], une par entrée",
+    # issue 13 item 7 (h-days): yearly events, declared holidays
+    "config.type_bool": "attend true ou false",
+    "config.month_day": 'attend un mois et un jour qui existent chaque année, par exemple "12-24"',
+    "config.holiday": "congé inconnu « {name} » (connus : {known})",
     # --- vérification (python -m bot check) ---
     "check.settings_ok": "✓ Réglages valides (langue {language}, fuseau {timezone}, base {database}).",
     "check.database_ok": "✓ Base SQLite prête : {path} (schéma à jour, intégrité ok).",
@@ -77,6 +81,13 @@ MESSAGES: dict[str, str] = {
     "check.failed_row": "   - #{id} {kind} pour {target}, prévu {due} : {error}",
     "check.all_good": "Tout est en ordre.",
     "check.problems": "{count} problème(s) à corriger.",
+    # issue 13 items 7, 8 (h-days): the calendar's horizon (check and digest), no token no sending
+    "check.horizon": "⚠ {text}",
+    "horizon.closure.until": "Le calendrier ne connaît aucune fermeture après le {date} : ajoutez les prochaines à CALENDAR_FILE (ou à un flux iCalendar), sinon les échéances n'en tiendront pas compte.",
+    "horizon.closure.none": "Le calendrier ne connaît aucune fermeture : ajoutez-les à CALENDAR_FILE (ou à un flux iCalendar), sinon les échéances n'en tiendront pas compte.",
+    "horizon.exams.until": "Le calendrier ne connaît aucune période d'examens après le {date} : ajoutez les prochaines à CALENDAR_FILE (ou à un flux iCalendar), sinon les contenus cycliques qui les suivent ne reviendront pas.",
+    "horizon.exams.none": "Le calendrier ne connaît aucune période d'examens : ajoutez-les à CALENDAR_FILE (ou à un flux iCalendar), sinon les contenus cycliques qui les suivent ne reviendront pas.",
+    "cli.no_token": "python -m bot {command} : rien n'est envoyé sans SLACK_BOT_TOKEN (xoxb-…) ; sans Slack, utilisez la console (python -m bot console).",
     # --- sauvegarde ---
     "backup.done": "Sauvegarde écrite dans {path} ({pages} pages, intégrité ok).",
     "backup.failed": "Sauvegarde impossible : {error}",

@@ -55,19 +55,23 @@ REASON_CALENDAR = "replan.reason.calendar"  # no params: the calendar changed, n
 @dataclass(frozen=True)
 class Rules:
     """What deadlines are computed from: each outlet's lead time (removed outlets too, with their last
-    one) and the closures (first day, last day, name; ISO days)."""
+    one), the closures (first day, last day, name; ISO days) and the holidays the calendar file declares."""
 
     lead_days: dict[str, int] = field(default_factory=dict)
     closures: tuple[tuple[str, str, str], ...] = ()
+    holidays: tuple[str, ...] = ()
 
     def business_days(self) -> BusinessDays:
-        return BusinessDays(closures=[(date.fromisoformat(s), date.fromisoformat(e)) for s, e, _ in self.closures])
+        return BusinessDays(
+            closures=[(date.fromisoformat(s), date.fromisoformat(e)) for s, e, _ in self.closures],
+            holidays=self.holidays,
+        )
 
     def to_text(self) -> str:
-        return json.dumps(
-            {"lead_days": dict(sorted(self.lead_days.items())), "closures": [list(c) for c in self.closures]},
-            ensure_ascii=False,
-        )
+        data = {"lead_days": dict(sorted(self.lead_days.items())), "closures": [list(c) for c in self.closures]}
+        if self.holidays:  # left out when none: rules recorded before holidays existed read the same
+            data["holidays"] = list(self.holidays)
+        return json.dumps(data, ensure_ascii=False)
 
     @classmethod
     def from_text(cls, text: str) -> Rules:
@@ -75,6 +79,7 @@ class Rules:
         return cls(
             lead_days={k: int(v) for k, v in data.get("lead_days", {}).items()},
             closures=tuple(tuple(c) for c in data.get("closures", [])),
+            holidays=tuple(data.get("holidays", [])),
         )
 
 
@@ -136,6 +141,7 @@ def current_rules(db) -> Rules:
     return Rules(
         lead_days={slug: o.lead_days for slug, o in by_slug(db).items()},
         closures=tuple(calendar_store.named_closures(db)),
+        holidays=tuple(calendar_store.declared_holidays(db)),
     )
 
 

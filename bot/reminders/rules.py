@@ -37,8 +37,7 @@ from bot.blocks import actions, button, context, escape, section
 from bot.clock import from_text, local_at, to_text
 from bot.outbox import Post, Skip, payload
 from bot.outcome import Outcome, refused
-from bot.workdays import BusinessDays
-from storage import calendar as calendar_store
+from bot.workdays import BusinessDays, for_db
 from storage import outbox as rows
 from storage import proposals as store
 from storage import reminders as facts
@@ -55,15 +54,15 @@ MAX_LISTED = 20  # placements shown in one stats message (the rest are counted)
 
 # -- when --------------------------------------------------------------------------------------
 def business_days(db) -> BusinessDays:
-    return BusinessDays(closures=calendar_store.closures(db))
+    return for_db(db)
 
 
 def deadline_moments(days: BusinessDays, deadline: date, tz) -> dict[str, datetime]:
-    """The UTC instants of a deadline's three reminders."""
+    """The UTC instants of a deadline's three reminders, each on a business day."""
     return {
-        "heads_up": local_at(days.subtract(deadline, 2), *AT, tz),
-        "due": local_at(deadline, *AT, tz),
-        "missed": local_at(days.add(deadline, 1), *AT, tz),
+        "heads_up": days.next_business_moment(local_at(days.subtract(deadline, 2), *AT, tz), tz),
+        "due": days.next_business_moment(local_at(deadline, *AT, tz), tz),
+        "missed": days.next_business_moment(local_at(days.add(deadline, 1), *AT, tz), tz),
     }
 
 
@@ -77,8 +76,16 @@ def stage_at(deadline: date, now: datetime, tz) -> str:
     return "heads_up"
 
 
-def checkpoint_moment(published_on: date, checkpoint: int, tz) -> datetime:
+def checkpoint_reached(published_on: date, checkpoint: int, tz) -> datetime:
+    """When a checkpoint is reached: 09:00 `checkpoint` calendar days after publication (figures recorded
+    since then answer it)."""
     return local_at(published_on + timedelta(days=checkpoint), *AT, tz)
+
+
+def checkpoint_moment(days: BusinessDays, published_on: date, checkpoint: int, tz) -> datetime:
+    """When its reminder goes out: when it is reached, or the next business day at 09:00 when that day is
+    not one (a Friday publication's day-2 checkpoint, Sunday, comes on Monday)."""
+    return days.next_business_moment(checkpoint_reached(published_on, checkpoint, tz), tz)
 
 
 def deadline_key(placement_id: int, deadline: date, stage: str, day: date | None = None) -> str:
@@ -174,9 +181,10 @@ def plan_stats_reminders(relais, db, placement_id: int, now: datetime) -> list[s
     owner = placement["proposal_owner"]
     published_on = date.fromisoformat(placement["published_on"])
     tz = relais.settings.tz
+    days = business_days(db)
     keys = []
     for checkpoint in relais.settings.stats_checkpoints:
-        at = checkpoint_moment(published_on, checkpoint, tz)
+        at = checkpoint_moment(days, published_on, checkpoint, tz)
         if at <= now:
             continue
         day = at.astimezone(tz).date()
@@ -454,8 +462,9 @@ def render_stats(relais, row: dict, now: datetime) -> Post:
                 rows.add_item(db, later[0]["key"], item, now)
             rows.merge(db, ids, worker, now, f"merged into {later[0]['key']}")
         raise Skip(f"merged into {later[0]['key']}")
-    if rows.sent_between(db, STATS, user, day_start, day_end):  # one message a day: tomorrow's carries them
-        tomorrow = today + timedelta(days=1)
+    days = business_days(db)
+    if rows.sent_between(db, STATS, user, day_start, day_end):  # one message a day: the next one carries them
+        tomorrow = days.add(today, 1)
         with db.atomic():
             key = _fold(db, user, tomorrow, items, tz, now)
             rows.merge(db, ids, worker, now, f"today's message was sent: deferred to {key}")
@@ -467,11 +476,13 @@ def render_stats(relais, row: dict, now: datetime) -> Post:
         placement = store.placement(db, placement_id)
         if placement is None or not placement["published_on"]:
             continue
-        moment = checkpoint_moment(date.fromisoformat(placement["published_on"]), checkpoint, tz)
+        published_on = date.fromisoformat(placement["published_on"])
+        moment = checkpoint_moment(days, published_on, checkpoint, tz)
+        reached = checkpoint_reached(published_on, checkpoint, tz)
         if moment > now:  # its publication date moved: its own day will carry it
             ahead.append(([placement_id, checkpoint], moment))
-        elif placement_id not in due or due[placement_id][1] < moment:
-            due[placement_id] = (checkpoint, moment)
+        elif placement_id not in due or due[placement_id][1] < reached:
+            due[placement_id] = (checkpoint, reached)
 
     entries = []
     for placement_id, (checkpoint, moment) in due.items():

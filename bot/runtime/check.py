@@ -13,6 +13,7 @@ from bot.context import build, make_client
 from bot.i18n import translator
 from bot.runtime.startup import prepare
 from bot.settings import Settings
+from bot.workdays import horizon_gaps, horizon_texts
 from storage import outbox
 from storage.db import integrity_ok
 
@@ -45,6 +46,9 @@ def check(settings: Settings, say: Callable[[str], None]) -> int:
                     error=row["last_error"] or "?",
                 )
             )
+
+    for text in horizon_texts(tr, horizon_gaps(relais.db, relais.clock.today())):
+        say(tr("check.horizon", text=text))  # a warning, not a problem: the exit code stays 0
 
     if not settings.has_slack_credentials:
         say(tr("check.no_credentials"))

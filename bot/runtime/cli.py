@@ -22,7 +22,7 @@ from collections.abc import Callable
 from bot import features
 from bot.clock import parse_instant, to_text
 from bot.console import run as run_console_loop
-from bot.errors import EXIT_CONFIG, StartupError
+from bot.errors import EXIT_CONFIG, StartupError, require_token
 from bot.feature import Command
 from bot.i18n import translator
 from bot.runtime import jobs, server, socket
@@ -86,6 +86,7 @@ def run_tick(settings: Settings, args) -> int:
                 file=sys.stderr,
             )
             return EXIT_CONFIG
+    require_token(settings, "tick")  # a tick sends: without a token nothing is tried (the console has its own)
     relais = open_relais(settings)
     if at is not None:
         relais.clock.freeze(at)
