@@ -1,7 +1,7 @@
 """One catalog per language, the same keys and placeholders in each; locale formats from Babel."""
 
 import string
-from datetime import date
+from datetime import date, datetime
 
 import pytest
 
@@ -27,6 +27,26 @@ def test_french_dates_and_numbers():
     assert tr.number(19279) == "19\u00a0279"
     assert tr.ratio(19279 / 821) == "×23,5"
     assert tr.duration(150) == "2:30"
+
+
+def test_french_writes_the_first_of_the_month_1er_and_hours_as_in_quebec():
+    tr = translator("fr")
+    assert tr.date(date(2026, 12, 1)) == "mardi 1er décembre 2026"
+    assert tr.date(date(2026, 12, 1), "short") == "1er déc."
+    assert tr.date(date(2026, 12, 1), "medium") == "1er déc. 2026"
+    assert tr.date(date(2026, 12, 11), "short") == "11 déc."
+    assert tr.date(date(2026, 11, 1), "month") == "novembre 2026"
+    assert tr.time(datetime(2026, 12, 1, 9, 0)) == "9 h"
+    assert tr.time(datetime(2026, 12, 1, 9, 30)) == "9 h 30"
+    assert tr.time(datetime(2026, 12, 1, 4, 2)) == "4 h 02"
+    assert tr.datetime(datetime(2026, 12, 1, 16, 5)) == "mardi 1er décembre 2026, 16 h 05"
+
+
+def test_english_dates_and_times_as_in_canada():
+    tr = translator("en")
+    assert tr.date(date(2026, 12, 1)) == "Tuesday, December 1, 2026"
+    assert tr.date(date(2026, 12, 1), "short") == "Dec 1"
+    assert tr.time(datetime(2026, 12, 1, 9, 0)) == "9:00\u202fa.m."
 
 
 def test_english_dates_and_numbers():

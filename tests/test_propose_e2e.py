@@ -326,7 +326,7 @@ def test_every_button_updates_the_same_card_and_writes_history(web_with, standin
     updates = standin.wait_for("chat.update", count=5)
     assert len(updates) == 5
     blocks = updates[-1].args["blocks"]
-    assert "Publié le mardi 1 décembre 2026" in text_of(blocks) and "https://facebook.com/udem/posts/42" in text_of(
+    assert "Publié le mardi 1er décembre 2026" in text_of(blocks) and "https://facebook.com/udem/posts/42" in text_of(
         blocks
     )
 
@@ -568,7 +568,7 @@ def test_the_whole_flow_in_the_console(cli):
     assert "[1] Soumis" in out
     assert out.count("(message mis à jour)") == 3
     assert "── Formulaire : Publication parue ──" in out
-    assert "Publié le mardi 1 décembre 2026" in out
+    assert "Publié le mardi 1er décembre 2026" in out
     assert "UdeM — Facebook : accepté → publié" in out
 
 
@@ -576,5 +576,5 @@ def test_the_confirmation_already_mentions_a_close_deadline_and_a_quota_clash(we
     web = web_with(RELAIS_NOW=NOW)
     one_line(web, "Horaires prolongés | 2026-12-09 | udem-facebook")
     text = text_of(one_line(web, "Zooanimation | 2026-12-08 | udem-facebook"))
-    assert "Échéance proche : mardi 1 décembre 2026" in text
+    assert "Échéance proche : mardi 1er décembre 2026" in text
     assert "#1 Horaires prolongés" in text

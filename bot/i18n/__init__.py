@@ -7,7 +7,8 @@
     tr.ratio(23.48)                      # '×23,5'
 
 Numbers and dates are formatted by the caller (tr.number, tr.date) before they go into a
-message, so a proposal number stays '#12' and a count of views reads '19 279'.
+message, so a proposal number stays '#12' and a count of views reads '19 279'. Dates and times
+are formatted here and nowhere else (Québec usage: 'mardi 1er décembre 2026', '9 h 30').
 """
 
 from __future__ import annotations
@@ -23,6 +24,10 @@ from bot.i18n import en, fr
 
 CATALOGS: dict[str, dict[str, str]] = {"fr": fr.MESSAGES, "en": en.MESSAGES}  # language -> key -> message
 LOCALES: dict[str, str] = {"fr": "fr_CA", "en": "en_CA"}
+DATE_PATTERNS: dict[str, dict[str, str]] = {  # CLDR patterns, the day written alone so French can add 'er'
+    "fr": {"full": "EEEE d MMMM y", "long": "d MMMM y", "medium": "d MMM y", "short": "d MMM", "month": "LLLL y"},
+    "en": {"full": "EEEE, MMMM d, y", "long": "MMMM d, y", "medium": "MMM d, y", "short": "MMM d", "month": "LLLL y"},
+}
 
 
 @dataclass(frozen=True)
@@ -41,12 +46,17 @@ class Translator:
         return text.format(**params) if params else text
 
     def date(self, day: date, form: str = "full") -> str:
-        """'full': lundi 14 décembre 2026; 'short': 14 déc.; 'medium': 14 déc. 2026."""
-        if form == "short":
-            return format_date(day, "d MMM", locale=self.locale)
-        return format_date(day, form, locale=self.locale)
+        """'full': lundi 14 décembre 2026; 'long': 14 décembre 2026; 'medium': 14 déc. 2026; 'short': 14 déc.;
+        'month': décembre 2026. French writes the first of a month '1er' (mardi 1er décembre 2026, 1er déc.)."""
+        pattern = DATE_PATTERNS[self.language][form]
+        if self.language == "fr" and day.day == 1:
+            pattern = pattern.replace("d ", "d'er' ", 1)
+        return format_date(day, pattern, locale=self.locale)
 
     def time(self, instant: datetime) -> str:
+        """French (Québec): 9 h, 9 h 30, 16 h 02; English (Canada): 9:00 a.m."""
+        if self.language == "fr":
+            return format_time(instant, "H' h'" if instant.minute == 0 else "H' h 'mm", locale=self.locale)
         return format_time(instant, "short", locale=self.locale)
 
     def datetime(self, instant: datetime) -> str:

@@ -20,8 +20,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from babel.dates import format_date
-
 from bot.blocks import context, divider, escape, header, section
 from bot.stats.figures import InputError
 
@@ -252,11 +250,7 @@ def period_label(tr, period: Period) -> str:
         return tr("reports.period.week", start=tr.date(period.start, "medium"))
     if period.kind == "term":
         return tr("reports.period.term", start=tr.date(period.start, "medium"))
-    return tr("reports.period.month", month=_month_name(tr, period.start))
-
-
-def _month_name(tr, day: date) -> str:
-    return format_date(day, "LLLL y", locale=tr.locale)
+    return tr("reports.period.month", month=tr.date(period.start, "month"))
 
 
 def _figures(tr, line: Line) -> str:
