@@ -59,3 +59,26 @@ def test_english_dates_and_numbers():
 def test_placeholders_are_filled():
     assert translator("fr")("settings.got", value="abc") == " (reçu « abc »)"
     assert translator("en")("settings.got", value="abc") == " (got “abc”)"
+
+
+@pytest.mark.parametrize("language", ["fr", "en"])
+def test_no_plural_by_hand_in_either_catalog(language):
+    by_hand = [key for key, text in CATALOGS[language].items() if "(s)" in text]
+    assert by_hand == []
+
+
+@pytest.mark.parametrize("language", ["fr", "en"])
+def test_plural_entries_come_in_pairs_one_and_other(language):
+    keys = set(CATALOGS[language])
+    stems = {key.rsplit(".", 1)[0] for key in keys if key.endswith((".one", ".other", ".many"))}
+    for stem in stems:
+        assert {f"{stem}.one", f"{stem}.other"} <= keys, stem
+        assert f"{stem}.many" not in keys, stem
+
+
+def test_plurals_follow_cldr_french_singular_for_0_and_1():
+    fr, en = translator("fr"), translator("en")
+    assert [fr.plural("stats.posts", n) for n in (0, 1, 2)] == ["0 publication", "1 publication", "2 publications"]
+    assert fr.plural("stats.views", 19279) == "19\u00a0279 vues"
+    assert fr.plural("stats.views", 1_000_000) == "1\u00a0000\u00a0000 vues"  # CLDR 'many' reads as 'other'
+    assert [en.plural("stats.posts", n) for n in (0, 1, 2)] == ["0 publications", "1 publication", "2 publications"]

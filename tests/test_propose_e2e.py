@@ -476,7 +476,10 @@ def test_a_weekly_quota_clash_is_flagged_on_the_card(web_with, standin):
     card(web, standin, 1)
     one_line(web, "Zooanimation | 2026-12-11 | udem-facebook, udem-x")
     text = text_of(card(web, standin, 2).args["blocks"])
-    assert "déjà prise(s) la semaine du lundi 7 décembre 2026 : #1 Horaires prolongés" in text
+    assert (
+        "La semaine du lundi 7 décembre 2026 est déjà complète sur ce canal (au plus 1 par semaine pour les bibliothèques) : #1 Horaires prolongés"
+        in text
+    )
     assert text.count("par semaine") == 1  # udem-x takes 3 a week: no warning there
     assert "par semaine" not in text_of(card(web, standin, 1).args["blocks"])
     first = standin.wait_for("chat.update")[-1]  # the first card learns of the clash too

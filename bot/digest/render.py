@@ -29,10 +29,6 @@ def title(digest: Digest, tr) -> str:
     return tr("digest.title", date=tr.date(digest.day))
 
 
-def _plural(tr, key: str, count: int) -> str:
-    return tr(f"{key}.{'one' if count == 1 else 'other'}", count=tr.number(count))
-
-
 def _short(tr, day: date) -> str:
     return tr.date(day, "short")
 
@@ -76,11 +72,15 @@ def section_lines(section: Section, tr) -> tuple[str, list[str]]:
                 title=escape(i.title),
                 outlet=escape(i.outlet),
                 day=_short(tr, i.submitted_on),
-                days=tr.number(i.business_days),
+                days=tr.plural("propose.bdays", i.business_days),
             )
             for i in items
         ]
-        return tr("digest.section.awaiting", days=AWAITING_BUSINESS_DAYS, count=tr.number(len(items))), lines
+        return tr(
+            "digest.section.awaiting",
+            days=tr.plural("propose.bdays", AWAITING_BUSINESS_DAYS),
+            count=tr.number(len(items)),
+        ), lines
     if key == "missing":
         lines = [
             tr(
@@ -100,9 +100,11 @@ def section_lines(section: Section, tr) -> tuple[str, list[str]]:
             tr(
                 "digest.item.result",
                 outlet=escape(o.name),
-                views=tr.number(o.views),
-                interactions=tr.number(o.interactions) if o.interactions_missing < o.posts else tr("stats.unknown"),
-                posts=_plural(tr, "digest.posts", o.posts),
+                views=tr.plural("stats.views", o.views),
+                interactions=tr.plural("stats.interactions", o.interactions)
+                if o.interactions_missing < o.posts
+                else tr("stats.interactions_unknown"),
+                posts=tr.plural("digest.posts", o.posts),
             )
             + (
                 tr("stats.interactions_missing", count=tr.number(o.interactions_missing))
@@ -119,7 +121,7 @@ def section_lines(section: Section, tr) -> tuple[str, list[str]]:
                     ratio=tr.ratio(reach.multiplier),
                     university=tr.number(reach.university_views),
                     library=tr.number(reach.library_views),
-                    proposals=_plural(tr, "digest.proposals", reach.proposals),
+                    proposals=tr.plural("digest.proposals", reach.proposals),
                 )
             )
         heading = tr(f"digest.section.{key}", first=_short(tr, section.first), last=_short(tr, section.last))

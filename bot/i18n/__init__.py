@@ -5,6 +5,10 @@
     tr.date(date(2026, 12, 14))          # 'lundi 14 décembre 2026'
     tr.number(19279)                     # '19 279' (no-break space)
     tr.ratio(23.48)                      # '×23,5'
+    tr.plural("digest.posts", 2)         # the entry digest.posts.other, {count} = '2'
+
+A message with a count has two entries, "key.one" and "key.other", chosen by the language's CLDR
+plural rule (Babel): in French 0 and 1 take the singular, in English only 1. No "(s)" anywhere.
 
 Numbers and dates are formatted by the caller (tr.number, tr.date) before they go into a
 message, so a proposal number stays '#12' and a count of views reads '19 279'. Dates and times
@@ -17,6 +21,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from functools import cache
 
+from babel import Locale
 from babel.dates import format_date, format_time
 from babel.numbers import format_decimal
 
@@ -44,6 +49,14 @@ class Translator:
         if text is None:  # a missing key is a bug; the French text is better than nothing
             text = CATALOGS["fr"].get(key, key)
         return text.format(**params) if params else text
+
+    def plural_form(self, count: int | float) -> str:
+        """'one' or 'other': the CLDR category of count in this language ('many', 'few'… read as 'other')."""
+        return "one" if _locale(self.locale).plural_form(count) == "one" else "other"
+
+    def plural(self, key: str, count: int | float, **params: object) -> str:
+        """The message key.one or key.other for count, {count} written as a number ('19 279')."""
+        return self(f"{key}.{self.plural_form(count)}", count=self.number(count), **params)
 
     def date(self, day: date, form: str = "full") -> str:
         """'full': lundi 14 décembre 2026; 'long': 14 décembre 2026; 'medium': 14 déc. 2026; 'short': 14 déc.;
@@ -77,6 +90,11 @@ class Translator:
     def duration(self, seconds: int) -> str:
         """Average reading time, m:ss."""
         return f"{seconds // 60}:{seconds % 60:02d}"
+
+
+@cache
+def _locale(name: str) -> Locale:
+    return Locale.parse(name)
 
 
 @cache
