@@ -559,5 +559,5 @@ def test_results_keep_the_last_known_interactions_and_say_n_d_for_unknown_ones(r
     body = "\n".join(texts(render(digest, translator("fr"))))
     assert f"• UdeM — Facebook : 1{NBSP}500 vues, 80 interactions (1 publication)" in body
     assert "12 interactions (2 publications) · interactions n. d. pour 1" in body
-    assert "50 vues, n. d. interactions (1 publication)" in body
+    assert "50 vues, interactions n. d. (1 publication)" in body
     assert ", 0 interactions" not in body

@@ -222,4 +222,4 @@ def test_the_console_shortcut_on_a_posted_message(cli):
     assert result.returncode == 0 and "Traceback" not in result.stderr, result.stderr
     assert "── Formulaire : Nouvelle proposition ──" in result.stdout
     assert "[Proposition n° 1 : Zooanimation]" in result.stdout
-    assert "Pas de message n° 9 : 1 message(s) publié(s)" in result.stdout
+    assert "Pas de message n° 9 : 1 message publié" in result.stdout

@@ -342,13 +342,13 @@ def test_cli_refresh_prints_what_changed_per_feed_and_reports_failures_once(cli,
     first = cli("calendar", "refresh", CALENDAR_ICS_URLS=urls, RELAIS_NOW="2026-12-01T09:00")
     assert first.returncode == 1, first.stderr
     lines = first.stdout.splitlines()
-    assert f"{good} : 4 événement(s) — 4 ajouté(s), 0 modifié(s), 0 retiré(s)." in lines
+    assert f"{good} : 4 événements — ajoutés : 4, modifiés : 0, retirés : 0." in lines
     assert any(line.startswith(f"{bad} : échec — le serveur répond par une erreur HTTP 500") for line in lines)
     assert "(signalé dans le canal de l'équipe)" in first.stdout
     assert len(_feed_notices(standin)) == 1
 
     second = cli("calendar", "refresh", CALENDAR_ICS_URLS=urls, RELAIS_NOW="2026-12-01T10:00", BOT_LANGUAGE="en")
-    assert f"{good}: unchanged (HTTP 304), 4 event(s)." in second.stdout
+    assert f"{good}: unchanged (HTTP 304), 4 events." in second.stdout
     assert f"{bad}: failed — the server answers with HTTP error 500." in second.stdout
     assert "reported" not in second.stdout
     assert len(_feed_notices(standin)) == 1
@@ -357,10 +357,10 @@ def test_cli_refresh_prints_what_changed_per_feed_and_reports_failures_once(cli,
     server.set("/facultes.ics", ics(EXAMS.replace("exams-fall", "exams-fac")))
     third = cli("calendar", "refresh", CALENDAR_ICS_URLS=urls, RELAIS_NOW="2026-12-01T11:00")
     assert third.returncode == 0
-    assert f"{bad} : 3 événement(s) — 3 ajouté(s), 0 modifié(s), 0 retiré(s)." in third.stdout
+    assert f"{bad} : 3 événements — ajoutés : 3, modifiés : 0, retirés : 0." in third.stdout
 
     removed = cli("calendar", "refresh", CALENDAR_ICS_URLS=good, RELAIS_NOW="2026-12-01T12:00")
-    assert f"{bad} : ne figure plus dans CALENDAR_ICS_URLS — 3 événement(s) désactivé(s)." in removed.stdout
+    assert f"{bad} : ne figure plus dans CALENDAR_ICS_URLS — événements désactivés : 3." in removed.stdout
 
 
 @pytest_e2e

@@ -1,7 +1,7 @@
 """One catalog per language, the same keys and placeholders in each; locale formats from Babel."""
 
 import string
-from datetime import date
+from datetime import date, datetime
 
 import pytest
 
@@ -29,6 +29,26 @@ def test_french_dates_and_numbers():
     assert tr.duration(150) == "2:30"
 
 
+def test_french_writes_the_first_of_the_month_1er_and_hours_as_in_quebec():
+    tr = translator("fr")
+    assert tr.date(date(2026, 12, 1)) == "mardi 1er décembre 2026"
+    assert tr.date(date(2026, 12, 1), "short") == "1er déc."
+    assert tr.date(date(2026, 12, 1), "medium") == "1er déc. 2026"
+    assert tr.date(date(2026, 12, 11), "short") == "11 déc."
+    assert tr.date(date(2026, 11, 1), "month") == "novembre 2026"
+    assert tr.time(datetime(2026, 12, 1, 9, 0)) == "9 h"
+    assert tr.time(datetime(2026, 12, 1, 9, 30)) == "9 h 30"
+    assert tr.time(datetime(2026, 12, 1, 4, 2)) == "4 h 02"
+    assert tr.datetime(datetime(2026, 12, 1, 16, 5)) == "mardi 1er décembre 2026, 16 h 05"
+
+
+def test_english_dates_and_times_as_in_canada():
+    tr = translator("en")
+    assert tr.date(date(2026, 12, 1)) == "Tuesday, December 1, 2026"
+    assert tr.date(date(2026, 12, 1), "short") == "Dec 1"
+    assert tr.time(datetime(2026, 12, 1, 9, 0)) == "9:00\u202fa.m."
+
+
 def test_english_dates_and_numbers():
     tr = translator("en")
     assert tr.date(date(2026, 12, 14)) == "Monday, December 14, 2026"
@@ -39,3 +59,26 @@ def test_english_dates_and_numbers():
 def test_placeholders_are_filled():
     assert translator("fr")("settings.got", value="abc") == " (reçu « abc »)"
     assert translator("en")("settings.got", value="abc") == " (got “abc”)"
+
+
+@pytest.mark.parametrize("language", ["fr", "en"])
+def test_no_plural_by_hand_in_either_catalog(language):
+    by_hand = [key for key, text in CATALOGS[language].items() if "(s)" in text]
+    assert by_hand == []
+
+
+@pytest.mark.parametrize("language", ["fr", "en"])
+def test_plural_entries_come_in_pairs_one_and_other(language):
+    keys = set(CATALOGS[language])
+    stems = {key.rsplit(".", 1)[0] for key in keys if key.endswith((".one", ".other", ".many"))}
+    for stem in stems:
+        assert {f"{stem}.one", f"{stem}.other"} <= keys, stem
+        assert f"{stem}.many" not in keys, stem
+
+
+def test_plurals_follow_cldr_french_singular_for_0_and_1():
+    fr, en = translator("fr"), translator("en")
+    assert [fr.plural("stats.posts", n) for n in (0, 1, 2)] == ["0 publication", "1 publication", "2 publications"]
+    assert fr.plural("stats.views", 19279) == "19\u00a0279 vues"
+    assert fr.plural("stats.views", 1_000_000) == "1\u00a0000\u00a0000 vues"  # CLDR 'many' reads as 'other'
+    assert [en.plural("stats.posts", n) for n in (0, 1, 2)] == ["0 publications", "1 publication", "2 publications"]

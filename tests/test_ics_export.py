@@ -140,7 +140,7 @@ def test_cli_export_writes_a_file_the_library_reads_back(relais, cli, tmp_path):
     target = tmp_path / "out" / "editorial.ics"
     result = cli("calendar", "export", "-o", str(target))
     assert result.returncode == 0, result.stderr
-    assert result.stdout.strip() == f"6 événement(s) écrits dans {target}."
+    assert result.stdout.strip() == f"6 événements écrits dans {target}."
     events = events_of(target.read_bytes())
     assert f"placement-{ids['fb']}-deadline@relais" in events
     assert f"placement-{ids['x']}-publication@relais" not in events

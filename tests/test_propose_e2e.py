@@ -326,7 +326,7 @@ def test_every_button_updates_the_same_card_and_writes_history(web_with, standin
     updates = standin.wait_for("chat.update", count=5)
     assert len(updates) == 5
     blocks = updates[-1].args["blocks"]
-    assert "Publié le mardi 1 décembre 2026" in text_of(blocks) and "https://facebook.com/udem/posts/42" in text_of(
+    assert "Publié le mardi 1er décembre 2026" in text_of(blocks) and "https://facebook.com/udem/posts/42" in text_of(
         blocks
     )
 
@@ -480,7 +480,10 @@ def test_a_weekly_quota_clash_is_flagged_on_the_card(web_with, standin):
     card(web, standin, 1)
     one_line(web, "Zooanimation | 2026-12-11 | udem-facebook, udem-x")
     text = text_of(card(web, standin, 2).args["blocks"])
-    assert "déjà prise(s) la semaine du lundi 7 décembre 2026 : #1 Horaires prolongés" in text
+    assert (
+        "La semaine du lundi 7 décembre 2026 est déjà complète sur ce canal (au plus 1 par semaine pour les bibliothèques) : #1 Horaires prolongés"
+        in text
+    )
     assert text.count("par semaine") == 1  # udem-x takes 3 a week: no warning there
     assert "par semaine" not in text_of(card(web, standin, 1).args["blocks"])
     first = standin.wait_for("chat.update")[-1]  # the first card learns of the clash too
@@ -572,7 +575,7 @@ def test_the_whole_flow_in_the_console(cli):
     assert "[1] Soumis" in out
     assert out.count("(message mis à jour)") == 3
     assert "── Formulaire : Publication parue ──" in out
-    assert "Publié le mardi 1 décembre 2026" in out
+    assert "Publié le mardi 1er décembre 2026" in out
     assert "UdeM — Facebook : accepté → publié" in out
 
 
@@ -580,5 +583,5 @@ def test_the_confirmation_already_mentions_a_close_deadline_and_a_quota_clash(we
     web = web_with(RELAIS_NOW=NOW)
     one_line(web, "Horaires prolongés | 2026-12-09 | udem-facebook")
     text = text_of(one_line(web, "Zooanimation | 2026-12-08 | udem-facebook"))
-    assert "Échéance proche : mardi 1 décembre 2026" in text
+    assert "Échéance proche : mardi 1er décembre 2026" in text
     assert "#1 Horaires prolongés" in text

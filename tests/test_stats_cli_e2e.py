@@ -25,13 +25,13 @@ def test_export_import_export_through_the_cli_gives_an_identical_file(relais, cl
     done = cli("export", "-o", str(first))
     assert done.returncode == 0, done.stderr
     assert first.read_bytes() == export_csv(relais.db)
-    assert "(8 ligne(s))" in done.stderr
+    assert "(8 lignes)" in done.stderr
 
     empty = str(tmp_path / "empty.db")
     done = cli("import", str(first), DATABASE_PATH=empty)
     assert done.returncode == 0, done.stderr
     assert (
-        "Importé : 8 publication(s) ajoutée(s), 0 mise(s) à jour, 0 inchangée(s) ; 5 proposition(s) créée(s), 7 relevé(s)"
+        "Importé : 8 publications ajoutées, 0 mise à jour, 0 inchangée ; 5 propositions créées, 7 relevés de chiffres"
         in done.stdout
     )
     assert cli("export", "-o", str(second), DATABASE_PATH=empty).returncode == 0
@@ -64,7 +64,7 @@ def test_a_bad_file_is_refused_whole_with_the_numbers_of_its_bad_lines(relais, c
     )
     done = cli("import", str(bad))
     assert done.returncode == 1
-    assert "2 problème(s)" in done.stderr and "Rien n'a été importé" in done.stderr
+    assert "2 problèmes" in done.stderr and "Rien n'a été importé" in done.stderr
     assert "ligne 3, colonne outlet" in done.stderr and "ligne 5, colonne views" in done.stderr
     assert "ligne 2" not in done.stderr and "ligne 4" not in done.stderr
     assert (count(db, "proposals"), count(db, "placements"), count(db, "stats_snapshots")) == before
@@ -79,14 +79,14 @@ def test_a_dry_run_checks_and_writes_nothing(relais, cli, tmp_path):
         encoding="utf-8",
     )
     done = cli("import", "--dry-run", str(good))
-    counts = "2 publication(s) ajoutée(s), 0 mise(s) à jour, 0 inchangée(s) ; 1 proposition(s) créée(s), 2 relevé(s)"
+    counts = "2 publications ajoutées, 0 mise à jour, 0 inchangée ; 1 proposition créée, 2 relevés de chiffres"
     assert done.returncode == 0 and counts in done.stdout and "rien n'a été écrit" in done.stdout
     assert count(str(tmp_path / "relais.db"), "stats_snapshots") == 0
     done = cli("import", str(good))
     assert done.returncode == 0 and counts in done.stdout
     assert count(str(tmp_path / "relais.db"), "stats_snapshots") == 2
     again = cli("import", str(good))  # the same file again: known, unchanged
-    assert again.returncode == 0 and "0 publication(s) ajoutée(s), 0 mise(s) à jour, 2 inchangée(s)" in again.stdout
+    assert again.returncode == 0 and "0 publication ajoutée, 0 mise à jour, 2 inchangées" in again.stdout
     assert count(str(tmp_path / "relais.db"), "stats_snapshots") == 2
     assert cli("import", str(tmp_path / "nope.csv")).returncode == 1
 
@@ -101,11 +101,11 @@ def test_round_trip_export_edit_import_updates_one_publication(relais, cli, tmp_
     exported.write_bytes(text.replace(",21100,640,", ",22500,700,").encode("utf-8-sig"))
     before = (count(db, "proposals"), count(db, "placements"), count(db, "stats_snapshots"))
     dry = cli("import", "--dry-run", str(exported))
-    summary = "0 publication(s) ajoutée(s), 1 mise(s) à jour, 6 inchangée(s) ; 0 proposition(s) créée(s), 1 relevé(s)"
+    summary = "0 publication ajoutée, 1 mise à jour, 6 inchangées ; 0 proposition créée, 1 relevé de chiffres"
     assert dry.returncode == 0 and summary in dry.stdout, dry.stdout + dry.stderr
     assert (count(db, "proposals"), count(db, "placements"), count(db, "stats_snapshots")) == before
     done = cli("import", str(exported), BOT_LANGUAGE="en")
-    assert done.returncode == 0 and "0 publication(s) added, 1 updated, 6 unchanged" in done.stdout
+    assert done.returncode == 0 and "0 publications added, 1 updated, 6 unchanged" in done.stdout
     assert (count(db, "proposals"), count(db, "placements"), count(db, "stats_snapshots")) == (
         before[0],
         before[1],

@@ -165,7 +165,7 @@ def test_a_bad_file_is_refused_whole_with_its_line_numbers(relais):
     text = "\n".join(problem_lines(translator("fr"), refused.value.problems))
     assert "ligne 3, colonne outlet : canal inconnu « udem-tiktok »" in text
     assert "ligne 8, colonne title : ne correspond pas à la ligne 2" in text
-    assert "ligne 9 : 3 valeur(s) au lieu de 9" in text
+    assert "ligne 9 : nombre de valeurs : 3 au lieu de 9" in text
 
 
 @pytest.mark.parametrize(

@@ -74,7 +74,7 @@ def test_views_alone_in_one_line_and_time_kept_across_snapshots(relais, web_with
     first = stats_rows.snapshots(relais.db, pid)[0]
     assert (first["views"], first["interactions"], first["avg_seconds"]) == (1257, None, 150)
     report = text_of(web.slash("/stats", "report all").json())
-    assert "temps moyen 2:30" in report and "Interactions n. d. pour 1 publication(s)" in report
+    assert "temps moyen 2:30" in report and "Interactions n. d. pour 1 publication :" in report
     # a later snapshot without time: the time stays 2:30, the report's average does not drop
     web.slash("/stats", f"{number} udem-linkedin vues=2000 interactions=40")
     assert [s["avg_seconds"] for s in stats_rows.snapshots(relais.db, pid)] == [150, None]
@@ -353,20 +353,20 @@ def test_the_report_of_the_seed(relais, web):
     text = text_of(body)
     assert "×41,4 en médiane" in text
     for line in (
-        "n° 1 Services des bibliothèques en confinement : 19\u00a0279 vues contre 821 → ×23,5",
-        "n° 3 Réouverture des bibliothèques : 21\u00a0100 vues contre 342 → ×61,7",
-        "n° 4 Réservation de places et de documents : 16\u00a0220 vues contre 392 → ×41,4",
+        "n° 1 Services des bibliothèques en confinement : 19\u00a0279 vues contre 821 vues → ×23,5",
+        "n° 3 Réouverture des bibliothèques : 21\u00a0100 vues contre 342 vues → ×61,7",
+        "n° 4 Réservation de places et de documents : 16\u00a0220 vues contre 392 vues → ×41,4",
     ):
         assert line in text
     assert "Accès aux logiciels" not in text.split("Par canal")[0]  # no library counterpart: not in the median
-    assert "UdeM — Facebook (Université) — 3 publication(s) : 56\u00a0599 vues" in text
+    assert "UdeM — Facebook (Université) — 3 publications : 56\u00a0599 vues" in text
     assert "1. n° 3 Réouverture des bibliothèques — UdeM — Facebook, 18 août 2026 : 21\u00a0100 vues" in text
 
 
 def test_the_report_of_a_period(relais, web):
     seed(relais.db)
     term = text_of(web.slash("/stats", "report term").json())  # since the 2026-08-31 term start
-    assert "session depuis le 31 août 2026" in term and "(1 proposition(s))" in term and "Réouverture" not in term
+    assert "session depuis le 31 août 2026" in term and "(1 proposition)" in term and "Réouverture" not in term
     august = text_of(web.slash("/stats", "report 2026-08").json())
     assert "août 2026" in august and "×61,7 en médiane" in august
     empty = text_of(web.slash("/stats", "report week").json())
@@ -379,7 +379,7 @@ def test_the_report_in_english(relais, web_with):
     web = web_with(RELAIS_NOW=NOW, BOT_LANGUAGE="en")
     seed(relais.db)
     text = text_of(web.slash("/stats", "report all").json())
-    assert "×41.4 median" in text and "21,100 views against 342 → ×61.7" in text and "Aug 18, 2026" in text
+    assert "×41.4 median" in text and "21,100 views against 342 views → ×61.7" in text and "Aug 18, 2026" in text
 
 
 def test_reports_and_exports_are_for_the_comms_team(relais, web_with, standin):

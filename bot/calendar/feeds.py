@@ -503,7 +503,7 @@ def render_failure(relais, row: dict, now: datetime) -> outbox.Post | None:
         "feeds.failed",
         feed=escape(feed_label(data["url"])),
         reason=escape(error_text(tr, reason, detail)),
-        count=tr.number(count),
+        count=tr.plural("feeds.events", count),
         since=tr.datetime(since),
     )
     return outbox.Post(channel=row["target"], blocks=[section(text)])
@@ -529,7 +529,7 @@ def run_calendar(relais, args) -> int:
         if args.output:
             Path(args.output).parent.mkdir(parents=True, exist_ok=True)
             Path(args.output).write_bytes(body)
-            print(tr("ics.written", count=tr.number(count), path=args.output))
+            print(tr.plural("ics.written", count, path=args.output))
         else:
             sys.stdout.write(body.decode("utf-8"))
         return 0
@@ -558,7 +558,8 @@ def run_calendar(relais, args) -> int:
 
 def describe(tr, outcome: Outcome) -> str:
     """One line per feed for the operator (its address without its secret: terminals get copied around)."""
-    numbers = {k: tr.number(getattr(outcome, k)) for k in ("total", "added", "changed", "removed")}
+    numbers = {k: tr.number(getattr(outcome, k)) for k in ("added", "changed", "removed")}
+    numbers["total"] = tr.plural("feeds.events", outcome.total)
     if outcome.status == "failed":
         line = tr(
             "feeds.cli.failed",

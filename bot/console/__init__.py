@@ -165,7 +165,7 @@ class Console:
         one without N). Relais's own messages have no author: the form's owner is then you."""
         number = number.strip()
         if not self.posted or (number and (not number.isdigit() or not 1 <= int(number) <= len(self.posted))):
-            self.write(self.tr("console.no_message", number=number or "?", count=str(len(self.posted))))
+            self.write(self.tr.plural("console.no_message", len(self.posted), number=number or "?"))
             return
         message = self.posted[int(number) - 1 if number else -1]
         channel = message.get("channel") or self.settings.team_channel

@@ -29,14 +29,6 @@ def title(digest: Digest, tr) -> str:
     return tr("digest.title", date=tr.date(digest.day))
 
 
-def _plural(tr, key: str, count: int) -> str:
-    return tr(f"{key}.{'one' if count == 1 else 'other'}", count=tr.number(count))
-
-
-def _waited(tr, count: int) -> str:
-    return tr("reminders.days_left.one" if count == 1 else "reminders.days_left.many", count=tr.number(count))
-
-
 def _short(tr, day: date) -> str:
     return tr.date(day, "short")
 
@@ -81,7 +73,7 @@ def section_lines(section: Section, tr) -> tuple[str, list[str]]:
                 outlet=escape(i.outlet),
                 day=_short(tr, i.day),
                 owner=mention(i.owner_id),
-                **({"waited": _waited(tr, i.business_days)} if i.kind == "submitted" else {}),
+                **({"waited": tr.plural("reminders.days_left", i.business_days)} if i.kind == "submitted" else {}),
             )
             for i in items
         ]
@@ -105,9 +97,11 @@ def section_lines(section: Section, tr) -> tuple[str, list[str]]:
             tr(
                 "digest.item.result",
                 outlet=escape(o.name),
-                views=tr.number(o.views),
-                interactions=tr.number(o.interactions) if o.interactions_missing < o.posts else tr("stats.unknown"),
-                posts=_plural(tr, "digest.posts", o.posts),
+                views=tr.plural("stats.views", o.views),
+                interactions=tr.plural("stats.interactions", o.interactions)
+                if o.interactions_missing < o.posts
+                else tr("stats.interactions_unknown"),
+                posts=tr.plural("digest.posts", o.posts),
             )
             + (
                 tr("stats.interactions_missing", count=tr.number(o.interactions_missing))
@@ -124,7 +118,7 @@ def section_lines(section: Section, tr) -> tuple[str, list[str]]:
                     ratio=tr.ratio(reach.multiplier),
                     university=tr.number(reach.university_views),
                     library=tr.number(reach.library_views),
-                    proposals=_plural(tr, "digest.proposals", reach.proposals),
+                    proposals=tr.plural("digest.proposals", reach.proposals),
                 )
             )
         heading = tr(f"digest.section.{key}", first=_short(tr, section.first), last=_short(tr, section.last))

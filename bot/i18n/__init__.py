@@ -5,9 +5,14 @@
     tr.date(date(2026, 12, 14))          # 'lundi 14 décembre 2026'
     tr.number(19279)                     # '19 279' (no-break space)
     tr.ratio(23.48)                      # '×23,5'
+    tr.plural("digest.posts", 2)         # the entry digest.posts.other, {count} = '2'
+
+A message with a count has two entries, "key.one" and "key.other", chosen by the language's CLDR
+plural rule (Babel): in French 0 and 1 take the singular, in English only 1. No "(s)" anywhere.
 
 Numbers and dates are formatted by the caller (tr.number, tr.date) before they go into a
-message, so a proposal number stays '#12' and a count of views reads '19 279'.
+message, so a proposal number stays '#12' and a count of views reads '19 279'. Dates and times
+are formatted here and nowhere else (Québec usage: 'mardi 1er décembre 2026', '9 h 30').
 """
 
 from __future__ import annotations
@@ -16,6 +21,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from functools import cache
 
+from babel import Locale
 from babel.dates import format_date, format_time
 from babel.numbers import format_decimal
 
@@ -23,6 +29,10 @@ from bot.i18n import en, fr
 
 CATALOGS: dict[str, dict[str, str]] = {"fr": fr.MESSAGES, "en": en.MESSAGES}  # language -> key -> message
 LOCALES: dict[str, str] = {"fr": "fr_CA", "en": "en_CA"}
+DATE_PATTERNS: dict[str, dict[str, str]] = {  # CLDR patterns, the day written alone so French can add 'er'
+    "fr": {"full": "EEEE d MMMM y", "long": "d MMMM y", "medium": "d MMM y", "short": "d MMM", "month": "LLLL y"},
+    "en": {"full": "EEEE, MMMM d, y", "long": "MMMM d, y", "medium": "MMM d, y", "short": "MMM d", "month": "LLLL y"},
+}
 
 
 @dataclass(frozen=True)
@@ -40,13 +50,26 @@ class Translator:
             text = CATALOGS["fr"].get(key, key)
         return text.format(**params) if params else text
 
+    def plural_form(self, count: int | float) -> str:
+        """'one' or 'other': the CLDR category of count in this language ('many', 'few'… read as 'other')."""
+        return "one" if _locale(self.locale).plural_form(count) == "one" else "other"
+
+    def plural(self, key: str, count: int | float, **params: object) -> str:
+        """The message key.one or key.other for count, {count} written as a number ('19 279')."""
+        return self(f"{key}.{self.plural_form(count)}", count=self.number(count), **params)
+
     def date(self, day: date, form: str = "full") -> str:
-        """'full': lundi 14 décembre 2026; 'short': 14 déc.; 'medium': 14 déc. 2026."""
-        if form == "short":
-            return format_date(day, "d MMM", locale=self.locale)
-        return format_date(day, form, locale=self.locale)
+        """'full': lundi 14 décembre 2026; 'long': 14 décembre 2026; 'medium': 14 déc. 2026; 'short': 14 déc.;
+        'month': décembre 2026. French writes the first of a month '1er' (mardi 1er décembre 2026, 1er déc.)."""
+        pattern = DATE_PATTERNS[self.language][form]
+        if self.language == "fr" and day.day == 1:
+            pattern = pattern.replace("d ", "d'er' ", 1)
+        return format_date(day, pattern, locale=self.locale)
 
     def time(self, instant: datetime) -> str:
+        """French (Québec): 9 h, 9 h 30, 16 h 02; English (Canada): 9:00 a.m."""
+        if self.language == "fr":
+            return format_time(instant, "H' h'" if instant.minute == 0 else "H' h 'mm", locale=self.locale)
         return format_time(instant, "short", locale=self.locale)
 
     def datetime(self, instant: datetime) -> str:
@@ -67,6 +90,11 @@ class Translator:
     def duration(self, seconds: int) -> str:
         """Average reading time, m:ss."""
         return f"{seconds // 60}:{seconds % 60:02d}"
+
+
+@cache
+def _locale(name: str) -> Locale:
+    return Locale.parse(name)
 
 
 @cache

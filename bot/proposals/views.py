@@ -39,7 +39,7 @@ AUDIENCES = ("students", "graduate-students", "staff", "faculty", "researchers",
 
 # -- wording ------------------------------------------------------------------------------------
 def business_days(tr, count: int) -> str:
-    return tr("propose.bdays.one" if abs(count) == 1 else "propose.bdays.many", count=tr.number(count))
+    return tr.plural("propose.bdays", count)
 
 
 def say(tr, key: str, **params) -> str:
@@ -432,11 +432,7 @@ def outlets_blocks(tr, outlets) -> list[dict]:
     blocks = [section(tr("propose.outlets.header"))]
     for o in outlets[:MAX_LIST]:
         owner = tr("propose.outlets.owner_" + o.owner)
-        quota = (
-            tr("propose.outlets.per_week", count=tr.number(o.per_week))
-            if o.per_week
-            else tr("propose.outlets.no_limit")
-        )
+        quota = tr.plural("propose.outlets.per_week", o.per_week) if o.per_week else tr("propose.outlets.no_limit")
         lead = (
             tr("propose.outlets.lead", days=business_days(tr, o.lead_days))
             if o.lead_days

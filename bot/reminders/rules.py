@@ -252,7 +252,7 @@ def snooze(relais, placement_id: int, actor: str, now: datetime | None = None) -
 
 # -- rendering: deadline reminders ---------------------------------------------------------------
 def _days_left_text(tr, count: int) -> str:
-    return tr("reminders.days_left.one" if count == 1 else "reminders.days_left.many", count=tr.number(count))
+    return tr.plural("reminders.days_left", count)
 
 
 def render_deadline(relais, row: dict, now: datetime) -> Post:
@@ -522,21 +522,15 @@ def render_stats(relais, row: dict, now: datetime) -> Post:
 
 
 def _stats_fallback(tr, count: int) -> str:
-    return tr("reminders.stats.fallback.one" if count == 1 else "reminders.stats.fallback.many", count=tr.number(count))
+    return tr.plural("reminders.stats.fallback", count)
 
 
 def stats_blocks(tr, user: str, entries: list[tuple[dict, int]]) -> list[dict]:
     count = len(entries)
-    intro = tr(
-        "reminders.stats.intro.one" if count == 1 else "reminders.stats.intro.many",
-        owner=f"<@{user}>",
-        count=tr.number(count),
-    )
+    intro = tr.plural("reminders.stats.intro", count, owner=f"<@{user}>")
     blocks = [section(intro)]
     for placement, checkpoint in entries[:MAX_LISTED]:
-        after = tr(
-            "reminders.stats.after.one" if checkpoint == 1 else "reminders.stats.after.many", days=tr.number(checkpoint)
-        )
+        after = tr.plural("reminders.stats.after", checkpoint)
         text = tr(
             "reminders.stats.item",
             id=str(placement["proposal_id"]),

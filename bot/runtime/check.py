@@ -34,7 +34,7 @@ def check(settings: Settings, say: Callable[[str], None]) -> int:
     failed = outbox.failed(relais.db)
     if failed:
         problems += 1
-        say(tr("check.failed_rows", count=len(failed)))
+        say(tr.plural("check.failed_rows", len(failed)))
         for row in failed:
             say(
                 tr(
@@ -54,7 +54,7 @@ def check(settings: Settings, say: Callable[[str], None]) -> int:
         say(tr("check.no_credentials"))
     else:
         problems += _check_slack(settings, say, tr)
-    say(tr("check.all_good") if not problems else tr("check.problems", count=problems))
+    say(tr("check.all_good") if not problems else tr.plural("check.problems", problems))
     return 0 if not problems else 1
 
 

@@ -20,8 +20,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from babel.dates import format_date
-
 from bot.blocks import context, divider, escape, header, section
 from bot.stats.figures import InputError
 
@@ -252,21 +250,21 @@ def period_label(tr, period: Period) -> str:
         return tr("reports.period.week", start=tr.date(period.start, "medium"))
     if period.kind == "term":
         return tr("reports.period.term", start=tr.date(period.start, "medium"))
-    return tr("reports.period.month", month=_month_name(tr, period.start))
-
-
-def _month_name(tr, day: date) -> str:
-    return format_date(day, "LLLL y", locale=tr.locale)
+    return tr("reports.period.month", month=tr.date(period.start, "month"))
 
 
 def _figures(tr, line: Line) -> str:
     """Views, the known interactions (with how many are n. d.), the average of the known times (same)."""
     if line.with_interactions:
-        text = tr("reports.figures", views=tr.number(line.views), interactions=tr.number(line.interactions))
+        text = tr(
+            "reports.figures",
+            views=tr.plural("stats.views", line.views),
+            interactions=tr.plural("stats.interactions", line.interactions),
+        )
         if line.interactions_missing:
             text += tr("reports.metric_missing", count=tr.number(line.interactions_missing))
     else:
-        text = tr("reports.figures_views", views=tr.number(line.views))
+        text = tr("reports.figures_views", views=tr.plural("stats.views", line.views))
     if line.avg_seconds is not None:
         text += tr("reports.avg_time", time=tr.duration(line.avg_seconds))
         if line.time_missing:
@@ -278,8 +276,12 @@ def _figures(tr, line: Line) -> str:
 
 def _row_figures(tr, row: dict) -> str:
     if row.get("interactions") is None:
-        return tr("reports.figures_views", views=tr.number(row["views"]))
-    return tr("reports.figures", views=tr.number(row["views"]), interactions=tr.number(row["interactions"]))
+        return tr("reports.figures_views", views=tr.plural("stats.views", row["views"]))
+    return tr(
+        "reports.figures",
+        views=tr.plural("stats.views", row["views"]),
+        interactions=tr.plural("stats.interactions", row["interactions"]),
+    )
 
 
 def report_blocks(tr, report: Report, max_multipliers: int = 10) -> list[dict]:
@@ -291,14 +293,16 @@ def report_blocks(tr, report: Report, max_multipliers: int = 10) -> list[dict]:
         "reports.summary",
         posts=tr.number(report.total.posts),
         views=tr.number(report.total.views),
-        interactions=tr.number(report.total.interactions) if report.total.with_interactions else tr("stats.unknown"),
+        interactions=tr.number(report.total.interactions)
+        if report.total.with_interactions
+        else tr("stats.interactions_unknown"),
     )
     if report.missing:
-        summary += "\n" + tr("reports.missing", count=tr.number(report.missing))
+        summary += "\n" + tr.plural("reports.missing", report.missing)
     if report.total.interactions_missing:
-        summary += "\n" + tr("reports.missing_interactions", count=tr.number(report.total.interactions_missing))
+        summary += "\n" + tr.plural("reports.missing_interactions", report.total.interactions_missing)
     if report.total.avg_seconds is not None and report.total.time_missing:
-        summary += "\n" + tr("reports.missing_time", count=tr.number(report.total.time_missing))
+        summary += "\n" + tr.plural("reports.missing_time", report.total.time_missing)
     blocks.append(section(summary))
 
     # The reach multiplier first: it is why the team collects the figures.
@@ -308,8 +312,8 @@ def report_blocks(tr, report: Report, max_multipliers: int = 10) -> list[dict]:
                 "reports.multiplier_line",
                 number=m.proposal_id,
                 title=escape(m.title),
-                university=tr.number(m.university_views),
-                library=tr.number(m.library_views),
+                university=tr.plural("stats.views", m.university_views),
+                library=tr.plural("stats.views", m.library_views),
                 ratio=tr.ratio(m.ratio),
             )
             for m in report.multipliers[:max_multipliers]
@@ -318,7 +322,11 @@ def report_blocks(tr, report: Report, max_multipliers: int = 10) -> list[dict]:
             lines.append(tr("common.and_more", count=len(report.multipliers) - max_multipliers))
         blocks.append(
             section(
-                tr("reports.multiplier_title", median=tr.ratio(report.median), count=tr.number(len(report.multipliers)))
+                tr(
+                    "reports.multiplier_title",
+                    median=tr.ratio(report.median),
+                    proposals=tr.plural("reports.proposals", len(report.multipliers)),
+                )
                 + "\n"
                 + "\n".join(lines)
             )
@@ -332,7 +340,7 @@ def report_blocks(tr, report: Report, max_multipliers: int = 10) -> list[dict]:
             "reports.outlet_line",
             name=escape(line.label or line.key),
             side=tr("reports.side." + line.owner) if line.owner else "",
-            posts=tr.number(line.posts),
+            posts=tr.plural("stats.posts", line.posts),
             figures=_figures(tr, line),
         )
         for line in report.outlets
@@ -342,7 +350,7 @@ def report_blocks(tr, report: Report, max_multipliers: int = 10) -> list[dict]:
         tr(
             "reports.category_line",
             category=tr("reports.category." + line.key) if line.key in CATEGORY_ORDER else escape(line.key),
-            posts=tr.number(line.posts),
+            posts=tr.plural("stats.posts", line.posts),
             figures=_figures(tr, line),
         )
         for line in report.categories

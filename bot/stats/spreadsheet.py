@@ -593,7 +593,7 @@ def run_export(relais, args) -> int:
         path = Path(args.output)
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(data)
-        print(tr("csv.exported", path=args.output, rows=tr.number(rows)), file=sys.stderr)
+        print(tr("csv.exported", path=args.output, rows=tr.plural("csv.rows", rows)), file=sys.stderr)
     else:
         sys.stdout.buffer.write(data)
         sys.stdout.flush()
@@ -618,18 +618,18 @@ def run_import(relais, args) -> int:
         )
         counts = import_parsed(relais.db, parsed, now=to_text(now), dry_run=args.dry_run)
     except CsvRefused as refused:
-        print(tr("csv.refused", path=args.file, count=len(refused.problems)), file=sys.stderr)
+        print(tr.plural("csv.refused", len(refused.problems), path=args.file), file=sys.stderr)
         for text in problem_lines(tr, refused.problems):
             print("  " + text, file=sys.stderr)
         return 1
     print(
         tr(
             "csv.checked" if args.dry_run else "csv.imported",
-            added=tr.number(counts.added),
-            updated=tr.number(counts.updated),
-            unchanged=tr.number(counts.unchanged),
-            proposals=tr.number(counts.proposals),
-            snapshots=tr.number(counts.snapshots),
+            added=tr.plural("csv.added", counts.added),
+            updated=tr.plural("csv.updated", counts.updated),
+            unchanged=tr.plural("csv.unchanged", counts.unchanged),
+            proposals=tr.plural("csv.proposals", counts.proposals),
+            snapshots=tr.plural("csv.snapshots", counts.snapshots),
         )
     )
     return 0

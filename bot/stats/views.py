@@ -42,9 +42,13 @@ MAX_MODAL_PLACEMENTS = 15  # 4 blocks each, Slack allows 100 in a modal
 def figures_text(tr, views: int, interactions: int | None, avg_seconds: int | None = None) -> str:
     """Views, interactions ("n. d." when unknown), and the average time when known."""
     if interactions is None:
-        text = tr("stats.figures_views", views=tr.number(views))
+        text = tr("stats.figures_views", views=tr.plural("stats.views", views))
     else:
-        text = tr("stats.figures", views=tr.number(views), interactions=tr.number(interactions))
+        text = tr(
+            "stats.figures",
+            views=tr.plural("stats.views", views),
+            interactions=tr.plural("stats.interactions", interactions),
+        )
     if avg_seconds is not None:
         text += tr("stats.avg_time", time=tr.duration(avg_seconds))
     return text
@@ -73,9 +77,9 @@ def comparison_text(tr, found: Comparison | None) -> str:
     return tr(
         "stats.compare",
         university=escape(found.university["outlet_name"]),
-        university_views=tr.number(found.university["views"]),
+        university_views=tr.plural("stats.views", found.university["views"]),
         library=escape(found.library["outlet_name"]),
-        library_views=tr.number(found.library["views"]),
+        library_views=tr.plural("stats.views", found.library["views"]),
         ratio=tr.ratio(found.ratio),
     )
 
@@ -177,7 +181,7 @@ def record_modal(tr, rows: list[dict], *, tz, origin: str = "slash", total: int 
         )
     more = (total if total is not None else len(rows)) - len(shown)
     if more > 0:
-        blocks.append(context(tr("stats.modal.more", count=more)))
+        blocks.append(context(tr.plural("stats.modal.more", more)))
     if any(row.get("recorded_at") for row in shown):  # only figures already recorded can go down
         blocks.append(
             input_block(
@@ -228,7 +232,7 @@ def render_recorded(relais, row: dict, now: datetime) -> outbox.Post | None:
         channel=row["target"],
         dm=True,
         blocks=[section(line) for line in lines[:40]],
-        text=tr("stats.recorded_dm", count=len(lines)),
+        text=tr.plural("stats.recorded_dm", len(lines)),
     )
 
 
@@ -246,5 +250,5 @@ def render_export(relais, row: dict, now: datetime) -> outbox.Post | None:
         channel=row["target"],
         dm=True,
         file=(name, content),
-        text=tr("stats.export.comment", period=label, rows=tr.number(rows)),
+        text=tr("stats.export.comment", period=label, rows=tr.plural("csv.rows", rows)),
     )
