@@ -7,6 +7,8 @@ The data is written with Relais's storage functions on the database the web proc
 """
 
 import json
+import struct
+import time
 from datetime import UTC, date, datetime
 
 import pytest
@@ -361,6 +363,27 @@ def test_the_report_of_the_seed(relais, web):
     assert "Accès aux logiciels" not in text.split("Par canal")[0]  # no library counterpart: not in the median
     assert "UdeM — Facebook (Université) — 3 publication(s) : 56\u00a0599 vues" in text
     assert "1. n° 3 Réouverture des bibliothèques — UdeM — Facebook, 18 août 2026 : 21\u00a0100 vues" in text
+
+
+def test_the_report_uploads_its_chart_to_the_users_direct_messages(relais, web, standin):
+    seed(relais.db)
+    body = web.slash("/stats", "report 2026-08").json()
+    assert "Le graphique de cette période arrive dans vos messages directs" in text_of(body)
+    complete = standin.wait_for("files.completeUploadExternal")[0].args
+    assert complete["channel_id"] == "D0JULIETTE"
+    assert "Le graphique des chiffres — août 2026" in complete["initial_comment"]
+    files = complete["files"] if isinstance(complete["files"], list) else json.loads(complete["files"])
+    png = standin.files[files[0]["id"]]["content"]
+    assert png.startswith(b"\x89PNG") and struct.unpack(">II", png[16:24]) == (960, 540)
+    assert files[0]["title"] == "relais-chiffres-2026-08-01.png"
+
+
+def test_a_report_without_figures_has_no_chart(relais, web, standin):
+    seed(relais.db)
+    body = web.slash("/stats", "report week").json()
+    assert "arrive dans vos messages directs" not in text_of(body)
+    time.sleep(1)
+    assert standin.calls("files.completeUploadExternal") == []
 
 
 def test_the_report_of_a_period(relais, web):

@@ -10,12 +10,16 @@ from bot.stats.spreadsheet import (
     run_export,
     run_import,
 )
-from bot.stats.views import render_export, render_recorded
+from bot.stats.views import render_export, render_recorded, render_report_chart
 from handlers import home, stats
 
 FEATURE = Feature(
     name="stats",
-    renderers={"stats_recorded": render_recorded, "stats_export": render_export},
+    renderers={
+        "stats_recorded": render_recorded,
+        "stats_export": render_export,
+        "stats_report_chart": render_report_chart,
+    },
     commands=(Command("export", run_export, configure_export), Command("import", run_import, configure_import)),
     listeners=(stats.register, home.register),
 )

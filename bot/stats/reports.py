@@ -23,6 +23,7 @@ from datetime import date, timedelta
 from babel.dates import format_date
 
 from bot.blocks import context, divider, escape, header, section
+from bot.stats.chart import ReachBars
 from bot.stats.figures import InputError
 
 PERIOD_WORDS = {
@@ -153,6 +154,7 @@ class Report:
     top: list[dict]
     multipliers: list[Multiplier]
     median: float | None
+    days: dict[str, list[int]] = field(default_factory=dict)  # published_on -> [university views, library views]
 
     @property
     def missing(self) -> int:
@@ -214,8 +216,12 @@ def build_report(rows: Iterable[dict], period: Period, top: int = TOP_POSTS) -> 
     position: dict[str, tuple] = {}
     ranked: list[dict] = []
     by_proposal: dict[int, list] = {}
+    days: dict[str, list[int]] = {}
     for row in rows:
         total.add(row)
+        side = _SIDES.get(row.get("outlet_owner"))
+        if side is not None and row.get("views") is not None:
+            days.setdefault(row["published_on"], [0, 0])[side - 1] += row["views"]
         outlet = outlets.setdefault(
             row["outlet_slug"], Line(row["outlet_slug"], row.get("outlet_name") or "", row.get("outlet_owner") or "")
         )
@@ -241,6 +247,75 @@ def build_report(rows: Iterable[dict], period: Period, top: int = TOP_POSTS) -> 
         top=ranked[:top],
         multipliers=found,
         median=median_ratio(found),
+        days=days,
+    )
+
+
+# -- the chart ----------------------------------------------------------------------------------
+WEEKLY_UP_TO = 16 * 7  # a period up to 16 weeks is drawn by week, up to 24 months by month, then by year
+MONTHLY_UP_TO = 24
+
+
+def chart_slots(report: Report) -> tuple[str, list[tuple[date, int, int]]]:
+    """The report's views bucketed for its chart: ("week" | "month" | "year", [(first day, university, library)]),
+    every slot of the span present (zeros included) so the time axis is regular."""
+    if not report.days:
+        return "week", []
+    known = sorted(date.fromisoformat(day) for day in report.days)
+    first = report.period.start or known[0]
+    last = report.period.end or known[-1]
+    last = max(last, known[-1])
+    if (last - first).days < WEEKLY_UP_TO:
+        unit = "week"
+    elif (last.year - first.year) * 12 + last.month - first.month < MONTHLY_UP_TO:
+        unit = "month"
+    else:
+        unit = "year"
+
+    def slot(day: date) -> date:
+        if unit == "week":
+            return day - timedelta(days=day.weekday())
+        if unit == "month":
+            return day.replace(day=1)
+        return date(day.year, 1, 1)
+
+    slots: dict[date, list[int]] = {}
+    cursor = slot(first)
+    while cursor <= last:
+        slots[cursor] = [0, 0]
+        if unit == "week":
+            cursor += timedelta(days=7)
+        elif unit == "month":
+            cursor = date(cursor.year + cursor.month // 12, cursor.month % 12 + 1, 1)
+        else:
+            cursor = date(cursor.year + 1, 1, 1)
+    for day, (university, library) in report.days.items():
+        totals = slots.setdefault(slot(date.fromisoformat(day)), [0, 0])
+        totals[0] += university
+        totals[1] += library
+    return unit, [(start, u, lib) for start, (u, lib) in sorted(slots.items())]
+
+
+def slot_label(tr, unit: str, start: date) -> str:
+    if unit == "week":
+        return tr.date(start, "short")
+    if unit == "month":
+        return format_date(start, "MMM y", locale=tr.locale)
+    return str(start.year)
+
+
+def report_bars(tr, report: Report) -> ReachBars:
+    """What /stats report's chart draws: the period's views by slot, and the median multiplier."""
+    unit, slots = chart_slots(report)
+    multiplier = ""
+    if report.median is not None:
+        multiplier = tr("chart.multiplier.median", times=tr.number(report.median, 1))
+    return ReachBars(
+        title=tr("chart.report.title", period=period_label(tr, report.period)),
+        labels=tuple(slot_label(tr, unit, start) for start, _u, _l in slots),
+        university=tuple(u for _s, u, _l in slots),
+        library=tuple(lib for _s, _u, lib in slots),
+        multiplier=multiplier,
     )
 
 

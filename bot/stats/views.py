@@ -21,6 +21,7 @@ from bot.blocks import (
     text_input,
 )
 from bot.clock import from_text
+from bot.stats.chart import reach_chart
 from bot.stats.figures import (
     Comparison,
     Figures,
@@ -29,7 +30,7 @@ from bot.stats.figures import (
     Recorded,
     compare,
 )
-from bot.stats.reports import Period, period_label
+from bot.stats.reports import Period, build_report, period_label, report_bars
 from bot.stats.spreadsheet import export_counted, export_filename
 from storage import proposals as proposal_rows
 from storage import stats as stats_rows
@@ -247,4 +248,25 @@ def render_export(relais, row: dict, now: datetime) -> outbox.Post | None:
         dm=True,
         file=(name, content),
         text=tr("stats.export.comment", period=label, rows=tr.number(rows)),
+    )
+
+
+def render_report_chart(relais, row: dict, now: datetime) -> outbox.Post | None:
+    """/stats report's chart of its period, drawn at send time from the figures as they are, in the user's DM."""
+
+    tr = relais.tr
+    data = outbox.payload(row)
+    since = date.fromisoformat(data["since"]) if data.get("since") else None
+    until = date.fromisoformat(data["until"]) if data.get("until") else None
+    period = Period(data.get("kind", "all"), since, until)
+    report = build_report(stats_rows.iter_report_rows(relais.db, since, until), period)
+    png = reach_chart(tr, report_bars(tr, report))
+    if png is None:
+        raise outbox.Skip("no figures for the period any more")
+    stamp = since.isoformat() if since else relais.clock.today().isoformat()
+    return outbox.Post(
+        channel=row["target"],
+        dm=True,
+        file=(f"{tr('chart.report.file')}-{stamp}.png", png),
+        text=tr("chart.report.comment", period=period_label(tr, period)),
     )
