@@ -14,6 +14,7 @@ from bot.clock import to_text
 from bot.stats import figures as rules
 from bot.stats.figures import Figures, InputError, NeedsConfirmation
 from bot.stats.reports import build_report, parse_period, period_label, report_blocks
+from bot.stats.spreadsheet import FORMATS
 from bot.stats.views import (
     CALLBACK,
     error_text,
@@ -263,7 +264,7 @@ def report(relais, ack, user: str, text: str, trigger_id: str | None):
     outbox.deliver_in_background(relais, [key])
 
 
-def _plan_file(relais, kind: str, prefix: str, user: str, period, trigger_id: str | None) -> str:
+def _plan_file(relais, kind: str, prefix: str, user: str, period, trigger_id: str | None, **extra) -> str:
     """An outbox row owing `user` a file of `period` by DM; its key."""
     now = relais.clock.now()
     key = f"{prefix}:{user}:{trigger_id or to_text(now)}"
@@ -280,6 +281,7 @@ def _plan_file(relais, kind: str, prefix: str, user: str, period, trigger_id: st
                 "kind": period.kind,
                 "since": period.start.isoformat() if period.start else None,
                 "until": period.end.isoformat() if period.end else None,
+                **extra,
             },
         )
     return key
@@ -290,10 +292,13 @@ def export(relais, ack, user: str, text: str, trigger_id: str | None):
     tr = relais.tr
     if not relais.settings.is_comms(user):
         return ack(**ephemeral(tr("common.not_comms", action=tr("stats.action.export"))))
+    words = text.split()
+    fmt = next((w.lower() for w in words if w.lower() in FORMATS), "xlsx")
     try:
-        period = _period(relais, text, "all")
+        period = _period(relais, " ".join(w for w in words if w.lower() not in FORMATS), "all")
     except InputError as error:
         return ack(**ephemeral(tr("reports.refused", problem=error_text(tr, error))))
-    key = _plan_file(relais, "stats_export", "stats-export", user, period, trigger_id)
-    ack(**ephemeral(tr("stats.export.started", period=escape(period_label(tr, period)))))
+    key = _plan_file(relais, "stats_export", "stats-export", user, period, trigger_id, format=fmt)
+    started = "xlsx.started" if fmt == "xlsx" else "stats.export.started"
+    ack(**ephemeral(tr(started, period=escape(period_label(tr, period)))))
     outbox.deliver_in_background(relais, [key])

@@ -108,9 +108,11 @@ MESSAGES: dict[str, str] = {
         "the rest can come later (French keys `vues=`, `temps=` too; “19 279” and “19,279” are accepted; `confirm` at the end for figures "
         "lower than the last recorded).\n"
         "• `/stats report [week|month|term|YYYY-MM|all]`: totals per outlet and category, top posts, "
-        "reach of the university's accounts against the library's own.\n"
-        "• `/stats export [period]`: a CSV file in your direct messages (the format of "
-        "`python -m bot export` and `python -m bot import`).\n"
+        "reach of the university's accounts against the library's own, and its chart by direct message.\n"
+        "• `/stats report year [YYYY] [calendar]`: the academic year's report (September to August; `calendar`: January "
+        "to December), the strategy's evidence, with its chart.\n"
+        "• `/stats export [period] [csv]`: an Excel workbook (.xlsx) in your direct messages, or the CSV file that "
+        "imports back (`python -m bot import`).\n"
         "• `/stats help`: this help."
     ),
     # --- /stats: figures, reports, export (bot/stats/figures.py, bot/stats/reports.py, bot/stats/spreadsheet.py) ---
@@ -241,6 +243,7 @@ MESSAGES: dict[str, str] = {
     "csv.error.repeated": "repeats the publication of line {other} without figures",
     # issue 13, spreadsheet round trip: a publication already known is updated
     "csv.error.split": "this proposal is already in the database under several numbers ({numbers}): one number per row",
+    "xlsx.error.unreadable": "unreadable workbook ({error}): save it as .xlsx or export it as CSV",
     "csv.error.outlet_taken": "proposal #{number} already has another publication on “{outlet}” (published on {day}): check the publication day",
     # h-charts (issues 16.5, 16.6, 17.4): charts on one scale, .xlsx workbook, the year report
     "chart.university": "University channels",
@@ -255,6 +258,26 @@ MESSAGES: dict[str, str] = {
     "chart.report.file": "relais-figures",
     "chart.report.comment": "The chart of the figures — {period}: the university's channels (blue) and the library's accounts (orange), on the same scale.",
     "chart.report.coming": ":bar_chart: The chart of this period is on its way to your direct messages.",
+    "xlsx.sheet": "Publications",
+    "xlsx.started": ":inbox_tray: The Excel workbook ({period}) is on its way to your direct messages.",
+    "xlsx.comment": "Relais figures, {period}: one row per publication ({rows}). To import figures back, `/stats export csv` or `python -m bot export --format csv`.",
+    "xlsx.column.proposal": "Proposal no.",
+    "xlsx.column.title": "Title",
+    "xlsx.column.category": "Category",
+    "xlsx.column.publish_on": "Wanted date",
+    "xlsx.column.owner": "Owner (Slack ID)",
+    "xlsx.column.outlet": "Outlet code",
+    "xlsx.column.outlet_name": "Outlet name",
+    "xlsx.column.published_on": "Published on",
+    "xlsx.column.url": "Link",
+    "xlsx.column.views": "Views",
+    "xlsx.column.interactions": "Interactions",
+    "xlsx.column.avg_time": "Average time (min:s)",
+    "xlsx.column.recorded_at": "Figures recorded at",
+    "xlsx.column.recorded_by": "Recorded by",
+    "xlsx.category.cyclic": "Cyclic",
+    "xlsx.category.one-off": "One-off",
+    "xlsx.category.collections": "Special collections",
     # --- App Home (handlers/home.py) ---
     "home.title": "Relais — your publications",
     "home.new_proposal": "New proposal",

@@ -108,9 +108,11 @@ MESSAGES: dict[str, str] = {
         "le reste s'ajoute plus tard (aussi `views=`, `time=` ; « 19 279 » et « 19,279 » sont acceptés ; `confirm` à la fin pour des chiffres "
         "plus bas que le dernier relevé).\n"
         "• `/stats report [week|month|term|AAAA-MM|all]` : totaux par canal et par catégorie, meilleures publications, "
-        "portée des comptes de l'Université comparée à celle des comptes des bibliothèques.\n"
-        "• `/stats export [période]` : un fichier CSV dans vos messages directs (le même format que "
-        "`python -m bot export` et `python -m bot import`).\n"
+        "portée des comptes de l'Université comparée à celle des comptes des bibliothèques, et son graphique en message direct.\n"
+        "• `/stats report year [AAAA] [civile]` : le bilan de l'année universitaire (septembre à août ; `civile` : janvier à décembre), "
+        "la preuve de la stratégie, avec son graphique.\n"
+        "• `/stats export [période] [csv]` : un classeur Excel (.xlsx) dans vos messages directs, ou le fichier CSV "
+        "qui se réimporte (`python -m bot import`).\n"
         "• `/stats help` : cette aide."
     ),
     # --- /stats : chiffres, rapports, export (bot/stats/figures.py, bot/stats/reports.py, bot/stats/spreadsheet.py) ---
@@ -242,6 +244,7 @@ MESSAGES: dict[str, str] = {
     "csv.error.repeated": "répète la publication de la ligne {other} sans chiffres",
     # issue 13, aller-retour des tableurs : une publication déjà connue se met à jour
     "csv.error.split": "cette proposition est déjà dans la base sous plusieurs numéros ({numbers}) : une ligne par numéro",
+    "xlsx.error.unreadable": "classeur illisible ({error}) : enregistrez-le au format .xlsx ou exportez-le en CSV",
     "csv.error.outlet_taken": "la proposition n° {number} a déjà une autre publication sur « {outlet} » (publiée le {day}) : vérifiez la date de publication",
     # h-charts (issues 16.5, 16.6, 17.4) : graphiques sur une seule échelle, classeur .xlsx, bilan annuel
     "chart.university": "Canaux de l'Université",
@@ -256,6 +259,26 @@ MESSAGES: dict[str, str] = {
     "chart.report.file": "relais-chiffres",
     "chart.report.comment": "Le graphique des chiffres — {period} : les canaux de l'Université (en bleu) et les comptes des bibliothèques (en orange), sur la même échelle.",
     "chart.report.coming": ":bar_chart: Le graphique de cette période arrive dans vos messages directs.",
+    "xlsx.sheet": "Publications",
+    "xlsx.started": ":inbox_tray: Le classeur Excel ({period}) arrive dans vos messages directs.",
+    "xlsx.comment": "Chiffres de Relais, {period} : une ligne par publication ({rows}). Pour réimporter des chiffres, `/stats export csv` ou `python -m bot export --format csv`.",
+    "xlsx.column.proposal": "N° de proposition",
+    "xlsx.column.title": "Titre",
+    "xlsx.column.category": "Catégorie",
+    "xlsx.column.publish_on": "Date souhaitée",
+    "xlsx.column.owner": "Responsable (ID Slack)",
+    "xlsx.column.outlet": "Code du canal",
+    "xlsx.column.outlet_name": "Canal",
+    "xlsx.column.published_on": "Date de publication",
+    "xlsx.column.url": "Lien",
+    "xlsx.column.views": "Vues",
+    "xlsx.column.interactions": "Interactions",
+    "xlsx.column.avg_time": "Temps moyen (min:s)",
+    "xlsx.column.recorded_at": "Chiffres notés le",
+    "xlsx.column.recorded_by": "Notés par",
+    "xlsx.category.cyclic": "Cyclique",
+    "xlsx.category.one-off": "Ponctuel",
+    "xlsx.category.collections": "Collections spéciales",
     # --- onglet Accueil (handlers/home.py) ---
     "home.title": "Relais — vos publications",
     "home.new_proposal": "Nouvelle proposition",

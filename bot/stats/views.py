@@ -240,14 +240,15 @@ def render_export(relais, row: dict, now: datetime) -> outbox.Post | None:
     data = outbox.payload(row)
     since = date.fromisoformat(data["since"]) if data.get("since") else None
     until = date.fromisoformat(data["until"]) if data.get("until") else None
-    content, rows = export_counted(relais.db, since, until)
+    fmt = data.get("format", "csv")  # rows planned before the workbook existed were CSV
+    content, rows = export_counted(relais.db, since, until, fmt, tr, relais.settings.tz)
     label = period_label(tr, Period(data.get("kind", "all"), since, until))
-    name = export_filename(since, until, relais.clock.today())
+    name = export_filename(since, until, relais.clock.today(), fmt)
     return outbox.Post(
         channel=row["target"],
         dm=True,
         file=(name, content),
-        text=tr("stats.export.comment", period=label, rows=tr.number(rows)),
+        text=tr("xlsx.comment" if fmt == "xlsx" else "stats.export.comment", period=label, rows=tr.number(rows)),
     )
 
 
