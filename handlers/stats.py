@@ -13,7 +13,17 @@ from bot.blocks import context, escape
 from bot.clock import to_text
 from bot.stats import figures as rules
 from bot.stats.figures import Figures, InputError, NeedsConfirmation
-from bot.stats.reports import build_report, parse_period, period_label, report_blocks
+from bot.stats.reports import (
+    YEAR_WORDS,
+    build_report,
+    parse_period,
+    parse_year,
+    period_label,
+    report_blocks,
+    year_blocks,
+    year_label,
+    year_report,
+)
 from bot.stats.spreadsheet import FORMATS
 from bot.stats.views import (
     CALLBACK,
@@ -250,6 +260,9 @@ def report(relais, ack, user: str, text: str, trigger_id: str | None):
     tr = relais.tr
     if not relais.settings.is_comms(user):
         return ack(**ephemeral(tr("common.not_comms", action=tr("stats.action.report"))))
+    first, rest = split_subcommand(text)
+    if first in YEAR_WORDS:
+        return year(relais, ack, user, rest, trigger_id)
     try:
         period = _period(relais, text, "term")
     except InputError as error:
@@ -261,6 +274,24 @@ def report(relais, ack, user: str, text: str, trigger_id: str | None):
     blocks.append(context(tr("chart.report.coming")))
     key = _plan_file(relais, "stats_report_chart", "stats-report-chart", user, period, trigger_id)
     ack(**ephemeral(tr("reports.fallback", period=period_label(tr, period)), blocks))
+    outbox.deliver_in_background(relais, [key])
+
+
+def year(relais, ack, user: str, text: str, trigger_id: str | None):
+    """`/stats report year [YYYY] [civile]`: the evidence, ephemeral; its chart by DM (an outbox row)."""
+    tr = relais.tr
+    try:
+        period = parse_year(text, relais.clock.today())
+    except InputError as error:
+        return ack(**ephemeral(tr("reports.refused", problem=error_text(tr, error))))
+    result = year_report(stats_rows.iter_report_rows(relais.db, period.start, period.end), period)
+    blocks = year_blocks(tr, result)
+    fallback = tr("reports.year.title", period=year_label(tr, period))
+    if not result.pairs:
+        return ack(**ephemeral(fallback, blocks))
+    blocks.append(context(tr("reports.year.coming")))
+    key = _plan_file(relais, "stats_year_chart", "stats-year-chart", user, period, trigger_id)
+    ack(**ephemeral(fallback, blocks))
     outbox.deliver_in_background(relais, [key])
 
 

@@ -30,7 +30,15 @@ from bot.stats.figures import (
     Recorded,
     compare,
 )
-from bot.stats.reports import Period, build_report, period_label, report_bars
+from bot.stats.reports import (
+    Period,
+    build_report,
+    period_label,
+    report_bars,
+    year_chart,
+    year_report,
+    year_summary,
+)
 from bot.stats.spreadsheet import export_counted, export_filename
 from storage import proposals as proposal_rows
 from storage import stats as stats_rows
@@ -270,4 +278,22 @@ def render_report_chart(relais, row: dict, now: datetime) -> outbox.Post | None:
         dm=True,
         file=(f"{tr('chart.report.file')}-{stamp}.png", png),
         text=tr("chart.report.comment", period=period_label(tr, period)),
+    )
+
+
+def render_year_chart(relais, row: dict, now: datetime) -> outbox.Post | None:
+    """The year report's chart, drawn at send time, with its short summary, in the user's DM."""
+
+    tr = relais.tr
+    data = outbox.payload(row)
+    since, until = date.fromisoformat(data["since"]), date.fromisoformat(data["until"])
+    report = year_report(stats_rows.iter_report_rows(relais.db, since, until), Period(data["kind"], since, until))
+    png = year_chart(tr, report)
+    if png is None:
+        raise outbox.Skip("no proposal on both kinds of accounts any more")
+    return outbox.Post(
+        channel=row["target"],
+        dm=True,
+        file=(f"{tr('reports.year.file')}-{since.isoformat()}-{until.isoformat()}.png", png),
+        text=year_summary(tr, report),
     )
