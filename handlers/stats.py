@@ -9,11 +9,22 @@ from datetime import date
 from slack_bolt import App
 
 from bot import outbox
-from bot.blocks import escape
+from bot.blocks import context, escape
 from bot.clock import to_text
 from bot.stats import figures as rules
 from bot.stats.figures import Figures, InputError, NeedsConfirmation
-from bot.stats.reports import build_report, parse_period, period_label, report_blocks
+from bot.stats.reports import (
+    YEAR_WORDS,
+    build_report,
+    parse_period,
+    parse_year,
+    period_label,
+    report_blocks,
+    year_blocks,
+    year_label,
+    year_report,
+)
+from bot.stats.spreadsheet import FORMATS
 from bot.stats.views import (
     CALLBACK,
     error_text,
@@ -62,7 +73,7 @@ def on_stats(ack, command, context, client):
     if sub in HELP_WORDS:
         return ack(**help_reply(tr, "/stats"))
     if sub in REPORT_WORDS:
-        return ack(**report_reply(relais, user, rest))
+        return report(relais, ack, user, rest, command.get("trigger_id"))
     if sub in EXPORT_WORDS:
         return export(relais, ack, user, rest, command.get("trigger_id"))
     if rules.looks_like_record(text):
@@ -243,36 +254,57 @@ def _period(relais, text: str, default: str):
     return parse_period(text, today, starts, default=default)
 
 
-def report_reply(relais, user: str, text: str) -> dict:
+def report(relais, ack, user: str, text: str, trigger_id: str | None):
+    """The report, ephemeral; its chart (when there are figures) goes to the user's DMs after the ack,
+    an outbox row like the export's."""
     tr = relais.tr
     if not relais.settings.is_comms(user):
-        return ephemeral(tr("common.not_comms", action=tr("stats.action.report")))
+        return ack(**ephemeral(tr("common.not_comms", action=tr("stats.action.report"))))
+    first, rest = split_subcommand(text)
+    if first in YEAR_WORDS:
+        return year(relais, ack, user, rest, trigger_id)
     try:
         period = _period(relais, text, "term")
     except InputError as error:
-        return ephemeral(tr("reports.refused", problem=error_text(tr, error)))
-    report = build_report(stats_rows.iter_report_rows(relais.db, period.start, period.end), period)
-    blocks = report_blocks(tr, report)
-    return ephemeral(tr("reports.fallback", period=period_label(tr, period)), blocks)
+        return ack(**ephemeral(tr("reports.refused", problem=error_text(tr, error))))
+    result = build_report(stats_rows.iter_report_rows(relais.db, period.start, period.end), period)
+    blocks = report_blocks(tr, result)
+    if not result.days:
+        return ack(**ephemeral(tr("reports.fallback", period=period_label(tr, period)), blocks))
+    blocks.append(context(tr("chart.report.coming")))
+    key = _plan_file(relais, "stats_report_chart", "stats-report-chart", user, period, trigger_id)
+    ack(**ephemeral(tr("reports.fallback", period=period_label(tr, period)), blocks))
+    outbox.deliver_in_background(relais, [key])
 
 
-def export(relais, ack, user: str, text: str, trigger_id: str | None):
-    """The CSV goes to the user's DMs after the ack (an outbox row: retried if Slack is away)."""
+def year(relais, ack, user: str, text: str, trigger_id: str | None):
+    """`/stats report year [YYYY] [civile]`: the evidence, ephemeral; its chart by DM (an outbox row)."""
     tr = relais.tr
-    if not relais.settings.is_comms(user):
-        return ack(**ephemeral(tr("common.not_comms", action=tr("stats.action.export"))))
     try:
-        period = _period(relais, text, "all")
+        period = parse_year(text, relais.clock.today())
     except InputError as error:
         return ack(**ephemeral(tr("reports.refused", problem=error_text(tr, error))))
+    result = year_report(stats_rows.iter_report_rows(relais.db, period.start, period.end), period)
+    blocks = year_blocks(tr, result)
+    fallback = tr("reports.year.title", period=year_label(tr, period))
+    if not result.pairs:
+        return ack(**ephemeral(fallback, blocks))
+    blocks.append(context(tr("reports.year.coming")))
+    key = _plan_file(relais, "stats_year_chart", "stats-year-chart", user, period, trigger_id)
+    ack(**ephemeral(fallback, blocks))
+    outbox.deliver_in_background(relais, [key])
+
+
+def _plan_file(relais, kind: str, prefix: str, user: str, period, trigger_id: str | None, **extra) -> str:
+    """An outbox row owing `user` a file of `period` by DM; its key."""
     now = relais.clock.now()
-    key = f"stats-export:{user}:{trigger_id or to_text(now)}"
+    key = f"{prefix}:{user}:{trigger_id or to_text(now)}"
     db = relais.db
     with db.atomic():
         outbox_rows.plan(
             db,
             key=key,
-            kind="stats_export",
+            kind=kind,
             due_at=now,
             target=user,
             now=now,
@@ -280,7 +312,24 @@ def export(relais, ack, user: str, text: str, trigger_id: str | None):
                 "kind": period.kind,
                 "since": period.start.isoformat() if period.start else None,
                 "until": period.end.isoformat() if period.end else None,
+                **extra,
             },
         )
-    ack(**ephemeral(tr("stats.export.started", period=escape(period_label(tr, period)))))
+    return key
+
+
+def export(relais, ack, user: str, text: str, trigger_id: str | None):
+    """The CSV goes to the user's DMs after the ack (an outbox row: retried if Slack is away)."""
+    tr = relais.tr
+    if not relais.settings.is_comms(user):
+        return ack(**ephemeral(tr("common.not_comms", action=tr("stats.action.export"))))
+    words = text.split()
+    fmt = next((w.lower() for w in words if w.lower() in FORMATS), "xlsx")
+    try:
+        period = _period(relais, " ".join(w for w in words if w.lower() not in FORMATS), "all")
+    except InputError as error:
+        return ack(**ephemeral(tr("reports.refused", problem=error_text(tr, error))))
+    key = _plan_file(relais, "stats_export", "stats-export", user, period, trigger_id, format=fmt)
+    started = "xlsx.started" if fmt == "xlsx" else "stats.export.started"
+    ack(**ephemeral(tr(started, period=escape(period_label(tr, period)))))
     outbox.deliver_in_background(relais, [key])

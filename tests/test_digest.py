@@ -8,6 +8,7 @@ of Relais is replaced.
 from __future__ import annotations
 
 import re
+import struct
 from datetime import date, timedelta
 from zoneinfo import ZoneInfo
 
@@ -521,8 +522,11 @@ def test_chart_series_and_png(relais, known):
     assert by_slug["udem-instagram-story"][1][1] == 2800  # published 19 October, the second week
     from bot.stats.chart import views_chart
 
+    assert series.reach.multiplier == 19279 / 821  # the proposal on both kinds of outlets, those weeks
     png = views_chart(series, translator("fr"))
     assert png.startswith(b"\x89PNG") and len(png) < 200_000
+    width, height = struct.unpack(">II", png[16:24])  # IHDR: large enough to read where Slack previews it
+    assert (width, height) == (960, 540)
     assert views_chart(build_chart_series(relais, date(2026, 8, 3)), translator("fr")) is None
 
 

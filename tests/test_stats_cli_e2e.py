@@ -24,7 +24,7 @@ def test_export_import_export_through_the_cli_gives_an_identical_file(relais, cl
     first, second = tmp_path / "out" / "first.csv", tmp_path / "second.csv"
     done = cli("export", "-o", str(first))
     assert done.returncode == 0, done.stderr
-    assert first.read_bytes() == export_csv(relais.db)
+    assert first.read_bytes() == export_csv(relais.db, delimiter=";")  # .csv: the CSV, French separator
     assert "(8 lignes)" in done.stderr
 
     empty = str(tmp_path / "empty.db")
@@ -40,10 +40,12 @@ def test_export_import_export_through_the_cli_gives_an_identical_file(relais, cl
 
 def test_export_to_standard_output_and_by_dates(relais, cli):
     seed(relais.db)
-    everything = cli("export")
+    everything = cli("export", "--format", "csv")
     assert everything.returncode == 0
-    assert everything.stdout.lstrip("\ufeff").startswith("proposal,title,category,")
-    august = cli("export", "--since", "2026-08-01", "--until", "2026-08-31").stdout
+    assert everything.stdout.lstrip("\ufeff").startswith("proposal;title;category;")
+    english = cli("export", "--format", "csv", BOT_LANGUAGE="en")
+    assert english.stdout.lstrip("\ufeff").startswith("proposal,title,category,")
+    august = cli("export", "--format", "csv", "--since", "2026-08-01", "--until", "2026-08-31").stdout
     assert "Réouverture des bibliothèques" in august and "confinement" not in august
     bad = cli("export", "--since", "août")
     assert bad.returncode == 2 and "--since" in bad.stderr and "AAAA-MM-JJ" in bad.stderr
@@ -97,8 +99,8 @@ def test_round_trip_export_edit_import_updates_one_publication(relais, cli, tmp_
     exported = tmp_path / "stats.csv"
     assert cli("export", "-o", str(exported)).returncode == 0
     text = exported.read_bytes().decode("utf-8-sig")
-    assert text.count(",21100,640,") == 1
-    exported.write_bytes(text.replace(",21100,640,", ",22500,700,").encode("utf-8-sig"))
+    assert text.count(";21100;640;") == 1
+    exported.write_bytes(text.replace(";21100;640;", ";22500;700;").encode("utf-8-sig"))
     before = (count(db, "proposals"), count(db, "placements"), count(db, "stats_snapshots"))
     dry = cli("import", "--dry-run", str(exported))
     summary = "0 publication ajoutée, 1 mise à jour, 6 inchangées ; 0 proposition créée, 1 relevé de chiffres"

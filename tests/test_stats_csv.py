@@ -173,7 +173,7 @@ def test_a_bad_file_is_refused_whole_with_its_line_numbers(relais):
     [
         (b"", "csv.error.empty"),
         (b"title,outlet,published_on\n", "csv.error.no_rows"),
-        (b"title,vues,outlet,published_on\nx,1,udem-x,2026-01-01\n", "csv.error.unknown_columns"),
+        (b"title,clics,outlet,published_on\nx,1,udem-x,2026-01-01\n", "csv.error.unknown_columns"),
         (b"title,outlet\nx,udem-x\n", "csv.error.missing_columns"),
         (b"title,title,outlet,published_on\n", "csv.error.duplicate_columns"),
     ],

@@ -6,10 +6,14 @@ The data is written with Relais's storage functions on the database the web proc
 (`relais` and `web_with` share tmp_path/relais.db).
 """
 
+import io
 import json
+import struct
+import time
 from datetime import UTC, date, datetime
 
 import pytest
+from openpyxl import load_workbook
 
 from bot.stats.spreadsheet import export_csv
 from storage import stats as stats_rows
@@ -363,6 +367,27 @@ def test_the_report_of_the_seed(relais, web):
     assert "1. n° 3 Réouverture des bibliothèques — UdeM — Facebook, 18 août 2026 : 21\u00a0100 vues" in text
 
 
+def test_the_report_uploads_its_chart_to_the_users_direct_messages(relais, web, standin):
+    seed(relais.db)
+    body = web.slash("/stats", "report 2026-08").json()
+    assert "Le graphique de cette période arrive dans vos messages directs" in text_of(body)
+    complete = standin.wait_for("files.completeUploadExternal")[0].args
+    assert complete["channel_id"] == "D0JULIETTE"
+    assert "Le graphique des chiffres — août 2026" in complete["initial_comment"]
+    files = complete["files"] if isinstance(complete["files"], list) else json.loads(complete["files"])
+    png = standin.files[files[0]["id"]]["content"]
+    assert png.startswith(b"\x89PNG") and struct.unpack(">II", png[16:24]) == (960, 540)
+    assert files[0]["title"] == "relais-chiffres-2026-08-01.png"
+
+
+def test_a_report_without_figures_has_no_chart(relais, web, standin):
+    seed(relais.db)
+    body = web.slash("/stats", "report week").json()
+    assert "arrive dans vos messages directs" not in text_of(body)
+    time.sleep(1)
+    assert standin.calls("files.completeUploadExternal") == []
+
+
 def test_the_report_of_a_period(relais, web):
     seed(relais.db)
     term = text_of(web.slash("/stats", "report term").json())  # since the 2026-08-31 term start
@@ -393,21 +418,33 @@ def test_reports_and_exports_are_for_the_comms_team(relais, web_with, standin):
 
 
 # -- export -----------------------------------------------------------------------------------
-def test_export_uploads_the_csv_to_the_users_direct_messages(relais, web, standin):
+def test_export_uploads_a_workbook_to_the_users_direct_messages(relais, web, standin):
     seed(relais.db)
     body = web.slash("/stats", "export").json()
-    assert "arrive dans vos messages directs" in text_of(body)
+    assert "Le classeur Excel (depuis le début) arrive dans vos messages directs" in text_of(body)
     complete = standin.wait_for("files.completeUploadExternal")[0].args
     assert complete["channel_id"] == "D0JULIETTE"
+    assert "une ligne par publication (7 lignes)" in complete["initial_comment"]
     files = complete["files"] if isinstance(complete["files"], list) else json.loads(complete["files"])
-    uploaded = standin.files[files[0]["id"]]
-    assert uploaded["content"] == export_csv(relais.db)
+    assert files[0]["title"] == "relais-stats-2026-12-01.xlsx"
+    sheet = load_workbook(io.BytesIO(standin.files[files[0]["id"]]["content"])).active
+    assert sheet["A1"].value == "N° de proposition" and sheet.freeze_panes == "A2"
+    assert sheet.max_row == 8
+
+
+def test_export_csv_keeps_the_round_trip_file_with_the_french_separator(relais, web, standin):
+    seed(relais.db)
+    body = web.slash("/stats", "export csv").json()
+    assert "Le fichier CSV (depuis le début)" in text_of(body)
+    complete = standin.wait_for("files.completeUploadExternal")[0].args
+    files = complete["files"] if isinstance(complete["files"], list) else json.loads(complete["files"])
+    assert standin.files[files[0]["id"]]["content"] == export_csv(relais.db, delimiter=";")
     assert files[0]["title"] == "relais-stats-2026-12-01.csv"
 
 
 def test_export_of_a_month(relais, web, standin):
     seed(relais.db)
-    web.slash("/stats", "export 2026-08")
+    web.slash("/stats", "export 2026-08 csv")
     complete = standin.wait_for("files.completeUploadExternal")[0].args
     files = complete["files"] if isinstance(complete["files"], list) else json.loads(complete["files"])
     content = standin.files[files[0]["id"]]["content"].decode("utf-8-sig")

@@ -171,7 +171,7 @@ def render_chart(relais, row: dict, now: datetime) -> Post | None:
         channel=row["target"],
         file=(f"relais-{data['week']}.png", png),
         thread_ts=data["thread_ts"],
-        text=relais.tr("digest.chart.comment", weeks=CHART_WEEKS),
+        text=relais.tr("chart.digest.comment", weeks=CHART_WEEKS),
     )
 
 

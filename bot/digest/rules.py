@@ -152,6 +152,7 @@ class ChartSeries:
 
     weeks: tuple[date, ...]  # first day of each week
     outlets: tuple[tuple[str, str, str, tuple[int, ...]], ...]  # (slug, name, owner, views per week)
+    reach: Reach | None = None  # over the proposals of these weeks published on both kinds of outlets
 
     @property
     def empty(self) -> bool:
@@ -425,6 +426,7 @@ def chart_series(rows: list[dict], day: date, outlets: list[dict], weeks: int = 
     starts = tuple(day - timedelta(days=7 * (weeks - i)) for i in range(weeks))
     known = {o["slug"]: o for o in outlets}
     values: dict[str, list[int]] = {}
+    shown = []
     for r in rows:
         if r.get("views") is None:
             continue
@@ -432,6 +434,7 @@ def chart_series(rows: list[dict], day: date, outlets: list[dict], weeks: int = 
         index = (goes_out - starts[0]).days // 7
         if 0 <= index < weeks:
             values.setdefault(r["outlet_slug"], [0] * weeks)[index] += r["views"]
+            shown.append(r)
     order = sorted(
         values, key=lambda s: (known.get(s, {}).get("owner") != "university", known.get(s, {}).get("position", 0), s)
     )
@@ -439,7 +442,7 @@ def chart_series(rows: list[dict], day: date, outlets: list[dict], weeks: int = 
         (slug, known.get(slug, {}).get("name", slug), known.get(slug, {}).get("owner", "library"), tuple(values[slug]))
         for slug in order
     )
-    return ChartSeries(weeks=starts, outlets=series)
+    return ChartSeries(weeks=starts, outlets=series, reach=reach(shown))
 
 
 def mention(user_id: str | None) -> str:

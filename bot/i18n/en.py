@@ -124,9 +124,11 @@ MESSAGES: dict[str, str] = {
         "the rest can come later (French keys `vues=`, `temps=` too; “19 279” and “19,279” are accepted; `confirm` at the end for figures "
         "lower than the last recorded).\n"
         "• `/stats report [week|month|term|YYYY-MM|all]`: totals per outlet and category, top posts, "
-        "reach of the university's accounts against the library's own.\n"
-        "• `/stats export [period]`: a CSV file in your direct messages (the format of "
-        "`python -m bot export` and `python -m bot import`).\n"
+        "reach of the university's accounts against the library's own, and its chart by direct message.\n"
+        "• `/stats report year [YYYY] [calendar]`: the academic year's report (September to August; `calendar`: January "
+        "to December), the strategy's evidence, with its chart.\n"
+        "• `/stats export [period] [csv]`: an Excel workbook (.xlsx) in your direct messages, or the CSV file that "
+        "imports back (`python -m bot import`).\n"
         "• `/stats help`: this help."
     ),
     # --- /stats: figures, reports, export (bot/stats/figures.py, bot/stats/reports.py, bot/stats/spreadsheet.py) ---
@@ -284,7 +286,58 @@ MESSAGES: dict[str, str] = {
     "csv.error.repeated": "repeats the publication of line {other} without figures",
     # issue 13, spreadsheet round trip: a publication already known is updated
     "csv.error.split": "this proposal is already in the database under several numbers ({numbers}): one number per row",
+    "xlsx.error.unreadable": "unreadable workbook ({error}): save it as .xlsx or export it as CSV",
     "csv.error.outlet_taken": "proposal #{number} already has another publication on “{outlet}” (published on {day}): check the publication day",
+    # h-charts (issues 16.5, 16.6, 17.4): charts on one scale, .xlsx workbook, the year report
+    "chart.university": "University channels",
+    "chart.library": "Library accounts",
+    "chart.views": "Views",
+    "chart.views_log": "Views (logarithmic scale)",
+    "chart.digest.title": "Views by week of publication, last {weeks} weeks",
+    "chart.digest.comment": "Views of the last {weeks} weeks, by week of publication: the university's channels (blue) and the library's accounts (orange), on the same scale.",
+    "chart.multiplier.pooled": "{times} times more views on the university's channels than on the library's accounts (same proposals)",
+    "chart.multiplier.median": "{times} times more views on the university's channels than on the library's accounts (median per proposal)",
+    "chart.report.title": "Views — {period}",
+    "chart.report.file": "relais-figures",
+    "chart.report.comment": "The chart of the figures — {period}: the university's channels (blue) and the library's accounts (orange), on the same scale.",
+    "chart.report.coming": ":bar_chart: The chart of this period is on its way to your direct messages.",
+    "reports.error.year": "“{value}” is not a year: `year` (the academic year under way), `year 2026` (September 2026 to August 2027), `year 2025-2026`, or `year 2026 calendar` (January to December).",
+    "reports.year.academic": "academic year {first}-{last}",
+    "reports.year.calendar": "year {year}",
+    "reports.year.title": "The strategy's evidence — {period}",
+    "reports.year.summary": "*{period}*: the university's channels earned *{median} median* the views of the library's accounts for the same posts ({pooled} overall; proposals published on both: {count}).",
+    "reports.year.no_pairs": "*{period}*: no proposal published both on a university channel and on a library account (with figures).",
+    "reports.year.by_platform": "*Per platform* (median; all views)",
+    "reports.year.platform_line": "• {platform}: {median} median, {pooled} overall (proposals: {count})",
+    "reports.year.brought": "*What the strategy brought*: {university} views on the university's channels, against {library} on the library's accounts for the same posts: {brought} more views.",
+    "reports.year.brought_estimate": "*What the strategy brought*: {university} views on the university's channels, against about {library} the library's accounts would have earned for the same posts: about {brought} more views. Estimate: {estimated} of those library views are computed with each platform's median, for the posts the library did not publish itself.",
+    "reports.year.footer": "Multiplier: university views ÷ library views for the same proposal. Each publication's latest figures.",
+    "reports.year.coming": ":bar_chart: The report's chart is on its way to your direct messages.",
+    "reports.year.chart_title": "Same news, two reaches — {period}",
+    "reports.year.chart_subtitle": "Views on the university's channels and on the library's accounts: {median} median",
+    "reports.year.file": "relais-year",
+    "reports.year.written": "Chart written: {path}",
+    "reports.year.bad_output": "-o: expects a .png or .pdf file (got “{path}”)",
+    "xlsx.sheet": "Publications",
+    "xlsx.started": ":inbox_tray: The Excel workbook ({period}) is on its way to your direct messages.",
+    "xlsx.comment": "Relais figures, {period}: one row per publication ({rows}). To import figures back, `/stats export csv` or `python -m bot export --format csv`.",
+    "xlsx.column.proposal": "Proposal no.",
+    "xlsx.column.title": "Title",
+    "xlsx.column.category": "Category",
+    "xlsx.column.publish_on": "Wanted date",
+    "xlsx.column.owner": "Owner (Slack ID)",
+    "xlsx.column.outlet": "Outlet code",
+    "xlsx.column.outlet_name": "Outlet name",
+    "xlsx.column.published_on": "Published on",
+    "xlsx.column.url": "Link",
+    "xlsx.column.views": "Views",
+    "xlsx.column.interactions": "Interactions",
+    "xlsx.column.avg_time": "Average time (min:s)",
+    "xlsx.column.recorded_at": "Figures recorded at",
+    "xlsx.column.recorded_by": "Recorded by",
+    "xlsx.category.cyclic": "Cyclic",
+    "xlsx.category.one-off": "One-off",
+    "xlsx.category.collections": "Special collections",
     # --- App Home (handlers/home.py) ---
     "home.title": "Relais — your publications",
     "home.new_proposal": "New proposal",
@@ -658,12 +711,6 @@ MESSAGES: dict[str, str] = {
     "digest.item.cycle": "• {title} — {event} on {event_day}: propose again from {prompt_day}",
     "digest.item.cycle_late": "• {title} — {event} on {event_day}: not proposed again yet (prompted {prompt_day})",
     "digest.item.cycle_proposed": "• {title} — {event} on {event_day}: already proposed (#{id})",
-    "digest.chart.title": "Views per outlet, last {weeks} weeks (by week of publication)",
-    "digest.chart.university": "University outlets",
-    "digest.chart.library": "Library accounts",
-    "digest.chart.no_data": "no figures",
-    "digest.chart.views": "Views",
-    "digest.chart.comment": "Views per outlet over the last {weeks} weeks, by week of publication: the university on the left, the library on the right.",
     "digest.preview_chart": ":paperclip: The chart of views over the last {weeks} weeks will be attached in the thread.",
     "digest.cli.no_chart": "No chart: no figures recorded for posts of the last 8 weeks.",
     "digest.cli.chart": "Chart written to {path}.",

@@ -124,9 +124,11 @@ MESSAGES: dict[str, str] = {
         "le reste s'ajoute plus tard (aussi `views=`, `time=` ; « 19 279 » et « 19,279 » sont acceptés ; `confirm` à la fin pour des chiffres "
         "plus bas que le dernier relevé).\n"
         "• `/stats report [week|month|term|AAAA-MM|all]` : totaux par canal et par catégorie, meilleures publications, "
-        "portée des comptes de l'Université comparée à celle des comptes des bibliothèques.\n"
-        "• `/stats export [période]` : un fichier CSV dans vos messages directs (le même format que "
-        "`python -m bot export` et `python -m bot import`).\n"
+        "portée des comptes de l'Université comparée à celle des comptes des bibliothèques, et son graphique en message direct.\n"
+        "• `/stats report year [AAAA] [civile]` : le bilan de l'année universitaire (septembre à août ; `civile` : janvier à décembre), "
+        "la preuve de la stratégie, avec son graphique.\n"
+        "• `/stats export [période] [csv]` : un classeur Excel (.xlsx) dans vos messages directs, ou le fichier CSV "
+        "qui se réimporte (`python -m bot import`).\n"
         "• `/stats help` : cette aide."
     ),
     # --- /stats : chiffres, rapports, export (bot/stats/figures.py, bot/stats/reports.py, bot/stats/spreadsheet.py) ---
@@ -285,7 +287,58 @@ MESSAGES: dict[str, str] = {
     "csv.error.repeated": "répète la publication de la ligne {other} sans chiffres",
     # issue 13, aller-retour des tableurs : une publication déjà connue se met à jour
     "csv.error.split": "cette proposition est déjà dans la base sous plusieurs numéros ({numbers}) : une ligne par numéro",
+    "xlsx.error.unreadable": "classeur illisible ({error}) : enregistrez-le au format .xlsx ou exportez-le en CSV",
     "csv.error.outlet_taken": "la proposition n° {number} a déjà une autre publication sur « {outlet} » (publiée le {day}) : vérifiez la date de publication",
+    # h-charts (issues 16.5, 16.6, 17.4) : graphiques sur une seule échelle, classeur .xlsx, bilan annuel
+    "chart.university": "Canaux de l'Université",
+    "chart.library": "Comptes des bibliothèques",
+    "chart.views": "Vues",
+    "chart.views_log": "Vues (échelle logarithmique)",
+    "chart.digest.title": "Vues par semaine de publication, {weeks} dernières semaines",
+    "chart.digest.comment": "Vues des {weeks} dernières semaines, par semaine de publication : les canaux de l'Université (en bleu) et les comptes des bibliothèques (en orange), sur la même échelle.",
+    "chart.multiplier.pooled": "{times} fois plus de vues sur les canaux de l'Université que sur les comptes des bibliothèques (mêmes propositions)",
+    "chart.multiplier.median": "{times} fois plus de vues sur les canaux de l'Université que sur les comptes des bibliothèques (médiane par proposition)",
+    "chart.report.title": "Vues — {period}",
+    "chart.report.file": "relais-chiffres",
+    "chart.report.comment": "Le graphique des chiffres — {period} : les canaux de l'Université (en bleu) et les comptes des bibliothèques (en orange), sur la même échelle.",
+    "chart.report.coming": ":bar_chart: Le graphique de cette période arrive dans vos messages directs.",
+    "reports.error.year": "« {value} » n'est pas une année : `year` (l'année universitaire en cours), `year 2026` (septembre 2026 à août 2027), `year 2025-2026`, ou `year 2026 civile` (janvier à décembre).",
+    "reports.year.academic": "année universitaire {first}-{last}",
+    "reports.year.calendar": "année {year}",
+    "reports.year.title": "Bilan de la stratégie — {period}",
+    "reports.year.summary": "*{period}* : les canaux de l'Université ont obtenu *{median} en médiane* les vues des comptes des bibliothèques pour les mêmes publications ({pooled} en tout ; propositions publiées des deux côtés : {count}).",
+    "reports.year.no_pairs": "*{period}* : aucune proposition publiée à la fois sur un canal de l'Université et sur un compte des bibliothèques (avec des chiffres).",
+    "reports.year.by_platform": "*Par plateforme* (médiane ; toutes les vues)",
+    "reports.year.platform_line": "• {platform} : {median} en médiane, {pooled} en tout (propositions : {count})",
+    "reports.year.brought": "*Ce que la stratégie a apporté* : {university} vues sur les canaux de l'Université, contre {library} sur les comptes des bibliothèques pour les mêmes publications, soit {brought} vues de plus.",
+    "reports.year.brought_estimate": "*Ce que la stratégie a apporté* : {university} vues sur les canaux de l'Université, contre environ {library} qu'auraient obtenues les comptes des bibliothèques pour les mêmes publications, soit environ {brought} vues de plus. Estimation : {estimated} de ces vues des bibliothèques sont calculées avec la médiane de chaque plateforme, pour les publications que les bibliothèques n'ont pas faites elles-mêmes.",
+    "reports.year.footer": "Multiplicateur : vues de l'Université ÷ vues des bibliothèques pour la même proposition. Chiffres les plus récents de chaque publication.",
+    "reports.year.coming": ":bar_chart: Le graphique du bilan arrive dans vos messages directs.",
+    "reports.year.chart_title": "Les mêmes nouvelles, deux portées — {period}",
+    "reports.year.chart_subtitle": "Vues sur les canaux de l'Université et sur les comptes des bibliothèques : {median} en médiane",
+    "reports.year.file": "relais-bilan",
+    "reports.year.written": "Graphique écrit : {path}",
+    "reports.year.bad_output": "-o : attend un fichier .png ou .pdf (reçu « {path} »)",
+    "xlsx.sheet": "Publications",
+    "xlsx.started": ":inbox_tray: Le classeur Excel ({period}) arrive dans vos messages directs.",
+    "xlsx.comment": "Chiffres de Relais, {period} : une ligne par publication ({rows}). Pour réimporter des chiffres, `/stats export csv` ou `python -m bot export --format csv`.",
+    "xlsx.column.proposal": "N° de proposition",
+    "xlsx.column.title": "Titre",
+    "xlsx.column.category": "Catégorie",
+    "xlsx.column.publish_on": "Date souhaitée",
+    "xlsx.column.owner": "Responsable (ID Slack)",
+    "xlsx.column.outlet": "Code du canal",
+    "xlsx.column.outlet_name": "Canal",
+    "xlsx.column.published_on": "Date de publication",
+    "xlsx.column.url": "Lien",
+    "xlsx.column.views": "Vues",
+    "xlsx.column.interactions": "Interactions",
+    "xlsx.column.avg_time": "Temps moyen (min:s)",
+    "xlsx.column.recorded_at": "Chiffres notés le",
+    "xlsx.column.recorded_by": "Notés par",
+    "xlsx.category.cyclic": "Cyclique",
+    "xlsx.category.one-off": "Ponctuel",
+    "xlsx.category.collections": "Collections spéciales",
     # --- onglet Accueil (handlers/home.py) ---
     "home.title": "Relais — vos publications",
     "home.new_proposal": "Nouvelle proposition",
@@ -662,12 +715,6 @@ MESSAGES: dict[str, str] = {
     "digest.item.cycle": "• {title} — {event} le {event_day} : à reproposer à partir du {prompt_day}",
     "digest.item.cycle_late": "• {title} — {event} le {event_day} : pas encore reproposé (rappel du {prompt_day})",
     "digest.item.cycle_proposed": "• {title} — {event} le {event_day} : déjà proposé (#{id})",
-    "digest.chart.title": "Vues par canal, {weeks} dernières semaines (par semaine de publication)",
-    "digest.chart.university": "Canaux de l'Université",
-    "digest.chart.library": "Comptes des bibliothèques",
-    "digest.chart.no_data": "aucun chiffre",
-    "digest.chart.views": "Vues",
-    "digest.chart.comment": "Vues par canal des {weeks} dernières semaines, par semaine de publication : l'Université à gauche, les bibliothèques à droite.",
     "digest.preview_chart": ":paperclip: Le graphique des vues des {weeks} dernières semaines sera joint dans le fil.",
     "digest.cli.no_chart": "Pas de graphique : aucun chiffre enregistré pour les publications des 8 dernières semaines.",
     "digest.cli.chart": "Graphique écrit dans {path}.",

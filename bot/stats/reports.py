@@ -19,9 +19,13 @@ import sys
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from pathlib import Path
 
 from bot.blocks import context, divider, escape, header, section
+from bot.errors import EXIT_CONFIG
+from bot.stats.chart import ReachBars, pairs_chart
 from bot.stats.figures import InputError
+from storage import stats as stats_rows
 
 PERIOD_WORDS = {
     "week": "week",
@@ -151,6 +155,7 @@ class Report:
     top: list[dict]
     multipliers: list[Multiplier]
     median: float | None
+    days: dict[str, list[int]] = field(default_factory=dict)  # published_on -> [university views, library views]
 
     @property
     def missing(self) -> int:
@@ -212,8 +217,12 @@ def build_report(rows: Iterable[dict], period: Period, top: int = TOP_POSTS) -> 
     position: dict[str, tuple] = {}
     ranked: list[dict] = []
     by_proposal: dict[int, list] = {}
+    days: dict[str, list[int]] = {}
     for row in rows:
         total.add(row)
+        side = _SIDES.get(row.get("outlet_owner"))
+        if side is not None and row.get("views") is not None:
+            days.setdefault(row["published_on"], [0, 0])[side - 1] += row["views"]
         outlet = outlets.setdefault(
             row["outlet_slug"], Line(row["outlet_slug"], row.get("outlet_name") or "", row.get("outlet_owner") or "")
         )
@@ -239,6 +248,75 @@ def build_report(rows: Iterable[dict], period: Period, top: int = TOP_POSTS) -> 
         top=ranked[:top],
         multipliers=found,
         median=median_ratio(found),
+        days=days,
+    )
+
+
+# -- the chart ----------------------------------------------------------------------------------
+WEEKLY_UP_TO = 16 * 7  # a period up to 16 weeks is drawn by week, up to 24 months by month, then by year
+MONTHLY_UP_TO = 24
+
+
+def chart_slots(report: Report) -> tuple[str, list[tuple[date, int, int]]]:
+    """The report's views bucketed for its chart: ("week" | "month" | "year", [(first day, university, library)]),
+    every slot of the span present (zeros included) so the time axis is regular."""
+    if not report.days:
+        return "week", []
+    known = sorted(date.fromisoformat(day) for day in report.days)
+    first = report.period.start or known[0]
+    last = report.period.end or known[-1]
+    last = max(last, known[-1])
+    if (last - first).days < WEEKLY_UP_TO:
+        unit = "week"
+    elif (last.year - first.year) * 12 + last.month - first.month < MONTHLY_UP_TO:
+        unit = "month"
+    else:
+        unit = "year"
+
+    def slot(day: date) -> date:
+        if unit == "week":
+            return day - timedelta(days=day.weekday())
+        if unit == "month":
+            return day.replace(day=1)
+        return date(day.year, 1, 1)
+
+    slots: dict[date, list[int]] = {}
+    cursor = slot(first)
+    while cursor <= last:
+        slots[cursor] = [0, 0]
+        if unit == "week":
+            cursor += timedelta(days=7)
+        elif unit == "month":
+            cursor = date(cursor.year + cursor.month // 12, cursor.month % 12 + 1, 1)
+        else:
+            cursor = date(cursor.year + 1, 1, 1)
+    for day, (university, library) in report.days.items():
+        totals = slots.setdefault(slot(date.fromisoformat(day)), [0, 0])
+        totals[0] += university
+        totals[1] += library
+    return unit, [(start, u, lib) for start, (u, lib) in sorted(slots.items())]
+
+
+def slot_label(tr, unit: str, start: date) -> str:
+    if unit == "week":
+        return tr.date(start, "short")
+    if unit == "month":
+        return tr.date(start, "month")
+    return str(start.year)
+
+
+def report_bars(tr, report: Report) -> ReachBars:
+    """What /stats report's chart draws: the period's views by slot, and the median multiplier."""
+    unit, slots = chart_slots(report)
+    multiplier = ""
+    if report.median is not None:
+        multiplier = tr("chart.multiplier.median", times=tr.number(report.median, 1))
+    return ReachBars(
+        title=tr("chart.report.title", period=period_label(tr, report.period)),
+        labels=tuple(slot_label(tr, unit, start) for start, _u, _l in slots),
+        university=tuple(u for _s, u, _l in slots),
+        library=tuple(lib for _s, _u, lib in slots),
+        multiplier=multiplier,
     )
 
 
@@ -373,3 +451,250 @@ def report_blocks(tr, report: Report, max_multipliers: int = 10) -> list[dict]:
         blocks.append(section(tr("reports.top") + "\n" + "\n".join(top_lines)))
     blocks.append(context(tr("reports.footer")))
     return blocks
+
+
+# -- the year report: the strategy's evidence ---------------------------------------------------
+YEAR_WORDS = ("year", "année", "annee", "an")
+CALENDAR_WORDS = ("civile", "civil", "calendar", "--calendar")
+ACADEMIC_START_MONTH = 9  # the academic year runs from September to August
+
+
+def year_period(year: int | None, today: date, calendar_year: bool = False) -> Period:
+    """The academic year that starts in September of `year` (default: the one under way), or with
+    `calendar_year` the calendar year `year` (default: this one)."""
+    if calendar_year:
+        year = year or today.year
+        return Period("calendar-year", date(year, 1, 1), date(year, 12, 31))
+    if year is None:
+        year = today.year if today.month >= ACADEMIC_START_MONTH else today.year - 1
+    return Period("year", date(year, ACADEMIC_START_MONTH, 1), date(year + 1, ACADEMIC_START_MONTH - 1, 31))
+
+
+def parse_year(text: str, today: date) -> Period:
+    """`[YYYY | YYYY-YYYY] [civile|calendar]` after `year`: InputError when it is neither."""
+    words = [w.lower() for w in text.split()]
+    calendar_year = any(w in CALENDAR_WORDS for w in words)
+    rest = [w for w in words if w not in CALENDAR_WORDS]
+    if len(rest) > 1:
+        raise InputError("reports.error.year", value=text)
+    year = None
+    if rest:
+        m = re.match(r"^(\d{4})(?:[-/](\d{4}))?$", rest[0])
+        if not m or (m.group(2) and (int(m.group(2)) != int(m.group(1)) + 1 or calendar_year)):
+            raise InputError("reports.error.year", value=text)
+        year = int(m.group(1))
+        if not 1900 <= year <= 9998:
+            raise InputError("reports.error.year", value=text)
+    return year_period(year, today, calendar_year)
+
+
+@dataclass(frozen=True)
+class PlatformReach:
+    platform: str
+    pairs: int
+    median: float
+    pooled: float
+
+
+@dataclass
+class YearReport:
+    period: Period
+    pairs: list[Multiplier]  # proposals published on both kinds of accounts, with figures on both
+    median: float | None
+    pooled: float | None  # all their university views ÷ all their library views
+    platforms: list[PlatformReach]
+    university_views: int  # every university publication of the year
+    library_same_posts: int  # what the library's own accounts earned (or would have) for those posts
+    estimated_views: int  # the part of library_same_posts that is an estimate (posts not on the library's accounts)
+    unpaired_posts: int  # university publications of proposals the library did not post itself
+
+    @property
+    def brought(self) -> int:
+        return self.university_views - self.library_same_posts
+
+
+def year_report(rows: Iterable[dict], period: Period) -> YearReport:
+    """rows: storage.stats.iter_report_rows of the period. The library's views for the university's
+    posts it did not publish itself are estimated with the median multiplier of their platform (the
+    overall median when the platform has no pair)."""
+    by_proposal: dict[int, list] = {}
+    per_platform: dict[tuple[int, str], list[int]] = {}  # (proposal, platform) -> [university, library]
+    uni_by_proposal: dict[int, dict[str, int]] = {}  # proposal -> platform -> university views
+    university_views = 0
+    for row in rows:
+        _collect(by_proposal, row)
+        side = _SIDES.get(row.get("outlet_owner"))
+        if row.get("views") is None or side is None:
+            continue
+        platform = row.get("outlet_platform") or row["outlet_slug"]
+        per_platform.setdefault((row["proposal_id"], platform), [0, 0])[side - 1] += row["views"]
+        if side == 1:
+            university_views += row["views"]
+            by = uni_by_proposal.setdefault(row["proposal_id"], {})
+            by[platform] = by.get(platform, 0) + row["views"]
+    pairs = _multipliers(by_proposal)
+    paired = {m.proposal_id for m in pairs}
+    median = median_ratio(pairs)
+    pooled = sum(m.university_views for m in pairs) / sum(m.library_views for m in pairs) if pairs else None
+    platforms = []
+    for platform in sorted({p for (_id, p) in per_platform}):
+        both = [
+            (u, lib) for (pid, p), (u, lib) in per_platform.items() if p == platform and u and lib and pid in paired
+        ]
+        if both:
+            platforms.append(
+                PlatformReach(
+                    platform,
+                    len(both),
+                    statistics.median(u / lib for u, lib in both),
+                    sum(u for u, _ in both) / sum(lib for _, lib in both),
+                )
+            )
+    by_platform = {p.platform: p.median for p in platforms}
+    library_same = sum(m.library_views for m in pairs)
+    estimated = 0.0
+    unpaired = 0
+    for proposal_id, views in uni_by_proposal.items():
+        if proposal_id in paired:
+            continue
+        for platform, uni in views.items():
+            unpaired += 1
+            ratio = by_platform.get(platform, median)
+            if ratio:
+                estimated += uni / ratio
+    return YearReport(
+        period=period,
+        pairs=pairs,
+        median=median,
+        pooled=pooled,
+        platforms=platforms,
+        university_views=university_views,
+        library_same_posts=library_same + round(estimated),
+        estimated_views=round(estimated),
+        unpaired_posts=unpaired if median else 0,
+    )
+
+
+def year_label(tr, period: Period) -> str:
+    if period.kind == "calendar-year":
+        return tr("reports.year.calendar", year=period.start.year)
+    return tr("reports.year.academic", first=period.start.year, last=period.end.year)
+
+
+def year_summary(tr, report: YearReport) -> str:
+    """The short text that goes with the chart (and the CLI's first line)."""
+    label = year_label(tr, report.period)
+    if not report.pairs:
+        return tr("reports.year.no_pairs", period=label)
+    return tr(
+        "reports.year.summary",
+        period=label,
+        median=tr.ratio(report.median),
+        pooled=tr.ratio(report.pooled),
+        count=tr.number(len(report.pairs)),
+    )
+
+
+def brought_text(tr, report: YearReport) -> str:
+    key = "reports.year.brought_estimate" if report.estimated_views else "reports.year.brought"
+    return tr(
+        key,
+        university=tr.number(report.university_views),
+        library=tr.number(report.library_same_posts),
+        brought=tr.number(report.brought),
+        estimated=tr.number(report.estimated_views),
+    )
+
+
+def year_lines(tr, report: YearReport, escape_text=escape) -> list[str]:
+    """The report as lines of text (mrkdwn): summary, each pair, per platform, what the strategy brought."""
+    lines = [year_summary(tr, report)]
+    if not report.pairs:
+        return lines
+    for m in report.pairs:
+        lines.append(
+            tr(
+                "reports.multiplier_line",
+                number=m.proposal_id,
+                title=escape_text(m.title),
+                university=tr.plural("stats.views", m.university_views),
+                library=tr.plural("stats.views", m.library_views),
+                ratio=tr.ratio(m.ratio),
+            )
+        )
+    lines.append(tr("reports.year.by_platform"))
+    for p in report.platforms:
+        lines.append(
+            tr(
+                "reports.year.platform_line",
+                platform=p.platform.capitalize() if p.platform != "x" else "X",
+                median=tr.ratio(p.median),
+                pooled=tr.ratio(p.pooled),
+                count=tr.number(p.pairs),
+            )
+        )
+    lines.append(brought_text(tr, report))
+    return lines
+
+
+def year_blocks(tr, report: YearReport, max_pairs: int = 20) -> list[dict]:
+    blocks = [header(tr("reports.year.title", period=year_label(tr, report.period)))]
+    lines = year_lines(tr, report)
+    blocks.append(section(lines[0]))
+    if not report.pairs:
+        return blocks
+    pairs = lines[1 : 1 + len(report.pairs)]
+    shown = pairs[:max_pairs]
+    if len(pairs) > max_pairs:
+        shown.append(tr("common.and_more", count=len(pairs) - max_pairs))
+    blocks.append(section("\n".join(shown)))
+    rest = lines[1 + len(report.pairs) :]
+    blocks.append(section("\n".join(rest[:-1])))
+    blocks.append(section(rest[-1]))
+    blocks.append(context(tr("reports.year.footer")))
+    return blocks
+
+
+def year_chart(tr, report: YearReport, fmt: str = "png") -> bytes | None:
+    """The year report's chart (.png or .pdf), as the seed's slides; None without pairs."""
+    if not report.pairs:
+        return None
+    label = year_label(tr, report.period)
+    return pairs_chart(
+        tr,
+        report.pairs,
+        tr("reports.year.chart_title", period=label),
+        tr("reports.year.chart_subtitle", median=tr.ratio(report.median)),
+        fmt,
+    )
+
+
+def run_year_report(relais, args) -> int:
+    """`python -m bot report --year YYYY [--calendar] -o FILE`: the summary printed, the chart written."""
+    tr = relais.tr
+    output = Path(args.output)
+    fmt = output.suffix.lower().lstrip(".")
+    if fmt not in ("png", "pdf"):
+        print(tr("reports.year.bad_output", path=args.output), file=sys.stderr)
+        return EXIT_CONFIG
+    try:
+        period = parse_year(f"{args.year or ''} {'civile' if args.calendar else ''}", relais.clock.today())
+    except InputError as error:
+        print(tr(error.key, **error.params), file=sys.stderr)
+        return EXIT_CONFIG
+    report = year_report(stats_rows.iter_report_rows(relais.db, period.start, period.end), period)
+    for line in year_lines(tr, report, escape_text=str):
+        print(line.replace("*", ""))
+    data = year_chart(tr, report, fmt)
+    if data is None:
+        return 1
+    output.parent.mkdir(parents=True, exist_ok=True)
+    output.write_bytes(data)
+    print(tr("reports.year.written", path=args.output), file=sys.stderr)
+    return 0
+
+
+def configure_year_report(parser) -> None:
+    parser.add_argument("--year", help="YYYY: the academic year starting in September YYYY (default: this one)")
+    parser.add_argument("--calendar", action="store_true", help="the calendar year YYYY (January to December)")
+    parser.add_argument("-o", "--output", required=True, help="the chart to write: FILE.png or FILE.pdf")

@@ -24,11 +24,16 @@ import io
 import re
 import sys
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
+
+from openpyxl import Workbook, load_workbook
+from openpyxl.styles import Font
+from openpyxl.utils import get_column_letter
 
 from bot.clock import from_text, local_at, parse_instant, to_text
 from bot.errors import EXIT_CONFIG
+from bot.i18n import CATALOGS
 from bot.stats.figures import InputError, parse_duration, parse_number
 from storage import outlets as outlet_rows
 from storage import stats as stats_rows
@@ -83,10 +88,11 @@ def unsafe_cell(text: str) -> str:
     return text[1:] if text.startswith("'") and text[1:].startswith(_FORMULA) else text
 
 
-def to_csv(rows: list[dict]) -> bytes:
-    """rows: storage.stats.export_rows. UTF-8 with a byte-order mark, so spreadsheets read the accents."""
+def to_csv(rows: list[dict], delimiter: str = ",") -> bytes:
+    """rows: storage.stats.export_rows. UTF-8 with a byte-order mark, so spreadsheets read the accents;
+    `delimiter` ";" for a French spreadsheet (its decimal comma takes ",")."""
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
+    writer = csv.writer(out, lineterminator="\r\n", delimiter=delimiter)
     writer.writerow(COLUMNS)
     for r in rows:
         has = r.get("recorded_at") is not None
@@ -111,23 +117,154 @@ def to_csv(rows: list[dict]) -> bytes:
     return out.getvalue().encode("utf-8-sig")
 
 
-def export_csv(db, since: date | None = None, until: date | None = None) -> bytes:
-    return export_counted(db, since, until)[0]
+def export_csv(db, since: date | None = None, until: date | None = None, delimiter: str = ",") -> bytes:
+    return to_csv(stats_rows.export_rows(db, since, until), delimiter)
 
 
-def export_counted(db, since: date | None = None, until: date | None = None) -> tuple[bytes, int]:
-    """The file and its number of data rows."""
+def csv_delimiter(tr) -> str:
+    """The separator a spreadsheet in the team's language expects: ";" in French, "," in English."""
+    return ";" if str(tr.locale).startswith("fr") else ","
+
+
+def export_counted(
+    db, since: date | None = None, until: date | None = None, fmt: str = "csv", tr=None, tz=None
+) -> tuple[bytes, int]:
+    """The file and its number of data rows (snapshots in a CSV, publications in a workbook). `fmt`:
+    "csv" (the team's separator with `tr`, "," without) or "xlsx" (needs `tr`)."""
 
     rows = stats_rows.export_rows(db, since, until)
-    return to_csv(rows), len(rows)
+    if fmt == "xlsx":
+        names = {o["slug"]: o["name"] for o in outlet_rows.all(db)}
+        publications = per_publication(rows)
+        return to_xlsx(publications, tr, names, tz), len(publications)
+    return to_csv(rows, csv_delimiter(tr) if tr is not None else ","), len(rows)
 
 
-def export_filename(since: date | None, until: date | None, today: date) -> str:
+def export_filename(since: date | None, until: date | None, today: date, fmt: str = "csv") -> str:
     if since and until:
-        return f"relais-stats-{since.isoformat()}-{until.isoformat()}.csv"
+        return f"relais-stats-{since.isoformat()}-{until.isoformat()}.{fmt}"
     if since:
-        return f"relais-stats-{since.isoformat()}-{today.isoformat()}.csv"
-    return f"relais-stats-{today.isoformat()}.csv"
+        return f"relais-stats-{since.isoformat()}-{today.isoformat()}.{fmt}"
+    return f"relais-stats-{today.isoformat()}.{fmt}"
+
+
+# -- the workbook -------------------------------------------------------------------------------
+# One row per publication, its current figures (each metric's latest known value), for people:
+# headers in the team's language, numbers as numbers, days as dates, the header row frozen.
+XLSX_COLUMNS = (
+    "proposal",
+    "title",
+    "category",
+    "publish_on",
+    "owner",
+    "outlet",
+    "outlet_name",
+    "published_on",
+    "url",
+    "views",
+    "interactions",
+    "avg_time",
+    "recorded_at",
+    "recorded_by",
+)
+IGNORED = ("outlet_name",)
+FORMATS = ("xlsx", "csv")  # written for people, not read back (the outlet's slug is)
+_DAY_FORMAT = "yyyy-mm-dd"
+_INSTANT_FORMAT = "yyyy-mm-dd hh:mm"
+_NUMBER_FORMAT = "#,##0"
+_TIME_FORMAT = "[m]:ss"
+MAX_WIDTH = 60
+
+
+def per_publication(rows: list[dict]) -> list[dict]:
+    """export_rows (one per snapshot, a publication's snapshots together, oldest first) folded to one row
+    per publication: views of its latest snapshot, interactions and time their latest known values."""
+    out: list[dict] = []
+    for row in rows:
+        last = out[-1] if out else None
+        if last is not None and (last["proposal_id"], last["outlet_slug"]) == (row["proposal_id"], row["outlet_slug"]):
+            merged = dict(row)
+            for metric in ("interactions", "avg_seconds"):
+                if merged[metric] is None:
+                    merged[metric] = last[metric]
+            out[-1] = merged
+        else:
+            out.append(dict(row))
+    return out
+
+
+def to_xlsx(publications: list[dict], tr, outlet_names: dict[str, str], tz=None) -> bytes:
+    """The workbook; `tz`: the team's time zone, for the (naive, as spreadsheets have them) times of recording."""
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = tr("xlsx.sheet")
+    headers = [tr(f"xlsx.column.{column}") for column in XLSX_COLUMNS]
+    sheet.append(headers)
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+    for r in publications:
+        has = r.get("recorded_at") is not None
+        recorded = None
+        if has:
+            instant = from_text(r["recorded_at"])
+            recorded = (instant.astimezone(tz) if tz else instant).replace(tzinfo=None)
+        sheet.append(
+            [
+                r["proposal_id"],
+                safe_cell(r["title"]),
+                tr(f"xlsx.category.{r['category']}") if r["category"] in CATEGORY_KEYS else r["category"],
+                date.fromisoformat(r["publish_on"]) if r["publish_on"] else None,
+                r["owner_id"] or None,
+                r["outlet_slug"],
+                outlet_names.get(r["outlet_slug"], r["outlet_slug"]),
+                date.fromisoformat(r["published_on"]),
+                safe_cell(r["published_url"] or "") or None,
+                r["views"] if has else None,
+                r["interactions"] if has else None,
+                timedelta(seconds=r["avg_seconds"]) if has and r["avg_seconds"] is not None else None,
+                recorded,
+                (r["recorded_by"] or None) if has else None,
+            ]
+        )
+    formats = {
+        "publish_on": _DAY_FORMAT,
+        "published_on": _DAY_FORMAT,
+        "views": _NUMBER_FORMAT,
+        "interactions": _NUMBER_FORMAT,
+        "avg_time": _TIME_FORMAT,
+        "recorded_at": _INSTANT_FORMAT,
+    }
+    for index, column in enumerate(XLSX_COLUMNS, 1):
+        letter = get_column_letter(index)
+        fmt = formats.get(column)
+        widest = len(headers[index - 1])
+        for (cell,) in sheet.iter_rows(min_row=2, min_col=index, max_col=index):
+            if fmt and cell.value is not None:
+                cell.number_format = fmt
+            widest = max(widest, _shown_width(cell.value, fmt))
+        sheet.column_dimensions[letter].width = min(MAX_WIDTH, widest + 2)
+    sheet.freeze_panes = "A2"
+    sheet.auto_filter.ref = sheet.dimensions
+    out = io.BytesIO()
+    workbook.save(out)
+    return out.getvalue()
+
+
+CATEGORY_KEYS = ("cyclic", "one-off", "collections")
+
+
+def _shown_width(value, fmt: str | None) -> int:
+    if value is None:
+        return 0
+    if fmt == _DAY_FORMAT:
+        return 10
+    if fmt == _INSTANT_FORMAT:
+        return 16
+    if fmt == _TIME_FORMAT:
+        return 5
+    if isinstance(value, int):
+        return len(f"{value:,}")
+    return len(str(value))
 
 
 # -- in ---------------------------------------------------------------------------------------
@@ -201,20 +338,129 @@ def _decode(data: bytes | str) -> str:
 def parse_csv(
     data: bytes | str, *, outlets: set[str], today: date, now: datetime, tz, checkpoints=(2, 7, 30)
 ) -> Parsed:
-    """Validate every row; CsvRefused with every problem (line numbers) when any row is wrong."""
+    """Validate every row; CsvRefused with every problem (line numbers) when any row is wrong.
+    Either separator ("," or ";", whichever the header uses)."""
     text = _decode(data)
     first = text.split("\n", 1)[0]
     delimiter = ";" if first.count(";") > first.count(",") else ","
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    problems: list[Problem] = []
     try:
         header_row = next(reader)
     except StopIteration:
         raise CsvRefused([Problem(1, "", "csv.error.empty")]) from None
     except csv.Error as error:
         raise CsvRefused([Problem(1, "", "csv.error.syntax", {"error": str(error)})]) from None
-    header = [h.strip().lower() for h in header_row]
-    unknown = [h for h in header if h not in COLUMNS]
+
+    def lines():
+        while True:
+            start = reader.line_num + 1
+            try:
+                values = next(reader)
+            except StopIteration:
+                return
+            except csv.Error as error:
+                raise _Unreadable(start, str(error)) from None
+            yield start, [unsafe_cell(v.strip()) for v in values]
+
+    return _parse_table(header_row, lines(), outlets, today, now, tz, checkpoints, {})
+
+
+def parse_file(data: bytes, *, outlets: set[str], today: date, now: datetime, tz, checkpoints=(2, 7, 30)) -> Parsed:
+    """A CSV (either dialect) or the workbook `python -m bot export` writes, told apart by their first bytes."""
+    if data[:4] == b"PK\x03\x04":
+        return parse_xlsx(data, outlets=outlets, today=today, now=now, tz=tz, checkpoints=checkpoints)
+    return parse_csv(data, outlets=outlets, today=today, now=now, tz=tz, checkpoints=checkpoints)
+
+
+def parse_xlsx(data: bytes, *, outlets: set[str], today: date, now: datetime, tz, checkpoints=(2, 7, 30)) -> Parsed:
+    """The workbook's first sheet, read as its CSV would be: each cell turned back into the CSV's text
+    (dates YYYY-MM-DD, times of recording in the team's time zone, durations m:ss). Problems name the
+    sheet's row and the column's letter and header."""
+    try:
+        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+        sheet = workbook.worksheets[0]
+        rows = sheet.iter_rows(values_only=True)
+        header_row = next(rows, None)
+    except Exception as error:  # noqa: BLE001 - any unreadable workbook is a refusal, not a crash
+        raise CsvRefused([Problem(1, "", "xlsx.error.unreadable", {"error": type(error).__name__})]) from None
+    if header_row is None or not any(v is not None for v in header_row):
+        raise CsvRefused([Problem(1, "", "csv.error.empty")])
+    while header_row and header_row[-1] is None:
+        header_row = header_row[:-1]
+    header = [_canonical(str(h or "")) for h in header_row]
+    labels = {
+        column: f"{get_column_letter(i)} ({str(h).strip()})"
+        for i, (column, h) in enumerate(zip(header, header_row, strict=True), 1)
+    }
+
+    def lines():
+        for line, values in enumerate(rows, 2):
+            values = list(values[: len(header)]) + [None] * (len(header) - len(values))
+            yield (
+                line,
+                [unsafe_cell(_cell_text(column, value, tz)) for column, value in zip(header, values, strict=True)],
+            )
+
+    return _parse_table(list(header_row), lines(), outlets, today, now, tz, checkpoints, labels)
+
+
+def _cell_text(column: str, value, tz) -> str:
+    """A workbook cell as the CSV writes that column."""
+    if value is None:
+        return ""
+    if isinstance(value, timedelta):
+        seconds = round(value.total_seconds())
+        return f"{seconds // 60}:{seconds % 60:02d}"
+    if isinstance(value, datetime):
+        if column == "recorded_at":
+            aware = value.replace(tzinfo=tz) if value.tzinfo is None else value
+            return to_text(aware)
+        if column == "avg_time":  # a duration a spreadsheet kept as a time of day
+            return f"{value.hour * 60 + value.minute}:{value.second:02d}"
+        return value.date().isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, time):
+        return f"{value.hour * 60 + value.minute}:{value.second:02d}"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    text = str(value).strip()
+    if column == "category":
+        return _CATEGORY_LABELS.get(text.lower(), text)
+    return text
+
+
+class _Unreadable(Exception):
+    def __init__(self, line: int, error: str):
+        self.line, self.error = line, error
+
+
+def _column_aliases() -> dict[str, str]:
+    """Header text -> column: the CSV's names, and the workbook's headers in every language."""
+    aliases = {
+        catalog[f"xlsx.column.{column}"].strip().lower(): column
+        for catalog in CATALOGS.values()
+        for column in XLSX_COLUMNS
+    }
+    aliases.update({column: column for column in (*COLUMNS, *IGNORED)})  # the CSV's names come first
+    return aliases
+
+
+def _category_labels() -> dict[str, str]:
+    return {
+        catalog[f"xlsx.category.{key}"].strip().lower(): key for catalog in CATALOGS.values() for key in CATEGORY_KEYS
+    }
+
+
+def _canonical(header: str) -> str:
+    text = header.strip().lower()
+    return _ALIASES.get(text, text)
+
+
+def _parse_table(header_row, lines, outlets, today, now, tz, checkpoints, labels: dict[str, str]) -> Parsed:
+    problems: list[Problem] = []
+    header = [_canonical(str(h or "")) for h in header_row]
+    unknown = [str(h).strip() for h, c in zip(header_row, header, strict=True) if c not in COLUMNS and c not in IGNORED]
     missing = [c for c in REQUIRED if c not in header]
     duplicated = sorted({h for h in header if header.count(h) > 1})
     if unknown or missing or duplicated:
@@ -228,26 +474,20 @@ def parse_csv(
 
     proposals: dict[str, Proposal] = {}
     rows = 0
-    line = 1
-    while True:
-        start = reader.line_num + 1
-        try:
-            values = next(reader)
-        except StopIteration:
-            break
-        except csv.Error as error:
-            problems.append(Problem(start, "", "csv.error.syntax", {"error": str(error)}))
-            break
-        line = start
-        if not any(v.strip() for v in values):
-            continue
-        rows += 1
-        if len(values) != len(header):
-            problems.append(Problem(line, "", "csv.error.width", {"expected": len(header), "found": len(values)}))
-            continue
-        row = dict.fromkeys(COLUMNS, "")
-        row.update({h: unsafe_cell(v.strip()) for h, v in zip(header, values, strict=False)})
-        problems.extend(_row(row, line, proposals, outlets, today, now, tz, checkpoints))
+    try:
+        for line, values in lines:
+            if not any(v for v in values):
+                continue
+            rows += 1
+            if len(values) != len(header):
+                problems.append(Problem(line, "", "csv.error.width", {"expected": len(header), "found": len(values)}))
+                continue
+            row = dict.fromkeys(COLUMNS, "")
+            row.update({h: v for h, v in zip(header, values, strict=False) if h not in IGNORED})
+            found = _row(row, line, proposals, outlets, today, now, tz, checkpoints)
+            problems.extend(Problem(p.line, labels.get(p.column, p.column), p.key, p.params) for p in found)
+    except _Unreadable as error:
+        problems.append(Problem(error.line, "", "csv.error.syntax", {"error": error.error}))
     if not rows and not problems:
         problems.append(Problem(1, "", "csv.error.no_rows"))
     if problems:
@@ -276,7 +516,7 @@ def _row(
         bad("title", "csv.error.required")
     elif len(title) > 300:
         bad("title", "csv.error.too_long", limit=300)
-    category = CATEGORIES.get(row["category"].lower() or "one-off")
+    category = CATEGORIES.get(row["category"].lower() or "one-off") or _CATEGORY_LABELS.get(row["category"].lower())
     if category is None:
         bad("category", "csv.error.category", value=row["category"])
     owner = row["owner"]
@@ -552,6 +792,10 @@ def problem_lines(tr, problems: list[Problem], limit: int = MAX_ERRORS_SHOWN) ->
     return lines
 
 
+_ALIASES = _column_aliases()
+_CATEGORY_LABELS = _category_labels()
+
+
 # -- python -m bot export / import ------------------------------------------------------------
 
 
@@ -559,10 +803,15 @@ def configure_export(parser) -> None:
     parser.add_argument("--since", help="first publication day, YYYY-MM-DD")
     parser.add_argument("--until", help="last publication day, YYYY-MM-DD")
     parser.add_argument("-o", "--output", help="file to write (default: standard output)")
+    parser.add_argument(
+        "--format",
+        choices=FORMATS,
+        help="xlsx: a workbook for people (the default); csv: for round trips (default when FILE ends in .csv)",
+    )
 
 
 def configure_import(parser) -> None:
-    parser.add_argument("file", help="a CSV file in the export's format")
+    parser.add_argument("file", help="a CSV file (either separator) or the .xlsx workbook the export writes")
     parser.add_argument("--dry-run", action="store_true", help="check the file, write nothing")
 
 
@@ -588,7 +837,8 @@ def run_export(relais, args) -> int:
     except _ArgError as error:
         print(error, file=sys.stderr)
         return EXIT_CONFIG
-    data, rows = export_counted(relais.db, since, until)
+    fmt = args.format or ("csv" if args.output and args.output.lower().endswith(".csv") else "xlsx")
+    data, rows = export_counted(relais.db, since, until, fmt, tr, relais.settings.tz)
     if args.output:
         path = Path(args.output)
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -608,7 +858,7 @@ def run_import(relais, args) -> int:
         return 1
     now = relais.clock.now()
     try:
-        parsed = parse_csv(
+        parsed = parse_file(
             path.read_bytes(),
             outlets={o["slug"] for o in outlet_rows.all(relais.db)},
             today=relais.clock.today(),

@@ -21,6 +21,7 @@ from bot.blocks import (
     text_input,
 )
 from bot.clock import from_text
+from bot.stats.chart import reach_chart
 from bot.stats.figures import (
     Comparison,
     Figures,
@@ -29,7 +30,15 @@ from bot.stats.figures import (
     Recorded,
     compare,
 )
-from bot.stats.reports import Period, period_label
+from bot.stats.reports import (
+    Period,
+    build_report,
+    period_label,
+    report_bars,
+    year_chart,
+    year_report,
+    year_summary,
+)
 from bot.stats.spreadsheet import export_counted, export_filename
 from storage import proposals as proposal_rows
 from storage import stats as stats_rows
@@ -243,12 +252,54 @@ def render_export(relais, row: dict, now: datetime) -> outbox.Post | None:
     data = outbox.payload(row)
     since = date.fromisoformat(data["since"]) if data.get("since") else None
     until = date.fromisoformat(data["until"]) if data.get("until") else None
-    content, rows = export_counted(relais.db, since, until)
+    fmt = data.get("format", "csv")  # rows planned before the workbook existed were CSV
+    content, rows = export_counted(relais.db, since, until, fmt, tr, relais.settings.tz)
     label = period_label(tr, Period(data.get("kind", "all"), since, until))
-    name = export_filename(since, until, relais.clock.today())
+    name = export_filename(since, until, relais.clock.today(), fmt)
     return outbox.Post(
         channel=row["target"],
         dm=True,
         file=(name, content),
-        text=tr("stats.export.comment", period=label, rows=tr.plural("csv.rows", rows)),
+        text=tr(
+            "xlsx.comment" if fmt == "xlsx" else "stats.export.comment", period=label, rows=tr.plural("csv.rows", rows)
+        ),
+    )
+
+
+def render_report_chart(relais, row: dict, now: datetime) -> outbox.Post | None:
+    """/stats report's chart of its period, drawn at send time from the figures as they are, in the user's DM."""
+
+    tr = relais.tr
+    data = outbox.payload(row)
+    since = date.fromisoformat(data["since"]) if data.get("since") else None
+    until = date.fromisoformat(data["until"]) if data.get("until") else None
+    period = Period(data.get("kind", "all"), since, until)
+    report = build_report(stats_rows.iter_report_rows(relais.db, since, until), period)
+    png = reach_chart(tr, report_bars(tr, report))
+    if png is None:
+        raise outbox.Skip("no figures for the period any more")
+    stamp = since.isoformat() if since else relais.clock.today().isoformat()
+    return outbox.Post(
+        channel=row["target"],
+        dm=True,
+        file=(f"{tr('chart.report.file')}-{stamp}.png", png),
+        text=tr("chart.report.comment", period=period_label(tr, period)),
+    )
+
+
+def render_year_chart(relais, row: dict, now: datetime) -> outbox.Post | None:
+    """The year report's chart, drawn at send time, with its short summary, in the user's DM."""
+
+    tr = relais.tr
+    data = outbox.payload(row)
+    since, until = date.fromisoformat(data["since"]), date.fromisoformat(data["until"])
+    report = year_report(stats_rows.iter_report_rows(relais.db, since, until), Period(data["kind"], since, until))
+    png = year_chart(tr, report)
+    if png is None:
+        raise outbox.Skip("no proposal on both kinds of accounts any more")
+    return outbox.Post(
+        channel=row["target"],
+        dm=True,
+        file=(f"{tr('reports.year.file')}-{since.isoformat()}-{until.isoformat()}.png", png),
+        text=year_summary(tr, report),
     )
