@@ -269,3 +269,16 @@ def m0005_stats_unknown_figures(db: Database) -> None:
     # given is unknown (NULL), never 0. The table is rebuilt by sqlite-utils with its rows, ids (outbox
     # payloads name snapshots by id), checks and index; views stay required.
     db["stats_snapshots"].transform(not_null={"interactions": False})
+
+
+@migrations(name="0011_outbox_interruptions")
+def m0011_outbox_interruptions(db: Database) -> None:
+    _run(
+        db,
+        """
+        -- Transient failures (Slack down, 5xx, timeouts) are retried for as long as a message is still
+        -- relevant, so `attempts` grows without bound during an outage; a message that keeps killing its
+        -- sender while in flight is counted apart (bot.outbox.release_dead_claims fails it after a few).
+        ALTER TABLE outbox ADD COLUMN interruptions INTEGER NOT NULL DEFAULT 0
+        """,
+    )
