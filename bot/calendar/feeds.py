@@ -46,6 +46,7 @@ from bot.calendar import ics as ics_export
 from bot.clock import from_text, to_text
 from bot.proposals import replan
 from bot.settings import EVENT_KINDS, Feed
+from bot.text import one_line
 from storage import calendar
 from storage import outbox as outbox_rows
 
@@ -306,7 +307,7 @@ def parse(body: bytes, feed: Feed, today: date, tz: ZoneInfo, untitled: str = ""
     for count, component in enumerate(occurrences, 1):
         if count > MAX_OCCURRENCES:
             raise FeedError("too_many", f"> {MAX_OCCURRENCES}")
-        name = str(component.get("SUMMARY") or "").strip()
+        name = one_line(component.get("SUMMARY"))
         raw_uid = str(component.get("UID") or "") or f"{name}|{component['DTSTART'].to_ical().decode()}"
         recurrence = ""
         if raw_uid in recurring and component.get("RECURRENCE-ID") is not None:

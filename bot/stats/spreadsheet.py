@@ -30,6 +30,7 @@ from pathlib import Path
 from bot.clock import from_text, local_at, parse_instant, to_text
 from bot.errors import EXIT_CONFIG
 from bot.stats.figures import InputError, parse_duration, parse_number
+from bot.text import one_line
 from storage import outlets as outlet_rows
 from storage import stats as stats_rows
 
@@ -246,7 +247,7 @@ def parse_csv(
             problems.append(Problem(line, "", "csv.error.width", {"expected": len(header), "found": len(values)}))
             continue
         row = dict.fromkeys(COLUMNS, "")
-        row.update({h: unsafe_cell(v.strip()) for h, v in zip(header, values, strict=False)})
+        row.update({h: unsafe_cell(one_line(v)) for h, v in zip(header, values, strict=False)})
         problems.extend(_row(row, line, proposals, outlets, today, now, tz, checkpoints))
     if not rows and not problems:
         problems.append(Problem(1, "", "csv.error.no_rows"))
