@@ -14,6 +14,7 @@ runs of spaces are collapsed in one-line fields and surrounding whitespace is tr
 from __future__ import annotations
 
 import re
+from urllib.parse import urlsplit
 
 _INVISIBLE = (
     [chr(c) for c in range(0x00, 0x20) if chr(c) not in "\t\n"]
@@ -39,3 +40,24 @@ def clean(text: object, *, multiline: bool = False) -> str:
 def one_line(text: object) -> str:
     """A title, a link, a name, a reason: one line, cleaned."""
     return clean(text)
+
+
+def redact_url(url: object) -> str:
+    """An address for logs, the terminal and refusals, its secrets hidden: scheme and host only, the rest
+    as "…" (Google and Outlook keep a private calendar's key in the path, others in the query; a
+    `user:password@` is never shown). What cannot be read as an address is "…" whole."""
+    text = one_line(url)
+    scheme, sep, _rest = text.partition("://")
+    try:
+        parts = urlsplit(text if sep else "//" + text)
+        host = parts.hostname or ""
+        port = parts.port
+    except ValueError:
+        return "…"
+    if not host or not re.fullmatch(r"[\w.\-\[\]:]+", host):
+        return "…"
+    if port:
+        host = f"{host}:{port}"
+    hidden = bool(parts.username or parts.password or parts.path.strip("/") or parts.query or parts.fragment)
+    prefix = f"{scheme}://" if sep else ""
+    return f"{prefix}{host}/…" if hidden else f"{prefix}{host}"
