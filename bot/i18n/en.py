@@ -418,6 +418,8 @@ MESSAGES: dict[str, str] = {
     "propose.card.audiences": "*Audiences*\n{audiences}",
     "propose.card.link": "Link: {link}",
     "propose.card.notes": "Notes: {notes}",
+    # issue 14 (h-outbox): long cards paginated
+    "propose.card.more": ":page_facing_up: {count} more outlet(s) do not fit on this card: `/propose show {id}` shows them all.",
     "propose.card.cancelled_banner": ":no_entry_sign: *Proposal cancelled.* Its history is kept: `/propose show N`.",
     "propose.card.placement": "{emoji} *{outlet}* — {status}",
     "propose.card.deadline_planned": "Submit by {deadline} ({when})",

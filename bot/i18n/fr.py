@@ -422,6 +422,8 @@ MESSAGES: dict[str, str] = {
     "propose.card.audiences": "*Publics*\n{audiences}",
     "propose.card.link": "Lien : {link}",
     "propose.card.notes": "Notes : {notes}",
+    # issue 14 (h-outbox): longues cartes paginées
+    "propose.card.more": ":page_facing_up: {count} autre(s) média(s) ne tiennent pas sur cette carte : `/propose show {id}` les montre tous.",
     "propose.card.cancelled_banner": ":no_entry_sign: *Proposition annulée.* L'historique est conservé : `/propose show N`.",
     "propose.card.placement": "{emoji} *{outlet}* — {status}",
     "propose.card.deadline_planned": "À remettre au plus tard le {deadline} ({when})",
