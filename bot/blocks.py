@@ -7,12 +7,17 @@ links. Escaping them makes user text show as typed and do nothing else.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable
 from typing import Any
 
 MAX_SECTION_TEXT = 3000
 MAX_BLOCKS = 50
 MAX_BUTTON_TEXT = 75
+MAX_CONFIRM_TEXT = 300  # a confirmation dialog's text (Slack refuses the whole message beyond)
+MAX_CONFIRM_TITLE = 100
+MAX_CONFIRM_BUTTON = 30
+_ENTITY = re.compile(r"&(?:amp|lt|gt);")
 
 
 def escape(text: str | None) -> str:
@@ -22,12 +27,54 @@ def escape(text: str | None) -> str:
     return str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
-def plain(text: str, emoji: bool = True) -> dict:
-    return {"type": "plain_text", "text": text[:MAX_SECTION_TEXT], "emoji": emoji}
+def cut(text: str, limit: int) -> str:
+    """Escaped (or any) text in at most `limit` characters: cut after the escaping, never inside an
+    entity (&amp; &lt; &gt;), at a space when one is near, "…" at the end when something was cut."""
+    if len(text) <= limit:
+        return text
+    end = limit - 1
+    for entity in _ENTITY.finditer(text, max(0, end - 5), end + 5):
+        if entity.start() < end < entity.end():
+            end = entity.start()
+    space = text.rfind(" ", 0, end)
+    if space > end * 0.8:
+        end = space
+    return text[:end].rstrip() + "…"
 
 
-def mrkdwn(text: str) -> dict:
-    return {"type": "mrkdwn", "text": text[:MAX_SECTION_TEXT]}
+def escape_cut(text: str | None, limit: int) -> str:
+    """What a user typed, escaped, in at most `limit` characters once escaped."""
+    return cut(escape(text), limit)
+
+
+def split_lines(text: str, limit: int = MAX_SECTION_TEXT) -> list[str]:
+    """Text in pieces of at most `limit` characters, split at line boundaries (a line longer than that
+    is cut with `cut`): a long section becomes several blocks instead of losing its end mid-word."""
+    pieces: list[str] = []
+    current = ""
+    for line in text.split("\n"):
+        line = cut(line, limit)
+        if current and len(current) + 1 + len(line) > limit:
+            pieces.append(current)
+            current = line
+        else:
+            current = f"{current}\n{line}" if current else line
+    if current or not pieces:
+        pieces.append(current)
+    return pieces
+
+
+def sections(text: str, block_id: str | None = None) -> list[dict]:
+    """One section per piece of `split_lines(text)`; the first one gets `block_id`."""
+    return [section(piece, block_id if i == 0 else None) for i, piece in enumerate(split_lines(text))]
+
+
+def plain(text: str, emoji: bool = True, limit: int = MAX_SECTION_TEXT) -> dict:
+    return {"type": "plain_text", "text": cut(text, limit), "emoji": emoji}
+
+
+def mrkdwn(text: str, limit: int = MAX_SECTION_TEXT) -> dict:
+    return {"type": "mrkdwn", "text": cut(text, limit)}
 
 
 def section(text: str, block_id: str | None = None, accessory: dict | None = None) -> dict:
@@ -44,7 +91,7 @@ def fields(items: Iterable[str]) -> dict:
 
 
 def header(text: str) -> dict:
-    return {"type": "header", "text": plain(text[:150])}
+    return {"type": "header", "text": plain(text, limit=150)}
 
 
 def context(*texts: str) -> dict:
@@ -56,7 +103,7 @@ def divider() -> dict:
 
 
 def button(text: str, action_id: str, value: str = "", style: str | None = None, confirm: dict | None = None) -> dict:
-    element: dict[str, Any] = {"type": "button", "text": plain(text[:MAX_BUTTON_TEXT]), "action_id": action_id}
+    element: dict[str, Any] = {"type": "button", "text": plain(text, limit=MAX_BUTTON_TEXT), "action_id": action_id}
     if value:
         element["value"] = value
     if style in ("primary", "danger"):
@@ -67,7 +114,13 @@ def button(text: str, action_id: str, value: str = "", style: str | None = None,
 
 
 def confirm(title: str, text: str, yes: str, no: str) -> dict:
-    return {"title": plain(title), "text": mrkdwn(text), "confirm": plain(yes), "deny": plain(no)}
+    """A confirmation dialog, within Slack's limits whatever the texts hold (text ≤ 300 characters)."""
+    return {
+        "title": plain(title, limit=MAX_CONFIRM_TITLE),
+        "text": mrkdwn(text, limit=MAX_CONFIRM_TEXT),
+        "confirm": plain(yes, limit=MAX_CONFIRM_BUTTON),
+        "deny": plain(no, limit=MAX_CONFIRM_BUTTON),
+    }
 
 
 def actions(elements: list[dict], block_id: str | None = None) -> dict:

@@ -15,10 +15,13 @@ posts them oldest first, paces them to one message a second per channel, and rec
     deliver(relais, keys=[key])           # just these, right after the transaction that planned them
 
 Failures: a 429 waits Retry-After (within the pass when it is short, otherwise a later tick) and
-the row stays pending (no attempt counted); a 5xx, a timeout or a connection error retries with
-backoff up to MAX_ATTEMPTS, then the row is `failed`, logged, and listed by `python -m bot check`.
-An error Slack gives for the request itself (channel_not_found, invalid_blocks...) fails the row
-at once.
+the row stays pending (no attempt counted). A transient failure (a 5xx, a timeout, a connection
+error, `service_unavailable`, `fatal_error`...) is retried with backoff (30 s, doubling, capped at
+an hour) for as long as the message is still relevant: there is no attempt limit, the renderer
+decides at each try, so an outage of any length delays messages without losing them. An error Slack
+gives for the request itself (channel_not_found, not_in_channel, invalid_blocks, invalid_auth...)
+fails the row at once: it is logged, `python -m bot check` says what, where, why and how to fix it,
+and `python -m bot outbox retry KEY|--all` sends it again once the cause is fixed.
 
 Exactly once, as far as Slack allows: a row is claimed by one worker (one UPDATE ... RETURNING), the
 claim is renewed right before the post and the post is skipped if the claim was lost. A worker that
@@ -44,17 +47,18 @@ from datetime import datetime, timedelta
 from slack_sdk.errors import SlackApiError, SlackRequestError
 
 from bot.blocks import fallback_text
+from bot.i18n import CATALOGS
 from storage import outbox as rows
 
 log = logging.getLogger("relais.outbox")
 
-MAX_ATTEMPTS = 6
-BACKOFF = (30, 120, 600, 1800, 3600)  # seconds after attempt 1, 2, ...
+MAX_INTERRUPTIONS = 3  # deaths of the sender with the message in flight before the row is failed
+BACKOFF = (30, 60, 120, 300, 600, 1200, 1800, 3600)  # seconds after attempt 1, 2, ...; then the last, for ever
 PACE_SECONDS = 1.0  # Slack allows about one message a second per channel
 MAX_INLINE_WAIT = 60  # a Retry-After up to this many seconds is waited out within the pass
 MAX_ROUNDS = 20  # claim rounds per pass (each takes up to BATCH rows)
 BATCH = 50
-RETRYABLE_ERRORS = {"internal_error", "fatal_error", "service_unavailable", "request_timeout"}
+RETRYABLE_ERRORS = {"internal_error", "fatal_error", "service_unavailable", "request_timeout", "ratelimited"}
 
 
 @dataclass
@@ -120,8 +124,8 @@ def release_dead_claims(relais, now: datetime) -> int:
     """Rows left `sending` by a process that died go back to pending; the next claim sends them.
     Returns how many were released.
 
-    Only a death with the message in flight (after `still_mine`, during the post) counts as an
-    attempt, and MAX_ATTEMPTS of those fail the row (a message that keeps killing its sender). A
+    Only a death with the message in flight (after `still_mine`, during the post) counts, as an
+    interruption, and MAX_INTERRUPTIONS of those fail the row (a message that keeps killing its sender). A
     sender killed while the row waited its turn in a batch or the channel's pace gives the attempt
     back: a restart during a long catch-up loses nothing."""
     db = relais.db
@@ -131,7 +135,7 @@ def release_dead_claims(relais, now: datetime) -> int:
             continue
         in_flight = bool(claim.get("posting_at"))
         with db.atomic():
-            if in_flight and claim["attempts"] >= MAX_ATTEMPTS:
+            if in_flight and claim["interruptions"] + 1 >= MAX_INTERRUPTIONS:
                 current = rows.by_id(db, claim["id"])
                 if current and current["status"] == "sending" and current["claimed_by"] == claim["claimed_by"]:
                     rows.mark_failed(db, claim["id"], now, "interrupted while sending, too many times")
@@ -139,7 +143,7 @@ def release_dead_claims(relais, now: datetime) -> int:
                         "outbox row %s (%s) failed: its sender died %s times",
                         claim["id"],
                         claim["key"],
-                        claim["attempts"],
+                        claim["interruptions"] + 1,
                     )
                 continue
             reason = "sender died while sending" if in_flight else "sender died before sending"
@@ -404,14 +408,78 @@ def _after_error(relais, row: dict, now: datetime, error: SlackApiError, channel
     return _Result("failed", row)
 
 
+def backoff(attempts: int) -> int:
+    """Seconds before trying again after `attempts` transient failures: 30 s, doubling, an hour at most."""
+    return BACKOFF[min(max(attempts, 1) - 1, len(BACKOFF) - 1)]
+
+
 def _retry_later(relais, row: dict, now: datetime, error: str) -> _Result:
-    attempts = row["attempts"]
+    """A transient failure: pending again after the backoff, however many tries it took so far."""
+    delay = backoff(row["attempts"])
     with relais.db.atomic():
-        if attempts >= MAX_ATTEMPTS:
-            rows.mark_failed(relais.db, row["id"], now, error)
-            log.error("outbox row %s (%s) failed after %s attempts: %s", row["id"], row["kind"], attempts, error)
-            return _Result("failed", row)
-        delay = BACKOFF[min(attempts - 1, len(BACKOFF) - 1)]
         rows.mark_retry(relais.db, row["id"], now, now + timedelta(seconds=delay), error)
         log.warning("outbox row %s (%s): %s; retry in %ss", row["id"], row["kind"], error, delay)
     return _Result("retry", row)
+
+
+# -- failed rows, in plain words, and sending them again ---------------------------------------
+# Slack's refusals of the request itself, and what fixes them (outbox.fix.*); anything else is "unknown".
+FIXES = {
+    "channel_not_found": "channel",
+    "not_in_channel": "channel",
+    "is_archived": "channel",
+    "invalid_blocks": "content",
+    "msg_too_long": "content",
+    "no_text": "content",
+    "invalid_auth": "token",
+    "account_inactive": "token",
+    "token_revoked": "token",
+    "missing_scope": "scope",
+    "user_not_found": "user",
+    "render": "content",
+    "interrupted": "content",
+}
+
+
+def failure_code(last_error: str | None) -> str:
+    """What made a row fail, as a code: Slack's error (`channel_not_found`...), `render`, `interrupted`."""
+    error = last_error or ""
+    if error.startswith("slack: "):
+        return error.removeprefix("slack: ").strip()
+    if error.startswith(("render:", "no renderer")):
+        return "render"
+    if error.startswith("interrupted"):
+        return "interrupted"
+    return "other"
+
+
+def describe(tr, row: dict) -> dict[str, str]:
+    """A failed (or any) row in plain words: what it is, why it failed, what to do (for check and retry)."""
+    catalog = CATALOGS[tr.language]
+    kind = row["kind"]
+    what_key = f"outbox.what.{kind}" if f"outbox.what.{kind}" in catalog else "outbox.what.unknown"
+    code = failure_code(row.get("last_error"))
+    why_key = f"outbox.why.{code}" if f"outbox.why.{code}" in catalog else "outbox.why.unknown"
+    return {
+        "what": tr(what_key, proposal=row.get("proposal_id") or "?", kind=kind),
+        "why": tr(why_key),
+        "fix": tr(f"outbox.fix.{FIXES.get(code, 'unknown')}"),
+        "error": row.get("last_error") or "?",
+    }
+
+
+def retry_failed(relais, keys: Iterable[str] | None = None) -> list[dict]:
+    """Failed rows (these keys, or all) owed again, and sent now: the renderer decides again whether each
+    is still relevant. Returns each row as it stands after the try (status sent, skipped, pending
+    when Slack is still unavailable, or failed again)."""
+    now = relais.clock.now()
+    with relais.db.atomic():
+        revived = rows.retry_failed(relais.db, now, keys)
+    if not revived:
+        return []
+    for row in revived:
+        log.warning(
+            "outbox row %s (%s): sent again on request (it had failed: %s)", row["id"], row["key"], row["last_error"]
+        )
+    deliver(relais, now=now, keys=[r["key"] for r in revived])
+    return [rows.by_id(relais.db, r["id"]) for r in revived]

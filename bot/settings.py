@@ -18,6 +18,7 @@ from dotenv import dotenv_values
 from bot.clock import parse_instant
 from bot.errors import StartupError
 from bot.i18n import translator
+from bot.text import redact_url
 
 DEFAULT_API_URL = "https://slack.com/api/"
 LANGUAGES = ("fr", "en")
@@ -115,7 +116,7 @@ def _token(env: Mapping[str, str], name: str, prefix: str, key: str) -> str:
 
 def _url(name: str, value: str) -> str:
     if not re.match(r"^https?://[^\s/]+", value):
-        raise SettingsError(name, "settings.url", value)
+        raise SettingsError(name, "settings.url", redact_url(value))  # never the whole value: it may hold a secret
     return value
 
 

@@ -309,3 +309,16 @@ def m0006_placement_not_published(db: Database) -> None:
                 raise RuntimeError(f"0006: foreign keys broken by the rebuild: {broken[:5]}")
     finally:
         db.execute("PRAGMA foreign_keys = ON")
+
+
+@migrations(name="0011_outbox_interruptions")
+def m0011_outbox_interruptions(db: Database) -> None:
+    _run(
+        db,
+        """
+        -- Transient failures (Slack down, 5xx, timeouts) are retried for as long as a message is still
+        -- relevant, so `attempts` grows without bound during an outage; a message that keeps killing its
+        -- sender while in flight is counted apart (bot.outbox.release_dead_claims fails it after a few).
+        ALTER TABLE outbox ADD COLUMN interruptions INTEGER NOT NULL DEFAULT 0
+        """,
+    )

@@ -158,16 +158,21 @@ def claim_due(
 def claims(db: Database) -> list[Row]:
     """Rows being sent right now (or whose sender died): id, claimer, attempts, whether it was posting."""
     return list(
-        db.query("SELECT id, key, claimed_by, claimed_at, posting_at, attempts FROM outbox WHERE status = 'sending'")
+        db.query(
+            "SELECT id, key, claimed_by, claimed_at, posting_at, attempts, interruptions FROM outbox"
+            " WHERE status = 'sending'"
+        )
     )
 
 
 def release(db: Database, row_id: int, worker: str, now: datetime, reason: str, refund: bool = False) -> bool:
     """Give a claimed row back (its claimer is dead): pending again, due as before. With `refund`, the
-    claim's attempt is given back too (the sender died before it started posting this row)."""
+    claim's attempt is given back too (the sender died before it started posting this row); without,
+    the death is counted in `interruptions` (it died with the message in flight)."""
     cursor = db.execute(
         f"""UPDATE outbox SET status = 'pending', claimed_at = NULL, claimed_by = NULL, posting_at = NULL,
-                   attempts = attempts - {1 if refund else 0}, last_error = ?, updated_at = ?
+                   attempts = attempts - {1 if refund else 0}, interruptions = interruptions + {0 if refund else 1},
+                   last_error = ?, updated_at = ?
             WHERE id = ? AND status = 'sending' AND claimed_by = ?""",
         [reason, to_text(now), row_id, worker],
     )
@@ -339,6 +344,26 @@ def rows(
 
 def failed(db: Database) -> list[OutboxRow]:
     return rows(db, status="failed")
+
+
+def retry_failed(db: Database, now: datetime, keys: Iterable[str] | None = None) -> list[OutboxRow]:
+    """Failed rows (these keys, or all of them) owed again from `now`: pending, attempts and interruptions
+    back to 0, the last error kept until the next try. Returns the rows as they are now."""
+    where, params = ["status = 'failed'"], [to_text(now)]
+    if keys is not None:
+        keys = list(keys)
+        if not keys:
+            return []
+        where.append("key IN ({})".format(", ".join("?" for _ in keys)))
+        params.extend(keys)
+    return list(
+        db.query(
+            f"""UPDATE outbox SET status = 'pending', attempts = 0, interruptions = 0, next_attempt_at = NULL,
+                       claimed_at = NULL, claimed_by = NULL, posting_at = NULL, updated_at = ?
+                WHERE {" AND ".join(where)} RETURNING *""",
+            params,
+        )
+    )
 
 
 def next_due(db: Database) -> str | None:

@@ -37,7 +37,7 @@ SnapshotRow: TypeAlias = Row
 OutboxRow: TypeAlias = Row
 """outbox.*: id, key, kind, due_at, target, proposal_id, placement_id, payload (JSON), status ('pending' |
 'sending' | 'sent' | 'skipped' | 'failed' | 'cancelled'), attempts, next_attempt_at, claimed_at, claimed_by,
-posting_at, sent_at, slack_channel, slack_ts, last_error, created_at, updated_at."""
+posting_at, sent_at, slack_channel, slack_ts, last_error, created_at, updated_at, interruptions."""
 
 EventRow: TypeAlias = Row
 """calendar_events.*: id, uid, source ('file' or a feed's URL), name, kind ('closure' | 'exams' | 'term-start'

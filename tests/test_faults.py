@@ -373,7 +373,7 @@ def test_slack_429_500_and_timeouts_during_a_digest_and_a_catch_up_delay_but_los
 
 def test_only_a_death_with_the_message_in_flight_counts_towards_giving_up(relais, standin):
     """A sender killed while a row waited its turn gives the attempt back (a restart during a long
-    catch-up loses nothing); MAX_ATTEMPTS deaths while posting it fail the row (it keeps killing us)."""
+    catch-up loses nothing); MAX_INTERRUPTIONS deaths while posting it fail the row (it keeps killing us)."""
     from bot import outbox as sender
     from bot.clock import parse_instant
     from storage import outbox as rows
@@ -384,7 +384,7 @@ def test_only_a_death_with_the_message_in_flight_counts_towards_giving_up(relais
     for key in (waiting, posting):
         rows.plan(relais.db, key=key, kind="deadline", due_at=now, target="C0COMMS", now=now)
     dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
-    for death in range(sender.MAX_ATTEMPTS):
+    for death in range(sender.MAX_INTERRUPTIONS):
         claimer = f"{sender.HOST}:{int(dead.stdout)}:dead{death:04d}:1"
         claimed = rows.claim_due(relais.db, now, claimer, keys=[waiting, posting])
         assert {r["key"] for r in claimed} == {waiting, posting}

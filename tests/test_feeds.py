@@ -339,17 +339,19 @@ def test_cli_refresh_prints_what_changed_per_feed_and_reports_failures_once(cli,
     good = server.set("/udem.ics", ics(EXAMS, CLOSURE), etag='"1"')
     bad = server.set("/facultes.ics", b"", status=500)
     urls = f"{good},exams={bad}"
+    shown_good, shown_bad = feeds.redacted(good), feeds.redacted(bad)  # https://127.0.0.1:PORT/… (fingerprint)
+    assert shown_good.split(" ")[0].endswith(":" + good.split(":")[2].split("/")[0] + "/…") and shown_good != shown_bad
     first = cli("calendar", "refresh", CALENDAR_ICS_URLS=urls, RELAIS_NOW="2026-12-01T09:00")
     assert first.returncode == 1, first.stderr
     lines = first.stdout.splitlines()
-    assert f"{good} : 4 événements — ajoutés : 4, modifiés : 0, retirés : 0." in lines
-    assert any(line.startswith(f"{bad} : échec — le serveur répond par une erreur HTTP 500") for line in lines)
+    assert f"{shown_good} : 4 événements — ajoutés : 4, modifiés : 0, retirés : 0." in lines
+    assert any(line.startswith(f"{shown_bad} : échec — le serveur répond par une erreur HTTP 500") for line in lines)
     assert "(signalé dans le canal de l'équipe)" in first.stdout
     assert len(_feed_notices(standin)) == 1
 
     second = cli("calendar", "refresh", CALENDAR_ICS_URLS=urls, RELAIS_NOW="2026-12-01T10:00", BOT_LANGUAGE="en")
-    assert f"{good}: unchanged (HTTP 304), 4 events." in second.stdout
-    assert f"{bad}: failed — the server answers with HTTP error 500." in second.stdout
+    assert f"{shown_good}: unchanged (HTTP 304), 4 events." in second.stdout
+    assert f"{shown_bad}: failed — the server answers with HTTP error 500." in second.stdout
     assert "reported" not in second.stdout
     assert len(_feed_notices(standin)) == 1
     assert server.hits("/udem.ics")[-1]["if-none-match"] == '"1"'
@@ -357,10 +359,12 @@ def test_cli_refresh_prints_what_changed_per_feed_and_reports_failures_once(cli,
     server.set("/facultes.ics", ics(EXAMS.replace("exams-fall", "exams-fac")))
     third = cli("calendar", "refresh", CALENDAR_ICS_URLS=urls, RELAIS_NOW="2026-12-01T11:00")
     assert third.returncode == 0
-    assert f"{bad} : 3 événements — ajoutés : 3, modifiés : 0, retirés : 0." in third.stdout
+    assert f"{shown_bad} : 3 événements — ajoutés : 3, modifiés : 0, retirés : 0." in third.stdout
 
     removed = cli("calendar", "refresh", CALENDAR_ICS_URLS=good, RELAIS_NOW="2026-12-01T12:00")
-    assert f"{bad} : ne figure plus dans CALENDAR_ICS_URLS — événements désactivés : 3." in removed.stdout
+    assert f"{shown_bad} : ne figure plus dans CALENDAR_ICS_URLS — événements désactivés : 3." in removed.stdout
+    for result in (first, second, third, removed):
+        assert "/udem.ics" not in result.stdout + result.stderr and "/facultes.ics" not in result.stdout + result.stderr
 
 
 @pytest_e2e

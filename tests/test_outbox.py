@@ -177,28 +177,68 @@ def test_a_long_retry_after_leaves_the_row_pending_without_spending_an_attempt(r
     assert tick(relais, "2026-12-03T09:02") == [key]
 
 
-def test_5xx_retries_with_backoff_then_fails_and_check_lists_it(relais, standin, cli):
+def test_5xx_retries_with_capped_backoff_for_as_long_as_it_takes(relais, standin):
     key = one_reminder(relais)
-    standin.fail("chat.postMessage", status=500, times=100)
+    standin.fail("chat.postMessage", status=500, times=12)
     when = at(relais, HEADS_UP)
-    for attempt in range(1, sender.MAX_ATTEMPTS + 1):
+    delays = []
+    for attempt in range(1, 13):
         assert tick(relais, when) == []
         row = rows.get(relais.db, key)
-        assert row["attempts"] == attempt
-        if attempt < sender.MAX_ATTEMPTS:
-            assert row["status"] == "pending"
-            backoff = sender.BACKOFF[attempt - 1]
-            assert from_text(row["next_attempt_at"]) == when.replace(microsecond=0) + timedelta(seconds=backoff)
-            assert tick(relais, from_text(row["next_attempt_at"]) - timedelta(seconds=1)) == []  # not before
-            when = from_text(row["next_attempt_at"])
+        assert (row["status"], row["attempts"]) == ("pending", attempt)
+        assert row["last_error"] == "http 500: internal_error"
+        delay = from_text(row["next_attempt_at"]) - when.replace(microsecond=0)
+        delays.append(int(delay.total_seconds()))
+        assert tick(relais, from_text(row["next_attempt_at"]) - timedelta(seconds=1)) == []  # not before
+        when = from_text(row["next_attempt_at"])
+    assert delays[:4] == [30, 60, 120, 300] and delays[-4:] == [3600] * 4  # capped at an hour, never given up
+    assert tick(relais, when) == [key]
+    assert len(standin.calls("chat.postMessage")) == 13
+
+
+@pytest.mark.parametrize("error", ["service_unavailable", "fatal_error", "internal_error", "request_timeout"])
+def test_slack_saying_it_is_unwell_is_transient(relais, standin, error):
+    key = one_reminder(relais)
+    standin.fail("chat.postMessage", error=error)
+    assert tick(relais, HEADS_UP) == []
+    assert rows.get(relais.db, key)["status"] == "pending"
+    assert tick(relais, "2026-12-03T09:00:30") == [key]
+
+
+def test_a_refused_row_is_explained_by_check_and_sent_again_by_outbox_retry(relais, standin, cli):
+    key = one_reminder(relais)
+    standin.fail("chat.postMessage", error="not_in_channel")
+    assert tick(relais, HEADS_UP) == []
     row = rows.get(relais.db, key)
-    assert row["status"] == "failed" and row["last_error"] == "http 500: internal_error"
-    assert len(standin.calls("chat.postMessage")) == sender.MAX_ATTEMPTS
-    assert tick(relais, when + timedelta(days=1)) == []  # failed rows are not retried on their own
+    assert row["status"] == "failed"
+    assert tick(relais, "2026-12-04T09:00") == []  # failed rows are not retried on their own
     result = cli("check")
     assert result.returncode == 1
-    assert f"#{row['id']} deadline pour C0COMMS" in result.stdout
-    assert "http 500: internal_error" in result.stdout
+    assert f"#{row['id']} rappel d'échéance (proposition n° {row['proposal_id']}) pour C0COMMS" in result.stdout
+    assert "Pourquoi : le bot n'est pas membre de ce canal (slack: not_in_channel)" in result.stdout
+    assert "/invite @Relais" in result.stdout
+    assert f"python -m bot outbox retry {key}" in result.stdout
+    # The cause is fixed (the bot was invited): sent again, once.
+    retried = cli("outbox", "retry", key, RELAIS_NOW="2026-12-03T09:10")
+    assert retried.returncode == 0, retried.stderr
+    assert "✓ Envoyé : rappel d'échéance" in retried.stdout
+    assert rows.get(relais.db, key)["status"] == "sent"
+    assert len(standin.calls("chat.postMessage")) == 2
+    again = cli("outbox", "retry", key)
+    assert again.returncode == 1 and "Aucun message en échec" in again.stdout
+    assert cli("outbox", "retry", "--all").stdout.strip() == "Aucun message en échec à renvoyer."
+    assert cli("check").returncode == 0
+
+
+def test_outbox_retry_when_slack_still_refuses_says_so(relais, standin, cli):
+    key = one_reminder(relais)
+    standin.fail("chat.postMessage", error="channel_not_found", times=2)
+    assert tick(relais, HEADS_UP) == []
+    retried = cli("outbox", "retry", "--all", RELAIS_NOW="2026-12-03T09:10")
+    assert retried.returncode == 1
+    assert "✗ Toujours refusé" in retried.stdout and "TEAM_CHANNEL" in retried.stdout
+    assert rows.get(relais.db, key)["status"] == "failed"
+    assert cli("outbox", "retry").returncode == 2  # neither a key nor --all
 
 
 def test_a_connection_error_is_retried_later(relais, standin):

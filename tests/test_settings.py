@@ -107,3 +107,30 @@ def test_each_mode_says_what_it_cannot_do_without(mode, env, variable):
     with pytest.raises(SettingsError) as caught:
         require(settings(**env), mode)
     assert caught.value.variable == variable
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "ftp://alice:s3cr3t-pass@cal.example/private-key-123/basic.ics",
+        "alice:s3cr3t-pass@cal.example/private-key-123/basic.ics",
+        "exams=htps://alice:s3cr3t-pass@cal.example/private-key-123/basic.ics",
+    ],
+)
+def test_a_refused_feed_address_is_never_echoed_whole(value):
+    with pytest.raises(SettingsError) as caught:
+        settings(CALENDAR_ICS_URLS=value)
+    line = caught.value.line()
+    assert "CALENDAR_ICS_URLS" in line and "cal.example/…" in line
+    assert "s3cr3t" not in line and "alice" not in line and "private-key" not in line
+
+
+def test_feed_addresses_in_the_terminal_and_logs_hide_path_query_and_password():
+    from bot.calendar.feeds import redacted
+    from bot.text import redact_url
+
+    google = "https://calendar.google.com/calendar/ical/a%40umontreal.ca/private-0123abcd/basic.ics"
+    assert redact_url(google) == "https://calendar.google.com/…"
+    assert redact_url("https://bob:pw@cal.example:8443/x.ics?key=1") == "https://cal.example:8443/…"
+    assert redact_url("https://cal.example") == "https://cal.example"
+    assert redacted(google).startswith("https://calendar.google.com/… (") and "private" not in redacted(google)

@@ -72,7 +72,7 @@ def test_export_import_export_gives_the_same_file(relais, empty):
     publish(relais.db, '=HYPERLINK("https://evil.example")', date(2026, 11, 21), {"bib-x": None})
     number = publish(
         relais.db,
-        'Zooanimation, "édition" des examens\nsuite',
+        'Zooanimation, "édition" des examens; suite',  # titles are one line (bot.text), commas and quotes kept
         date(2026, 11, 20),
         {"udem-instagram-story": (1200, 80, 95), "bib-instagram": None},
         category="cyclic",

@@ -47,6 +47,7 @@ from bot.clock import from_text, to_text
 from bot.errors import require_token
 from bot.proposals import replan
 from bot.settings import EVENT_KINDS, Feed
+from bot.text import one_line, redact_url
 from storage import calendar
 from storage import outbox as outbox_rows
 
@@ -307,7 +308,7 @@ def parse(body: bytes, feed: Feed, today: date, tz: ZoneInfo, untitled: str = ""
     for count, component in enumerate(occurrences, 1):
         if count > MAX_OCCURRENCES:
             raise FeedError("too_many", f"> {MAX_OCCURRENCES}")
-        name = str(component.get("SUMMARY") or "").strip()
+        name = one_line(component.get("SUMMARY"))
         raw_uid = str(component.get("UID") or "") or f"{name}|{component['DTSTART'].to_ical().decode()}"
         recurrence = ""
         if raw_uid in recurring and component.get("RECURRENCE-ID") is not None:
@@ -336,20 +337,19 @@ def feed_label(url: str) -> str:
     calendar addresses often carry a secret)."""
     parts = urlsplit(url)
     segments = [s for s in parts.path.split("/") if s]
-    if len(segments) > 1:
-        return f"{parts.hostname}/…/{segments[-1]}"
-    return f"{parts.hostname}/{segments[0]}" if segments else str(parts.hostname)
+    name = segments[-1] if segments else ""
+    if not (name.lower().endswith(".ics") and len(name) <= 40):  # a last segment that may be the key itself
+        return f"{parts.hostname}/…" if segments else str(parts.hostname)
+    return f"{parts.hostname}/…/{name}" if len(segments) > 1 else f"{parts.hostname}/{name}"
 
 
 def redacted(url: str) -> str:
-    """A feed's address for logs and the terminal: scheme, host and path; a query or a password (where
-    private calendar addresses keep their secret) shown as "…"."""
-    parts = urlsplit(url)
-    host = parts.hostname or ""
-    if parts.port:
-        host = f"{host}:{parts.port}"
-    text = f"{parts.scheme}://{'…@' if parts.username or parts.password else ''}{host}{parts.path}"
-    return text + ("?…" if parts.query else "") + ("#…" if parts.fragment else "")
+    """A feed's address for logs and the terminal: scheme and host, the rest "…" (bot.text.redact_url):
+    Google and Outlook keep a private calendar's key in the path, others in the query or a password.
+    A short fingerprint of the whole address (6 hex digits of its SHA-256, nothing to guess the key
+    from) tells two feeds of one host apart."""
+    shown = redact_url(url)
+    return f"{shown} ({hashlib.sha256(url.encode()).hexdigest()[:6]})" if shown.endswith("…") else shown
 
 
 def failure_key(url: str, since: str) -> str:

@@ -7,6 +7,7 @@ uploads, response_url posts), records every call, and can be told to misbehave:
     standin.api_url                     # give this to SLACK_API_URL
     standin.response_url()              # a response_url that lands here too
     standin.fail("chat.postMessage", status=429, retry_after=1, times=2)
+    standin.fail("*", status=503, times=10**6)   # every method: an outage; standin.heal() ends it
     standin.delay = 2.0                 # answer every call after 2 s
     standin.calls("chat.postMessage")   # what was sent, in order
     standin.wait_for("chat.postMessage", count=1, timeout=5)
@@ -124,6 +125,11 @@ class SlackStandIn:
         """The next `times` calls of `method` answer `status` (429 with Retry-After), or ok=false `error`."""
         with self._lock:
             self._faults.setdefault(method, []).append(_Fault(status, times, retry_after, error))
+
+    def heal(self) -> None:
+        """Forget every fault still planned: Slack is back."""
+        with self._lock:
+            self._faults.clear()
 
     def calls(self, method: str | None = None) -> list[Call]:
         with self._lock:

@@ -18,12 +18,14 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from bot.blocks import (
+    MAX_BLOCKS,
     actions,
     button,
     confirm,
     context,
     divider,
     escape,
+    escape_cut,
     fields,
     section,
 )
@@ -195,7 +197,9 @@ def card_blocks(tr, state: CardState, *, buttons: bool = True) -> list[dict]:
     elif state.closed:
         blocks.append(section(tr("propose.card.closed_banner", id=str(p["id"]))))
     blocks.append(divider())
+    groups: list[list[dict]] = []  # each placement's blocks
     for pl in state.placements:
+        group: list[dict] = []
         row = pl.row
         status = row["status"]
         head = tr(
@@ -233,9 +237,9 @@ def card_blocks(tr, state: CardState, *, buttons: bool = True) -> list[dict]:
                 lines.append(tr("propose.card.since", status=label[:1].upper() + label[1:], date=tr.date(day)))
             if status == "declined" and pl.reason:
                 lines.append(tr("propose.card.reason", reason=escape(_cut(pl.reason, 500))))
-        blocks.append(section("\n".join(lines), block_id=f"pl-{row['id']}-text"))
+        group.append(section("\n".join(lines), block_id=f"pl-{row['id']}-text"))
         if pl.notes:
-            blocks.append(
+            group.append(
                 context(
                     *[
                         ":warning: " + say(tr, n.key, **n.params)
@@ -247,9 +251,11 @@ def card_blocks(tr, state: CardState, *, buttons: bool = True) -> list[dict]:
             )
         row_buttons = placement_buttons(tr, pl) if buttons and not state.cancelled else []
         if row_buttons:
-            blocks.append(actions(row_buttons, block_id=f"pl-{row['id']}"))
+            group.append(actions(row_buttons, block_id=f"pl-{row['id']}"))
+        groups.append(group)
+    tail: list[dict] = []
     if buttons and not state.cancelled and not state.closed:
-        blocks.append(
+        tail.append(
             actions(
                 [
                     button(tr("edit.button"), "proposal_edit", value=str(p["id"])),
@@ -260,7 +266,7 @@ def card_blocks(tr, state: CardState, *, buttons: bool = True) -> list[dict]:
                         style="danger",
                         confirm=confirm(
                             tr("propose.confirm.title"),
-                            tr("propose.confirm.text", id=str(p["id"]), title=escape(_cut(p["title"], 80))),
+                            tr("propose.confirm.text", id=str(p["id"]), title=escape_cut(p["title"], 80)),
                             tr("propose.confirm.yes"),
                             tr("propose.confirm.no"),
                         ),
@@ -269,7 +275,22 @@ def card_blocks(tr, state: CardState, *, buttons: bool = True) -> list[dict]:
                 block_id=f"proposal-{p['id']}",
             )
         )
-    return blocks[:50]
+    return _paginated(tr, p["id"], blocks, groups, tail)
+
+
+def _paginated(tr, proposal_id: int, head: list[dict], groups: list[list[dict]], tail: list[dict]) -> list[dict]:
+    """Within Slack's 50 blocks: every placement that fits, then a line saying how many more and where
+    to see them all (`/propose show N`), then the proposal's own buttons. Nothing is dropped silently."""
+    blocks = list(head)
+    room = MAX_BLOCKS - len(head) - len(tail)
+    for shown, group in enumerate(groups):
+        rest = len(groups) - shown
+        if len(group) > room - (1 if rest > 1 else 0):
+            blocks.append(context(tr.plural("propose.card.more", rest, id=str(proposal_id))))
+            break
+        blocks.extend(group)
+        room -= len(group)
+    return blocks + tail
 
 
 def placement_buttons(tr, pl: PlacementState) -> list[dict]:

@@ -20,6 +20,7 @@ from datetime import date, timedelta
 
 from bot.proposals.dates import DateError, normalize, parse_date
 from bot.proposals.outlets import Outlet
+from bot.text import one_line
 from bot.workdays import BusinessDays
 
 TITLE_MAX = 150
@@ -183,8 +184,9 @@ def week_of(day: date) -> date:
 
 # -- checking a draft ---------------------------------------------------------------------------
 def clean_text(text: str | None) -> str:
-    """Surrounding whitespace off; runs of spaces inside a one-line field collapsed."""
-    return re.sub(r"[ \t]+", " ", (text or "").strip())
+    """A one-line field: invisible and control characters off, line breaks as spaces, runs of spaces
+    collapsed, surrounding whitespace off (bot.text.one_line)."""
+    return one_line(text)
 
 
 def check(

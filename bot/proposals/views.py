@@ -30,6 +30,7 @@ from bot.proposals.rules import (
     clean_text,
     is_closed,
 )
+from bot.text import clean, one_line
 
 STATUS_PARAMS = {"current", "to", "from", "status"}
 BUSINESS_DAY_PARAMS = {"late", "lead_days", "left"}
@@ -292,9 +293,9 @@ def read_propose_view(values: dict, today: date, private_metadata: dict | None =
     problems: list[Problem] = []
     draft = Draft(
         title=clean_text(_value(values, "title").get("value")),
-        summary=(_value(values, "summary").get("value") or "").strip(),
-        link=(_value(values, "link").get("value") or "").strip(),
-        notes=(_value(values, "notes").get("value") or "").strip(),
+        summary=clean(_value(values, "summary").get("value"), multiline=True),
+        link=one_line(_value(values, "link").get("value")),
+        notes=clean(_value(values, "notes").get("value"), multiline=True),
         outlets=tuple(o["value"] for o in _value(values, "outlets").get("selected_options") or []),
         audiences=tuple(o["value"] for o in _value(values, "audiences").get("selected_options") or []),
         category=((_value(values, "category").get("selected_option") or {}).get("value") or DEFAULT_CATEGORY),
@@ -330,7 +331,7 @@ def initial_from_message(message: dict, fallback_owner: str) -> dict:
     first, _, rest = text.partition("\n")
     return {
         "title": clean_text(first)[:TITLE_MAX],
-        "summary": rest.strip()[:SUMMARY_MAX],
+        "summary": clean(rest, multiline=True)[:SUMMARY_MAX],
         "link": links[0][0][:LINK_MAX] if links else "",
         "owner": message.get("user") or fallback_owner,
     }
@@ -411,13 +412,13 @@ def declined_modal(tr, placement: dict, *, expected: str, channel: str | None) -
 
 def read_declined_view(values: dict) -> str:
     """The reason typed (may be empty)."""
-    return (_value(values, "reason").get("value") or "").strip()
+    return one_line(_value(values, "reason").get("value"))
 
 
 def read_published_view(values: dict, today: date) -> tuple[date | None, str, dict[str, str] | None]:
     """(date, url, None) or (None, url, {"published_on": problem key}) when the date cannot be read."""
     picked = _value(values, "published_on").get("selected_date") or ""
-    url = (_value(values, "url").get("value") or "").strip()
+    url = one_line(_value(values, "url").get("value"))
     try:
         return date.fromisoformat(picked), url, None
     except ValueError:

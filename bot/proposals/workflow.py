@@ -41,6 +41,7 @@ from bot.proposals.rules import (
     week_of,
 )
 from bot.reminders import rules as reminders
+from bot.text import clean, one_line
 from bot.workdays import for_relais
 from storage import outbox
 from storage import proposals as store
@@ -115,16 +116,16 @@ def create_proposal(relais, draft: Draft, checked: Checked, *, owner: str) -> tu
     with db.atomic():
         proposal_id = store.create(
             db,
-            title=draft.title.strip(),
+            title=one_line(draft.title),
             publish_on=draft.publish_on,
             owner_id=owner,
             outlets=[(p.slug, p.deadline) for p in checked.placements],
             now=to_text(now),
-            summary=(draft.summary or "").strip(),
+            summary=clean(draft.summary, multiline=True),
             category=draft.category,
             audiences=list(draft.audiences),
-            link=(draft.link or "").strip(),
-            notes=(draft.notes or "").strip(),
+            link=one_line(draft.link),
+            notes=clean(draft.notes, multiline=True),
             cycle_key=draft.cycle_key,
         )
         keys = [plan_card(relais, db, proposal_id, now)] + plan_neighbour_updates(relais, db, proposal_id, now)
@@ -224,7 +225,7 @@ def change_status(
             now=to_text(now),
             published_on=published_on if to == "published" else None,
             published_url=(url or None) if to == "published" else None,
-            note=(note or "").strip(),
+            note=one_line(note),
         )
         keys = [plan_card_update(relais, db, current["proposal_id"], now)]
         keys += plan_neighbour_updates(relais, db, current["proposal_id"], now)
@@ -371,10 +372,10 @@ def edit_proposal(relais, *, proposal_id: int, draft: Draft, actor: str, deliver
         changes: dict = {}
         fields = {
             "title": clean_text(draft.title),
-            "summary": (draft.summary or "").strip(),
+            "summary": clean(draft.summary, multiline=True),
             "category": draft.category,
-            "link": (draft.link or "").strip(),
-            "notes": (draft.notes or "").strip(),
+            "link": one_line(draft.link),
+            "notes": clean(draft.notes, multiline=True),
             "owner_id": owner,
         }
         for column, value in fields.items():

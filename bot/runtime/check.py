@@ -11,6 +11,7 @@ from slack_sdk.errors import SlackApiError, SlackRequestError
 
 from bot.context import build, make_client
 from bot.i18n import translator
+from bot.outbox import describe
 from bot.runtime.startup import prepare
 from bot.settings import Settings
 from bot.workdays import horizon_gaps, horizon_texts
@@ -40,12 +41,14 @@ def check(settings: Settings, say: Callable[[str], None]) -> int:
                 tr(
                     "check.failed_row",
                     id=row["id"],
-                    kind=row["kind"],
                     target=row["target"],
                     due=row["due_at"],
-                    error=row["last_error"] or "?",
+                    row_key=row["key"],
+                    **describe(tr, row),
                 )
             )
+        if len(failed) > 1:
+            say(tr("check.failed_retry_all"))
 
     for text in horizon_texts(tr, horizon_gaps(relais.db, relais.clock.today())):
         say(tr("check.horizon", text=text))  # a warning, not a problem: the exit code stays 0

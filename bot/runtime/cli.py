@@ -6,6 +6,8 @@
     python -m bot tick [--at ISO] one scheduler pass, as if it were that time
     python -m bot backup PATH     online copy of the database
     python -m bot check           settings, database and Slack credentials, in plain words
+    python -m bot outbox retry KEY|--all
+                                  send failed messages again, once their cause is fixed
 
 A wrong setting or configuration file stops the start with one line and exit code 2.
 """
@@ -19,7 +21,7 @@ import sys
 import threading
 from collections.abc import Callable
 
-from bot import features
+from bot import features, outbox
 from bot.clock import parse_instant, to_text
 from bot.console import run as run_console_loop
 from bot.errors import EXIT_CONFIG, StartupError, require_token
@@ -124,6 +126,41 @@ def run_check(settings: Settings, args) -> int:
     return check(settings, print)
 
 
+def _outbox_arguments(parser: argparse.ArgumentParser) -> None:
+    actions = parser.add_subparsers(dest="action", required=True)
+    retry = actions.add_parser("retry", help="send failed messages again (see `check`)")
+    retry.add_argument("key", nargs="?", help="the failed message's key, as `check` shows it")
+    retry.add_argument("--all", action="store_true", help="every failed message")
+
+
+def run_outbox(settings: Settings, args) -> int:
+    """`outbox retry KEY|--all`: failed rows owed again and sent now; one line each. Exit 0 when none is
+    refused again (sent, no longer relevant, or waiting for Slack to come back), 1 otherwise."""
+    configure_logging(logging.WARNING)
+    tr = _translator(settings)
+    if bool(args.key) == bool(args.all):
+        print(tr("outbox.retry.usage"), file=sys.stderr)
+        return EXIT_CONFIG
+    relais = open_relais(settings)
+    tried = outbox.retry_failed(relais, None if args.all else [args.key])
+    if not tried:
+        print(tr("outbox.retry.none") if args.all else tr("outbox.retry.unknown", row_key=args.key))
+        return 0 if args.all else 1
+    refused = 0
+    for row in tried:
+        words = outbox.describe(tr, row)
+        if row["status"] == "sent":
+            print(tr("outbox.retry.sent", what=words["what"], channel=row["slack_channel"] or row["target"]))
+        elif row["status"] == "skipped":
+            print(tr("outbox.retry.skipped", what=words["what"]))
+        elif row["status"] == "failed":
+            refused += 1
+            print(tr("outbox.retry.failed", **words))
+        else:
+            print(tr("outbox.retry.pending", what=words["what"], error=words["error"]))
+    return 1 if refused else 0
+
+
 def _translator(settings: Settings):
     return translator(settings.language)
 
@@ -148,6 +185,7 @@ MODES: dict[str, tuple[Callable[[argparse.ArgumentParser], None], Callable[[Sett
     "tick": (_at_argument, run_tick),
     "backup": (lambda parser: parser.add_argument("path"), run_backup),
     "check": (lambda parser: None, run_check),
+    "outbox": (_outbox_arguments, run_outbox),
 }
 
 

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from bot.clock import from_text, local_at, to_text
+from bot.text import one_line
 from storage import outlets as outlet_rows
 from storage import proposals as proposal_rows
 from storage import stats as stats_rows
@@ -131,7 +132,7 @@ def parse_record(text: str) -> Record:
 
     A value runs up to the next `key=`, so "vues=19 279 interactions=996" reads 19279 and 996.
     """
-    text = (text or "").strip()
+    text = one_line(text)
     force = bool(_FORCE.search(text))
     text = _FORCE.sub(" ", text).strip()
     m = _HEAD.match(text)

@@ -35,6 +35,7 @@ from bot.clock import from_text, local_at, parse_instant, to_text
 from bot.errors import EXIT_CONFIG
 from bot.i18n import CATALOGS
 from bot.stats.figures import InputError, parse_duration, parse_number
+from bot.text import one_line
 from storage import outlets as outlet_rows
 from storage import stats as stats_rows
 
@@ -483,7 +484,7 @@ def _parse_table(header_row, lines, outlets, today, now, tz, checkpoints, labels
                 problems.append(Problem(line, "", "csv.error.width", {"expected": len(header), "found": len(values)}))
                 continue
             row = dict.fromkeys(COLUMNS, "")
-            row.update({h: v for h, v in zip(header, values, strict=False) if h not in IGNORED})
+            row.update({h: one_line(v) for h, v in zip(header, values, strict=False) if h not in IGNORED})
             found = _row(row, line, proposals, outlets, today, now, tz, checkpoints)
             problems.extend(Problem(p.line, labels.get(p.column, p.column), p.key, p.params) for p in found)
     except _Unreadable as error:
