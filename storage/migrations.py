@@ -269,3 +269,18 @@ def m0005_stats_unknown_figures(db: Database) -> None:
     # given is unknown (NULL), never 0. The table is rebuilt by sqlite-utils with its rows, ids (outbox
     # payloads name snapshots by id), checks and index; views stay required.
     db["stats_snapshots"].transform(not_null={"interactions": False})
+
+
+@migrations(name="0008_calendar_feed_kind_and_skipped")
+def m0008_calendar_feed_kind_and_skipped(db: Database) -> None:
+    _run(
+        db,
+        """
+        -- iCalendar feeds (bot.calendar.feeds, issue 15): the feed's default kind its stored events were read
+        -- with (a change of kind in CALENDAR_ICS_URLS forces a full fetch, 304 or not), and the events the last
+        -- full read skipped: how many, and the first one's problem (code, property, title).
+        ALTER TABLE calendar_feeds ADD COLUMN kind TEXT;
+        ALTER TABLE calendar_feeds ADD COLUMN skipped INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE calendar_feeds ADD COLUMN skipped_problem TEXT
+        """,
+    )
