@@ -7,7 +7,9 @@ from __future__ import annotations
 import dataclasses
 from datetime import date
 
+import icalendar
 import pytest
+import recurring_ical_events
 
 from bot.calendar import feeds
 from bot.clock import parse_instant, to_text
@@ -167,6 +169,72 @@ def test_a_whole_feed_refused_says_why_in_words_a_person_can_act_on(relais, body
             "aucun de ses 1 événements ne peut être lu ; le premier : "
             "« (événement sans titre) » : date ou valeur illisible dans DTSTART"
         )
+
+
+FRIDAYS = """
+UID:vendredis@umontreal.ca
+DTSTART;VALUE=DATE:20270108
+DTEND;VALUE=DATE:20270109
+RRULE:FREQ=WEEKLY;COUNT=10
+SUMMARY:Fermeture du vendredi
+"""
+FRIDAYS_FROM_FEBRUARY = """
+UID:vendredis@umontreal.ca
+RECURRENCE-ID;RANGE=THISANDFUTURE;VALUE=DATE:20270205
+DTSTART;VALUE=DATE:20270205
+DTEND;VALUE=DATE:20270206
+SUMMARY:Fermeture du vendredi (nouvel horaire)
+"""
+
+
+def _expected(body: bytes, today: date) -> list[tuple[str, date]]:
+    """What recurring-ical-events itself expands (all-day events here): (title, first day) per occurrence."""
+    cal = icalendar.Calendar.from_ical(body)
+    return sorted(
+        (str(c["SUMMARY"]), c["DTSTART"].dt)
+        for c in recurring_ical_events.of(cal).between(today - feeds.WINDOW_BACK, today + feeds.WINDOW_AHEAD)
+    )
+
+
+def test_a_series_changed_this_and_future_keeps_every_occurrence(relais, server):
+    body = ics(FRIDAYS, FRIDAYS_FROM_FEBRUARY)
+    events = feeds.parse(body, Feed("https://cal.example/a.ics", "closure"), date(2027, 1, 1), relais.settings.tz)
+    assert len(events) == 10 == len(_expected(body, date(2027, 1, 1)))
+    assert sorted((e["name"], e["start"]) for e in events) == _expected(body, date(2027, 1, 1))
+    assert len({e["uid"] for e in events}) == 10
+    again = feeds.parse(body, Feed("https://cal.example/a.ics", "closure"), date(2027, 1, 2), relais.settings.tz)
+    assert [e["uid"] for e in again] == [e["uid"] for e in events]  # stable
+    url = server.set("/vendredis.ics", body)
+    with_feeds(relais, Feed(url, "closure"))
+    feeds.refresh(relais, at(relais, "2027-01-01T09:00"))
+    days = for_relais(relais)
+    assert not days.is_business_day(date(2027, 3, 12))  # the last Friday, after the change
+    assert not days.is_business_day(date(2027, 2, 19))
+
+
+def test_events_without_uid_that_differ_are_all_kept_and_exact_repeats_once(relais):
+    one = "DTSTART:20261207T130000Z\nDTEND:20261207T150000Z\nSUMMARY:Formation"
+    longer = "DTSTART:20261207T130000Z\nDTEND:20261209T150000Z\nSUMMARY:Formation"
+    body = ics(one, longer, one)
+    events = feeds.parse(body, Feed("https://cal.example/a.ics"), date(2026, 12, 1), relais.settings.tz)
+    assert sorted((e["start"], e["end"]) for e in events) == [
+        (date(2026, 12, 7), date(2026, 12, 7)),
+        (date(2026, 12, 7), date(2026, 12, 9)),
+    ]
+
+
+def test_a_change_of_a_feeds_kind_applies_at_once_even_when_the_server_answers_304(relais, server):
+    url = server.set("/f.ics", ics(TIMED), etag='"v1"')
+    with_feeds(relais, Feed(url, "closure"))
+    jobs.tick(relais, at(relais, "2026-12-01T09:00"))
+    assert feed_events(relais, url)[0][1] == "closure"
+    with_feeds(relais, Feed(url))  # CALENDAR_ICS_URLS: closure=URL became URL
+    jobs.tick(relais, at(relais, "2026-12-01T09:05"))  # not a day later: due at once
+    assert feed_events(relais, url)[0][1] == "other"
+    assert "if-none-match" not in server.hits("/f.ics")[-1]  # read in full, not answered 304
+    assert for_relais(relais).is_business_day(date(2026, 12, 2))
+    jobs.tick(relais, at(relais, "2026-12-02T09:10"))
+    assert server.hits("/f.ics")[-1]["if-none-match"] == '"v1"'  # then conditional again
 
 
 BAD_EVENTS = {

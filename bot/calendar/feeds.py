@@ -11,8 +11,18 @@
 Each feed is its own source in `calendar_events` (source = its URL). An event's kind comes from its
 CATEGORIES when one names a known kind (English or French words: "exams", "Examens", "Fermeture"...),
 else from the feed's default (`kind=URL`), else `other`. Every occurrence of a recurring event
-(RRULE, RDATE, EXDATE, overridden occurrences) from WINDOW_BACK before today to WINDOW_AHEAD after
-is one event with a stable uid: feed URL + UID + recurrence date.
+(RRULE, RDATE, EXDATE, overridden occurrences, RANGE=THISANDFUTURE) from WINDOW_BACK before today to
+WINDOW_AHEAD after is one event with a stable uid: feed URL + UID (title, start and end for an event
+without UID) + recurrence date, with its own start and end added when another occurrence has that
+already — every occurrence recurring-ical-events expands is kept; an exact repeat is kept once.
+
+A feed is read event by event (a series with its overrides together): an event that cannot be read
+is skipped, counted and its problem told in plain words (CLI, and the team channel once per distinct
+problem, outbox key `calendar-feed-skipped:<feed>:<problem>`); the others are kept. The charset is the
+response's, unless the bytes say otherwise (a feed that is not UTF-8 is read as Windows-1252/Latin-1).
+Several VCALENDARs in one stream are all read. A whole feed is refused (feeds.error.*) only when it is
+empty, a web page, not iCalendar, cut short, too big, or has no readable event. A feed whose kind
+changes in CALENDAR_ICS_URLS is read again at once, in full (never answered by a 304).
 
 A feed that is down, slow, too big or malformed changes nothing that is known: its events stay as
 they were, the error is recorded in `calendar_feeds`, and the team channel is told once per
@@ -773,7 +783,11 @@ def refresh_due_feeds(relais, now: datetime) -> None:
     with db.atomic():
         for feed in feeds:
             calendar.ensure_feed(db, feed.url, stamp)
-            if calendar.claim_feed(
+            state = calendar.feed(db, feed.url)
+            if state["parsed_at"] and state["kind"] != feed.kind:  # its kind changed in the settings: read it now
+                calendar.stamp_attempt(db, feed.url, stamp)
+                due.append(feed)
+            elif calendar.claim_feed(
                 db, feed.url, stamp, to_text(now - REFRESH_EVERY), to_text(now - RETRY_FAILING_EVERY)
             ):
                 due.append(feed)
