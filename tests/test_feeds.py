@@ -145,6 +145,46 @@ def test_kind_from_categories_else_feed_default_else_other(categories, default, 
     assert feeds.kind_of(categories, default) == expected
 
 
+ISSUE_WORDS = {
+    "Jour férié": "closure",
+    "Férié": "closure",
+    "Congé férié": "closure",
+    "Fermeture des bibliothèques": "closure",
+    "Université fermée": "closure",
+    "Campus closure": "closure",
+    "Company Holidays": "closure",
+    "Examens finaux": "exams",
+    "Final Examinations": "exams",
+    "Exam period": "exams",
+    "Reading Break": "reading-week",
+    "Semaine de relâche": "reading-week",
+    "Début des cours": "term-start",
+}
+
+
+@pytest.mark.parametrize("words, kind", sorted(ISSUE_WORDS.items()))
+def test_kind_from_the_usual_words_in_categories_and_in_the_title(words, kind):
+    assert feeds.kind_of([words], None) == kind  # a category
+    assert feeds.kind_of(["Université de Montréal", words], None) == kind  # among others
+    assert feeds.kind_of([], None, f"{words} 2027") == kind  # the title
+    assert feeds.kind_of(["Concert"], None, words) == kind  # a category naming no kind: the title decides
+    assert feeds.kind_of([], "other", words) == "other"  # the feed's kind wins over the title
+    assert feeds.kind_of([], "term-start", words) == "term-start"
+
+
+@pytest.mark.parametrize("title", ["Conférence du soir", "Concert de Noël", "Lancement de livre", "Heure du conte"])
+def test_ordinary_titles_stay_other(title):
+    assert feeds.kind_of([], None, title) == "other"
+
+
+def test_titles_name_the_kind_of_events_read_from_a_feed(relais):
+    body = ics(
+        "UID:a\nDTSTART;VALUE=DATE:20261224\nDTEND;VALUE=DATE:20270105\nSUMMARY:Congé des Fêtes — bibliothèques fermées"
+    )
+    (event,) = feeds.parse(body, Feed("https://cal.example/a.ics"), date(2026, 12, 1), relais.settings.tz)
+    assert event["kind"] == "closure"
+
+
 @pytest.mark.parametrize(
     "body, reason",
     [

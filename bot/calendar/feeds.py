@@ -77,7 +77,9 @@ USER_AGENT = "Relais (university library comms bot; calendar refresh)"
 FAILED_KIND = "calendar_feed_failed"
 SKIPPED_KIND = "calendar_feed_skipped"
 
-# Words a feed's CATEGORIES may use for each kind (compared without accents, case or punctuation).
+# Words and phrases that name each kind, in a CATEGORIES value or an event's title (compared without
+# accents, case or punctuation, as whole words: "Jour férié", "Fermeture des bibliothèques", "Final
+# Examinations", "Reading Break", "Company Holidays"...).
 KIND_WORDS = {
     "closure": (
         "closure",
@@ -88,46 +90,65 @@ KIND_WORDS = {
         "fermetures",
         "ferme",
         "fermee",
+        "fermes",
+        "fermees",
         "conge",
         "conges",
+        "ferie",
+        "feriee",
+        "feries",
         "holiday",
         "holidays",
+        "statutory holiday",
+        "bank holiday",
+        "public holiday",
+        "university closed",
+        "office closed",
     ),
     "exams": (
         "exams",
         "exam",
         "examens",
         "examen",
+        "examination",
         "examinations",
         "finals",
-        "final-exams",
-        "periode-d-examens",
-        "periode-des-examens",
+        "final exams",
+        "periode d examens",
+        "periode des examens",
         "intra",
         "intras",
+        "mid term exams",
+        "midterm",
+        "midterms",
     ),
     "term-start": (
-        "term-start",
-        "term-begins",
-        "start-of-term",
-        "first-day-of-classes",
-        "classes-begin",
+        "term start",
+        "term begins",
+        "start of term",
+        "first day of classes",
+        "classes begin",
         "rentree",
-        "debut-de-session",
-        "debut-des-cours",
+        "debut de session",
+        "debut des cours",
+        "debut du trimestre",
     ),
     "reading-week": (
-        "reading-week",
-        "study-break",
-        "semaine-de-lecture",
-        "semaine-d-activites-libres",
-        "activites-libres",
+        "reading week",
+        "reading break",
+        "study break",
+        "semaine de lecture",
+        "semaine d activites libres",
+        "activites libres",
         "relache",
-        "semaine-de-relache",
+        "semaine de relache",
     ),
     "other": ("other", "autre", "autres"),
 }
-_WORD_KIND = {word: kind for kind, words in KIND_WORDS.items() for word in words}
+_PHRASES = sorted(
+    ((tuple(_phrase.split()), kind) for kind, words in KIND_WORDS.items() for _phrase in words),
+    key=lambda item: -len(item[0]),
+)
 _TIME_PROPS = ("DTSTART", "DTEND", "DURATION", "RRULE", "RDATE", "EXDATE", "RECURRENCE-ID")
 
 
@@ -233,13 +254,26 @@ def _norm(text: str) -> str:
     return "-".join(w for w in "".join(c if c.isalnum() else "-" for c in ascii_text).split("-") if w)
 
 
+def _kind_in(text: str, *, other: bool) -> str | None:
+    """The kind the words of `text` name: the phrase found first in it (the longest at one place)."""
+    words = _norm(text).split("-")
+    for i in range(len(words)):
+        for phrase, kind in _PHRASES:
+            if tuple(words[i : i + len(phrase)]) == phrase and (other or kind != "other"):
+                return kind
+    return None
+
+
 def kind_of(categories: list[str], default: str | None, title: str = "") -> str:
-    """The first category that names a known kind, else the feed's default, else `other`."""
+    """The first category that names a known kind, else the feed's default (`kind=URL`, which wins over the
+    title), else the kind the title's words name ("Jour férié", "Examens finaux"...), else `other`."""
     for category in categories:
-        kind = _WORD_KIND.get(_norm(category))
+        kind = _kind_in(category, other=True)
         if kind:
             return kind
-    return default if default in EVENT_KINDS else "other"
+    if default in EVENT_KINDS:
+        return default
+    return _kind_in(title, other=False) or "other"
 
 
 def _categories(component) -> list[str]:
