@@ -130,7 +130,7 @@ def render_prompt(relais, row: dict, now: datetime) -> outbox.Post | None:
     if cycle is None or not row["target"]:
         return None
     start, end = date.fromisoformat(event["start"]), date.fromisoformat(event["end"])
-    today = relais.clock.today()
+    today = now.astimezone(relais.settings.tz).date()  # the pass's instant (a `:tick ISO` too), not the wall clock
     if is_stale(cycle, start, today):
         return None
     if cycle_rows.open_proposals(relais.db, cycle.key, prompt_day(cycle, start), end):
