@@ -9,6 +9,8 @@ from __future__ import annotations
 import re
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -75,6 +77,17 @@ class Clock:
     def unfreeze(self) -> None:
         with self._lock:
             self._frozen = None
+
+    @contextmanager
+    def frozen(self, instant: datetime) -> Iterator[None]:
+        """The clock stopped at `instant` for a block (the console's `:tick ISO`), then as it was."""
+        with self._lock:
+            previous, self._frozen = self._frozen, instant.astimezone(UTC)
+        try:
+            yield
+        finally:
+            with self._lock:
+                self._frozen = previous
 
     def monotonic(self) -> float:
         return time.monotonic()

@@ -128,14 +128,24 @@ def stamp_attempt(db: Database, url: str, now: str) -> None:
 
 
 def feed_ok(
-    db: Database, url: str, now: str, *, etag: str | None = None, last_modified: str | None = None, parsed: bool = False
+    db: Database,
+    url: str,
+    now: str,
+    *,
+    etag: str | None = None,
+    last_modified: str | None = None,
+    parsed: bool = False,
+    kind: str | None = None,
+    skipped: int = 0,
+    skipped_problem: str | None = None,
 ) -> None:
-    """A successful fetch (200 parsed, or 304): the failure episode, if any, is over."""
+    """A successful fetch (200 parsed, or 304): the failure episode, if any, is over. A full read also records
+    the feed's default kind it was read with and the events it skipped (how many, the first one's problem)."""
     sets = ["last_ok_at = ?", "last_error = NULL", "failing_since = NULL", "error_reported = 0", "updated_at = ?"]
-    params: list[str | None] = [now, now]
+    params: list[str | int | None] = [now, now]
     if parsed:
-        sets += ["etag = ?", "last_modified = ?", "parsed_at = ?"]
-        params += [etag, last_modified, now]
+        sets += ["etag = ?", "last_modified = ?", "parsed_at = ?", "kind = ?", "skipped = ?", "skipped_problem = ?"]
+        params += [etag, last_modified, now, kind, skipped, skipped_problem]
     db.execute(f"UPDATE calendar_feeds SET {', '.join(sets)} WHERE url = ?", [*params, url])
 
 

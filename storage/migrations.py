@@ -311,6 +311,21 @@ def m0006_placement_not_published(db: Database) -> None:
         db.execute("PRAGMA foreign_keys = ON")
 
 
+@migrations(name="0008_calendar_feed_kind_and_skipped")
+def m0008_calendar_feed_kind_and_skipped(db: Database) -> None:
+    _run(
+        db,
+        """
+        -- iCalendar feeds (bot.calendar.feeds, issue 15): the feed's default kind its stored events were read
+        -- with (a change of kind in CALENDAR_ICS_URLS forces a full fetch, 304 or not), and the events the last
+        -- full read skipped: how many, and the first one's problem (code, property, title).
+        ALTER TABLE calendar_feeds ADD COLUMN kind TEXT;
+        ALTER TABLE calendar_feeds ADD COLUMN skipped INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE calendar_feeds ADD COLUMN skipped_problem TEXT
+        """,
+    )
+
+
 @migrations(name="0011_outbox_interruptions")
 def m0011_outbox_interruptions(db: Database) -> None:
     _run(

@@ -45,4 +45,4 @@ EventRow: TypeAlias = Row
 
 FeedRow: TypeAlias = Row
 """calendar_feeds.*: url, etag, last_modified, last_ok_at, last_error, error_reported (0/1), last_attempt_at,
-failing_since, parsed_at, updated_at."""
+failing_since, parsed_at, updated_at, kind (the default kind last read with), skipped, skipped_problem."""

@@ -119,3 +119,15 @@ def test_console_asks_before_a_confirmed_button_and_reasks_only_faulty_fields(cl
     retry = out.split("✗ Date de publication souhaitée", 1)[1]
     assert retry.count("Titre") == 0 and "Date de publication souhaitée" in retry
     assert "Proposition n° 2 enregistrée" in out
+
+
+def test_console_tick_at_an_instant_builds_its_messages_at_that_instant(cli):
+    # The first pass (1 Dec 2026) starts cycle planning; at 23 February 2027 the winter term (6 January) has
+    # long started: its prompt, planned late, is stale at that instant and must not go out (issue 15, item 7).
+    result = cli(
+        stdin=":tick 2026-12-01T09:00\n:tick 2027-02-23T09:00\n:quit\n", SLACK_BOT_TOKEN="", SLACK_SIGNING_SECRET=""
+    )
+    assert result.returncode == 0, result.stderr
+    assert "Rentrée d'hiver 2027" not in result.stdout
+    assert "Publication suggérée : mercredi 30 décembre 2026" not in result.stdout
+    assert "Traceback" not in result.stderr

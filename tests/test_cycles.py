@@ -11,7 +11,7 @@ from datetime import date
 import pytest
 
 from bot import outbox as sender
-from bot.calendar import cycles
+from bot.calendar import cycles, feeds
 from bot.calendar.config import sync_file
 from bot.clock import parse_instant, to_text
 from bot.runtime import jobs
@@ -25,6 +25,7 @@ from tests.test_feeds_server import FeedServer, ics
 EXTENDED = "horaires-prolonges-pour-les-examens"
 ZOO = "zooanimation-des-chiens-pour-decompresser"
 EXAMS_UID_QUERY = "SELECT uid FROM calendar_events WHERE kind = 'exams' AND start = '2026-12-07'"
+FALL_EXAMS = "2026-12-07:2026-12-22"  # the period of the fall exams: prompts are keyed on the cycle and its dates
 
 
 def at(relais, text):
@@ -73,7 +74,7 @@ def test_prompt_goes_out_at_0900_days_before_the_event_and_only_once(relais, sta
     assert "*Examens de fin de session (automne 2026)* commence le lundi 7 décembre 2026" in text
     assert "Publication suggérée : lundi 30 novembre 2026" in text
     assert "UdeM — Facebook, UdeM — Instagram (story), Bibliothèques — Facebook" in text
-    row = outbox_rows.get(relais.db, f"cycle:{EXTENDED}:{uid}")
+    row = outbox_rows.get(relais.db, f"cycle:{EXTENDED}:{FALL_EXAMS}")
     assert row["status"] == "sent" and row["due_at"] == to_text(at(relais, "2026-11-16T09:00"))
 
 
@@ -87,9 +88,8 @@ def test_a_prompt_whose_event_has_started_is_skipped_after_downtime(relais, stan
     tick(relais, "2026-11-01T09:00")
     tick(relais, "2026-12-08T09:00")  # the exams started on the 7th
     assert prompts(standin.calls("chat.postMessage")) == []
-    uid = exams_uid(relais.db)
     for key in (EXTENDED, ZOO):
-        assert outbox_rows.get(relais.db, f"cycle:{key}:{uid}")["status"] == "skipped"
+        assert outbox_rows.get(relais.db, f"cycle:{key}:{FALL_EXAMS}")["status"] == "skipped"
 
 
 def test_a_first_start_does_not_send_prompts_whose_moment_came_before(relais, standin):
@@ -105,7 +105,7 @@ def test_no_prompt_when_the_event_left_the_calendar_before_sending(relais, stand
     now = at(relais, "2026-11-16T09:00")
     relais.clock.freeze(now)
     planned = cycles.plan_prompts(relais, now)
-    assert f"cycle:{EXTENDED}:{exams_uid(relais.db)}" in planned
+    assert f"cycle:{EXTENDED}:{FALL_EXAMS}" in planned
     with relais.db.atomic():
         relais.db.execute("UPDATE calendar_events SET active = 0 WHERE uid = ?", [exams_uid(relais.db)])
     sender.deliver(relais, now=now)
@@ -338,3 +338,53 @@ def test_console_tick_and_click_propose_the_cyclic_content(env, tmp_path):
 
     rows = list(Store(tmp_path / "relais.db").db.query("SELECT title, cycle_key, publish_on FROM proposals"))
     assert rows == [{"title": "Horaires prolongés pour les examens", "cycle_key": EXTENDED, "publish_on": "2026-11-30"}]
+
+
+# -- periods (issue 15, item 4) --------------------------------------------------------------------
+def _row(uid, start, end, name="Examens", source="https://x/a.ics"):
+    return {"uid": uid, "start": start, "end": end, "name": name, "source": source}
+
+
+def test_events_that_touch_overlap_or_are_a_weekend_apart_form_one_period():
+    daily = [_row(f"d{n}", f"2027-04-{19 + n}", f"2027-04-{19 + n}") for n in range(5)]  # Mon..Fri, one per day
+    after_weekend = _row("next", "2027-04-26", "2027-04-30")  # the Monday after
+    file_copy = _row("file:x", "2027-04-19", "2027-04-30", name="Examens (hiver 2027)", source="file")
+    far = _row("far", "2027-05-05", "2027-05-05")  # a Wednesday after a Friday: a weekday in between
+    (period, other) = cycles.periods([*daily, after_weekend, file_copy, far])
+    assert (period.start, period.end, period.name, period.uid) == (
+        date(2027, 4, 19),
+        date(2027, 4, 30),
+        "Examens (hiver 2027)",  # the calendar file names it
+        "file:x",
+    )
+    assert (other.start, other.end) == (date(2027, 5, 5), date(2027, 5, 5))
+    assert len(cycles.periods(daily)) == 1
+    assert len(cycles.periods([_row("a", "2027-04-19", "2027-04-19"), _row("b", "2027-04-21", "2027-04-21")])) == 2
+
+
+DAILY_EXAMS = """
+UID:{uid}
+DTSTART;VALUE=DATE:20270419
+RRULE:FREQ=DAILY;COUNT=5
+CATEGORIES:Examens
+SUMMARY:Examens finaux
+"""
+
+
+def test_one_prompt_per_cycle_per_period_whatever_the_sources_and_their_uids(relais, standin):
+    server = FeedServer().start()
+    try:
+        url = server.set("/exams.ics", ics(DAILY_EXAMS.format(uid="build-1@gen")))
+        relais.settings = dataclasses.replace(relais.settings, calendar_feeds=(Feed(url),))
+        tick(relais, "2027-03-01T09:00")  # planning starts; the feed is read (5 exam days, and the file's period)
+        tick(relais, "2027-03-22T09:00")  # 28 days before 19 April
+        server.set("/exams.ics", ics(DAILY_EXAMS.format(uid="build-2@gen")))  # the generator's new UIDs
+        feeds.refresh(relais, at(relais, "2027-03-25T09:00"))
+        tick(relais, "2027-03-29T09:00")  # 21 days before
+        tick(relais, "2027-03-30T09:00")
+    finally:
+        server.stop()
+    sent = [k for k, _ in prompts(standin.calls("chat.postMessage"))]
+    assert sorted(sent) == [EXTENDED, ZOO]  # 5 feed days + the file's period: one prompt per cycle
+    keys = {r["key"] for r in outbox_rows.rows(relais.db, kind=cycles.KIND)}
+    assert f"cycle:{EXTENDED}:2027-04-19:2027-04-30" in keys

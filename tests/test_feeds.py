@@ -7,10 +7,13 @@ from __future__ import annotations
 import dataclasses
 from datetime import date
 
+import icalendar
 import pytest
+import recurring_ical_events
 
 from bot.calendar import feeds
 from bot.clock import parse_instant, to_text
+from bot.i18n import translator
 from bot.runtime import jobs
 from bot.settings import Feed
 from bot.workdays import for_relais
@@ -142,19 +145,215 @@ def test_kind_from_categories_else_feed_default_else_other(categories, default, 
     assert feeds.kind_of(categories, default) == expected
 
 
+ISSUE_WORDS = {
+    "Jour férié": "closure",
+    "Férié": "closure",
+    "Congé férié": "closure",
+    "Fermeture des bibliothèques": "closure",
+    "Université fermée": "closure",
+    "Campus closure": "closure",
+    "Company Holidays": "closure",
+    "Examens finaux": "exams",
+    "Final Examinations": "exams",
+    "Exam period": "exams",
+    "Reading Break": "reading-week",
+    "Semaine de relâche": "reading-week",
+    "Début des cours": "term-start",
+}
+
+
+@pytest.mark.parametrize("words, kind", sorted(ISSUE_WORDS.items()))
+def test_kind_from_the_usual_words_in_categories_and_in_the_title(words, kind):
+    assert feeds.kind_of([words], None) == kind  # a category
+    assert feeds.kind_of(["Université de Montréal", words], None) == kind  # among others
+    assert feeds.kind_of([], None, f"{words} 2027") == kind  # the title
+    assert feeds.kind_of(["Concert"], None, words) == kind  # a category naming no kind: the title decides
+    assert feeds.kind_of([], "other", words) == "other"  # the feed's kind wins over the title
+    assert feeds.kind_of([], "term-start", words) == "term-start"
+
+
+@pytest.mark.parametrize("title", ["Conférence du soir", "Concert de Noël", "Lancement de livre", "Heure du conte"])
+def test_ordinary_titles_stay_other(title):
+    assert feeds.kind_of([], None, title) == "other"
+
+
+def test_titles_name_the_kind_of_events_read_from_a_feed(relais):
+    body = ics(
+        "UID:a\nDTSTART;VALUE=DATE:20261224\nDTEND;VALUE=DATE:20270105\nSUMMARY:Congé des Fêtes — bibliothèques fermées"
+    )
+    (event,) = feeds.parse(body, Feed("https://cal.example/a.ics"), date(2026, 12, 1), relais.settings.tz)
+    assert event["kind"] == "closure"
+
+
 @pytest.mark.parametrize(
-    "body",
+    "body, reason",
     [
-        b"<html><body>Service unavailable</body></html>",
-        b"",
-        b"BEGIN:VCALENDAR\r\nBEGIN:VEVENT\r\nUID:x\r\nDTSTART:demain\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n",
-        b"BEGIN:VEVENT\r\nUID:x\r\nDTSTART:20261201T100000Z\r\nEND:VEVENT\r\n",
+        (b"<html><body>Service unavailable</body></html>", "html"),
+        (b"", "empty"),
+        (b"  \r\n", "empty"),
+        (b'{"error": "not found"}', "json"),
+        (b"BEGIN:VCALENDAR\r\nBEGIN:VEVENT\r\nUID:x\r\nDTSTART:demain\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n", "all_bad"),
+        (b"BEGIN:VEVENT\r\nUID:x\r\nDTSTART:20261201T100000Z\r\nEND:VEVENT\r\n", "not_ics"),
+        (b"BEGIN:VCALENDAR\r\nVERSION:2.0\r\nBEGIN:VEVENT\r\nUID:x\r\nDTSTART:2026", "truncated"),
     ],
 )
-def test_garbage_is_malformed(relais, body):
+def test_a_whole_feed_refused_says_why_in_words_a_person_can_act_on(relais, body, reason):
     with pytest.raises(feeds.FeedError) as raised:
         feeds.parse(body, Feed("https://cal.example/a.ics"), date(2026, 12, 1), relais.settings.tz)
-    assert raised.value.reason == "malformed"
+    assert raised.value.reason == reason
+    for tr in (relais.tr, translator("en")):
+        text = feeds.error_text(tr, raised.value.reason, raised.value.detail)
+        assert "Error" not in text and "object" not in text and "{" not in text
+    if reason == "all_bad":
+        assert feeds.error_text(relais.tr, "all_bad", raised.value.detail) == (
+            "aucun de ses 1 événements ne peut être lu ; le premier : "
+            "« (événement sans titre) » : date ou valeur illisible dans DTSTART"
+        )
+
+
+FRIDAYS = """
+UID:vendredis@umontreal.ca
+DTSTART;VALUE=DATE:20270108
+DTEND;VALUE=DATE:20270109
+RRULE:FREQ=WEEKLY;COUNT=10
+SUMMARY:Fermeture du vendredi
+"""
+FRIDAYS_FROM_FEBRUARY = """
+UID:vendredis@umontreal.ca
+RECURRENCE-ID;RANGE=THISANDFUTURE;VALUE=DATE:20270205
+DTSTART;VALUE=DATE:20270205
+DTEND;VALUE=DATE:20270206
+SUMMARY:Fermeture du vendredi (nouvel horaire)
+"""
+
+
+def _expected(body: bytes, today: date) -> list[tuple[str, date]]:
+    """What recurring-ical-events itself expands (all-day events here): (title, first day) per occurrence."""
+    cal = icalendar.Calendar.from_ical(body)
+    return sorted(
+        (str(c["SUMMARY"]), c["DTSTART"].dt)
+        for c in recurring_ical_events.of(cal).between(today - feeds.WINDOW_BACK, today + feeds.WINDOW_AHEAD)
+    )
+
+
+def test_a_series_changed_this_and_future_keeps_every_occurrence(relais, server):
+    body = ics(FRIDAYS, FRIDAYS_FROM_FEBRUARY)
+    events = feeds.parse(body, Feed("https://cal.example/a.ics", "closure"), date(2027, 1, 1), relais.settings.tz)
+    assert len(events) == 10 == len(_expected(body, date(2027, 1, 1)))
+    assert sorted((e["name"], e["start"]) for e in events) == _expected(body, date(2027, 1, 1))
+    assert len({e["uid"] for e in events}) == 10
+    again = feeds.parse(body, Feed("https://cal.example/a.ics", "closure"), date(2027, 1, 2), relais.settings.tz)
+    assert [e["uid"] for e in again] == [e["uid"] for e in events]  # stable
+    url = server.set("/vendredis.ics", body)
+    with_feeds(relais, Feed(url, "closure"))
+    feeds.refresh(relais, at(relais, "2027-01-01T09:00"))
+    days = for_relais(relais)
+    assert not days.is_business_day(date(2027, 3, 12))  # the last Friday, after the change
+    assert not days.is_business_day(date(2027, 2, 19))
+
+
+def test_events_without_uid_that_differ_are_all_kept_and_exact_repeats_once(relais):
+    one = "DTSTART:20261207T130000Z\nDTEND:20261207T150000Z\nSUMMARY:Formation"
+    longer = "DTSTART:20261207T130000Z\nDTEND:20261209T150000Z\nSUMMARY:Formation"
+    body = ics(one, longer, one)
+    events = feeds.parse(body, Feed("https://cal.example/a.ics"), date(2026, 12, 1), relais.settings.tz)
+    assert sorted((e["start"], e["end"]) for e in events) == [
+        (date(2026, 12, 7), date(2026, 12, 7)),
+        (date(2026, 12, 7), date(2026, 12, 9)),
+    ]
+
+
+def test_a_change_of_a_feeds_kind_applies_at_once_even_when_the_server_answers_304(relais, server):
+    url = server.set("/f.ics", ics(TIMED), etag='"v1"')
+    with_feeds(relais, Feed(url, "closure"))
+    jobs.tick(relais, at(relais, "2026-12-01T09:00"))
+    assert feed_events(relais, url)[0][1] == "closure"
+    with_feeds(relais, Feed(url))  # CALENDAR_ICS_URLS: closure=URL became URL
+    jobs.tick(relais, at(relais, "2026-12-01T09:05"))  # not a day later: due at once
+    assert feed_events(relais, url)[0][1] == "other"
+    assert "if-none-match" not in server.hits("/f.ics")[-1]  # read in full, not answered 304
+    assert for_relais(relais).is_business_day(date(2026, 12, 2))
+    jobs.tick(relais, at(relais, "2026-12-02T09:10"))
+    assert server.hits("/f.ics")[-1]["if-none-match"] == '"v1"'  # then conditional again
+
+
+BAD_EVENTS = {
+    "byday": "UID:bad-byday\nDTSTART;VALUE=DATE:20261207\nRRULE:FREQ=WEEKLY;BYDAY=MO\\, TU\nSUMMARY:Mauvaise règle",
+    "two-starts": "UID:two\nDTSTART;VALUE=DATE:20261207\nDTSTART;VALUE=DATE:20261208\nSUMMARY:Deux débuts",
+    "rdate-time": "UID:rdt\nDTSTART:20261207T100000Z\nRDATE;VALUE=TIME:100000\nSUMMARY:RDATE en heure",
+    "month": "UID:month\nDTSTART;VALUE=DATE:20261207\nRRULE:FREQ=YEARLY;BYMONTH=\nSUMMARY:Mois vide",
+    "rscale": "UID:rscale\nDTSTART;VALUE=DATE:20261207\nRRULE:RSCALE=HEBREW;FREQ=YEARLY;SKIP=FORWARD\nSUMMARY:Pessa'h",
+    "no-start": "UID:nostart\nSUMMARY:Sans début",
+}
+
+
+@pytest.mark.parametrize("bad", sorted(BAD_EVENTS))
+def test_one_bad_event_is_skipped_and_reported_the_others_kept(relais, bad):
+    good = [EXAMS, CLOSURE, TIMED]
+    reading = feeds.read(
+        ics(good[0], BAD_EVENTS[bad], *good[1:]),
+        Feed("https://cal.example/a.ics"),
+        date(2026, 12, 1),
+        relais.settings.tz,
+    )
+    expected = feeds.read(ics(*good), Feed("https://cal.example/a.ics"), date(2026, 12, 1), relais.settings.tz)
+    if bad == "rscale" and reading.skipped == 0:  # a library that reads RSCALE keeps it: nothing lost either
+        assert len(reading.events) > len(expected.events)
+        return
+    assert reading.events == expected.events
+    assert reading.skipped == 1
+    text = feeds.problem_text(relais.tr, reading.stored_problem)
+    assert text.startswith("« ") and "Error" not in text and "object" not in text and "'" not in text[:3]
+    assert BAD_EVENTS[bad].split("SUMMARY:")[1].replace("\\", "") in text
+
+
+def test_a_feed_with_a_bad_event_is_stored_without_it_and_the_team_told_once(relais, server, standin):
+    url = server.set("/cal.ics", ics(EXAMS, BAD_EVENTS["byday"], CLOSURE))
+    with_feeds(relais, Feed(url))
+    (outcome,) = feeds.refresh(relais, at(relais, "2026-12-01T09:00"))
+    assert (outcome.status, outcome.total, outcome.skipped) == ("updated", 4, 1)
+    assert "Événements illisibles ignorés : 1 ; le premier : « Mauvaise règle » : règle de répétition" in (
+        feeds.describe(relais.tr, outcome)
+    )
+    assert calendar.feed(relais.db, url)["skipped"] == 1
+    feeds.refresh(relais, at(relais, "2026-12-02T09:00"))  # the same problem: told once
+    rows = outbox_rows.rows(relais.db, kind=feeds.SKIPPED_KIND)
+    assert len(rows) == 1
+    post = feeds.render_skipped(relais, rows[0], at(relais, "2026-12-02T09:00"))
+    assert "illisibles, ignorés : 1" in str(post.blocks) and "Les autres événements (4)" in str(post.blocks)
+    server.set("/cal.ics", ics(EXAMS, CLOSURE))  # fixed before the notice went out: not sent
+    feeds.refresh(relais, at(relais, "2026-12-03T09:00"))
+    assert feeds.render_skipped(relais, rows[0], at(relais, "2026-12-03T09:00")) is None
+
+
+LATIN = "UID:ete@x\nDTSTART;VALUE=DATE:20270720\nDTEND;VALUE=DATE:20270801\nSUMMARY:Fermeture de l'été"
+
+
+@pytest.mark.parametrize(
+    "content_type", ["text/calendar; charset=ISO-8859-1", "text/calendar", "text/calendar; charset=utf-8"]
+)
+def test_a_latin1_feed_is_read_as_latin1_whatever_the_server_says(relais, server, content_type):
+    body = ics(LATIN).decode().encode("latin-1")
+    url = server.set("/latin.ics", body, content_type=content_type)
+    with_feeds(relais, Feed(url, "closure"))
+    feeds.refresh(relais, at(relais, "2027-06-01T09:00"))
+    assert [name for name, *_ in feed_events(relais, url)] == ["Fermeture de l'été"]
+
+
+def test_utf8_declared_as_latin1_stays_utf8(relais):
+    body = ics(LATIN)
+    events = feeds.parse(body, Feed("https://x/a.ics"), date(2027, 6, 1), relais.settings.tz, charset="iso-8859-1")
+    assert events[0]["name"] == "Fermeture de l'été"
+
+
+def test_several_vcalendars_in_one_stream_are_all_read(relais):
+    body = ics(EXAMS, name="Un") + b"\r\n" + ics(CLOSURE, name="Deux") + ics(TIMED, name="Trois")
+    events = feeds.parse(body, Feed("https://cal.example/a.ics"), date(2026, 12, 1), relais.settings.tz)
+    assert {e["name"] for e in events} == {
+        "Examens de fin de session",
+        "Fermeture (travaux électriques)",
+        "Conférence du soir",
+    }
 
 
 # -- fetching and storing ---------------------------------------------------------------------------
@@ -219,10 +418,10 @@ def _known_then(relais, server, path, **route):
     "route, reason",
     [
         ({"status": 500, "body": b"oops"}, "http"),
-        ({"body": b"<!doctype html><title>Maintenance</title>"}, "malformed"),
+        ({"body": b"<!doctype html><title>Maintenance</title>"}, "html"),
         (
             {"body": b"BEGIN:VCALENDAR\r\nBEGIN:VEVENT\r\nDTSTART:jamais\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n"},
-            "malformed",
+            "all_bad",
         ),
         ({"status": 404, "body": b"gone"}, "http"),
     ],
@@ -285,7 +484,7 @@ def test_failure_is_reported_once_per_episode_and_recovery_resets_it(relais, ser
     jobs.tick(relais, at(relais, "2026-12-03T15:00"))
     notices = _feed_notices(standin)
     assert len(notices) == 2
-    assert "iCalendar valide" in str(notices[1].args["blocks"])
+    assert "aucune ligne BEGIN:VCALENDAR" in str(notices[1].args["blocks"])
     assert len(outbox_rows.rows(relais.db, kind=feeds.FAILED_KIND)) == 2
 
 

@@ -18,6 +18,7 @@ class Route:
     last_modified: str | None = None
     delay: float = 0.0  # seconds before answering anything
     drip: float = 0.0  # seconds between bytes of the body
+    content_type: str = "text/calendar; charset=utf-8"
 
 
 def ics(*events: str, name: str = "Calendrier") -> bytes:
@@ -71,7 +72,7 @@ class FeedServer:
                         self.end_headers()
                         return
                     self.send_response(route.status)
-                    self.send_header("Content-Type", "text/calendar; charset=utf-8")
+                    self.send_header("Content-Type", route.content_type)
                     self.send_header("Content-Length", str(len(route.body)))
                     if route.etag:
                         self.send_header("ETag", route.etag)

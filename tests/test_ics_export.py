@@ -174,3 +174,28 @@ def test_calendar_ics_is_404_without_the_key(relais, web_with):
 def test_calendar_ics_is_404_when_no_key_is_set(web):
     for params in ({}, {"key": ""}, {"key": "anything"}):
         assert requests.get(web.url + "/calendar.ics", params=params, timeout=10).status_code == 404
+
+
+def test_an_empty_editorial_calendar_still_has_a_component(relais):
+    body, count = ics_export.build(relais)
+    assert count == 0
+    cal = icalendar.Calendar.from_ical(body)
+    assert [c.name for c in cal.subcomponents] == ["VTIMEZONE"]  # RFC 5545: at least one component
+    assert str(cal.subcomponents[0]["TZID"]) == relais.settings.timezone
+    assert not cal.walk("VEVENT")
+
+
+@pytest_e2e
+def test_calendar_ics_answers_head_and_takes_a_key_with_plus_as_given(relais, web_with):
+    seed(relais)
+    key = "Ab+cd/ef=="
+    web = web_with(CALENDAR_FEED_KEY=key)
+    head = requests.head(web.url + "/calendar.ics", params={"key": key}, timeout=10)
+    assert head.status_code == 200 and head.headers["Content-Type"].startswith("text/calendar")
+    assert head.content == b""
+    assert requests.head(web.url + "/calendar.ics?key=wrong", timeout=10).status_code == 404
+    for query in ("key=Ab+cd/ef==", "key=Ab%2Bcd%2Fef%3D%3D"):  # pasted as is, URL-encoded
+        response = requests.get(f"{web.url}/calendar.ics?{query}", timeout=10)
+        assert response.status_code == 200, query
+        assert len(events_of(response.content)) == 6
+    assert requests.get(web.url + "/calendar.ics?key=Ab cd/ef==", timeout=10).status_code == 404

@@ -9,7 +9,11 @@ from handlers import cycles as cycle_handlers
 
 FEATURE = Feature(
     name="calendar",
-    renderers={cycles.KIND: cycles.render_prompt, feeds.FAILED_KIND: feeds.render_failure},
+    renderers={
+        cycles.KIND: cycles.render_prompt,
+        feeds.FAILED_KIND: feeds.render_failure,
+        feeds.SKIPPED_KIND: feeds.render_skipped,
+    },
     planners=(feeds.refresh_due_feeds, cycles.plan_prompts),
     commands=(Command("calendar", feeds.run_calendar, feeds.configure),),
     routes={"/calendar.ics": ics.serve},

@@ -11,8 +11,18 @@
 Each feed is its own source in `calendar_events` (source = its URL). An event's kind comes from its
 CATEGORIES when one names a known kind (English or French words: "exams", "Examens", "Fermeture"...),
 else from the feed's default (`kind=URL`), else `other`. Every occurrence of a recurring event
-(RRULE, RDATE, EXDATE, overridden occurrences) from WINDOW_BACK before today to WINDOW_AHEAD after
-is one event with a stable uid: feed URL + UID + recurrence date.
+(RRULE, RDATE, EXDATE, overridden occurrences, RANGE=THISANDFUTURE) from WINDOW_BACK before today to
+WINDOW_AHEAD after is one event with a stable uid: feed URL + UID (title, start and end for an event
+without UID) + recurrence date, with its own start and end added when another occurrence has that
+already — every occurrence recurring-ical-events expands is kept; an exact repeat is kept once.
+
+A feed is read event by event (a series with its overrides together): an event that cannot be read
+is skipped, counted and its problem told in plain words (CLI, and the team channel once per distinct
+problem, outbox key `calendar-feed-skipped:<feed>:<problem>`); the others are kept. The charset is the
+response's, unless the bytes say otherwise (a feed that is not UTF-8 is read as Windows-1252/Latin-1).
+Several VCALENDARs in one stream are all read. A whole feed is refused (feeds.error.*) only when it is
+empty, a web page, not iCalendar, cut short, too big, or has no readable event. A feed whose kind
+changes in CALENDAR_ICS_URLS is read again at once, in full (never answered by a 304).
 
 A feed that is down, slow, too big or malformed changes nothing that is known: its events stay as
 they were, the error is recorded in `calendar_feeds`, and the team channel is told once per
@@ -23,6 +33,7 @@ claimed in the database, so two processes never fetch the same feed at once.
 
 from __future__ import annotations
 
+import codecs
 import hashlib
 import logging
 import sys
@@ -66,8 +77,11 @@ FULL_FETCH_EVERY = timedelta(days=7)  # conditional GET only while the last full
 #                                       the window moves on, so an endless RRULE needs a fresh expansion
 USER_AGENT = "Relais (university library comms bot; calendar refresh)"
 FAILED_KIND = "calendar_feed_failed"
+SKIPPED_KIND = "calendar_feed_skipped"
 
-# Words a feed's CATEGORIES may use for each kind (compared without accents, case or punctuation).
+# Words and phrases that name each kind, in a CATEGORIES value or an event's title (compared without
+# accents, case or punctuation, as whole words: "Jour férié", "Fermeture des bibliothèques", "Final
+# Examinations", "Reading Break", "Company Holidays"...).
 KIND_WORDS = {
     "closure": (
         "closure",
@@ -78,52 +92,71 @@ KIND_WORDS = {
         "fermetures",
         "ferme",
         "fermee",
+        "fermes",
+        "fermees",
         "conge",
         "conges",
+        "ferie",
+        "feriee",
+        "feries",
         "holiday",
         "holidays",
+        "statutory holiday",
+        "bank holiday",
+        "public holiday",
+        "university closed",
+        "office closed",
     ),
     "exams": (
         "exams",
         "exam",
         "examens",
         "examen",
+        "examination",
         "examinations",
         "finals",
-        "final-exams",
-        "periode-d-examens",
-        "periode-des-examens",
+        "final exams",
+        "periode d examens",
+        "periode des examens",
         "intra",
         "intras",
+        "mid term exams",
+        "midterm",
+        "midterms",
     ),
     "term-start": (
-        "term-start",
-        "term-begins",
-        "start-of-term",
-        "first-day-of-classes",
-        "classes-begin",
+        "term start",
+        "term begins",
+        "start of term",
+        "first day of classes",
+        "classes begin",
         "rentree",
-        "debut-de-session",
-        "debut-des-cours",
+        "debut de session",
+        "debut des cours",
+        "debut du trimestre",
     ),
     "reading-week": (
-        "reading-week",
-        "study-break",
-        "semaine-de-lecture",
-        "semaine-d-activites-libres",
-        "activites-libres",
+        "reading week",
+        "reading break",
+        "study break",
+        "semaine de lecture",
+        "semaine d activites libres",
+        "activites libres",
         "relache",
-        "semaine-de-relache",
+        "semaine de relache",
     ),
     "other": ("other", "autre", "autres"),
 }
-_WORD_KIND = {word: kind for kind, words in KIND_WORDS.items() for word in words}
+_PHRASES = sorted(
+    ((tuple(_phrase.split()), kind) for kind, words in KIND_WORDS.items() for _phrase in words),
+    key=lambda item: -len(item[0]),
+)
 _TIME_PROPS = ("DTSTART", "DTEND", "DURATION", "RRULE", "RDATE", "EXDATE", "RECURRENCE-ID")
 
 
 class FeedError(Exception):
-    """Why a feed could not be used: `reason` is one of timeout, connection, http, too_large, malformed,
-    too_many (catalog keys feeds.error.*); `detail` is short technical text."""
+    """Why a feed could not be used: `reason` is one of ERROR_REASONS (catalog keys feeds.error.*); `detail` is
+    short technical text (for all_bad: "events|code|PROPERTY|title" of the first unreadable event)."""
 
     def __init__(self, reason: str, detail: str = ""):
         self.reason, self.detail = reason, str(detail)[:200]
@@ -140,7 +173,10 @@ class Fetched:
     body: bytes = b""
     etag: str | None = None
     last_modified: str | None = None
+    charset: str | None = None  # as the response declared it
     events: list[dict] = field(default_factory=list, repr=False)  # parsed (200 only)
+    skipped: int = 0  # events that could not be read (200 only)
+    problem: str | None = None  # the first one's problem, "code|PROPERTY|title"
 
 
 @dataclass
@@ -156,6 +192,8 @@ class Outcome:
     error: FeedError | None = None
     reported: str | None = None  # outbox key of the failure notice planned now
     replanned: list[str] = field(default_factory=list)  # outbox keys of the deadlines this refresh moved
+    skipped: int = 0  # events of the feed that could not be read, left out
+    problem: str | None = None  # the first one's problem, "code|PROPERTY|title"
     events: list[dict] = field(default_factory=list, repr=False)
 
 
@@ -195,7 +233,13 @@ def fetch(
                 if time.monotonic() - started > total_timeout:
                     raise FeedError("timeout", f"> {total_timeout:g} s")
                 chunks.append(chunk)
-            return Fetched(200, b"".join(chunks), response.headers.get("ETag"), response.headers.get("Last-Modified"))
+            return Fetched(
+                200,
+                b"".join(chunks),
+                response.headers.get("ETag"),
+                response.headers.get("Last-Modified"),
+                charset_of(response.headers.get("Content-Type")),
+            )
     except FeedError:
         raise
     except (requests.Timeout, urllib3.exceptions.TimeoutError, TimeoutError) as error:
@@ -212,13 +256,26 @@ def _norm(text: str) -> str:
     return "-".join(w for w in "".join(c if c.isalnum() else "-" for c in ascii_text).split("-") if w)
 
 
-def kind_of(categories: list[str], default: str | None) -> str:
-    """The first category that names a known kind, else the feed's default, else `other`."""
+def _kind_in(text: str, *, other: bool) -> str | None:
+    """The kind the words of `text` name: the phrase found first in it (the longest at one place)."""
+    words = _norm(text).split("-")
+    for i in range(len(words)):
+        for phrase, kind in _PHRASES:
+            if tuple(words[i : i + len(phrase)]) == phrase and (other or kind != "other"):
+                return kind
+    return None
+
+
+def kind_of(categories: list[str], default: str | None, title: str = "") -> str:
+    """The first category that names a known kind, else the feed's default (`kind=URL`, which wins over the
+    title), else the kind the title's words name ("Jour férié", "Examens finaux"...), else `other`."""
     for category in categories:
-        kind = _WORD_KIND.get(_norm(category))
+        kind = _kind_in(category, other=True)
         if kind:
             return kind
-    return default if default in EVENT_KINDS else "other"
+    if default in EVENT_KINDS:
+        return default
+    return _kind_in(title, other=False) or "other"
 
 
 def _categories(component) -> list[str]:
@@ -278,57 +335,313 @@ def event_uid(url: str, uid: str, recurrence: str = "") -> str:
     return "feed:" + hashlib.sha1(f"{url}|{uid}|{recurrence}".encode()).hexdigest()[:24]
 
 
-def parse(body: bytes, feed: Feed, today: date, tz: ZoneInfo, untitled: str = "") -> list[dict]:
-    """The feed's occurrences overlapping [today - WINDOW_BACK, today + WINDOW_AHEAD], as event dicts
-    (uid, name, kind, start, end). Raises FeedError('malformed' | 'too_many')."""
+# Encodings a server declares for text by default (HTTP's ISO-8859-1) or by habit: a body that is valid
+# UTF-8 is read as UTF-8 whatever they say (valid UTF-8 by chance in Latin-1 text is all but impossible).
+_LATIN = {
+    "iso-8859-1",
+    "latin-1",
+    "latin1",
+    "iso8859-1",
+    "windows-1252",
+    "cp1252",
+    "us-ascii",
+    "ascii",
+    "utf-8",
+    "utf8",
+}
 
-    try:
-        cal = icalendar.Calendar.from_ical(body)
-    except Exception as error:  # noqa: BLE001 - whatever the parser dislikes, the feed is malformed
-        raise FeedError("malformed", str(error).splitlines()[0] if str(error) else type(error).__name__) from None
-    if getattr(cal, "name", None) != "VCALENDAR":
-        raise FeedError("malformed", "no VCALENDAR")
-    recurring, master_categories = set(), {}
-    for component in cal.walk("VEVENT"):
-        for prop, problem in getattr(component, "errors", []) or []:
-            if prop in _TIME_PROPS:
-                raise FeedError("malformed", f"{prop}: {problem}")
-        if "DTSTART" not in component:
-            raise FeedError("malformed", "VEVENT without DTSTART")
-        uid = str(component.get("UID", ""))
-        if any(p in component for p in ("RRULE", "RDATE", "RECURRENCE-ID")):
-            recurring.add(uid)
-        if "RECURRENCE-ID" not in component and _categories(component):
-            master_categories[uid] = _categories(component)
-    try:
-        occurrences = recurring_ical_events.of(cal).between(today - WINDOW_BACK, today + WINDOW_AHEAD)
-    except Exception as error:  # noqa: BLE001 - a series the library cannot expand
-        raise FeedError("malformed", f"{type(error).__name__}: {error}") from None
-    events: dict[str, dict] = {}
-    for count, component in enumerate(occurrences, 1):
-        if count > MAX_OCCURRENCES:
-            raise FeedError("too_many", f"> {MAX_OCCURRENCES}")
-        name = one_line(component.get("SUMMARY"))
-        raw_uid = str(component.get("UID") or "") or f"{name}|{component['DTSTART'].to_ical().decode()}"
-        recurrence = ""
-        if raw_uid in recurring and component.get("RECURRENCE-ID") is not None:
-            recurrence = _recurrence_text(component["RECURRENCE-ID"].dt)
-        elif raw_uid in recurring:
-            recurrence = _recurrence_text(component["DTSTART"].dt)
+
+def decode(body: bytes, charset: str | None = None) -> str:
+    """The feed's text: a byte-order mark first, then a charset the response declared (unless it is UTF-8 or a
+    Latin one, which the content decides), then UTF-8, then Windows-1252 / Latin-1 (older exports)."""
+    if body.startswith(codecs.BOM_UTF8):
+        return body[len(codecs.BOM_UTF8) :].decode("utf-8", "replace")
+    if body.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return body.decode("utf-16", "replace")
+    declared = (charset or "").strip().strip('"').lower()
+    candidates = ([declared] if declared and declared not in _LATIN else []) + ["utf-8"]
+    candidates += [declared] if declared in _LATIN else []
+    for encoding in [*candidates, "cp1252"]:
         try:
+            return body.decode(encoding)
+        except (LookupError, UnicodeDecodeError):
+            continue
+    return body.decode("latin-1")
+
+
+def charset_of(content_type: str | None) -> str | None:
+    """The charset parameter of a Content-Type header, if any."""
+    for part in (content_type or "").split(";")[1:]:
+        name, _, value = part.partition("=")
+        if name.strip().lower() == "charset" and value.strip():
+            return value.strip().strip('"')
+    return None
+
+
+@dataclass
+class _Block:
+    name: str  # VEVENT, VTIMEZONE...
+    lines: list[str]
+
+    def value(self, prop: str) -> str:
+        """The first top-level value of `prop` (not one of a nested VALARM), unfolded."""
+        depth, found = 0, None
+        for line in self.lines[1:-1]:
+            upper = line.upper()
+            if upper.startswith("BEGIN:"):
+                depth += 1
+            elif upper.startswith("END:"):
+                depth -= 1
+            elif depth == 0 and found is None and upper.split(":", 1)[0].split(";", 1)[0] == prop:
+                found = [line.split(":", 1)[1] if ":" in line else ""]
+            elif found is not None and len(found) == 1 and line[:1] in (" ", "\t"):
+                found[0] += line[1:]
+            elif found is not None:
+                break
+        return found[0].strip() if found else ""
+
+
+@dataclass
+class _VCalendar:
+    head: list[str] = field(default_factory=list)  # its own properties (VERSION, PRODID, X-WR-TIMEZONE...)
+    timezones: list[_Block] = field(default_factory=list)
+    events: list[_Block] = field(default_factory=list)
+
+
+def _split(text: str) -> list[_VCalendar]:
+    """Every VCALENDAR of the stream (RFC 5545 allows several), its VEVENT and VTIMEZONE blocks as text.
+    Raises FeedError for a whole feed that cannot be used, saying why."""
+    lines = [line for line in text.replace("\r\n", "\n").replace("\r", "\n").split("\n") if line.strip()]
+    if not lines:
+        raise FeedError("empty")
+    calendars: list[_VCalendar] = []
+    stack: list[str] = []
+    block: list[str] | None = None
+    outside = 0
+    for line in lines:
+        upper = line.rstrip().upper()
+        if upper.startswith("BEGIN:"):
+            name = upper[6:].strip()
+            if not stack:
+                if name == "VCALENDAR":
+                    calendars.append(_VCalendar())
+                    stack.append(name)
+                else:
+                    outside += 1
+                continue
+            stack.append(name)
+            if len(stack) == 2:
+                block = [line]
+            elif block is not None:
+                block.append(line)
+        elif upper.startswith("END:") and stack:
+            name = upper[4:].strip()
+            if name not in stack:
+                if block is not None:
+                    block.append(line)
+                continue
+            while stack and stack[-1] != name:  # a component left open inside: closed with its parent
+                stack.pop()
+            stack.pop()
+            if block is not None:
+                block.append(line)
+                if len(stack) == 1:
+                    kind = block[0].strip().upper()[6:]
+                    if kind == "VEVENT":
+                        calendars[-1].events.append(_Block(kind, block))
+                    elif kind == "VTIMEZONE":
+                        calendars[-1].timezones.append(_Block(kind, block))
+                    block = None
+        elif block is not None:
+            block.append(line)
+        elif stack:
+            calendars[-1].head.append(line)
+        else:
+            outside += 1
+    if not calendars:
+        sample = text.lstrip()[:200].lower()
+        if sample.startswith(("<!doctype", "<html", "<?xml", "<")) or "<html" in sample:
+            raise FeedError("html")
+        if sample.startswith(("{", "[")):
+            raise FeedError("json")
+        raise FeedError("not_ics")
+    if stack:
+        raise FeedError("truncated")
+    return calendars
+
+
+def _problem_of(blocks: list[_Block]) -> tuple[str, str]:
+    """(code, property) of what the parser or the expansion disliked in an event, for feeds.problem.* (plain
+    words, never the exception's text)."""
+    text = "\n".join(line.upper() for b in blocks for line in b.lines)
+    if "RSCALE=" in text:
+        return "rscale", "RRULE"
+    for prop in ("RRULE", "RDATE", "EXDATE", "RECURRENCE-ID"):
+        if f"\n{prop}:" in text or f"\n{prop};" in text:
+            return "bad_rule" if prop == "RRULE" else "bad_value", prop
+    return "unreadable", ""
+
+
+def _check(component) -> tuple[str, str] | None:
+    """What makes one parsed VEVENT unusable, if anything."""
+    for prop, _problem in getattr(component, "errors", []) or []:
+        if prop in _TIME_PROPS:
+            return ("bad_rule" if prop == "RRULE" else "bad_value"), prop
+    if "DTSTART" not in component:
+        return "no_start", "DTSTART"
+    for prop in ("DTSTART", "DTEND", "DURATION", "RECURRENCE-ID"):
+        value = component.get(prop)
+        if isinstance(value, list):
+            return "duplicate", prop
+        if value is not None and not hasattr(value, "dt"):
+            return "bad_value", prop
+    if isinstance(component.get("RRULE"), list):
+        return "duplicate", "RRULE"
+    return None
+
+
+@dataclass
+class Reading:
+    """What was read from a feed: its occurrences, and the events skipped (how many, the first one's problem:
+    code, property, title)."""
+
+    events: list[dict]
+    skipped: int = 0
+    problem: tuple[str, str, str] | None = None
+
+    @property
+    def stored_problem(self) -> str | None:
+        return "|".join(self.problem) if self.problem else None
+
+
+def _groups(vcal: _VCalendar) -> list[list[_Block]]:
+    """The calendar's VEVENTs grouped by UID (a series and its overrides together); an event without UID alone."""
+    by_uid: dict[str, list[_Block]] = {}
+    groups: list[list[_Block]] = []
+    for block in vcal.events:
+        uid = block.value("UID")
+        if not uid:
+            groups.append([block])
+        elif uid in by_uid:
+            by_uid[uid].append(block)
+        else:
+            by_uid[uid] = [block]
+            groups.append(by_uid[uid])
+    return groups
+
+
+def _mini_calendar(vcal: _VCalendar, group: list[_Block]) -> str:
+    """One group of events as a calendar of its own, with the time zones it names."""
+    body = "\r\n".join(line for b in group for line in b.lines)
+    zones = [z for z in vcal.timezones if (tzid := z.value("TZID")) and tzid in body]
+    return "\r\n".join(
+        ["BEGIN:VCALENDAR", *vcal.head, *(line for z in zones for line in z.lines), body, "END:VCALENDAR", ""]
+    )
+
+
+def read(body: bytes, feed: Feed, today: date, tz: ZoneInfo, untitled: str = "", charset: str | None = None) -> Reading:
+    """The feed's occurrences overlapping [today - WINDOW_BACK, today + WINDOW_AHEAD], read event by event: an
+    event (with its overrides) that cannot be read is skipped and counted, the others kept. Raises FeedError
+    when the whole feed is unusable (empty, a web page, cut short, too many occurrences, no readable event)."""
+    calendars = _split(decode(body, charset))
+    window = (today - WINDOW_BACK, today + WINDOW_AHEAD)
+    events: dict[str, dict] = {}
+    skipped, problem, total, count = 0, None, 0, 0
+    for vcal in calendars:
+        for group in _groups(vcal):
+            total += 1
+            try:
+                occurrences, master_categories, recurring = _expand(vcal, group, window, tz)
+            except _Unreadable as error:
+                skipped += 1
+                if problem is None:
+                    code, prop = error.args[0]
+                    title = " ".join(group[0].value("SUMMARY").replace("\\,", ",").split())[:80]
+                    problem = (code, prop, title)
+                continue
+            for component, start, end in occurrences:
+                count += 1
+                if count > MAX_OCCURRENCES:
+                    raise FeedError("too_many", f"> {MAX_OCCURRENCES}")
+                _add(events, feed, component, start, end, master_categories, recurring, untitled)
+    if total and skipped == total:
+        code, prop, title = problem
+        raise FeedError("all_bad", f"{total}|{code}|{prop}|{title}")
+    return Reading(sorted(events.values(), key=lambda e: (e["start"], e["uid"])), skipped, problem)
+
+
+class _Unreadable(Exception):
+    """One event (with its overrides) that cannot be read: args[0] = (code, property)."""
+
+
+def _expand(vcal: _VCalendar, group: list[_Block], window: tuple[date, date], tz: ZoneInfo):
+    """The group's occurrences in the window as (component, first day, last day); raises _Unreadable."""
+    try:
+        cal = icalendar.Calendar.from_ical(_mini_calendar(vcal, group))
+        components = list(cal.walk("VEVENT"))
+    except Exception:  # noqa: BLE001 - whatever the parser dislikes in this event
+        raise _Unreadable(_problem_of(group)) from None
+    if not components:
+        raise _Unreadable(("unreadable", ""))
+    master_categories = []
+    for component in components:
+        problem = _check(component)
+        if problem:
+            raise _Unreadable(problem)
+        if "RECURRENCE-ID" not in component and _categories(component):
+            master_categories = _categories(component)
+    recurring = any(p in c for c in components for p in ("RRULE", "RDATE", "RECURRENCE-ID"))
+    try:
+        out = []
+        for component in recurring_ical_events.of(cal).between(*window):
             start, end = _span(component, tz)
-        except (KeyError, TypeError, AttributeError) as error:
-            raise FeedError("malformed", f"{type(error).__name__}: {error}") from None
-        categories = _categories(component) or master_categories.get(raw_uid, [])
-        uid = event_uid(feed.url, raw_uid, recurrence)
-        events[uid] = {
-            "uid": uid,
-            "name": (name or untitled or raw_uid)[:300],
-            "kind": kind_of(categories, feed.kind),
-            "start": start,
-            "end": end,
-        }
-    return sorted(events.values(), key=lambda e: (e["start"], e["uid"]))
+            out.append((component, start, end))
+            if len(out) > MAX_OCCURRENCES:
+                break
+    except FeedError:
+        raise _Unreadable(("bad_value", "DTSTART")) from None
+    except Exception:  # noqa: BLE001 - a series the library cannot expand
+        raise _Unreadable(_problem_of(group)) from None
+    return out, master_categories, recurring
+
+
+def _add(events: dict, feed: Feed, component, start: date, end: date, master_categories, recurring, untitled):
+    """One occurrence into `events`, under a uid that keeps every real occurrence apart: feed URL + UID (or, for an
+    event without UID, its title, start and end) + its RECURRENCE-ID (or start); when that is taken by another
+    occurrence (a RANGE=THISANDFUTURE override gives its RECURRENCE-ID to every later one), its start and end
+    are added. The very same occurrence twice (a feed that repeats an event) is kept once."""
+    name = one_line(str(component.get("SUMMARY") or ""))
+    raw_uid = str(component.get("UID") or "")
+    if not raw_uid:
+        ends = component.get("DTEND") or component.get("DURATION")
+        raw_uid = "|".join([name, component["DTSTART"].to_ical().decode(), ends.to_ical().decode() if ends else ""])
+    recurrence = ""
+    if recurring and component.get("RECURRENCE-ID") is not None:
+        recurrence = _recurrence_text(component["RECURRENCE-ID"].dt)
+    elif recurring:
+        recurrence = _recurrence_text(component["DTSTART"].dt)
+    event = {
+        "name": (name or untitled or raw_uid)[:300],
+        "kind": kind_of(_categories(component) or master_categories, feed.kind, name),
+        "start": start,
+        "end": end,
+    }
+    candidates = [recurrence, f"{recurrence}|{_recurrence_text(component['DTSTART'].dt)}|{end}"]
+    for candidate in candidates + [f"{candidates[-1]}|{i}" for i in range(2, 100)]:
+        uid = event_uid(feed.url, raw_uid, candidate)
+        known = events.get(uid)
+        if known is None:
+            events[uid] = {"uid": uid, **event}
+            return
+        if (known["start"], known["end"], known["name"]) == (start, end, event["name"]):
+            return  # the same occurrence repeated
+
+
+def parse(
+    body: bytes, feed: Feed, today: date, tz: ZoneInfo, untitled: str = "", charset: str | None = None
+) -> list[dict]:
+    """The feed's occurrences (see read()), skipped events left out. Raises FeedError."""
+    return read(body, feed, today, tz, untitled, charset).events
 
 
 # -- storing ----------------------------------------------------------------------------------------
@@ -372,22 +685,23 @@ def _full_fetch_due(state: dict | None, now: datetime) -> bool:
 
 def _download_and_parse(feed: Feed, state: dict | None, now: datetime, tz: ZoneInfo, untitled: str):
     """Network and parsing only (runs in a worker thread): a Fetched with .events, or a FeedError."""
-    conditional = not _full_fetch_due(state, now)
+    # a conditional GET only while the stored events were read recently and with the feed's present kind
+    conditional = not _full_fetch_due(state, now) and (state or {}).get("kind") == feed.kind
     try:
         fetched = fetch(
             feed.url,
             state.get("etag") if state and conditional else None,
             state.get("last_modified") if state and conditional else None,
         )
-        fetched.events = (
-            [] if fetched.status == 304 else parse(fetched.body, feed, now.astimezone(tz).date(), tz, untitled)
-        )
+        if fetched.status == 200:
+            reading = read(fetched.body, feed, now.astimezone(tz).date(), tz, untitled, fetched.charset)
+            fetched.events, fetched.skipped, fetched.problem = reading.events, reading.skipped, reading.stored_problem
         return fetched
     except FeedError as error:
         return error
     except Exception as error:
         log.exception("feed %s: unexpected error", redacted(feed.url))
-        return FeedError("malformed", type(error).__name__)
+        return FeedError("internal", type(error).__name__)
 
 
 def _store(relais, feed: Feed, result, now: datetime) -> Outcome:
@@ -427,8 +741,32 @@ def _store(relais, feed: Feed, result, now: datetime) -> Outcome:
             changed=sum(1 for uid, e in fresh.items() if uid in known and not _same(known[uid], e)),
             removed=sum(1 for uid in known if uid not in fresh),
         )
+        outcome.skipped, outcome.problem = result.skipped, result.problem
         calendar.replace_source(db, feed.url, result.events, stamp)
-        calendar.feed_ok(db, feed.url, stamp, etag=result.etag, last_modified=result.last_modified, parsed=True)
+        calendar.feed_ok(
+            db,
+            feed.url,
+            stamp,
+            etag=result.etag,
+            last_modified=result.last_modified,
+            parsed=True,
+            kind=feed.kind,
+            skipped=result.skipped,
+            skipped_problem=result.problem,
+        )
+        if result.skipped and relais.settings.team_channel:
+            signature = hashlib.sha1(f"{result.skipped}|{result.problem}".encode()).hexdigest()[:12]
+            key = f"calendar-feed-skipped:{hashlib.sha1(feed.url.encode()).hexdigest()[:12]}:{signature}"
+            if outbox_rows.plan(
+                db,
+                key=key,
+                kind=SKIPPED_KIND,
+                due_at=now,
+                target=relais.settings.team_channel,
+                now=now,
+                payload={"url": feed.url, "skipped": result.skipped, "problem": result.problem},
+            ):
+                outcome.reported = key
     return outcome
 
 
@@ -480,7 +818,11 @@ def refresh_due_feeds(relais, now: datetime) -> None:
     with db.atomic():
         for feed in feeds:
             calendar.ensure_feed(db, feed.url, stamp)
-            if calendar.claim_feed(
+            state = calendar.feed(db, feed.url)
+            if state["parsed_at"] and state["kind"] != feed.kind:  # its kind changed in the settings: read it now
+                calendar.stamp_attempt(db, feed.url, stamp)
+                due.append(feed)
+            elif calendar.claim_feed(
                 db, feed.url, stamp, to_text(now - REFRESH_EVERY), to_text(now - RETRY_FAILING_EVERY)
             ):
                 due.append(feed)
@@ -509,11 +851,54 @@ def render_failure(relais, row: dict, now: datetime) -> outbox.Post | None:
     return outbox.Post(channel=row["target"], blocks=[section(text)])
 
 
-ERROR_REASONS = ("timeout", "connection", "http", "too_large", "malformed", "too_many")
+ERROR_REASONS = (
+    "timeout",
+    "connection",
+    "http",
+    "too_large",
+    "malformed",
+    "too_many",
+    "empty",
+    "html",
+    "json",
+    "not_ics",
+    "truncated",
+    "all_bad",
+    "internal",
+)
+PROBLEMS = ("no_start", "bad_value", "duplicate", "bad_rule", "rscale", "unreadable")
+
+
+def problem_text(tr, stored: str | None) -> str:
+    """An unreadable event's problem ("code|PROPERTY|title") in plain words: « title » : what is wrong."""
+    code, _, rest = (stored or "unreadable||").partition("|")
+    prop, _, title = rest.partition("|")
+    what = tr(f"feeds.problem.{code if code in PROBLEMS else 'unreadable'}", prop=prop or "?")
+    return tr("feeds.problem.event", title=title or tr("feeds.untitled"), problem=what)
 
 
 def error_text(tr, reason: str, detail: str) -> str:
+    if reason == "all_bad":
+        count, _, problem = detail.partition("|")
+        return tr("feeds.error.all_bad", count=tr.number(int(count or 0)), problem=problem_text(tr, problem))
     return tr(f"feeds.error.{reason if reason in ERROR_REASONS else 'malformed'}", detail=detail)
+
+
+def render_skipped(relais, row: dict, now: datetime) -> outbox.Post | None:
+    """The notice of events a feed's read skipped, unless a later read no longer skips them."""
+    data = outbox.payload(row)
+    state = calendar.feed(relais.db, data["url"])
+    if not state or not row["target"] or state["skipped_problem"] != data["problem"]:
+        return None
+    tr = relais.tr
+    text = tr(
+        "feeds.skipped",
+        feed=escape(feed_label(data["url"])),
+        count=tr.number(state["skipped"]),
+        problem=escape(problem_text(tr, state["skipped_problem"])),
+        total=tr.number(len(calendar.source_events(relais.db, data["url"]))),
+    )
+    return outbox.Post(channel=row["target"], blocks=[section(text)])
 
 
 # -- python -m bot calendar refresh | export -------------------------------------------------------
@@ -568,4 +953,9 @@ def describe(tr, outcome: Outcome) -> str:
             reason=error_text(tr, outcome.error.reason, outcome.error.detail),
         )
         return line + ("\n" + tr("feeds.cli.reported") if outcome.reported else "")
-    return tr(f"feeds.cli.{outcome.status}", url=redacted(outcome.url), **numbers)
+    line = tr(f"feeds.cli.{outcome.status}", url=redacted(outcome.url), **numbers)
+    if outcome.skipped:
+        line += "\n" + tr(
+            "feeds.cli.skipped", count=tr.number(outcome.skipped), problem=problem_text(tr, outcome.problem)
+        )
+    return line

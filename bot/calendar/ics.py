@@ -2,13 +2,18 @@
 
     body, count = build(relais)                      # bytes of a VCALENDAR, number of VEVENTs
     python -m bot calendar export -o FILE            # (bot.calendar.feeds registers the `calendar` command)
-    GET /calendar.ics?key=CALENDAR_FEED_KEY          # HTTP mode; 404 when the key is absent, wrong or unset
+    GET /calendar.ics?key=CALENDAR_FEED_KEY          # HTTP mode (and HEAD); 404 when the key is absent, wrong or unset
 
 One all-day event per placement's publication (its published date once published, else the
 proposal's date) and one per submission deadline, for every placement that is not cancelled (nor
 its proposal). UIDs are stable (`placement-<id>-publication@relais`, `placement-<id>-deadline@relais`),
 so a subscribed calendar updates its events instead of duplicating them. STATUS follows the
 placement: TENTATIVE until accepted, CONFIRMED once accepted or published, CANCELLED when declined.
+An editorial calendar with nothing in it still has one component, as RFC 5545 requires: the VTIMEZONE of
+TIMEZONE (the calendar's X-WR-TIMEZONE), which every calendar application accepts.
+
+The key is compared as given in the address, percent-decoded or not: a key with "+" or "/" (base64) works
+pasted as is or URL-encoded; .env.example recommends a URL-safe one (secrets.token_urlsafe).
 """
 
 from __future__ import annotations
@@ -16,9 +21,9 @@ from __future__ import annotations
 import hmac
 import json
 from datetime import date, timedelta
-from urllib.parse import parse_qs
+from urllib.parse import unquote, unquote_plus
 
-from icalendar import Calendar, Event
+from icalendar import Calendar, Event, Timezone
 
 from bot.clock import from_text
 from storage import editorial
@@ -107,6 +112,8 @@ def build(relais) -> tuple[bytes, int]:
             )
         )
         count += 2
+    if not count:  # RFC 5545: at least one component
+        cal.add_component(Timezone.from_tzid(relais.settings.timezone))
     return cal.to_ical(), count
 
 
@@ -114,11 +121,24 @@ def _not_found():
     return "404 Not Found", {"Content-Type": "application/json"}, json.dumps({"error": "not found"}).encode()
 
 
+def _key_matches(query: str, expected: str) -> bool:
+    """The `key` parameter equals the expected key, read with "+" as a space (form encoding) or as itself (a key
+    pasted as is); each comparison in constant time."""
+    wanted = expected.encode("utf-8")
+    for pair in query.split("&"):
+        name, _, raw = pair.partition("=")
+        if name != "key":
+            continue
+        forms = {unquote_plus(raw), unquote(raw)}
+        if any(hmac.compare_digest(form.encode("utf-8"), wanted) for form in sorted(forms)):
+            return True
+    return False
+
+
 def serve(relais, environ):
     """GET /calendar.ics?key=…: the feed, only with the right key (compared in constant time)."""
     expected = relais.settings.calendar_feed_key
-    given = (parse_qs(environ.get("QUERY_STRING", ""), keep_blank_values=True).get("key") or [""])[0]
-    if not expected or not hmac.compare_digest(given.encode("utf-8"), expected.encode("utf-8")):
+    if not expected or not _key_matches(environ.get("QUERY_STRING", ""), expected):
         return _not_found()
     body, _count = build(relais)
     return (

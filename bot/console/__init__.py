@@ -226,7 +226,8 @@ class Console:
                     )
                 )
                 return
-        jobs.tick(self.relais, now)
+        with self.relais.clock.frozen(now):  # the whole pass at that instant: planning and messages
+            jobs.tick(self.relais, now)
         self.flush()
 
     def digest(self) -> None:

@@ -421,6 +421,36 @@ MESSAGES: dict[str, str] = {
     "feeds.cli.failed": "{url}: failed — {reason}. Already known and kept: {total}.",
     "feeds.cli.removed": "{url}: no longer in CALENDAR_ICS_URLS — events deactivated: {removed}.",
     "feeds.cli.reported": "   (reported in the team channel)",
+    # --- issue 15 (h-cal): feeds read event by event, refusals a person can act on ---
+    "feeds.error.empty": "the file received is empty: the calendar may no longer be published at this address",
+    "feeds.error.html": (
+        "the server returns a web page instead of a calendar: check the address (the .ics file's or the "
+        "“iCal” / “Subscribe” link's, not the page's) and that it does not require signing in"
+    ),
+    "feeds.error.json": "the server returns JSON data instead of a calendar: check the .ics file's address",
+    "feeds.error.not_ics": (
+        "what was received is not an iCalendar calendar (no BEGIN:VCALENDAR line): check the .ics file's address"
+    ),
+    "feeds.error.truncated": (
+        "the file stops in the middle of a calendar (END:VCALENDAR is missing): an interrupted download or an "
+        "incomplete file on the server; nothing changes until it is complete"
+    ),
+    "feeds.error.all_bad": "none of its {count} events can be read; the first: {problem}",
+    "feeds.error.internal": (
+        "Relais could not read this calendar (internal error {detail}, logged): tell whoever runs Relais"
+    ),
+    "feeds.problem.event": "“{title}”: {problem}",
+    "feeds.problem.no_start": "no start date (DTSTART)",
+    "feeds.problem.bad_value": "unreadable date or value in {prop}",
+    "feeds.problem.duplicate": "{prop} given twice",
+    "feeds.problem.bad_rule": "unreadable repetition rule ({prop})",
+    "feeds.problem.rscale": "repetition rule in another calendar system (RSCALE), which Relais cannot read",
+    "feeds.problem.unreadable": "unreadable content",
+    "feeds.skipped": (
+        ":warning: The iCalendar feed *{feed}* has unreadable events, skipped: {count}. The first: {problem}. "
+        "The other events ({total}) are used. To be fixed in the source calendar."
+    ),
+    "feeds.cli.skipped": "   Unreadable events skipped: {count}; the first: {problem}.",
     # --- cyclic contents (bot/calendar/cycles.py) ---
     "cycles.prompt": ":repeat: *{title}* comes back: *{event}* starts on {date}. Shall we propose it again this term?",
     "cycles.details": "Outlets: {outlets} · Suggested publication: {date}",

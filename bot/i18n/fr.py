@@ -422,6 +422,38 @@ MESSAGES: dict[str, str] = {
     "feeds.cli.failed": "{url} : échec — {reason}. Déjà connus et conservés : {total}.",
     "feeds.cli.removed": "{url} : ne figure plus dans CALENDAR_ICS_URLS — événements désactivés : {removed}.",
     "feeds.cli.reported": "   (signalé dans le canal de l'équipe)",
+    # --- issue 15 (h-cal): feeds read event by event, refusals a person can act on ---
+    "feeds.error.empty": "le fichier reçu est vide : le calendrier n'est peut-être plus publié à cette adresse",
+    "feeds.error.html": (
+        "le serveur renvoie une page web au lieu d'un calendrier : vérifiez l'adresse (celle du fichier .ics ou du "
+        "lien « iCal » / « S'abonner », pas celle de la page) et qu'elle ne demande pas de connexion"
+    ),
+    "feeds.error.json": "le serveur renvoie des données JSON au lieu d'un calendrier : vérifiez l'adresse du fichier .ics",
+    "feeds.error.not_ics": (
+        "le contenu reçu n'est pas un calendrier iCalendar (aucune ligne BEGIN:VCALENDAR) : vérifiez l'adresse "
+        "du fichier .ics"
+    ),
+    "feeds.error.truncated": (
+        "le fichier s'arrête au milieu d'un calendrier (il manque END:VCALENDAR) : téléchargement interrompu ou "
+        "fichier incomplet sur le serveur ; rien n'est changé tant qu'il n'est pas complet"
+    ),
+    "feeds.error.all_bad": "aucun de ses {count} événements ne peut être lu ; le premier : {problem}",
+    "feeds.error.internal": (
+        "Relais n'a pas pu lire ce calendrier (erreur interne {detail}, consignée dans le journal) : "
+        "signalez-le à la personne qui administre Relais"
+    ),
+    "feeds.problem.event": "« {title} » : {problem}",
+    "feeds.problem.no_start": "pas de date de début (DTSTART)",
+    "feeds.problem.bad_value": "date ou valeur illisible dans {prop}",
+    "feeds.problem.duplicate": "{prop} donné deux fois",
+    "feeds.problem.bad_rule": "règle de répétition illisible ({prop})",
+    "feeds.problem.rscale": "règle de répétition dans un autre calendrier (RSCALE), que Relais ne sait pas lire",
+    "feeds.problem.unreadable": "contenu illisible",
+    "feeds.skipped": (
+        ":warning: Le flux iCalendar *{feed}* a des événements illisibles, ignorés : {count}. Le premier : "
+        "{problem}. Les autres événements ({total}) sont pris en compte. À corriger dans le calendrier source."
+    ),
+    "feeds.cli.skipped": "   Événements illisibles ignorés : {count} ; le premier : {problem}.",
     # --- contenus cycliques (bot/calendar/cycles.py) ---
     "cycles.prompt": ":repeat: *{title}* revient : *{event}* commence le {date}. On le propose de nouveau pour cette session ?",
     "cycles.details": "Canaux : {outlets} · Publication suggérée : {date}",

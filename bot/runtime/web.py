@@ -79,7 +79,7 @@ def create_wsgi(relais: Relais, app: App) -> Callable:
                 return _json(start_response, "405 Method Not Allowed", {"error": "POST only"})
             return _slack(environ, start_response)
         routes = relais.contributions.routes
-        if method == "GET" and path in routes:
+        if method in ("GET", "HEAD") and path in routes:  # HEAD: the same headers, waitress sends no body
             status, headers, body = routes[path](relais, environ)
             return _reply(start_response, status, body, headers.pop("Content-Type", "text/plain"), headers.items())
         return _json(start_response, "404 Not Found", {"error": "not found"})
