@@ -29,6 +29,7 @@ from bot.blocks import escape, section
 from bot.proposals.card import card_blocks, card_state
 from bot.proposals.dates import DateError, parse_date
 from bot.proposals.outlets import active, by_slug
+from bot.proposals.package import CHECKLIST_ACTION, parse_checklist_block, plan_package, tick_checklist
 from bot.proposals.rules import check, check_line, parse_line
 from bot.proposals.views import (
     MAX_LIST,
@@ -94,6 +95,51 @@ def register(app: App) -> None:
     app.view("placement_declined")(on_declined_submitted)
     app.action("placement_withdraw")(on_withdraw_button)
     app.action("placement_undo")(on_undo_button)
+    register_submission(app)
+
+
+# -- issue 17: the submission package, its checklist, the next free week -------------------------------------
+def register_submission(app: App) -> None:
+    app.action("placement_package")(on_package_button)
+    app.action(CHECKLIST_ACTION)(on_checklist_ticked)
+    app.action("package_mailto")(on_mailto_opened)
+
+
+def on_package_button(ack, body, action, context, respond, client):
+    """ "Préparer la soumission": the package goes to the card's thread; a refusal is said to the clicker."""
+    ack()
+    relais = relais_of(context)
+    placement_id, _expected = _placement_value(action)
+    if placement_id is None:
+        return tell(body, respond, client, relais.tr("propose.refused.no_placement"))
+    outcome = plan_package(relais, placement_id=placement_id, actor=body["user"]["id"])
+    if not outcome.ok:
+        tell(body, respond, client, say(relais.tr, outcome.key, **outcome.params))
+
+
+def on_checklist_ticked(ack, body, action, context, respond, client):
+    """A box of the package's checklist ticked or unticked: `selected_options` are the boxes ticked now."""
+    ack()
+    relais = relais_of(context)
+    parsed = parse_checklist_block(action.get("block_id") or "")
+    if parsed is None:
+        return tell(body, respond, client, relais.tr("propose.refused.no_placement"))
+    placement_id, shown = parsed
+    selected = []
+    for chosen in action.get("selected_options") or []:
+        head, _, index = str(chosen.get("value") or "").partition(":")
+        if parse_id(head) == placement_id and index.isdigit():
+            selected.append(int(index))
+    outcome = tick_checklist(
+        relais, placement_id=placement_id, selected=selected, shown=shown, actor=body["user"]["id"]
+    )
+    if not outcome.ok:
+        tell(body, respond, client, say(relais.tr, outcome.key, **outcome.params))
+
+
+def on_mailto_opened(ack):
+    """The package's email link opens in the person's mail app; Slack still tells us: nothing to do."""
+    ack()
 
 
 EDIT_WORDS = ("edit", "modifier", "modify", "change")

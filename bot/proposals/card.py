@@ -68,6 +68,7 @@ class PlacementState:
     next: tuple[str, ...] = ()
     undo: dict | None = None  # the status change "Annuler le dernier changement" would take back
     reason: str = ""  # why the university declined it (when declined)
+    ticked: frozenset = frozenset()  # issue 17: the outlet's checklist items supplied (ticked on the package)
 
 
 @dataclass
@@ -103,6 +104,7 @@ def card_state(relais, proposal_id: int, db=None, today: date | None = None) -> 
     changes: dict[int, list[dict]] = {}
     for change in store.status_changes_of(db, proposal_id):
         changes.setdefault(change["placement_id"], []).append(change)
+    ticks = store.ticked_items_of(db, proposal_id)
     for row in store.placements_of(db, proposal_id):
         outlet = outlets[row["outlet_slug"]]
         deadline = date.fromisoformat(row["deadline"])
@@ -142,6 +144,7 @@ def card_state(relais, proposal_id: int, db=None, today: date | None = None) -> 
                 next=allowed,
                 undo=None if proposal["status"] == "cancelled" else undo,
                 reason=reason or "",
+                ticked=frozenset(ticks.get(row["id"], ())),
             )
         )
     state = CardState(proposal=proposal, placements=placements, today=today, tz=relais.settings.tz)
@@ -233,6 +236,7 @@ def card_blocks(tr, state: CardState, *, buttons: bool = True) -> list[dict]:
                 lines.append(tr("propose.card.since", status=label[:1].upper() + label[1:], date=tr.date(day)))
             if status == "declined" and pl.reason:
                 lines.append(tr("propose.card.reason", reason=escape(_cut(pl.reason, 500))))
+        lines += submission_lines(tr, pl)
         blocks.append(section("\n".join(lines), block_id=f"pl-{row['id']}-text"))
         if pl.notes:
             blocks.append(
@@ -269,7 +273,64 @@ def card_blocks(tr, state: CardState, *, buttons: bool = True) -> list[dict]:
                 block_id=f"proposal-{p['id']}",
             )
         )
+    if buttons and not state.cancelled:
+        blocks += package_buttons(tr, state)
     return blocks[:50]
+
+
+# -- issue 17: the submission package on the card (own blocks, kept apart from the rest) -----------------
+TEXT_FOLD = 100  # characters of a placement's own text shown on the card
+
+
+def submission_lines(tr, pl: PlacementState) -> list[str]:
+    """The placement's own text, folded, and its checklist's progress ("3/4 fournis") while planned."""
+    lines = []
+    text = (pl.row.get("outlet_text") or "").strip()
+    if text:
+        folded = " ".join(text.split())
+        lines.append(tr("propose.card.outlet_text", text=escape(_cut(folded, TEXT_FOLD + 1))))
+    if pl.row["status"] == "planned" and pl.outlet.is_university and pl.outlet.checklist:
+        done = len([item for item in pl.outlet.checklist if item in pl.ticked])
+        lines.append(
+            tr("propose.card.checklist_progress", done=tr.number(done), total=tr.number(len(pl.outlet.checklist)))
+        )
+    return lines
+
+
+def missing_checklist(pl: PlacementState) -> list[str]:
+    return [item for item in pl.outlet.checklist if item not in pl.ticked]
+
+
+def package_buttons(tr, state: CardState) -> list[dict]:
+    """ "Préparer la soumission", one per university placement still planned, in a row of their own at the
+    card's end (the workflow's buttons keep their places)."""
+    out = [
+        button(
+            tr("propose.button.package", outlet=_cut(pl.outlet.name, 40)),
+            "placement_package",
+            value=str(pl.row["id"]),
+        )
+        for pl in state.placements
+        if pl.row["status"] == "planned" and pl.outlet.is_university
+    ]
+    return [actions(out, block_id=f"package-buttons-{state.proposal['id']}")] if out else []
+
+
+def submitted_confirm(tr, pl: PlacementState) -> dict | None:
+    """ "Soumis" on an incomplete checklist asks first, naming what is missing."""
+    missing = missing_checklist(pl)
+    if pl.row["status"] != "planned" or not missing:
+        return None
+    text = tr("propose.submit_incomplete.text", outlet=escape(_cut(pl.outlet.name, 60)), missing="\u0000")
+    room = 290 - len(text)
+    names = escape(", ".join(missing))
+    names = names if len(names) <= room else names[: max(room - 1, 0)] + "…"
+    return confirm(
+        tr("propose.submit_incomplete.title"),
+        text.replace("\u0000", names),
+        tr("propose.submit_incomplete.yes"),
+        tr("propose.confirm.no"),
+    )
 
 
 def placement_buttons(tr, pl: PlacementState) -> list[dict]:
@@ -279,7 +340,14 @@ def placement_buttons(tr, pl: PlacementState) -> list[dict]:
     value = f"{row['id']}:{status}"
     outlet = escape(_cut(pl.outlet.name, 80))
     out = [
-        button(tr("propose.button." + to), f"placement_{to}", value=value, style=BUTTON_STYLE.get(to)) for to in pl.next
+        button(
+            tr("propose.button." + to),
+            f"placement_{to}",
+            value=value,
+            style=BUTTON_STYLE.get(to),
+            confirm=submitted_confirm(tr, pl) if to == "submitted" else None,
+        )
+        for to in pl.next
     ]
     if status in OPEN:
         out.append(

@@ -121,6 +121,7 @@ class Draft:
     notes: str = ""
     cycle_key: str | None = None
     owner: str | None = None  # the Slack user ID responsible (the form's owner field); None: the one proposing
+    texts: dict[str, str] = field(default_factory=dict)  # outlet slug -> the text for that outlet (max_chars)
 
 
 @dataclass(frozen=True)
@@ -242,6 +243,8 @@ def check(
             )
         )
 
+    problems += text_problems(draft.texts, slugs, outlets)
+
     plans: list[PlacementPlan] = []
     if publish_on is not None and publish_on >= today:
         for slug in slugs:
@@ -280,6 +283,31 @@ def check(
                 )
             )
     return Checked(problems=problems, placements=plans)
+
+
+TEXT_FIELD = "text_"  # the form's block of an outlet's own text: "text_<slug>"
+
+
+def outlet_texts(texts: Mapping[str, str], slugs: Sequence[str], outlets: Mapping[str, Outlet]) -> dict[str, str]:
+    """The per-outlet texts kept with the placements: for a chosen outlet that declares max_chars, not empty."""
+    return {
+        slug: text.strip()
+        for slug, text in (texts or {}).items()
+        if slug in slugs and slug in outlets and outlets[slug].max_chars and (text or "").strip()
+    }
+
+
+def text_problems(texts: Mapping[str, str], slugs: Sequence[str], outlets: Mapping[str, Outlet]) -> list[Problem]:
+    """A text longer than its outlet's max_chars (the form's max_length, checked again on submit)."""
+    return [
+        Problem(
+            TEXT_FIELD + slug,
+            "propose.problem.text_long",
+            {"outlet": outlets[slug].name, "max": outlets[slug].max_chars, "length": len(text)},
+        )
+        for slug, text in outlet_texts(texts, slugs, outlets).items()
+        if len(text) > outlets[slug].max_chars
+    ]
 
 
 def placement_notes(
