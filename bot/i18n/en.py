@@ -444,6 +444,7 @@ MESSAGES: dict[str, str] = {
     "propose.free.intro": ":calendar: Weeks where {outlet} still has room:",
     "propose.free.button": "Move to {date}",
     "propose.free.none": "No free week for {outlet} within {weeks} weeks of this date.",
+    "propose.free.stale": "Proposal #{id} has already moved (now {date}): see its card as it is now.",
     "edit.note.outlet_text": "text for {old}: “{new}”",
     "package.header": ":package: *Submission to {outlet}* — proposal #{id}, prepared at {actor}'s request. Ready-to-send text:",
     "package.fallback": "Submission of “{title}” to {outlet}",

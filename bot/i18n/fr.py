@@ -448,6 +448,7 @@ MESSAGES: dict[str, str] = {
     "propose.free.intro": ":calendar: Semaines où {outlet} a encore de la place :",
     "propose.free.button": "Déplacer au {date}",
     "propose.free.none": "Aucune semaine libre pour {outlet} dans les {weeks} semaines autour de cette date.",
+    "propose.free.stale": "La proposition n° {id} a déjà changé de date (maintenant le {date}) : voyez la carte à jour.",
     "edit.note.outlet_text": "texte pour {old} : « {new} »",
     "package.header": ":package: *Soumission à {outlet}* — proposition n° {id}, préparée à la demande de {actor}. Texte prêt à envoyer :",
     "package.fallback": "Soumission de « {title} » à {outlet}",

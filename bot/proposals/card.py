@@ -30,7 +30,16 @@ from bot.blocks import (
 from bot.clock import local_at, to_text
 from bot.outbox import Post, Skip, payload
 from bot.proposals.outlets import Outlet, by_slug
-from bot.proposals.rules import OPEN, Note, days_left, is_closed, next_statuses, placement_notes, undo_target
+from bot.proposals.rules import (
+    FREE_WEEKS,
+    OPEN,
+    Note,
+    days_left,
+    is_closed,
+    next_statuses,
+    placement_notes,
+    undo_target,
+)
 from bot.proposals.views import (
     audience_label,
     business_days,
@@ -40,7 +49,7 @@ from bot.proposals.views import (
     say,
     status_label,
 )
-from bot.proposals.workflow import clashes_for, plan_card_update
+from bot.proposals.workflow import clashes_for, free_dates_for, plan_card_update
 from bot.workdays import for_relais
 from storage import outbox as outbox_rows
 from storage import proposals as store
@@ -69,6 +78,7 @@ class PlacementState:
     undo: dict | None = None  # the status change "Annuler le dernier changement" would take back
     reason: str = ""  # why the university declined it (when declined)
     ticked: frozenset = frozenset()  # issue 17: the outlet's checklist items supplied (ticked on the package)
+    free: tuple = ()  # issue 17: the nearest dates before and after whose week has room (weekly quota taken)
 
 
 @dataclass
@@ -145,6 +155,7 @@ def card_state(relais, proposal_id: int, db=None, today: date | None = None) -> 
                 undo=None if proposal["status"] == "cancelled" else undo,
                 reason=reason or "",
                 ticked=frozenset(ticks.get(row["id"], ())),
+                free=_free(relais, db, proposal, row, notes, today),
             )
         )
     state = CardState(proposal=proposal, placements=placements, today=today, tz=relais.settings.tz)
@@ -152,6 +163,13 @@ def card_state(relais, proposal_id: int, db=None, today: date | None = None) -> 
         for pl in state.placements:
             pl.undo = None
     return state
+
+
+def _free(relais, db, proposal: dict, row: dict, notes: list[Note], today: date) -> tuple:
+    """Issue 17: where a planned placement whose week is full could move (dates before and after)."""
+    if row["status"] != "planned" or not any(n.key == "propose.warn.quota" for n in notes):
+        return ()
+    return free_dates_for(relais, db, proposal["id"], row["outlet_slug"], today)
 
 
 def when_text(tr, state: PlacementState, today: date) -> str:
@@ -249,6 +267,8 @@ def card_blocks(tr, state: CardState, *, buttons: bool = True) -> list[dict]:
                     ][:10]
                 )
             )
+        if buttons and not state.cancelled:
+            blocks += free_week_blocks(tr, p, pl)
         row_buttons = placement_buttons(tr, pl) if buttons and not state.cancelled else []
         if row_buttons:
             blocks.append(actions(row_buttons, block_id=f"pl-{row['id']}"))
@@ -295,6 +315,26 @@ def submission_lines(tr, pl: PlacementState) -> list[str]:
             tr("propose.card.checklist_progress", done=tr.number(done), total=tr.number(len(pl.outlet.checklist)))
         )
     return lines
+
+
+def free_week_buttons(tr, proposal: dict, free) -> list[dict]:
+    """ "Déplacer au …": the proposal moved to the nearest date before / after whose week has room (value
+    "<proposal id>:<new date>:<its date now>", so a button of a moved proposal is recognised as stale)."""
+    out = []
+    for side, day in zip(("before", "after"), free or (None, None), strict=True):
+        if day is not None:
+            value = f"{proposal['id']}:{day.isoformat()}:{proposal['publish_on']}"
+            out.append(button(tr("propose.free.button", date=tr.date(day)), f"proposal_move_free_{side}", value=value))
+    return out
+
+
+def free_week_blocks(tr, proposal: dict, pl: PlacementState) -> list[dict]:
+    if not pl.free:
+        return []
+    row = free_week_buttons(tr, proposal, pl.free)
+    if not row:
+        return [context(tr("propose.free.none", outlet=escape(pl.outlet.name), weeks=tr.number(FREE_WEEKS)))]
+    return [actions(row, block_id=f"pl-{pl.row['id']}-free")]
 
 
 def missing_checklist(pl: PlacementState) -> list[str]:

@@ -14,7 +14,7 @@ proposals, the outlet's checklist) never refuse anything.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
@@ -308,6 +308,42 @@ def text_problems(texts: Mapping[str, str], slugs: Sequence[str], outlets: Mappi
         for slug, text in outlet_texts(texts, slugs, outlets).items()
         if len(text) > outlets[slug].max_chars
     ]
+
+
+FREE_WEEKS = 12  # how far, in weeks before and after, the next free week is looked for
+
+
+def free_dates(
+    publish_on: date,
+    lead_days: Sequence[int],
+    today: date,
+    days: BusinessDays,
+    has_room: Callable[[date], bool],
+    weeks: int = FREE_WEEKS,
+) -> tuple[date | None, date | None]:
+    """Issue 17: the nearest dates before and after `publish_on` (the same weekday, whole weeks away) whose
+    week still has room (`has_room`) and whose deadline, for every outlet lead time in `lead_days`, is still
+    ahead (today or later); None on a side with no such date within `weeks` weeks."""
+
+    def workable(day: date) -> bool:
+        return day >= today and all(deadline_for(day, lead, days) >= today for lead in lead_days)
+
+    before = after = None
+    for k in range(1, weeks + 1):
+        day = publish_on - timedelta(weeks=k)
+        if not workable(day):  # earlier weeks are closer still: none will do
+            break
+        if has_room(day):
+            before = day
+            break
+    for k in range(1, weeks + 1):
+        day = publish_on + timedelta(weeks=k)
+        if (day - today).days > MAX_AHEAD_DAYS:
+            break
+        if workable(day) and has_room(day):
+            after = day
+            break
+    return before, after
 
 
 def placement_notes(

@@ -35,6 +35,7 @@ from bot.proposals.rules import (
     check,
     clean_text,
     deadline_for,
+    free_dates,
     next_statuses,
     outlet_texts,
     undo_target,
@@ -146,6 +147,26 @@ def clashes_for(db, slugs, publish_on: date | None, exclude_proposal: int | None
         ]
         for slug in slugs
     }
+
+
+def free_dates_for(
+    relais, db, proposal_id: int, slug: str, today: date | None = None
+) -> tuple[date | None, date | None]:
+    """Issue 17: where the proposal could move for `slug`'s weekly quota to have room (the nearest dates
+    before and after; see rules.free_dates), its planned university placements' deadlines still ahead."""
+    proposal = store.get(db, proposal_id)
+    placements = store.placements_of(db, proposal_id)
+    limit = next((p["outlet_per_week"] for p in placements if p["outlet_slug"] == slug), None)
+    if proposal is None or not limit:
+        return None, None
+    leads = [p["outlet_lead_days"] for p in placements if p["status"] == "planned" and p["outlet_owner"] != "library"]
+
+    def has_room(day: date) -> bool:
+        return len(store.week_placements(db, slug, week_of(day), exclude_proposal=proposal_id)) < limit
+
+    return free_dates(
+        date.fromisoformat(proposal["publish_on"]), leads, today or relais.clock.today(), for_relais(relais), has_room
+    )
 
 
 def verdict(relais, current: dict | None, to: str, actor: str, expected: str | None = None) -> Outcome | None:
