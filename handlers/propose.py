@@ -20,15 +20,17 @@ from __future__ import annotations
 
 import logging
 import re
+from datetime import date
 
 from slack_bolt import App
 from slack_sdk.errors import SlackApiError
 
 from bot import outbox
-from bot.blocks import escape, section
-from bot.proposals.card import card_blocks, card_state
+from bot.blocks import actions, context, escape, section
+from bot.proposals.card import card_blocks, card_state, free_week_buttons
 from bot.proposals.dates import DateError, parse_date
 from bot.proposals.outlets import active, by_slug
+from bot.proposals.package import CHECKLIST_ACTION, parse_checklist_block, plan_package, tick_checklist
 from bot.proposals.rules import check, check_line, parse_line
 from bot.proposals.views import (
     MAX_LIST,
@@ -60,6 +62,7 @@ from bot.proposals.workflow import (
     create_proposal,
     draft_of,
     edit_proposal,
+    free_dates_for,
     may_edit,
     undo_last_change,
     withdraw_placement,
@@ -94,6 +97,88 @@ def register(app: App) -> None:
     app.view("placement_declined")(on_declined_submitted)
     app.action("placement_withdraw")(on_withdraw_button)
     app.action("placement_undo")(on_undo_button)
+    register_submission(app)
+
+
+# -- issue 17: the submission package, its checklist, the next free week -------------------------------------
+def register_submission(app: App) -> None:
+    app.action("placement_package")(on_package_button)
+    app.action(CHECKLIST_ACTION)(on_checklist_ticked)
+    app.action("package_mailto")(on_mailto_opened)
+    app.action(FREE_WEEK_BUTTONS)(on_free_week_button)
+
+
+FREE_WEEK_BUTTONS = re.compile(r"^proposal_move_free_(before|after)$")
+
+
+def on_free_week_button(ack, body, action, context, respond, client):
+    """ "Déplacer au …" (the next free week): the proposal moved there through the edit path, as
+    `/propose move N DATE` does; refused when it moved since the button was shown."""
+    ack()
+    relais = relais_of(context)
+    tr = relais.tr
+    head, _, rest = str(action.get("value") or "").partition(":")
+    day, _, expected = rest.partition(":")
+    proposal_id = parse_id(head)
+    proposal = store.get(relais.db, proposal_id) if proposal_id is not None else None
+    if proposal is None:
+        return tell(body, respond, client, say(tr, "propose.refused.no_proposal", id=head))
+    try:
+        wanted = date.fromisoformat(day)
+    except ValueError:
+        return tell(body, respond, client, tr("edit.usage"))
+    if proposal["publish_on"] != expected:
+        return tell(
+            body,
+            respond,
+            client,
+            say(tr, "propose.free.stale", id=str(proposal_id), date=date.fromisoformat(proposal["publish_on"])),
+        )
+    user = body["user"]["id"]
+    refusal = may_edit(relais, proposal, user)
+    if refusal is not None:
+        return tell(body, respond, client, edit_outcome_text(relais, refusal))
+    draft = draft_of(relais.db, proposal)
+    draft.publish_on = wanted
+    outcome = edit_proposal(relais, proposal_id=proposal_id, draft=draft, actor=user)
+    tell(body, respond, client, edit_outcome_text(relais, outcome))
+
+
+def on_package_button(ack, body, action, context, respond, client):
+    """ "Préparer la soumission": the package goes to the card's thread; a refusal is said to the clicker."""
+    ack()
+    relais = relais_of(context)
+    placement_id, _expected = _placement_value(action)
+    if placement_id is None:
+        return tell(body, respond, client, relais.tr("propose.refused.no_placement"))
+    outcome = plan_package(relais, placement_id=placement_id, actor=body["user"]["id"])
+    if not outcome.ok:
+        tell(body, respond, client, say(relais.tr, outcome.key, **outcome.params))
+
+
+def on_checklist_ticked(ack, body, action, context, respond, client):
+    """A box of the package's checklist ticked or unticked: `selected_options` are the boxes ticked now."""
+    ack()
+    relais = relais_of(context)
+    parsed = parse_checklist_block(action.get("block_id") or "")
+    if parsed is None:
+        return tell(body, respond, client, relais.tr("propose.refused.no_placement"))
+    placement_id, shown = parsed
+    selected = []
+    for chosen in action.get("selected_options") or []:
+        head, _, index = str(chosen.get("value") or "").partition(":")
+        if parse_id(head) == placement_id and index.isdigit():
+            selected.append(int(index))
+    outcome = tick_checklist(
+        relais, placement_id=placement_id, selected=selected, shown=shown, actor=body["user"]["id"]
+    )
+    if not outcome.ok:
+        tell(body, respond, client, say(relais.tr, outcome.key, **outcome.params))
+
+
+def on_mailto_opened(ack):
+    """The package's email link opens in the person's mail app; Slack still tells us: nothing to do."""
+    ack()
 
 
 EDIT_WORDS = ("edit", "modifier", "modify", "change")
@@ -187,7 +272,23 @@ def created_blocks(relais, proposal_id, draft, checked) -> list[dict]:
             lines.append(tr("propose.created.placement", outlet=outlet, deadline=tr.date(p.deadline), when=when))
         lines += ["   :warning: " + say(tr, n.key, **n.params) for n in p.notes if n.key != "propose.warn.checklist"]
     head = tr("propose.created", id=proposal_id, title=escape(draft.title), channel=relais.settings.team_channel)
-    return [section(head + "\n" + "\n".join(lines))]
+    return [section(head + "\n" + "\n".join(lines)), *free_week_offers(relais, proposal_id, checked)]
+
+
+def free_week_offers(relais, proposal_id, checked) -> list[dict]:
+    """Issue 17: under the confirmation, for each outlet whose week is full, the nearest free weeks as buttons."""
+    tr = relais.tr
+    proposal = store.get(relais.db, proposal_id)
+    names = {s: o.name for s, o in by_slug(relais.db).items()}
+    blocks = []
+    for p in checked.placements:
+        if not any(n.key == "propose.warn.quota" for n in p.notes):
+            continue
+        row = free_week_buttons(tr, proposal, free_dates_for(relais, relais.db, proposal_id, p.slug))
+        if row:
+            blocks.append(context(tr("propose.free.intro", outlet=escape(names.get(p.slug, p.slug)))))
+            blocks.append(actions(row, block_id=f"created-{proposal_id}-{p.slug}-free"[:255]))
+    return blocks[:10]
 
 
 def show_list(relais, everything: bool = False) -> dict:

@@ -11,7 +11,7 @@ from storage.rows import Row
 def entries(db: Database) -> list[Row]:
     return list(
         db.query(
-            """SELECT p.id, p.status, p.deadline, p.published_on, p.published_url, p.updated_at,
+            """SELECT p.id, p.status, p.deadline, p.published_on, p.published_url, p.updated_at, p.outlet_text,
                   r.id AS proposal_id, r.title, r.category, r.publish_on, r.link, r.owner_id,
                   r.updated_at AS proposal_updated_at,
                   o.slug AS outlet_slug, o.name AS outlet_name

@@ -337,3 +337,34 @@ def m0011_outbox_interruptions(db: Database) -> None:
         ALTER TABLE outbox ADD COLUMN interruptions INTEGER NOT NULL DEFAULT 0
         """,
     )
+
+
+@migrations(name="0013_submission_package")
+def m0013_submission_package(db: Database) -> None:
+    """Issue 17: outlets may declare `submit_to` (the comms office's address: the submission package carries a
+    mailto: link) and `max_chars` (the longest text the outlet takes: the form has a text field per such
+    outlet); a placement keeps its own text for its outlet; the outlet's checklist items ticked on a
+    submission package, who ticked each and when (the history has every tick and untick too)."""
+    outlets = {row[1] for row in db.execute("PRAGMA table_info(outlets)").fetchall()}
+    if "submit_to" not in outlets:
+        db.execute("ALTER TABLE outlets ADD COLUMN submit_to TEXT")
+    if "max_chars" not in outlets:
+        db.execute("ALTER TABLE outlets ADD COLUMN max_chars INTEGER CHECK (max_chars IS NULL OR max_chars > 0)")
+    placements = {row[1] for row in db.execute("PRAGMA table_info(placements)").fetchall()}
+    if "outlet_text" not in placements:
+        db.execute("ALTER TABLE placements ADD COLUMN outlet_text TEXT NOT NULL DEFAULT ''")
+    _run(
+        db,
+        """
+        -- A checklist item of a placement's outlet ticked (supplied) or unticked on the submission package: one
+        -- row per placement and item (the item's text as the outlet lists it), who changed it last and when.
+        CREATE TABLE IF NOT EXISTS checklist_ticks (
+            placement_id INTEGER NOT NULL REFERENCES placements (id),
+            item         TEXT NOT NULL,
+            ticked       INTEGER NOT NULL DEFAULT 1 CHECK (ticked IN (0, 1)),
+            ticked_by    TEXT NOT NULL,
+            ticked_at    TEXT NOT NULL,
+            PRIMARY KEY (placement_id, item)
+        )
+        """,
+    )

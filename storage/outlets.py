@@ -16,16 +16,19 @@ def sync(db: Database, outlets: list[dict], now: str) -> None:
         slugs.append(o["slug"])
         db.execute(
             """INSERT INTO outlets (slug, name, owner, platform, lead_days, per_week, checklist, audiences, position,
-                                    follow_up_days, active, updated_at)
-               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?)
+                                    follow_up_days, submit_to, max_chars, active, updated_at)
+               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?)
                ON CONFLICT (slug) DO UPDATE SET name = excluded.name, owner = excluded.owner,
                    platform = excluded.platform, lead_days = excluded.lead_days, per_week = excluded.per_week,
                    checklist = excluded.checklist, audiences = excluded.audiences, position = excluded.position,
-                   follow_up_days = excluded.follow_up_days, active = 1, updated_at = excluded.updated_at
+                   follow_up_days = excluded.follow_up_days, submit_to = excluded.submit_to,
+                   max_chars = excluded.max_chars, active = 1, updated_at = excluded.updated_at
                WHERE (outlets.name, outlets.owner, outlets.platform, outlets.lead_days, outlets.per_week,
-                      outlets.checklist, outlets.audiences, outlets.position, outlets.follow_up_days, outlets.active)
+                      outlets.checklist, outlets.audiences, outlets.position, outlets.follow_up_days,
+                      outlets.submit_to, outlets.max_chars, outlets.active)
                      IS NOT (excluded.name, excluded.owner, excluded.platform, excluded.lead_days, excluded.per_week,
-                             excluded.checklist, excluded.audiences, excluded.position, excluded.follow_up_days, 1)""",
+                             excluded.checklist, excluded.audiences, excluded.position, excluded.follow_up_days,
+                             excluded.submit_to, excluded.max_chars, 1)""",
             [
                 o["slug"],
                 o["name"],
@@ -37,6 +40,8 @@ def sync(db: Database, outlets: list[dict], now: str) -> None:
                 json.dumps(list(o["audiences"]), ensure_ascii=False),
                 o["position"],
                 o.get("follow_up_days", 3),
+                o.get("submit_to"),
+                o.get("max_chars"),
                 now,
             ],
         )

@@ -42,8 +42,10 @@ def create(
     link: str = "",
     notes: str = "",
     cycle_key: str | None = None,
+    texts: dict[str, str] | None = None,
 ) -> int:
-    """A proposal and one planned placement per (outlet slug, deadline); returns the proposal id."""
+    """A proposal and one planned placement per (outlet slug, deadline), with its text for that outlet from
+    `texts` (slug -> text); returns the proposal id."""
     cursor = db.execute(
         """INSERT INTO proposals (title, summary, category, audiences, publish_on, link, notes, owner_id, status,
                                   cycle_key, created_at, updated_at)
@@ -65,9 +67,9 @@ def create(
     proposal_id = inserted_id(cursor)
     for slug, deadline in outlets:
         db.execute(
-            """INSERT INTO placements (proposal_id, outlet_slug, deadline, status, updated_at)
-               VALUES (?, ?, ?, 'planned', ?)""",
-            [proposal_id, slug, deadline.isoformat(), now],
+            """INSERT INTO placements (proposal_id, outlet_slug, deadline, status, updated_at, outlet_text)
+               VALUES (?, ?, ?, 'planned', ?, ?)""",
+            [proposal_id, slug, deadline.isoformat(), now, (texts or {}).get(slug, "")],
         )
     add_history(db, proposal_id, None, owner_id, now, "created", None, "open")
     return proposal_id
@@ -404,3 +406,73 @@ def all_proposals(db: Database, limit: int = 50) -> list[ProposalRow]:
 
 def count_proposals(db: Database) -> int:
     return db.execute("SELECT COUNT(*) FROM proposals").fetchone()[0]
+
+
+# -- issue 17: per-outlet texts and the submission checklist -----------------------------------------------
+def set_outlet_text(db: Database, placement_id: int, text: str, *, actor: str, now: str) -> bool:
+    """The placement's own text for its outlet; history row `text` (old, new) when it changed. True if changed."""
+    old, proposal_id = db.execute(
+        "SELECT outlet_text, proposal_id FROM placements WHERE id = ?", [placement_id]
+    ).fetchone()
+    if (old or "") == text:
+        return False
+    db.execute("UPDATE placements SET outlet_text = ?, updated_at = ? WHERE id = ?", [text, now, placement_id])
+    db.execute("UPDATE proposals SET updated_at = ? WHERE id = ?", [now, proposal_id])
+    add_history(db, proposal_id, placement_id, actor, now, "text", old or "", text)
+    return True
+
+
+def checklist_ticks(db: Database, placement_id: int) -> dict[str, dict]:
+    """The placement's checklist items ticked: {item: {"ticked_by", "ticked_at"}}."""
+    return {
+        r["item"]: r
+        for r in db.query(
+            """SELECT item, ticked_by, ticked_at FROM checklist_ticks WHERE placement_id = ? AND ticked = 1
+               ORDER BY ticked_at, item""",
+            [placement_id],
+        )
+    }
+
+
+def ticked_items_of(db: Database, proposal_id: int) -> dict[int, set[str]]:
+    """{placement id: items ticked} for every placement of a proposal (for its card)."""
+    out: dict[int, set[str]] = {}
+    for placement_id, item in db.execute(
+        """SELECT t.placement_id, t.item FROM checklist_ticks t JOIN placements p ON p.id = t.placement_id
+           WHERE p.proposal_id = ? AND t.ticked = 1""",
+        [proposal_id],
+    ):
+        out.setdefault(placement_id, set()).add(item)
+    return out
+
+
+def set_ticks(
+    db: Database, placement_id: int, ticked: list[str], untouched: list[str], *, actor: str, now: str
+) -> list:
+    """Make the ticked items exactly `ticked` among the items not in `untouched` (items the package did not
+    show): new ticks and unticks stored (an unticked item keeps its row, ticked = 0), one history row each (`checklist`, from/to "0"/"1", note the item).
+    Returns [(item, ticked: bool)] of what changed."""
+    current = checklist_ticks(db, placement_id)
+    proposal_id = proposal_id_of(db, placement_id)
+    changed = []
+    for item in ticked:
+        if item not in current:
+            db.execute(
+                """INSERT INTO checklist_ticks (placement_id, item, ticked, ticked_by, ticked_at) VALUES (?, ?, 1, ?, ?)
+                   ON CONFLICT (placement_id, item) DO UPDATE SET ticked = 1, ticked_by = excluded.ticked_by,
+                       ticked_at = excluded.ticked_at""",
+                [placement_id, item, actor, now],
+            )
+            add_history(db, proposal_id, placement_id, actor, now, "checklist", "0", "1", item)
+            changed.append((item, True))
+    for item in current:
+        if item not in ticked and item not in untouched:
+            db.execute(
+                "UPDATE checklist_ticks SET ticked = 0, ticked_by = ?, ticked_at = ? WHERE placement_id = ? AND item = ?",
+                [actor, now, placement_id, item],
+            )
+            add_history(db, proposal_id, placement_id, actor, now, "checklist", "1", "0", item)
+            changed.append((item, False))
+    if changed:
+        db.execute("UPDATE proposals SET updated_at = ? WHERE id = ?", [now, proposal_id])
+    return changed

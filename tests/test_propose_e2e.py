@@ -555,10 +555,13 @@ def test_the_whole_flow_in_the_console(cli):
             "1,9",
             "https://bib.umontreal.ca/zoo",
             "",
+            *[""] * 5,  # the texts for the outlets declaring max_chars (Facebook, Instagram, X, LinkedIn, Bib. X)
             "",  # the owner: the person proposing
-            ":click 1",  # UdeM — Facebook: submitted ([2] withdraws it, [3] [4] are Bibliothèques — X's, [5] edits, [6] cancels)
-            ":click 7",  # then accepted ([8] declined, [9] withdraw, [10] undo)
-            ":click 15",  # then published: a small form
+            ":click 1",  # UdeM — Facebook: submitted ([2] withdraws it, [3] [4] are Bibliothèques — X's, [5] edits,
+            # [6] cancels, [7] prepares the submission)
+            "1",  # the checklist is incomplete: "Soumis quand même"
+            ":click 8",  # then accepted ([9] declined, [10] withdraw, [11] undo)
+            ":click 16",  # then published: a small form
             "2026-12-01",
             "https://facebook.com/udem/posts/1",
             "/propose show 1",
@@ -572,7 +575,8 @@ def test_the_whole_flow_in_the_console(cli):
     assert "Traceback" not in result.stderr, result.stderr
     assert "── Formulaire : Nouvelle proposition ──" in out
     assert "Proposition n° 1 — Zooanimation aux examens" in out
-    assert "[1] Soumis" in out
+    assert "[1] Soumis" in out and "[7] Préparer la soumission — UdeM — Facebook" in out
+    assert "── Liste incomplète ──" in out and "Il manque encore pour UdeM — Facebook : Image 1200×630" in out
     assert out.count("(message mis à jour)") == 3
     assert "── Formulaire : Publication parue ──" in out
     assert "Publié le mardi 1er décembre 2026" in out

@@ -67,7 +67,7 @@ def test_a_card_with_a_nasty_title_and_many_placements_is_valid_and_says_what_it
     assert f"/propose show {proposal_id}" in text and "autres canaux ne tiennent pas" in text
     shown = sum(1 for b in blocks if (b.get("block_id") or "").endswith("-text"))
     assert f"{32 - shown} autres canaux" in text
-    assert blocks[-1]["block_id"] == f"proposal-{proposal_id}"  # the cancel button is kept
+    assert any(b.get("block_id") == f"proposal-{proposal_id}" for b in blocks[-2:])  # the cancel button is kept
     for dialog in confirms(blocks):
         assert len(dialog["text"]["text"]) <= 300
     valid(card_blocks(relais.tr, state))

@@ -85,6 +85,8 @@ def build(relais) -> tuple[bytes, int]:
         )
         if url:
             description += "\n" + tr("ics.link", url=url)
+        if row.get("outlet_text"):  # issue 17: the placement's own text for its outlet
+            description += "\n\n" + tr("ics.outlet_text", text=row["outlet_text"])
         status = ICAL_STATUS.get(row["status"], "TENTATIVE")
         category = tr(f"ics.category.{row['category']}")
         cal.add_component(

@@ -32,7 +32,16 @@ from bot.blocks import (
 from bot.clock import local_at, to_text
 from bot.outbox import Post, Skip, payload
 from bot.proposals.outlets import Outlet, by_slug
-from bot.proposals.rules import OPEN, Note, days_left, is_closed, next_statuses, placement_notes, undo_target
+from bot.proposals.rules import (
+    FREE_WEEKS,
+    OPEN,
+    Note,
+    days_left,
+    is_closed,
+    next_statuses,
+    placement_notes,
+    undo_target,
+)
 from bot.proposals.views import (
     audience_label,
     business_days,
@@ -42,7 +51,7 @@ from bot.proposals.views import (
     say,
     status_label,
 )
-from bot.proposals.workflow import clashes_for, plan_card_update
+from bot.proposals.workflow import clashes_for, free_dates_for, plan_card_update
 from bot.workdays import for_relais
 from storage import outbox as outbox_rows
 from storage import proposals as store
@@ -70,6 +79,8 @@ class PlacementState:
     next: tuple[str, ...] = ()
     undo: dict | None = None  # the status change "Annuler le dernier changement" would take back
     reason: str = ""  # why the university declined it (when declined)
+    ticked: frozenset = frozenset()  # issue 17: the outlet's checklist items supplied (ticked on the package)
+    free: tuple = ()  # issue 17: the nearest dates before and after whose week has room (weekly quota taken)
 
 
 @dataclass
@@ -105,6 +116,7 @@ def card_state(relais, proposal_id: int, db=None, today: date | None = None) -> 
     changes: dict[int, list[dict]] = {}
     for change in store.status_changes_of(db, proposal_id):
         changes.setdefault(change["placement_id"], []).append(change)
+    ticks = store.ticked_items_of(db, proposal_id)
     for row in store.placements_of(db, proposal_id):
         outlet = outlets[row["outlet_slug"]]
         deadline = date.fromisoformat(row["deadline"])
@@ -144,6 +156,8 @@ def card_state(relais, proposal_id: int, db=None, today: date | None = None) -> 
                 next=allowed,
                 undo=None if proposal["status"] == "cancelled" else undo,
                 reason=reason or "",
+                ticked=frozenset(ticks.get(row["id"], ())),
+                free=_free(relais, db, proposal, row, notes, today),
             )
         )
     state = CardState(proposal=proposal, placements=placements, today=today, tz=relais.settings.tz)
@@ -151,6 +165,13 @@ def card_state(relais, proposal_id: int, db=None, today: date | None = None) -> 
         for pl in state.placements:
             pl.undo = None
     return state
+
+
+def _free(relais, db, proposal: dict, row: dict, notes: list[Note], today: date) -> tuple:
+    """Issue 17: where a planned placement whose week is full could move (dates before and after)."""
+    if row["status"] != "planned" or not any(n.key == "propose.warn.quota" for n in notes):
+        return ()
+    return free_dates_for(relais, db, proposal["id"], row["outlet_slug"], today)
 
 
 def when_text(tr, state: PlacementState, today: date) -> str:
@@ -237,6 +258,7 @@ def card_blocks(tr, state: CardState, *, buttons: bool = True) -> list[dict]:
                 lines.append(tr("propose.card.since", status=label[:1].upper() + label[1:], date=tr.date(day)))
             if status == "declined" and pl.reason:
                 lines.append(tr("propose.card.reason", reason=escape(_cut(pl.reason, 500))))
+        lines += submission_lines(tr, pl)
         group.append(section("\n".join(lines), block_id=f"pl-{row['id']}-text"))
         if pl.notes:
             group.append(
@@ -249,6 +271,8 @@ def card_blocks(tr, state: CardState, *, buttons: bool = True) -> list[dict]:
                     ][:10]
                 )
             )
+        if buttons and not state.cancelled:
+            blocks += free_week_blocks(tr, p, pl)
         row_buttons = placement_buttons(tr, pl) if buttons and not state.cancelled else []
         if row_buttons:
             group.append(actions(row_buttons, block_id=f"pl-{row['id']}"))
@@ -275,6 +299,8 @@ def card_blocks(tr, state: CardState, *, buttons: bool = True) -> list[dict]:
                 block_id=f"proposal-{p['id']}",
             )
         )
+    if buttons and not state.cancelled:
+        tail += package_buttons(tr, state)
     return _paginated(tr, p["id"], blocks, groups, tail)
 
 
@@ -293,6 +319,81 @@ def _paginated(tr, proposal_id: int, head: list[dict], groups: list[list[dict]],
     return blocks + tail
 
 
+# -- issue 17: the submission package on the card (own blocks, kept apart from the rest) -----------------
+TEXT_FOLD = 100  # characters of a placement's own text shown on the card
+
+
+def submission_lines(tr, pl: PlacementState) -> list[str]:
+    """The placement's own text, folded, and its checklist's progress ("3/4 fournis") while planned."""
+    lines = []
+    text = (pl.row.get("outlet_text") or "").strip()
+    if text:
+        folded = " ".join(text.split())
+        lines.append(tr("propose.card.outlet_text", text=escape(_cut(folded, TEXT_FOLD + 1))))
+    if pl.row["status"] == "planned" and pl.outlet.is_university and pl.outlet.checklist:
+        done = len([item for item in pl.outlet.checklist if item in pl.ticked])
+        lines.append(
+            tr("propose.card.checklist_progress", done=tr.number(done), total=tr.number(len(pl.outlet.checklist)))
+        )
+    return lines
+
+
+def free_week_buttons(tr, proposal: dict, free) -> list[dict]:
+    """ "Déplacer au …": the proposal moved to the nearest date before / after whose week has room (value
+    "<proposal id>:<new date>:<its date now>", so a button of a moved proposal is recognised as stale)."""
+    out = []
+    for side, day in zip(("before", "after"), free or (None, None), strict=True):
+        if day is not None:
+            value = f"{proposal['id']}:{day.isoformat()}:{proposal['publish_on']}"
+            out.append(button(tr("propose.free.button", date=tr.date(day)), f"proposal_move_free_{side}", value=value))
+    return out
+
+
+def free_week_blocks(tr, proposal: dict, pl: PlacementState) -> list[dict]:
+    if not pl.free:
+        return []
+    row = free_week_buttons(tr, proposal, pl.free)
+    if not row:
+        return [context(tr("propose.free.none", outlet=escape(pl.outlet.name), weeks=tr.number(FREE_WEEKS)))]
+    return [actions(row, block_id=f"pl-{pl.row['id']}-free")]
+
+
+def missing_checklist(pl: PlacementState) -> list[str]:
+    return [item for item in pl.outlet.checklist if item not in pl.ticked]
+
+
+def package_buttons(tr, state: CardState) -> list[dict]:
+    """ "Préparer la soumission", one per university placement still planned, in a row of their own at the
+    card's end (the workflow's buttons keep their places)."""
+    out = [
+        button(
+            tr("propose.button.package", outlet=_cut(pl.outlet.name, 40)),
+            "placement_package",
+            value=str(pl.row["id"]),
+        )
+        for pl in state.placements
+        if pl.row["status"] == "planned" and pl.outlet.is_university
+    ]
+    return [actions(out, block_id=f"package-buttons-{state.proposal['id']}")] if out else []
+
+
+def submitted_confirm(tr, pl: PlacementState) -> dict | None:
+    """ "Soumis" on an incomplete checklist asks first, naming what is missing."""
+    missing = missing_checklist(pl)
+    if pl.row["status"] != "planned" or not missing:
+        return None
+    text = tr("propose.submit_incomplete.text", outlet=escape(_cut(pl.outlet.name, 60)), missing="\u0000")
+    room = 290 - len(text)
+    names = escape(", ".join(missing))
+    names = names if len(names) <= room else names[: max(room - 1, 0)] + "…"
+    return confirm(
+        tr("propose.submit_incomplete.title"),
+        text.replace("\u0000", names),
+        tr("propose.submit_incomplete.yes"),
+        tr("propose.confirm.no"),
+    )
+
+
 def placement_buttons(tr, pl: PlacementState) -> list[dict]:
     """A placement's buttons: its next steps, "Retirer" while open, "Annuler le dernier changement" when a
     status change can be taken back (the last two confirmed first)."""
@@ -300,7 +401,14 @@ def placement_buttons(tr, pl: PlacementState) -> list[dict]:
     value = f"{row['id']}:{status}"
     outlet = escape(_cut(pl.outlet.name, 80))
     out = [
-        button(tr("propose.button." + to), f"placement_{to}", value=value, style=BUTTON_STYLE.get(to)) for to in pl.next
+        button(
+            tr("propose.button." + to),
+            f"placement_{to}",
+            value=value,
+            style=BUTTON_STYLE.get(to),
+            confirm=submitted_confirm(tr, pl) if to == "submitted" else None,
+        )
+        for to in pl.next
     ]
     if status in OPEN:
         out.append(

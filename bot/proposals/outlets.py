@@ -18,6 +18,8 @@ from storage import outlets as store
 OWNERS = ("university", "library")
 DEFAULT_FOLLOW_UP_DAYS = 3
 _SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{1,40}$")
+_ADDRESS = re.compile(r"^[^@\s<>,;:\"()\[\]]+@[^@\s<>,;:\"()\[\]]+\.[a-z]{2,}$", re.IGNORECASE)
+MAX_CHARS_LIMIT = 3000  # Block Kit: a plain_text_input takes at most 3000 characters
 
 
 @dataclass(frozen=True)
@@ -33,6 +35,8 @@ class Outlet:
     position: int = 0
     active: bool = True
     follow_up_days: int = 3  # business days without the university's answer before one follow-up
+    submit_to: str | None = None  # the address submissions go to (the package's mailto: link)
+    max_chars: int | None = None  # the longest text the outlet takes (the form's per-outlet text)
 
     @property
     def is_university(self) -> bool:
@@ -52,6 +56,8 @@ class Outlet:
             position=row["position"],
             active=bool(row["active"]),
             follow_up_days=row.get("follow_up_days") or DEFAULT_FOLLOW_UP_DAYS,
+            submit_to=row.get("submit_to") or None,
+            max_chars=row.get("max_chars") or None,
         )
 
 
@@ -101,6 +107,14 @@ def _outlet(path: Path, where: str, entry: dict, position: int) -> Outlet:
         follow_up_days = DEFAULT_FOLLOW_UP_DAYS
     elif not 1 <= follow_up_days <= 60:
         raise ConfigFileError(path, where, "range", field="follow_up_days", low=1, high=60)
+    submit_to = field("submit_to", str, required=False)
+    if submit_to is not None:
+        submit_to = submit_to.strip()
+        if not _ADDRESS.fullmatch(submit_to) or len(submit_to) > 254:
+            raise ConfigFileError(path, where, "address", field="submit_to")
+    max_chars = field("max_chars", int, required=False)
+    if max_chars is not None and not 1 <= max_chars <= MAX_CHARS_LIMIT:
+        raise ConfigFileError(path, where, "range", field="max_chars", low=1, high=MAX_CHARS_LIMIT)
     lists = {}
     for name in ("checklist", "audiences"):
         value = field(name, list, required=False) or []
@@ -122,6 +136,8 @@ def _outlet(path: Path, where: str, entry: dict, position: int) -> Outlet:
         audiences=lists["audiences"],
         position=position,
         follow_up_days=follow_up_days,
+        submit_to=submit_to,
+        max_chars=max_chars,
     )
 
 

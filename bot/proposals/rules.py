@@ -14,7 +14,7 @@ proposals, the outlet's checklist) never refuse anything.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
@@ -122,6 +122,7 @@ class Draft:
     notes: str = ""
     cycle_key: str | None = None
     owner: str | None = None  # the Slack user ID responsible (the form's owner field); None: the one proposing
+    texts: dict[str, str] = field(default_factory=dict)  # outlet slug -> the text for that outlet (max_chars)
 
 
 @dataclass(frozen=True)
@@ -244,6 +245,8 @@ def check(
             )
         )
 
+    problems += text_problems(draft.texts, slugs, outlets)
+
     plans: list[PlacementPlan] = []
     if publish_on is not None and publish_on >= today:
         for slug in slugs:
@@ -282,6 +285,67 @@ def check(
                 )
             )
     return Checked(problems=problems, placements=plans)
+
+
+TEXT_FIELD = "text_"  # the form's block of an outlet's own text: "text_<slug>"
+
+
+def outlet_texts(texts: Mapping[str, str], slugs: Sequence[str], outlets: Mapping[str, Outlet]) -> dict[str, str]:
+    """The per-outlet texts kept with the placements: for a chosen outlet that declares max_chars, not empty."""
+    return {
+        slug: text.strip()
+        for slug, text in (texts or {}).items()
+        if slug in slugs and slug in outlets and outlets[slug].max_chars and (text or "").strip()
+    }
+
+
+def text_problems(texts: Mapping[str, str], slugs: Sequence[str], outlets: Mapping[str, Outlet]) -> list[Problem]:
+    """A text longer than its outlet's max_chars (the form's max_length, checked again on submit)."""
+    return [
+        Problem(
+            TEXT_FIELD + slug,
+            "propose.problem.text_long",
+            {"outlet": outlets[slug].name, "max": outlets[slug].max_chars, "length": len(text)},
+        )
+        for slug, text in outlet_texts(texts, slugs, outlets).items()
+        if len(text) > outlets[slug].max_chars
+    ]
+
+
+FREE_WEEKS = 12  # how far, in weeks before and after, the next free week is looked for
+
+
+def free_dates(
+    publish_on: date,
+    lead_days: Sequence[int],
+    today: date,
+    days: BusinessDays,
+    has_room: Callable[[date], bool],
+    weeks: int = FREE_WEEKS,
+) -> tuple[date | None, date | None]:
+    """Issue 17: the nearest dates before and after `publish_on` (the same weekday, whole weeks away) whose
+    week still has room (`has_room`) and whose deadline, for every outlet lead time in `lead_days`, is still
+    ahead (today or later); None on a side with no such date within `weeks` weeks."""
+
+    def workable(day: date) -> bool:
+        return day >= today and all(deadline_for(day, lead, days) >= today for lead in lead_days)
+
+    before = after = None
+    for k in range(1, weeks + 1):
+        day = publish_on - timedelta(weeks=k)
+        if not workable(day):  # earlier weeks are closer still: none will do
+            break
+        if has_room(day):
+            before = day
+            break
+    for k in range(1, weeks + 1):
+        day = publish_on + timedelta(weeks=k)
+        if (day - today).days > MAX_AHEAD_DAYS:
+            break
+        if workable(day) and has_room(day):
+            after = day
+            break
+    return before, after
 
 
 def placement_notes(

@@ -24,6 +24,7 @@ from bot.proposals.rules import (
     LINK_MAX,
     NOTES_MAX,
     SUMMARY_MAX,
+    TEXT_FIELD,
     TITLE_MAX,
     Draft,
     Problem,
@@ -112,7 +113,7 @@ def modal_errors(tr, problems: list[Problem]) -> dict[str, str]:
     """`response_action: errors` for the propose modal: each problem on its field."""
     errors: dict[str, list[str]] = {}
     for p in problems:
-        block = p.field if p.field in MODAL_FIELDS else "title"
+        block = p.field if p.field in MODAL_FIELDS or p.field.startswith(TEXT_FIELD) else "title"
         errors.setdefault(block, []).append(problem_text(tr, p))
     return {block: " ".join(texts)[:1900] for block, texts in errors.items()}
 
@@ -205,6 +206,7 @@ def propose_modal(
             hint=tr("propose.modal.notes_hint"),
         ),
     ]
+    blocks += outlet_text_blocks(tr, outlets, initial.get("texts") or {}, room=MAX_MODAL_BLOCKS - len(blocks) - 1)
     owner = {"type": "users_select", "action_id": "value"}
     if initial.get("owner"):
         owner["initial_user"] = initial["owner"]
@@ -229,6 +231,31 @@ def propose_modal(
     )
 
 
+MAX_MODAL_BLOCKS = 100  # Block Kit's limit for a modal
+
+
+def outlet_text_blocks(tr, outlets, texts: dict, room: int) -> list[dict]:
+    """Issue 17: an optional text field per active outlet declaring max_chars ("text_<slug>", Block Kit's
+    max_length set to it), labelled with the outlet's name and limit; at most `room` of them."""
+    blocks = []
+    for o in [o for o in outlets if o.max_chars][: max(room, 0)]:
+        label = tr("propose.modal.outlet_text", outlet=o.name, max=tr.number(o.max_chars))
+        blocks.append(
+            input_block(
+                TEXT_FIELD + o.slug,
+                label[:2000],
+                text_input(
+                    initial=(texts.get(o.slug) or "")[: o.max_chars] or None,
+                    multiline=o.max_chars > 300,
+                    max_length=o.max_chars,
+                ),
+                optional=True,
+                hint=tr("propose.modal.outlet_text_hint"),
+            )
+        )
+    return blocks
+
+
 def initial_of(draft: Draft) -> dict:
     """A draft as the form's `initial` values."""
     return {
@@ -241,6 +268,7 @@ def initial_of(draft: Draft) -> dict:
         "link": draft.link,
         "notes": draft.notes,
         "owner": draft.owner,
+        "texts": dict(draft.texts),
     }
 
 
@@ -275,6 +303,8 @@ def note_lines(tr, changes: list, names: dict[str, str]) -> list[str]:
             old, new = category_label(tr, old or ""), category_label(tr, new or "")
         elif field_name == "audiences":
             new = ", ".join(audience_label(tr, a) for a in new or []) or tr("edit.note.none")
+        elif field_name == "outlet_text":  # issue 17: [outlet_text, slug, new text]
+            old, new = escape(names.get(old or "", old or "")), escape(str(new or "")[:300]) or tr("edit.note.none")
         elif field_name in ("outlets_added", "outlets_removed"):
             old, new = escape(names.get(old or "", old or "")), escape(names.get(new or "", new or ""))
         else:
@@ -301,6 +331,11 @@ def read_propose_view(values: dict, today: date, private_metadata: dict | None =
         category=((_value(values, "category").get("selected_option") or {}).get("value") or DEFAULT_CATEGORY),
         cycle_key=(private_metadata or {}).get("cycle_key") or None,
         owner=_value(values, "owner").get("selected_user") or None,
+        texts={
+            block[len(TEXT_FIELD) :]: (_value(values, block).get("value") or "").strip()
+            for block in values
+            if block.startswith(TEXT_FIELD) and (_value(values, block).get("value") or "").strip()
+        },
     )
     picked = _value(values, "publish_on").get("selected_date")
     if picked:
@@ -530,6 +565,18 @@ def history_blocks(tr, tz, rows: list[dict], names: dict[str, str]) -> list[dict
                 "propose.history.deadline",
                 outlet=escape(names.get(h.get("outlet_slug") or "", h.get("outlet_slug") or "")),
                 **{"from": _day_text(tr, h["from_value"]), "to": _day_text(tr, h["to_value"])},
+            )
+        elif h["action"] == "checklist":  # issue 17: a box of the submission package
+            what = tr(
+                "propose.history.checklist_" + ("ticked" if h["to_value"] == "1" else "unticked"),
+                outlet=escape(names.get(h.get("outlet_slug") or "", h.get("outlet_slug") or "")),
+                item=escape(h.get("note") or ""),
+            )
+            lines.append(tr("propose.history.line", when=when, who=who, what=what))
+            continue
+        elif h["action"] == "text":
+            what = tr(
+                "propose.history.text", outlet=escape(names.get(h.get("outlet_slug") or "", h.get("outlet_slug") or ""))
             )
         elif h["action"] == "undo":
             what = tr(

@@ -35,7 +35,9 @@ from bot.proposals.rules import (
     check,
     clean_text,
     deadline_for,
+    free_dates,
     next_statuses,
+    outlet_texts,
     undo_target,
     valid_link,
     week_of,
@@ -127,6 +129,7 @@ def create_proposal(relais, draft: Draft, checked: Checked, *, owner: str) -> tu
             link=one_line(draft.link),
             notes=clean(draft.notes, multiline=True),
             cycle_key=draft.cycle_key,
+            texts=outlet_texts(draft.texts, [p.slug for p in checked.placements], {o.slug: o for o in active(db)}),
         )
         keys = [plan_card(relais, db, proposal_id, now)] + plan_neighbour_updates(relais, db, proposal_id, now)
         reminders.on_proposal_created(relais, db, proposal_id, now)
@@ -145,6 +148,26 @@ def clashes_for(db, slugs, publish_on: date | None, exclude_proposal: int | None
         ]
         for slug in slugs
     }
+
+
+def free_dates_for(
+    relais, db, proposal_id: int, slug: str, today: date | None = None
+) -> tuple[date | None, date | None]:
+    """Issue 17: where the proposal could move for `slug`'s weekly quota to have room (the nearest dates
+    before and after; see rules.free_dates), its planned university placements' deadlines still ahead."""
+    proposal = store.get(db, proposal_id)
+    placements = store.placements_of(db, proposal_id)
+    limit = next((p["outlet_per_week"] for p in placements if p["outlet_slug"] == slug), None)
+    if proposal is None or not limit:
+        return None, None
+    leads = [p["outlet_lead_days"] for p in placements if p["status"] == "planned" and p["outlet_owner"] != "library"]
+
+    def has_room(day: date) -> bool:
+        return len(store.week_placements(db, slug, week_of(day), exclude_proposal=proposal_id)) < limit
+
+    return free_dates(
+        date.fromisoformat(proposal["publish_on"]), leads, today or relais.clock.today(), for_relais(relais), has_room
+    )
 
 
 def verdict(relais, current: dict | None, to: str, actor: str, expected: str | None = None) -> Outcome | None:
@@ -309,6 +332,11 @@ def draft_of(db, proposal: dict) -> Draft:
         notes=proposal["notes"] or "",
         cycle_key=proposal["cycle_key"],
         owner=proposal["owner_id"],
+        texts={
+            p["outlet_slug"]: p["outlet_text"]
+            for p in store.placements_of(db, proposal["id"])
+            if p["status"] not in NOT_LIVE and p.get("outlet_text")
+        },
     )
 
 
@@ -385,7 +413,8 @@ def edit_proposal(relais, *, proposal_id: int, draft: Draft, actor: str, deliver
             changes["audiences"] = list(draft.audiences)
         if moved:
             changes["publish_on"] = draft.publish_on
-        if not changes and not added and not removed:
+        texts = _text_changes(draft, wanted, outlets, current)
+        if not changes and not added and not removed and not texts:
             return Outcome(True, "edit.unchanged", base, proposal_id)
 
         stamp = to_text(now)
@@ -403,6 +432,9 @@ def edit_proposal(relais, *, proposal_id: int, draft: Draft, actor: str, deliver
             if slug in outlets:
                 deadline = planned.get(slug) or deadline_for(draft.publish_on, outlets[slug].lead_days, days)
                 replan_placement(relais, db, current[slug]["id"], deadline, actor=actor, now=now)
+        for slug, text in texts.items():
+            placement = store.placement_by_outlet(db, proposal_id, slug)
+            store.set_outlet_text(db, placement["id"], text, actor=actor, now=stamp)
         if "owner_id" in changes:  # the stats messages go to the new owner from now on
             for placement in store.placements_of(db, proposal_id):
                 reminders.plan_stats_reminders(relais, db, placement["id"], now)
@@ -416,6 +448,7 @@ def edit_proposal(relais, *, proposal_id: int, draft: Draft, actor: str, deliver
         summary = [[column, _plain(proposal[column]), _plain(value)] for column, value in changes.items()]
         summary += [["outlets_added", None, slug] for slug in added]
         summary += [["outlets_removed", slug, None] for slug in removed]
+        summary += [["outlet_text", slug, text] for slug, text in texts.items()]
         keys.append(plan_edit_note(relais, db, proposal_id, actor, summary, now))
     result = Outcome(
         True, "edit.done", {**base, "title": fields["title"], "count": len(summary)}, proposal_id, keys=keys
@@ -423,6 +456,18 @@ def edit_proposal(relais, *, proposal_id: int, draft: Draft, actor: str, deliver
     if deliver:
         sender.deliver_in_background(relais, result.keys)
     return result
+
+
+def _text_changes(draft: Draft, wanted: list[str], outlets: dict, current: dict) -> dict[str, str]:
+    """Issue 17: {slug: new text} of the outlets (declaring max_chars, chosen) whose own text the edit changes."""
+    texts = outlet_texts(draft.texts, wanted, outlets)
+    return {
+        slug: texts.get(slug, "")
+        for slug in wanted
+        if slug in outlets
+        and outlets[slug].max_chars
+        and texts.get(slug, "") != (current.get(slug) or {}).get("outlet_text", "")
+    }
 
 
 def _placement_changed(relais, db, current: dict, old: str, new: str, now) -> list[str]:

@@ -29,6 +29,7 @@ person per day, nothing lost.
 
 from __future__ import annotations
 
+import json
 import logging
 from datetime import date, datetime, timedelta
 
@@ -39,6 +40,7 @@ from bot.outbox import Post, Skip, payload
 from bot.outcome import Outcome, refused
 from bot.workdays import BusinessDays, for_db
 from storage import outbox as rows
+from storage import outlets as outlet_rows
 from storage import proposals as store
 from storage import reminders as facts
 
@@ -300,6 +302,7 @@ def render_deadline(relais, row: dict, now: datetime) -> Post:
     text = tr(f"reminders.deadline.{shown}", **params)
     if stage == "snoozed":
         text = tr("reminders.deadline.snoozed_prefix") + " " + text
+    text += still_missing(tr, db, placement)
     blocks = [
         section(text, block_id=f"reminder-text-{placement['id']}"),
         context(
@@ -322,6 +325,17 @@ def render_deadline(relais, row: dict, now: datetime) -> Post:
     channel = proposal.get("card_channel") or relais.settings.team_channel
     thread = proposal.get("card_ts") if proposal.get("card_channel") else None
     return Post(channel=channel, thread_ts=thread, blocks=blocks, text=fallback)
+
+
+def still_missing(tr, db, placement: dict) -> str:
+    """Issue 17: the outlet's checklist items not ticked on the submission package yet ("" when none)."""
+    outlet = outlet_rows.get(db, placement["outlet_slug"]) or {}
+    ticked = store.checklist_ticks(db, placement["id"])
+    missing = [item for item in json.loads(outlet.get("checklist") or "[]") if item not in ticked]
+    if not missing:
+        return ""
+    names = ", ".join(missing)
+    return "\n" + tr("reminders.deadline.missing", items=escape(names if len(names) <= 1500 else names[:1499] + "…"))
 
 
 def _deadline_buttons(tr, placement_id: int, snooze: bool) -> list[dict]:
