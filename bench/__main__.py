@@ -344,7 +344,7 @@ def main() -> int:
     began = time.perf_counter()
     results: dict = {"machine": {"cpus": os.cpu_count(), "python": sys.version.split()[0]}, "now": NOW}
     with tempfile.TemporaryDirectory(prefix="relais-bench-") as folder, SlackStandIn() as standin:
-        standin.server.handle_error = lambda request, address: None  # a killed client's broken pipe is no news
+        standin.server.server.handle_error = lambda request, address: None  # a killed client's broken pipe is no news
         tmp = Path(folder)
         env = base_env(tmp, standin.api_url)
         sources, data = {}, {}

@@ -32,6 +32,7 @@ import itertools
 import json
 import os
 import socket
+import socketserver
 import struct
 import threading
 import time
@@ -39,6 +40,7 @@ import uuid
 from dataclasses import dataclass, field
 from urllib.parse import parse_qs, urlparse
 
+from bot.console.loopback import Loopback
 from tests import slack
 
 GUID = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
@@ -127,15 +129,18 @@ class SocketModeStandIn:
         self.tickets: dict[str, bool] = {}  # ticket -> used
         self._lock = threading.Condition()
         self._numbers = itertools.count(1)
-        self._listener: socket.socket | None = None
-        self._stopping = threading.Event()
+        self._server: Loopback | None = None
         self._response_url = None  # the Web API stand-in's, once attached
 
     # -- life ----------------------------------------------------------------------------
     def start(self) -> SocketModeStandIn:
-        self._listener = socket.create_server((self.host, 0))
-        self._listener.settimeout(0.2)
-        threading.Thread(target=self._accept_loop, name="socket-standin", daemon=True).start()
+        standin = self
+
+        class Handler(socketserver.BaseRequestHandler):
+            def handle(self):
+                standin._serve(self.request)
+
+        self._server = Loopback(Handler, host=self.host, name="socket-standin", http=False).start()
         return self
 
     def attach(self, web_api) -> SocketModeStandIn:
@@ -145,9 +150,8 @@ class SocketModeStandIn:
         return self
 
     def stop(self) -> None:
-        self._stopping.set()
-        if self._listener is not None:
-            self._listener.close()
+        if self._server is not None:
+            self._server.stop()
         for conn in list(self.connections):
             self._shutdown(conn)
 
@@ -159,7 +163,7 @@ class SocketModeStandIn:
 
     @property
     def port(self) -> int:
-        return self._listener.getsockname()[1]
+        return self._server.port
 
     def issue_url(self) -> str:
         """What `apps.connections.open` returns: a one-time ticket, like Slack's."""
@@ -255,16 +259,6 @@ class SocketModeStandIn:
         return opened[-1]
 
     # -- the wire ------------------------------------------------------------------------
-    def _accept_loop(self) -> None:
-        while not self._stopping.is_set():
-            try:
-                sock, _addr = self._listener.accept()
-            except TimeoutError:
-                continue
-            except OSError:
-                return
-            threading.Thread(target=self._serve, args=(sock,), name="socket-standin-conn", daemon=True).start()
-
     def _fault(self, text: str) -> None:
         with self._lock:
             self.errors.append(text)

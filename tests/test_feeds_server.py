@@ -7,7 +7,9 @@ from __future__ import annotations
 import threading
 import time
 from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
+
+from bot.console.loopback import Loopback
 
 
 @dataclass
@@ -35,15 +37,14 @@ class FeedServer:
         self.routes: dict[str, Route] = {}
         self.requests: list[tuple[str, dict]] = []
         self._lock = threading.Lock()
-        self.server: ThreadingHTTPServer | None = None
+        self.server: Loopback | None = None
 
     def set(self, path: str, body: bytes = b"", **kw) -> str:
         self.routes[path] = Route(body=body, **kw)
         return self.url(path)
 
     def url(self, path: str) -> str:
-        host, port = self.server.server_address[:2]
-        return f"http://{host}:{port}{path}"
+        return self.server.url + path
 
     def hits(self, path: str) -> list[dict]:
         with self._lock:
@@ -89,13 +90,9 @@ class FeedServer:
                 except (BrokenPipeError, ConnectionResetError):
                     pass
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
-        self.server.block_on_close = False
-        threading.Thread(target=self.server.serve_forever, name="feed-server", daemon=True).start()
+        self.server = Loopback(Handler, name="feed-server").start()
         return self
 
     def stop(self) -> None:
         if self.server:
-            self.server.shutdown()
-            self.server.server_close()
+            self.server.stop()

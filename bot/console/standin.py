@@ -23,8 +23,10 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from urllib.parse import parse_qsl, urlparse
+
+from bot.console.loopback import Loopback
 
 BOT_USER = "U0RELAISBOT"
 BOT_ID = "B0RELAIS"
@@ -65,7 +67,7 @@ class SlackStandIn:
         self.scopes = SCOPES
         self.files: dict[str, dict] = {}
         self.on_call: Callable[[Call], None] | None = None
-        self.server: ThreadingHTTPServer | None = None
+        self.server: Loopback | None = None
 
     # -- life --------------------------------------------------------------------------
     def start(self) -> SlackStandIn:
@@ -90,15 +92,12 @@ class SlackStandIn:
 
             do_PUT = do_POST
 
-        self.server = ThreadingHTTPServer((self._host, self._port), Handler)
-        self.server.daemon_threads = True
-        threading.Thread(target=self.server.serve_forever, name="slack-standin", daemon=True).start()
+        self.server = Loopback(Handler, host=self._host, port=self._port, name="slack-standin").start()
         return self
 
     def stop(self) -> None:
         if self.server:
-            self.server.shutdown()
-            self.server.server_close()
+            self.server.stop()
 
     def __enter__(self):
         return self.start()
@@ -108,8 +107,7 @@ class SlackStandIn:
 
     @property
     def base_url(self) -> str:
-        host, port = self.server.server_address[:2]
-        return f"http://{host}:{port}"
+        return self.server.url
 
     @property
     def api_url(self) -> str:
