@@ -204,9 +204,12 @@ def fetch(
     last_modified: str | None = None,
     *,
     session: requests.Session | None = None,
-    total_timeout: float = TOTAL_TIMEOUT,
+    total_timeout: float | None = None,
 ) -> Fetched:
-    """GET the feed (conditional when `etag`/`last_modified` are given). Raises FeedError."""
+    """GET the feed (conditional when `etag`/`last_modified` are given). Raises FeedError.
+    The timeouts are read when called: CONNECT_TIMEOUT, READ_TIMEOUT and TOTAL_TIMEOUT (or `total_timeout`)."""
+    if total_timeout is None:
+        total_timeout = TOTAL_TIMEOUT
     headers = {"User-Agent": USER_AGENT, "Accept": "text/calendar, */*;q=0.5"}
     if etag:
         headers["If-None-Match"] = etag
