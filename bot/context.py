@@ -54,7 +54,9 @@ class Relais:
 
 
 def make_client(settings: Settings, token: str | None = None) -> WebClient:
-    return WebClient(token=token or settings.bot_token or CONSOLE_TOKEN, base_url=settings.api_url, timeout=10)
+    return WebClient(
+        token=token or settings.bot_token or CONSOLE_TOKEN, base_url=settings.api_url, timeout=settings.slack_timeout
+    )
 
 
 def build(settings: Settings, store: Store | None = None, contributions: Contributions | None = None) -> Relais:

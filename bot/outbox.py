@@ -54,7 +54,6 @@ log = logging.getLogger("relais.outbox")
 
 MAX_INTERRUPTIONS = 3  # deaths of the sender with the message in flight before the row is failed
 BACKOFF = (30, 60, 120, 300, 600, 1200, 1800, 3600)  # seconds after attempt 1, 2, ...; then the last, for ever
-PACE_SECONDS = 1.0  # Slack allows about one message a second per channel
 MAX_INLINE_WAIT = 60  # a Retry-After up to this many seconds is waited out within the pass
 MAX_ROUNDS = 20  # claim rounds per pass (each takes up to BATCH rows)
 BATCH = 50
@@ -340,8 +339,9 @@ def _record_sent(relais, row: dict, post: Post, now: datetime, channel: str, ts:
 
 
 def _pace(relais, channel: str) -> None:
-    """At most one new message a second in a channel, across every process on this database."""
-    slot = rows.reserve_slot(relais.db, channel, time.time(), PACE_SECONDS)
+    """At most one new message a second (SLACK_PACE_SECONDS) in a channel, across every process on this database.
+    Slack allows about one message a second per channel."""
+    slot = rows.reserve_slot(relais.db, channel, time.time(), relais.settings.pace_seconds)
     wait = slot - time.time()
     if wait > 0:
         time.sleep(wait)

@@ -82,6 +82,9 @@ class Settings:
     digest_time: tuple[int, int] = (9, 0)
     stats_checkpoints: tuple[int, ...] = (2, 7, 30)
     fake_now: str = ""  # RELAIS_NOW: tests and demos only, the clock starts there
+    pace_seconds: float = 1.0  # SLACK_PACE_SECONDS: at most one new message per channel this often
+    slack_timeout: float = 10.0  # SLACK_TIMEOUT_SECONDS: how long a Web API call may take
+    ping_interval: float = 10.0  # SLACK_PING_INTERVAL_SECONDS: Socket Mode pings (and reconnection checks)
     extra: dict = field(default_factory=dict, compare=False)
 
     @property
@@ -118,6 +121,13 @@ def _url(name: str, value: str) -> str:
     if not re.match(r"^https?://[^\s/]+", value):
         raise SettingsError(name, "settings.url", redact_url(value))  # never the whole value: it may hold a secret
     return value
+
+
+def _seconds(get, name: str, default: str, zero_allowed: bool = False) -> float:
+    text = get(name, default)
+    if not re.fullmatch(r"\d{1,6}(\.\d{1,6})?", text) or (float(text) == 0 and not zero_allowed):
+        raise SettingsError(name, "settings.seconds", text)
+    return float(text)
 
 
 def parse_digest_at(value: str) -> tuple[int, tuple[int, int]]:
@@ -208,6 +218,9 @@ def load_settings(environ: Mapping[str, str] | None = None, env_file: str | Path
         digest_time=at,
         stats_checkpoints=checkpoints,
         fake_now=fake_now,
+        pace_seconds=_seconds(get, "SLACK_PACE_SECONDS", "1.0", zero_allowed=True),
+        slack_timeout=_seconds(get, "SLACK_TIMEOUT_SECONDS", "10"),
+        ping_interval=_seconds(get, "SLACK_PING_INTERVAL_SECONDS", "10"),
     )
 
 

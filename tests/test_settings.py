@@ -18,6 +18,7 @@ def test_defaults_follow_the_design():
     assert s.api_url == "https://slack.com/api/"
     assert s.digest_weekday == 0 and s.digest_time == (9, 0)
     assert s.stats_checkpoints == (2, 7, 30)
+    assert (s.pace_seconds, s.slack_timeout, s.ping_interval) == (1.0, 10.0, 10.0)
     assert not s.has_slack_credentials
 
 
@@ -40,6 +41,11 @@ def test_defaults_follow_the_design():
         ("STATS_CHECKPOINTS", "two"),
         ("CALENDAR_ICS_URLS", "holidays=https://example.org/a.ics"),
         ("RELAIS_NOW", "yesterday"),
+        ("SLACK_PACE_SECONDS", "-1"),
+        ("SLACK_PACE_SECONDS", "nan"),
+        ("SLACK_TIMEOUT_SECONDS", "0"),
+        ("SLACK_TIMEOUT_SECONDS", "ten"),
+        ("SLACK_PING_INTERVAL_SECONDS", "0"),
     ],
 )
 def test_a_wrong_value_names_its_variable(variable, value):
@@ -67,6 +73,9 @@ def test_values_are_parsed():
         CALENDAR_ICS_URLS="exams=https://cal.example/exams.ics, https://cal.example/all.ics",
         SLACK_API_URL="http://127.0.0.1:9999/api",
         BOT_LANGUAGE="EN",
+        SLACK_PACE_SECONDS="0",
+        SLACK_TIMEOUT_SECONDS="2.5",
+        SLACK_PING_INTERVAL_SECONDS="1",
     )
     assert s.port == 8080
     assert s.comms_team == ("U01", "U02")
@@ -78,6 +87,7 @@ def test_values_are_parsed():
     ]
     assert s.api_url == "http://127.0.0.1:9999/api/"
     assert s.language == "en"
+    assert (s.pace_seconds, s.slack_timeout, s.ping_interval) == (0.0, 2.5, 1.0)
 
 
 def test_dotenv_fills_gaps_and_environment_wins(tmp_path):

@@ -32,6 +32,7 @@ MESSAGES: dict[str, str] = {
     "settings.digest_at": "expects a weekday and a time, such as “monday 09:00”",
     "settings.checkpoints": "expects increasing whole numbers of days separated by commas, such as 2,7,30",
     "settings.instant": "expects an ISO 8601 date and time, such as 2026-12-01T09:00",
+    "settings.seconds": "expects a number of seconds, such as 10 or 0.5",
     "settings.feed_kind": "expects URL or kind=URL, kind being closure, exams, term-start, reading-week or other",
     "settings.required_bot_token": "is required in this mode: a bot token starting with xoxb-",
     "settings.required_channel": "is required in this mode: the team channel's ID, such as C0123ABCD",

@@ -32,6 +32,7 @@ MESSAGES: dict[str, str] = {
     "settings.digest_at": "attend un jour et une heure, par exemple « monday 09:00 » ou « lundi 09:00 »",
     "settings.checkpoints": "attend des nombres de jours croissants séparés par des virgules, par exemple 2,7,30",
     "settings.instant": "attend une date et une heure ISO 8601, par exemple 2026-12-01T09:00",
+    "settings.seconds": "attend un nombre de secondes, par exemple 10 ou 0.5",
     "settings.feed_kind": "attend URL ou type=URL, le type étant closure, exams, term-start, reading-week ou other",
     "settings.required_bot_token": "est requis dans ce mode : un jeton de bot commençant par xoxb-",
     "settings.required_channel": "est requis dans ce mode : l'ID du canal de l'équipe, par exemple C0123ABCD",

@@ -46,7 +46,7 @@ def run(settings: Settings) -> int:
     def stop(signum, frame):
         raise _Stopping()
 
-    handler = socket_handler(app, settings.app_token)
+    handler = socket_handler(app, settings.app_token, settings.ping_interval)
     scheduler = None
     signal.signal(signal.SIGTERM, stop)
     try:
@@ -83,7 +83,7 @@ class _Stopping(Exception):
     """Raised in the main thread by the SIGTERM handler of `socket`."""
 
 
-def socket_handler(app, app_token: str):
+def socket_handler(app, app_token: str, ping_interval: float = 10.0):
     """Bolt's Socket Mode handler (slack_sdk's built-in client), with two corrections:
 
     - an envelope no listener takes is acknowledged anyway (empty payload). Bolt answers it 404 and its
@@ -127,4 +127,4 @@ def socket_handler(app, app_token: str):
                 response = BoltResponse(status=200, body="")
             send_response(client, req, response, started)
 
-    return Handler(app, app_token)
+    return Handler(app, app_token, ping_interval=ping_interval)
