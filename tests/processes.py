@@ -58,6 +58,7 @@ def base_env(tmp_path: Path, api_url: str, **overrides: str) -> dict[str, str]:
             "OUTLETS_FILE": str(ROOT / "config" / "outlets.toml"),
             "CALENDAR_FILE": str(ROOT / "config" / "calendar.toml"),
             "TIMEZONE": "America/Montreal",
+            "SLACK_PACE_SECONDS": "0",  # no second between two posts in a channel (tests of pacing set it back)
         }
     )
     env.update(overrides)

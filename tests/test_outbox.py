@@ -144,6 +144,7 @@ def test_threads_ticking_together_send_each_row_once(relais, standin):
 
 # -- pacing ---------------------------------------------------------------------------------------
 def test_posts_in_a_channel_are_paced_to_one_a_second(relais, standin):
+    relais.settings = replace(relais.settings, pace_seconds=1.0)  # production's pace (the tests' default is 0)
     for i in range(3):
         one_reminder(relais, title=f"Contenu {i}")
     assert len(tick(relais, HEADS_UP)) == 3
