@@ -158,7 +158,7 @@ def test_sigkill_at_random_moments_during_a_burst_leaves_everything_consistent(c
             if web is None or web.proc.poll() is not None:
                 web = WebProcess(web_env, tmp_path).start()
             bodies = []
-            if round_number % 4 == 0:  # a new proposal (few: every post in the channel is paced, 1 a second)
+            if round_number % 4 == 0:  # a new proposal (few: in production every post in the channel is paced, 1 a second)
                 title = f"Rafale {round_number}"
                 expected[title] = OUTLETS
                 day = date(2026, 12, 7) + timedelta(days=rng.choice([0, 1, 2, 3, 4]))
@@ -335,11 +335,11 @@ def test_slack_429_500_and_timeouts_during_a_digest_and_a_catch_up_delay_but_los
     def hang_once(call):
         if call.method == "chat.postMessage" and not hung and len(standin.calls("chat.postMessage")) >= 6:
             hung.append(call)
-            time.sleep(11)  # longer than the Web API client's 10 s timeout
+            time.sleep(3)  # longer than the Web API client's timeout (SLACK_TIMEOUT_SECONDS below)
 
     standin.on_call = hang_once
     try:
-        first = cli("tick", "--at", "2026-12-07T09:05")
+        first = cli("tick", "--at", "2026-12-07T09:05", SLACK_TIMEOUT_SECONDS="2")
         assert first.returncode == 0 and "Traceback" not in first.stderr, first.stderr
     finally:
         standin.on_call = None
