@@ -7,6 +7,7 @@ real SQLite file, time comes from RELAIS_NOW or `tick --at`.
 
 from __future__ import annotations
 
+import compileall
 import shlex
 import subprocess
 import time
@@ -25,6 +26,13 @@ from tests.processes import (  # noqa: F401 - re-exported for the tests
     procfile_command,
     run_cli,
 )
+
+
+def pytest_sessionstart(session):
+    """Byte-compile Relais once, so that each of the many processes the tests start (web, worker, CLI,
+    ticks) does not compile it again: with PYTHONDONTWRITEBYTECODE set, none of them would save its work."""
+    for package in ("bot", "handlers", "storage"):
+        compileall.compile_dir(ROOT / package, quiet=1)
 
 
 @pytest.fixture
