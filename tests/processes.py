@@ -73,18 +73,35 @@ def procfile_command(process: str) -> str:
     raise LookupError(f"no {process} process in the Procfile")
 
 
+class PortTaken(RuntimeError):
+    """The port chosen for a process was taken before the process could bind it."""
+
+
 class WebProcess:
     """The Procfile's `web` process, started as a platform would: its command, in a shell, with $PORT."""
 
     def __init__(self, env: dict[str, str], cwd: Path):
-        self.port = free_port()
-        self.env = {**env, "PORT": str(self.port)}
         self.cwd = cwd
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.log = cwd / f"web-{self.port}.log"
         self.proc: subprocess.Popen | None = None
+        self._on_port(env, free_port())
 
-    def start(self, timeout: float = 20.0) -> WebProcess:
+    def _on_port(self, env: dict[str, str], port: int) -> None:
+        self.port = port
+        self.env = {**env, "PORT": str(port)}
+        self.url = f"http://127.0.0.1:{port}"
+        self.log = self.cwd / f"web-{port}.log"
+
+    def start(self, timeout: float = 20.0, tries: int = 3) -> WebProcess:
+        """Start it and wait for /healthz. A free port can be taken by another process (tests running in
+        parallel) before ours binds it: then it starts again on another one."""
+        for _ in range(tries - 1):
+            try:
+                return self._start(timeout)
+            except PortTaken:
+                self._on_port(self.env, free_port())
+        return self._start(timeout)
+
+    def _start(self, timeout: float) -> WebProcess:
         command = procfile_command("web")
         with open(self.log, "ab") as out:
             self.proc = subprocess.Popen(
@@ -93,6 +110,8 @@ class WebProcess:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
+                if "Address already in use" in self.output():
+                    raise PortTaken(self.port)
                 raise RuntimeError(f"web process exited {self.proc.returncode}:\n{self.output()}")
             try:
                 if requests.get(self.url + "/healthz", timeout=0.5).status_code == 200:
