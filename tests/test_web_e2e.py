@@ -1,4 +1,8 @@
-"""The real `web` process from the Procfile, over HTTP, signed exactly as Slack signs."""
+"""The real `web` process from the Procfile, over HTTP, signed exactly as Slack signs.
+
+One web process (and one stand-in) serves the whole module: these tests store nothing a later one
+reads, and none of them makes Slack calls of its own (the only ones are the start-up's auth.test).
+"""
 
 import json
 import time
@@ -6,10 +10,26 @@ import time
 import pytest
 import requests
 
+from bot.console.standin import SlackStandIn
 from tests import slack
 from tests.conftest import SECRET, wait_until
+from tests.processes import WebProcess, base_env
 
 pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture(scope="module")
+def standin():
+    with SlackStandIn() as server:
+        yield server
+
+
+@pytest.fixture(scope="module")
+def web(standin, tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("web")
+    process = WebProcess(base_env(tmp, standin.api_url), tmp).start()
+    yield process
+    process.stop()
 
 
 def test_healthz_answers_ok(web):
