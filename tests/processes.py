@@ -93,7 +93,8 @@ class WebProcess:
 
     def start(self, timeout: float = 20.0, tries: int = 3) -> WebProcess:
         """Start it and wait for /healthz. A free port can be taken by another process (tests running in
-        parallel) before ours binds it: then it starts again on another one."""
+        parallel, other programs) before ours binds it: then it starts again on another one, and until it
+        has bound its port, an answer on that port is not its."""
         for _ in range(tries - 1):
             try:
                 return self._start(timeout)
@@ -113,12 +114,18 @@ class WebProcess:
                 if "Address already in use" in self.output():
                     raise PortTaken(self.port)
                 raise RuntimeError(f"web process exited {self.proc.returncode}:\n{self.output()}")
-            try:
-                if requests.get(self.url + "/healthz", timeout=0.5).status_code == 200:
-                    return self
-            except requests.RequestException:
-                time.sleep(0.05)
+            if self._listening():  # before that, whoever answers on the port is not this process
+                try:
+                    if requests.get(self.url + "/healthz", timeout=0.5).status_code == 200:
+                        return self
+                except requests.RequestException:
+                    pass
+            time.sleep(0.05)
         raise RuntimeError(f"web process did not answer /healthz in {timeout}s:\n{self.output()}")
+
+    def _listening(self) -> bool:
+        """Waitress says so once it has bound the port (then no other process can listen there)."""
+        return f"Serving on http://0.0.0.0:{self.port}" in self.output()
 
     def stop(self) -> None:
         if self.proc and self.proc.poll() is None:
