@@ -158,7 +158,9 @@ def test_sigkill_at_random_moments_during_a_burst_leaves_everything_consistent(c
             if web is None or web.proc.poll() is not None:
                 web = WebProcess(web_env, tmp_path).start()
             bodies = []
-            if round_number % 4 == 0:  # a new proposal (few: in production every post in the channel is paced, 1 a second)
+            if (
+                round_number % 4 == 0
+            ):  # a new proposal (few: in production every post in the channel is paced, 1 a second)
                 title = f"Rafale {round_number}"
                 expected[title] = OUTLETS
                 day = date(2026, 12, 7) + timedelta(days=rng.choice([0, 1, 2, 3, 4]))

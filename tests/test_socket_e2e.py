@@ -96,8 +96,11 @@ def sockets(standin):
 def socket_env(env) -> dict[str, str]:
     """conftest's environment plus the app token; no proxy (slack_sdk's socket client ignores NO_PROXY).
     Pings every second (production: 10), so a lost connection is noticed and replaced within seconds."""
-    return {**{k: v for k, v in env.items() if k not in PROXIES}, "SLACK_APP_TOKEN": APP_TOKEN,
-            "SLACK_PING_INTERVAL_SECONDS": "1"}
+    return {
+        **{k: v for k, v in env.items() if k not in PROXIES},
+        "SLACK_APP_TOKEN": APP_TOKEN,
+        "SLACK_PING_INTERVAL_SECONDS": "1",
+    }
 
 
 @pytest.fixture
