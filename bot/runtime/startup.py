@@ -5,7 +5,7 @@ Each step raises bot.errors.ConfigFileError (one line, exit 2) when its file can
 
 from __future__ import annotations
 
-from bot import features
+from bot import features, workdays
 from bot.calendar import config as calendar
 from bot.context import Relais, build
 from bot.proposals import outlets, replan
@@ -41,4 +41,7 @@ def open_relais(settings: Settings) -> Relais:
     files synced. Every run mode and one-shot command starts here."""
     relais = build(settings, contributions=features.contributions())
     prepare(relais)
+    # The holidays library loads every country's rules on first use (~0.6 s of CPU): pay it here, before
+    # the first request, not inside a /propose that must be answered within Slack's 3 s.
+    workdays.for_db(relais.db).is_business_day(relais.clock.today())
     return relais
