@@ -64,7 +64,9 @@ def run_serve(settings: Settings, args) -> int:
     threading.Thread(target=learn_identity, args=(relais,), daemon=True).start()
     start_in_background(relais)
     log.info("Relais over HTTP on port %s: POST /slack/events, GET /healthz", settings.port)
-    server.create(create_wsgi(relais, app), args.host, settings.port).run()
+    http = server.create(create_wsgi(relais, app), args.host, settings.port)
+    http.print_listen("Serving on http://{}:{}")  # as waitress.serve says it, once the port is bound
+    http.run()
     return 0
 
 
