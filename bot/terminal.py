@@ -1,6 +1,9 @@
-"""Block Kit as terminal text: sections, fields, context, headers, buttons as `[N] label`.
+"""Block Kit as terminal text: sections, fields, context, headers, buttons as `[N] label`, checkboxes as
+one numbered toggle per option (`[N] ☐ label`, `[N] ☑ label`), numbered in the same sequence as buttons.
 
-The console shows Slack's side with it, and commands that print a message (`digest --dry-run`) too.
+The console shows Slack's side with it, and commands that print a message (`digest --dry-run`) too. Like
+Slack's client, the screen remembers which boxes are ticked on each message (from `initial_options`, again
+whenever the message is updated) so that a click sends what is selected now.
 """
 
 from __future__ import annotations
@@ -37,7 +40,9 @@ def unmrkdwn(text: str) -> str:
 class Screen:
     def __init__(self, tr, write):
         self.tr, self.write = tr, write
-        self.buttons: dict[int, tuple[dict, str | None, dict]] = {}
+        # number -> (element, block_id, where, option): option is the checkbox's option, None for a button
+        self.buttons: dict[int, tuple[dict, str | None, dict, dict | None]] = {}
+        self.checked: dict[tuple, list[str]] = {}  # (message, block_id, action_id) -> values ticked now
         self._next = 1
 
     def call(self, call: Call) -> None:
@@ -111,17 +116,24 @@ class Screen:
             accessory = block.get("accessory")
             if accessory and accessory.get("type") == "button":
                 out.append(self._button(accessory, block.get("block_id"), where))
+            if accessory and accessory.get("type") == "checkboxes":
+                out += self._checkboxes(accessory, block.get("block_id"), where)
             return out
         if kind == "context":
             return ["  " + " · ".join(unmrkdwn(e.get("text", "")) for e in block.get("elements", []) if e.get("text"))]
         if kind == "actions":
-            return [
-                "  ".join(
-                    self._button(e, block.get("block_id"), where)
-                    for e in block.get("elements", [])
-                    if e.get("type") == "button"
-                )
-            ]
+            out, row = [], []  # buttons side by side; checkboxes one option a line
+            for e in block.get("elements", []):
+                if e.get("type") == "button":
+                    row.append(self._button(e, block.get("block_id"), where))
+                elif e.get("type") == "checkboxes":
+                    if row:
+                        out.append("  ".join(row))
+                        row = []
+                    out += self._checkboxes(e, block.get("block_id"), where)
+            if row:
+                out.append("  ".join(row))
+            return out or [""]
         if kind == "image":
             return [f"[image: {block.get('alt_text', '')}]"]
         return []
@@ -129,5 +141,58 @@ class Screen:
     def _button(self, element: dict, block_id: str | None, where: dict) -> str:
         number = self._next
         self._next += 1
-        self.buttons[number] = (element, block_id, where)
+        self.buttons[number] = (element, block_id, where, None)
         return f"[{number}] {element.get('text', {}).get('text', '?')}"
+
+    def _checkboxes(self, element: dict, block_id: str | None, where: dict) -> list[str]:
+        key = (_scope(where), block_id, element.get("action_id"))
+        self.checked[key] = [o.get("value") for o in element.get("initial_options") or []]
+        lines = []
+        for option in element.get("options") or []:
+            number = self._next
+            self._next += 1
+            self.buttons[number] = (element, block_id, where, option)
+            lines.append(self._box(number, option, option.get("value") in self.checked[key]))
+        return lines
+
+    def _box(self, number: int, option: dict, ticked: bool) -> str:
+        return f"[{number}] {'☑' if ticked else '☐'} {unmrkdwn(option.get('text', {}).get('text', '?'))}"
+
+    def toggle(self, number: int) -> list[dict]:
+        """Tick or untick checkbox [number] as Slack's client does, show it, and return the element's options
+        selected now (in the element's order): the `selected_options` of the block_actions Slack sends."""
+        element, block_id, where, option = self.buttons[number]
+        key = (_scope(where), block_id, element.get("action_id"))
+        ticked = set(self.checked.get(key, [])) ^ {option.get("value")}
+        selected = [o for o in element.get("options") or [] if o.get("value") in ticked]
+        self.checked[key] = [o.get("value") for o in selected]
+        self.write(self._box(number, option, option.get("value") in ticked))
+        return selected
+
+    def state_values(self, where: dict) -> dict:
+        """The `state.values` Slack sends with a block action: every checkboxes element of that message or
+        view, with the options ticked now."""
+        blocks = (where.get("view") or {}).get("blocks") if where.get("view") else where.get("blocks")
+        values: dict = {}
+        for block in blocks or []:
+            elements = list(block.get("elements") or []) if block.get("type") == "actions" else []
+            if block.get("type") == "section" and block.get("accessory"):
+                elements.append(block["accessory"])
+            for element in elements:
+                if element.get("type") != "checkboxes" or not block.get("block_id"):
+                    continue
+                chosen = self.checked.get((_scope(where), block["block_id"], element.get("action_id")), [])
+                values.setdefault(block["block_id"], {})[element.get("action_id")] = {
+                    "type": "checkboxes",
+                    "selected_options": [o for o in element.get("options") or [] if o.get("value") in chosen],
+                }
+        return values
+
+
+def _scope(where: dict) -> tuple:
+    """Which message or view a checkbox is on: the state of its boxes belongs to it."""
+    if where.get("view"):
+        return ("view", where["view"].get("id"))
+    if where.get("ts"):
+        return (where.get("channel"), where["ts"])
+    return ("shown", id(where))

@@ -199,3 +199,34 @@ def test_the_next_free_week_buttons_move_the_proposal_and_its_reminders(web_with
     history = query(web, "SELECT note, from_value, to_value FROM history WHERE action = 'edited' AND proposal_id = 2")
     assert history == [{"note": "publish_on", "from_value": "2026-12-16", "to_value": "2026-12-23"}]
     assert json.loads(json.dumps(history))  # plain rows
+
+
+# -- the console ---------------------------------------------------------------------------------------
+def test_the_checklist_ticked_in_the_console(cli):
+    script = "\n".join(
+        [
+            "/propose Zooanimation | 2026-12-14 | udem-facebook",
+            ":click 5",  # "Préparer la soumission — UdeM — Facebook": the package in the card's thread
+            ":click 6",  # tick "Image 1200×630"
+            ":click 8",  # tick "Lien vers la page de la bibliothèque"
+            ":click 6",  # untick "Image 1200×630"
+            ":quit",
+            "",
+        ]
+    )
+    result = cli("console", stdin=script, SLACK_BOT_TOKEN="", SLACK_SIGNING_SECRET="", RELAIS_NOW=NOW)
+    assert result.returncode == 0, result.stderr
+    assert "Traceback" not in result.stderr, result.stderr
+    out = result.stdout
+    assert "[5] Préparer la soumission — UdeM — Facebook" in out
+    package = out.split(":click 5", 1)[1].split(":click 6", 1)[0]
+    assert "Soumission à UdeM — Facebook" in package
+    assert "[6] ☐ Image 1200×630" in package and "[8] ☐ Lien vers la page de la bibliothèque" in package
+    steps = out.split(":click ")[2:]
+    first, second, third = steps[0], steps[1], steps[2]
+    assert first.startswith("6\n[6] ☑ Image 1200×630\n(message mis à jour)")
+    assert "Liste à fournir : 1/3 fournis" in first
+    assert second.startswith("8\n[8] ☑ Lien vers la page de la bibliothèque\n")
+    assert "Liste à fournir : 2/3 fournis" in second  # the first box is still ticked: both are sent
+    assert third.startswith("6\n[6] ☐ Image 1200×630\n")
+    assert "Liste à fournir : 1/3 fournis" in third

@@ -2,8 +2,8 @@
 
 Lines typed are slash commands sent as U_CONSOLE in the team channel, signed as Slack signs
 them. The bot's Web API calls land on a local Slack stand-in (bot.console.standin) and are
-printed as text: sections, fields, buttons as `[N] label`. `:click N` presses a button; a
-modal asks for each input in turn. Piped input works the same, so scripts can drive it.
+printed as text: sections, fields, buttons as `[N] label`, checkboxes as `[N] ☐ label`. `:click N`
+presses a button or ticks/unticks a checkbox; a modal asks for each input in turn. Piped input works the same, so scripts can drive it.
 """
 
 from __future__ import annotations
@@ -119,18 +119,28 @@ class Console:
             shown = ", ".join(str(n) for n in sorted(self.screen.buttons)[-10:]) or self.tr("common.none")
             self.write(self.tr("console.no_button", number=number.strip(), available=shown))
             return
-        element, block_id, where = target
+        element, block_id, where, option = target
         dialog = element.get("confirm")
         if dialog and not self.confirm(dialog):
             return
-        action = {
-            "type": element.get("type", "button"),
-            "action_id": element["action_id"],
-            "block_id": block_id,
-            "value": element.get("value", ""),
-            "text": element.get("text"),
-            "action_ts": str(time.time()),
-        }
+        if option is None:
+            action = {
+                "type": element.get("type", "button"),
+                "action_id": element["action_id"],
+                "block_id": block_id,
+                "value": element.get("value", ""),
+                "text": element.get("text"),
+                "action_ts": str(time.time()),
+            }
+        else:  # a checkbox: ticked or unticked, Slack sends every option of the element selected now
+            action = {
+                "type": "checkboxes",
+                "action_id": element["action_id"],
+                "block_id": block_id,
+                "selected_options": self.screen.toggle(int(number)),
+                "action_ts": str(time.time()),
+            }
+        state = {"values": self.screen.state_values(where)}
         payload = {
             "type": "block_actions",
             "user": {"id": USER, "username": "console", "name": "console", "team_id": TEAM},
@@ -139,12 +149,12 @@ class Console:
             "trigger_id": self._trigger(),
             "team": {"id": TEAM, "domain": "console"},
             "actions": [action],
-            "state": {"values": {}},
+            "state": state,
             "response_url": self.standin.response_url(),
         }
         if where.get("view"):
             payload["container"] = {"type": "view", "view_id": where["view"].get("id")}
-            payload["view"] = where["view"]
+            payload["view"] = {**where["view"], "state": state}
         else:
             channel, ts = where.get("channel"), where.get("ts")
             payload["container"] = {"type": "message", "message_ts": ts, "channel_id": channel, "is_ephemeral": False}

@@ -772,7 +772,7 @@ MESSAGES: dict[str, str] = {
     "console.help": (
         "Console commands:\n"
         "  /propose …, /stats …   a slash command, as in Slack\n"
-        "  :click N               press button [N]\n"
+        "  :click N               press button [N], or tick/untick box [N] (☐/☑)\n"
         "  :shortcut [N]          “Propose this content” on the Nth message posted (without N: the last)\n"
         "  :tick [YYYY-MM-DDTHH:MM]  one scheduler pass (now, or as if at that time)\n"
         "  :digest                this week's digest\n"

@@ -778,7 +778,7 @@ MESSAGES: dict[str, str] = {
     "console.help": (
         "Commandes de la console :\n"
         "  /propose …, /stats …   une commande slash, comme dans Slack\n"
-        "  :click N               appuyer sur le bouton [N]\n"
+        "  :click N               appuyer sur le bouton [N], ou cocher/décocher la case [N] (☐/☑)\n"
         "  :shortcut [N]          « Proposer ce contenu » sur le N-ième message publié (sans N : le dernier)\n"
         "  :tick [AAAA-MM-JJTHH:MM]  un passage du planificateur (maintenant, ou à cette heure)\n"
         "  :digest                le bilan de la semaine\n"
