@@ -108,7 +108,9 @@ class SlackStandIn:
 
     @property
     def base_url(self) -> str:
+        assert self.server is not None, "start() first"
         host, port = self.server.server_address[:2]
+        assert isinstance(host, str)  # the host name given to start()
         return f"http://{host}:{port}"
 
     @property
