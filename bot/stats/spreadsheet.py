@@ -30,6 +30,7 @@ from pathlib import Path
 from openpyxl import Workbook, load_workbook
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.worksheet import Worksheet
 
 from bot.clock import from_text, local_at, parse_instant, to_text
 from bot.errors import EXIT_CONFIG
@@ -198,6 +199,7 @@ def to_xlsx(publications: list[dict], tr, outlet_names: dict[str, str], tz=None)
     """The workbook; `tz`: the team's time zone, for the (naive, as spreadsheets have them) times of recording."""
     workbook = Workbook()
     sheet = workbook.active
+    assert isinstance(sheet, Worksheet)  # a new workbook has one worksheet
     sheet.title = tr("xlsx.sheet")
     headers = [tr(f"xlsx.column.{column}") for column in XLSX_COLUMNS]
     sheet.append(headers)
@@ -396,10 +398,10 @@ def parse_xlsx(data: bytes, *, outlets: set[str], today: date, now: datetime, tz
 
     def lines():
         for line, values in enumerate(rows, 2):
-            values = list(values[: len(header)]) + [None] * (len(header) - len(values))
+            cells = list(values[: len(header)]) + [None] * (len(header) - len(values))
             yield (
                 line,
-                [unsafe_cell(_cell_text(column, value, tz)) for column, value in zip(header, values, strict=True)],
+                [unsafe_cell(_cell_text(column, value, tz)) for column, value in zip(header, cells, strict=True)],
             )
 
     return _parse_table(list(header_row), lines(), outlets, today, now, tz, checkpoints, labels)
