@@ -24,8 +24,9 @@ if TYPE_CHECKING:  # types only (bot.context and bot.outbox import this module)
 
 # fn(relais, row, now) -> the message to send, or None (raise outbox.Skip(reason) to say why not)
 Renderer = Callable[["Relais", dict, datetime], "Post | None"]
-# fn(relais, now): plans the outbox rows that became due (idempotent: unique keys)
-Planner = Callable[["Relais", datetime], None]
+# fn(relais, now): plans the outbox rows that became due (idempotent: unique keys); what it returns
+# (some return the keys they planned) is not used
+Planner = Callable[["Relais", datetime], object]
 # fn(relais, environ) -> (status line, headers, body), for a GET (and HEAD) path of the web process
 Route = Callable[["Relais", dict], tuple[str, dict[str, str], bytes]]
 # fn(app): adds the feature's Bolt listeners

@@ -156,7 +156,7 @@ def release_dead_claims(relais, now: datetime) -> int:
 @dataclass
 class _Result:
     status: str  # sent | limited | skipped | failed | retry | lost
-    row: dict | None = None
+    row: dict
     retry_after: float = 0.0
 
 
@@ -482,4 +482,9 @@ def retry_failed(relais, keys: Iterable[str] | None = None) -> list[dict]:
             "outbox row %s (%s): sent again on request (it had failed: %s)", row["id"], row["key"], row["last_error"]
         )
     deliver(relais, now=now, keys=[r["key"] for r in revived])
-    return [rows.by_id(relais.db, r["id"]) for r in revived]
+    after = []
+    for revived_row in revived:
+        now_row = rows.by_id(relais.db, revived_row["id"])
+        assert now_row is not None  # outbox rows are never deleted
+        after.append(now_row)
+    return after

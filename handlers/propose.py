@@ -121,7 +121,7 @@ def on_free_week_button(ack, body, action, context, respond, client):
     day, _, expected = rest.partition(":")
     proposal_id = parse_id(head)
     proposal = store.get(relais.db, proposal_id) if proposal_id is not None else None
-    if proposal is None:
+    if proposal_id is None or proposal is None:
         return tell(body, respond, client, say(tr, "propose.refused.no_proposal", id=head))
     try:
         wanted = date.fromisoformat(day)
@@ -279,6 +279,7 @@ def free_week_offers(relais, proposal_id, checked) -> list[dict]:
     """Issue 17: under the confirmation, for each outlet whose week is full, the nearest free weeks as buttons."""
     tr = relais.tr
     proposal = store.get(relais.db, proposal_id)
+    assert proposal is not None  # just created
     names = {s: o.name for s, o in by_slug(relais.db).items()}
     blocks = []
     for p in checked.placements:
@@ -354,7 +355,9 @@ def _placement_value(action) -> tuple[int | None, str | None]:
 def on_status_button(ack, body, action, context, respond, client):
     ack()
     relais = relais_of(context)
-    to = STATUS_BUTTONS.match(action["action_id"]).group(1)
+    matched = STATUS_BUTTONS.match(action["action_id"])
+    assert matched is not None  # the listener is registered with this pattern
+    to = matched.group(1)
     placement_id, expected = _placement_value(action)
     if placement_id is None:
         return tell(body, respond, client, relais.tr("propose.refused.no_placement"))
@@ -373,8 +376,11 @@ def on_published_button(ack, body, action, context, respond, client):
     )
     if refusal is not None:
         return tell(body, respond, client, say(relais.tr, refusal.key, **refusal.params))
+    assert placement_id is not None  # an unknown placement is refused above
     placement = store.placement(relais.db, placement_id)
+    assert placement is not None  # checked above
     proposal = store.get(relais.db, placement["proposal_id"])
+    assert proposal is not None  # a placement's proposal (foreign key)
     channel = (body.get("channel") or {}).get("id")
     view = published_modal(
         relais.tr,
@@ -418,9 +424,10 @@ def on_cancel_button(ack, body, action, context, respond, client):
     ack()
     relais = relais_of(context)
     value = str(action.get("value") or "").strip()
-    if parse_id(value) is None:
+    proposal_id = parse_id(value)
+    if proposal_id is None:
         return tell(body, respond, client, say(relais.tr, "propose.refused.no_proposal", id=value))
-    outcome = cancel_proposal(relais, proposal_id=parse_id(value), actor=body["user"]["id"])
+    outcome = cancel_proposal(relais, proposal_id=proposal_id, actor=body["user"]["id"])
     if not outcome.ok:
         tell(body, respond, client, say(relais.tr, outcome.key, **outcome.params))
 
@@ -504,9 +511,9 @@ def on_edit_submitted(ack, body, view, context, client):
     outcome = edit_proposal(
         relais, proposal_id=int(meta.get("proposal_id") or 0), draft=draft, actor=user, deliver=False
     )
-    problems = outcome.params.get("problems")
-    if problems:
-        return ack(response_action="errors", errors=modal_errors(tr, problems))
+    refused_problems = outcome.params.get("problems")
+    if refused_problems:
+        return ack(response_action="errors", errors=modal_errors(tr, refused_problems))
     if not outcome.ok and outcome.key == "edit.refused.owner_comms":
         return ack(response_action="errors", errors={"owner": edit_outcome_text(relais, outcome)})
     ack()
@@ -538,7 +545,9 @@ def on_declined_button(ack, body, action, context, respond, client):
     )
     if refusal is not None:
         return tell(body, respond, client, say(relais.tr, refusal.key, **refusal.params))
+    assert placement_id is not None  # an unknown placement is refused above
     placement = store.placement(relais.db, placement_id)
+    assert placement is not None  # checked above
     channel = (body.get("channel") or {}).get("id")
     view = declined_modal(relais.tr, placement, expected=placement["status"], channel=channel)
     try:

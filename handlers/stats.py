@@ -120,6 +120,7 @@ def on_force(ack, body, action, context, respond):
         outcome = rules.record(relais, user, placement, figures, force=True)
     except InputError as error:
         return respond(**ephemeral(*refusal_blocks(tr, error)), replace_original=True)
+    assert not isinstance(outcome, NeedsConfirmation)  # forced: lower figures are recorded
     respond(**ephemeral(recorded_text(tr, outcome)), replace_original=True)
 
 
@@ -191,7 +192,7 @@ def on_submit(ack, body, view, context, client):
         views, interactions, time = modal_values(values, pid)
         if not (views or interactions or time):
             continue
-        figures = {"interactions": None}  # interactions and time may stay empty: unknown, not 0
+        figures: dict[str, int | None] = {"interactions": None}  # interactions and time may stay empty: unknown, not 0
         for name, text in (("views", views), ("interactions", interactions)):
             if not text:
                 if name == "views":
@@ -210,8 +211,8 @@ def on_submit(ack, body, view, context, client):
         placement = proposal_rows.placement(db, pid)
         if placement is None:
             errors[f"views-{pid}"] = tr("stats.error.gone")
-        elif "views" in figures and f"interactions-{pid}" not in errors:
-            items.append((placement, Figures(figures["views"], figures["interactions"], avg)))
+        elif (views_count := figures.get("views")) is not None and f"interactions-{pid}" not in errors:
+            items.append((placement, Figures(views_count, figures["interactions"], avg)))
     if not items and not errors and placements:
         errors[f"views-{placements[0]}"] = tr("stats.error.nothing")
     if errors:

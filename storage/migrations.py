@@ -268,7 +268,7 @@ def m0005_stats_unknown_figures(db: Database) -> None:
     # Figures as they come (views alone; interactions and time when known): an interaction count not
     # given is unknown (NULL), never 0. The table is rebuilt by sqlite-utils with its rows, ids (outbox
     # payloads name snapshots by id), checks and index; views stay required.
-    db["stats_snapshots"].transform(not_null={"interactions": False})
+    db.table("stats_snapshots").transform(not_null={"interactions": False})
 
 
 @migrations(name="0006_placement_not_published", transactional=False)

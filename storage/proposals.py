@@ -120,6 +120,7 @@ def update_fields(db: Database, proposal_id: int, changes: dict, *, actor: str, 
     """Set the proposal's `changes` ({column: new value}, columns of EDITABLE; audiences a list, publish_on a
     date) with one history row per column ("edited", old, new; note the column name)."""
     current = get(db, proposal_id)
+    assert current is not None, proposal_id  # callers edit a proposal they have read
     for column, value in changes.items():
         if column not in EDITABLE:
             raise ValueError(column)
@@ -144,8 +145,10 @@ def add_placement(db: Database, proposal_id: int, slug: str, deadline: date, *, 
                VALUES (?, ?, ?, 'planned', ?)""",
             [proposal_id, slug, deadline.isoformat(), now],
         )
-        add_history(db, proposal_id, cursor.lastrowid, actor, now, "added", None, "planned")
-        return cursor.lastrowid
+        placement_id = cursor.lastrowid
+        assert placement_id is not None  # set by the INSERT
+        add_history(db, proposal_id, placement_id, actor, now, "added", None, "planned")
+        return placement_id
     placement_id, _status = row
     db.execute(
         "UPDATE placements SET deadline = ?, submitted_at = NULL, decided_at = NULL WHERE id = ?",

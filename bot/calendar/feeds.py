@@ -285,7 +285,7 @@ def _categories(component) -> list[str]:
     value = component.get("CATEGORIES")
     if value is None:
         return []
-    out = []
+    out: list[str] = []
     for item in value if isinstance(value, list) else [value]:
         cats = getattr(item, "cats", None)
         if cats is None:
@@ -568,6 +568,7 @@ def read(body: bytes, feed: Feed, today: date, tz: ZoneInfo, untitled: str = "",
                     raise FeedError("too_many", f"> {MAX_OCCURRENCES}")
                 _add(events, feed, component, start, end, master_categories, recurring, untitled)
     if total and skipped == total:
+        assert problem is not None  # set by the first event skipped
         code, prop, title = problem
         raise FeedError("all_bad", f"{total}|{code}|{prop}|{title}")
     return Reading(sorted(events.values(), key=lambda e: (e["start"], e["uid"])), skipped, problem)
@@ -715,7 +716,9 @@ def _store(relais, feed: Feed, result, now: datetime) -> Outcome:
         if isinstance(result, FeedError):
             since = calendar.feed_failed(db, feed.url, stamp, result.stored)
             outcome = Outcome(feed.url, "failed", total=len(known), error=result)
-            if not calendar.feed(db, feed.url)["error_reported"]:
+            state = calendar.feed(db, feed.url)
+            assert state is not None  # ensured above
+            if not state["error_reported"]:
                 key = failure_key(feed.url, since)
                 if relais.settings.team_channel:
                     outbox_rows.plan(
@@ -822,6 +825,7 @@ def refresh_due_feeds(relais, now: datetime) -> None:
         for feed in feeds:
             calendar.ensure_feed(db, feed.url, stamp)
             state = calendar.feed(db, feed.url)
+            assert state is not None  # ensured above
             if state["parsed_at"] and state["kind"] != feed.kind:  # its kind changed in the settings: read it now
                 calendar.stamp_attempt(db, feed.url, stamp)
                 due.append(feed)
@@ -949,6 +953,7 @@ def describe(tr, outcome: Outcome) -> str:
     numbers = {k: tr.number(getattr(outcome, k)) for k in ("added", "changed", "removed")}
     numbers["total"] = tr.plural("feeds.events", outcome.total)
     if outcome.status == "failed":
+        assert outcome.error is not None  # a failed outcome carries its error
         line = tr(
             "feeds.cli.failed",
             url=redacted(outcome.url),

@@ -261,6 +261,7 @@ class Console:
             call = calls[self.seen]
             self.seen += 1
             if call.method in ("views.open", "views.push"):
+                assert call.result is not None  # the stand-in records every call with its answer
                 self.modal(call.result["view"])
             else:
                 if call.method == "chat.postMessage":

@@ -16,7 +16,12 @@ def fill(view: dict, read, write, tr, previous: dict | None = None, only: set | 
     values: dict = {}
     for block in view.get("blocks", []):
         if only is not None:
-            if block.get("type") == "input" and block["block_id"] not in only and block["block_id"] in (previous or {}):
+            if (
+                block.get("type") == "input"
+                and block["block_id"] not in only
+                and previous
+                and block["block_id"] in previous
+            ):
                 values[block["block_id"]] = previous[block["block_id"]]
                 continue
             if block.get("type") != "input":

@@ -107,6 +107,7 @@ class SlackStandIn:
 
     @property
     def base_url(self) -> str:
+        assert self.server is not None, "start() first"
         return self.server.url
 
     @property

@@ -102,6 +102,7 @@ def _send(relais, now, chart: str | None) -> int:
     outbox.deliver(relais, now=now, keys=[key])
     wait_followups()
     row = rows.get(db, key)
+    assert row is not None  # planned just above; outbox rows are never deleted
     _write_chart(relais, day, chart, always=False)
     status = row["status"]
     if status == "sent":

@@ -121,6 +121,7 @@ def section_lines(section: Section, tr) -> tuple[str, list[str]]:
                     proposals=tr.plural("digest.proposals", reach.proposals),
                 )
             )
+        assert section.first is not None and section.last is not None  # a results section has its period
         heading = tr(f"digest.section.{key}", first=_short(tr, section.first), last=_short(tr, section.last))
         return heading, lines
     if key == "cycles":
@@ -192,7 +193,7 @@ def paginate(
         if len(page) + 1 > max_blocks or (len(page) > 1 and chars + _size(block) > max_chars):
             while page and page[-1].get("type") == "divider":
                 page.pop()
-            pages.append([None])  # the continuation line, filled in below
+            pages.append([{}])  # the continuation line, filled in below
             page, chars = pages[-1], 0
         page.append(block)
         chars += _size(block)

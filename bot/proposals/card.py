@@ -546,7 +546,7 @@ def refresh_cards(relais, now) -> list[str]:
     rows = store.cards_to_refresh(
         db, deadlines_since=today - timedelta(days=REFRESH_SINCE), created_before=to_text(due), key_day=today
     )
-    planned = []
+    planned: list[str] = []
     if not rows:
         return planned
     with db.atomic():

@@ -174,9 +174,9 @@ def parse_date(text: str, today: date) -> date:
     # weekday alone: "vendredi", "vendredi prochain", "next friday", "this friday", "ce vendredi"
     found = _weekday_only(words)
     if found is not None:
-        weekday, strictly_after = found
+        alone, strictly_after = found
         start = today + timedelta(days=1) if strictly_after else today
-        return start + timedelta(days=(weekday - start.weekday()) % 7)
+        return start + timedelta(days=(alone - start.weekday()) % 7)
 
     # [weekday] day month [year]  |  [weekday] month day [year]
     weekday = None
@@ -190,10 +190,11 @@ def parse_date(text: str, today: date) -> date:
     if len(words) != 2:
         raise DateError(original)
     first, second = words
-    if _ORDINAL.match(first) and second in MONTHS:
-        day, month = int(_ORDINAL.match(first).group(1)), MONTHS[second]
-    elif first in MONTHS and _ORDINAL.match(second):
-        day, month = int(_ORDINAL.match(second).group(1)), MONTHS[first]
+    first_ordinal, second_ordinal = _ORDINAL.match(first), _ORDINAL.match(second)
+    if first_ordinal and second in MONTHS:
+        day, month = int(first_ordinal.group(1)), MONTHS[second]
+    elif first in MONTHS and second_ordinal:
+        day, month = int(second_ordinal.group(1)), MONTHS[first]
     else:
         raise DateError(original)
     result = _with_year(original, day, month, year, today)

@@ -52,6 +52,7 @@ def render_not_published(relais, row: dict, now: datetime) -> Post:
     if placement["status"] != NOT_PUBLISHED:
         raise Skip(f"placement {placement['status']} since")
     proposal = store.get(db, placement["proposal_id"])
+    assert proposal is not None  # a placement's proposal (foreign key)
     if not proposal.get("card_ts"):
         raise Skip("the card is not posted: nothing to thread the note under")
     tr = relais.tr

@@ -142,7 +142,9 @@ def plan_package(relais, *, placement_id: int, actor: str, deliver: bool = True)
         refusal = may_prepare(relais, current, actor)
         if refusal is not None:
             return refusal
+        assert current is not None  # may_prepare refuses a missing placement
         proposal = store.get(db, current["proposal_id"])
+        assert proposal is not None  # a placement's proposal (foreign key)
         key = f"package:{placement_id}:{to_text(now)}:{secrets.token_hex(4)}"
         outbox.plan(
             db,
@@ -175,6 +177,7 @@ def tick_checklist(
         refusal = may_prepare(relais, current, actor)
         if refusal is not None:
             return refusal
+        assert current is not None  # may_prepare refuses a missing placement
         checklist = by_slug(db)[current["outlet_slug"]].checklist
         visible = [i for i in shown if 0 <= i < len(checklist)]
         ticked = [checklist[i] for i in visible if i in set(selected)]
@@ -209,6 +212,7 @@ def render_package(relais, row: dict, now: datetime) -> Post:
     if current["status"] != "planned":
         raise Skip(f"placement {current['status']}")
     proposal = store.get(db, current["proposal_id"])
+    assert proposal is not None  # a placement's proposal (foreign key)
     outlet = by_slug(db)[current["outlet_slug"]]
     tr = relais.tr
     actor = payload(row).get("actor") or proposal["owner_id"]

@@ -246,7 +246,9 @@ def apply_moves(relais, moves: list[Move], now: datetime) -> list[str]:
                 applied.append(m)
             if applied:
                 keys.append(plan_card_update(relais, db, proposal_id, now))
-                keys.append(plan_moved_note(relais, db, proposal_id, applied, now))
+                note = plan_moved_note(relais, db, proposal_id, applied, now)
+                assert note is not None  # there are moves
+                keys.append(note)
                 log.info("proposal %s: %d deadline(s) moved", proposal_id, len(applied))
     return keys
 

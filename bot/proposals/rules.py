@@ -13,6 +13,7 @@ proposals, the outlet's checklist) never refuse anything.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -90,7 +91,7 @@ class Problem:
 
     field: str
     key: str
-    params: dict = field(default_factory=dict)
+    params: dict = dataclasses.field(default_factory=dict)  # `field` is the attribute above here
 
 
 @dataclass(frozen=True)
@@ -308,7 +309,7 @@ def text_problems(texts: Mapping[str, str], slugs: Sequence[str], outlets: Mappi
             {"outlet": outlets[slug].name, "max": outlets[slug].max_chars, "length": len(text)},
         )
         for slug, text in outlet_texts(texts, slugs, outlets).items()
-        if len(text) > outlets[slug].max_chars
+        if len(text) > (outlets[slug].max_chars or 0)  # outlet_texts keeps outlets with a max_chars
     ]
 
 

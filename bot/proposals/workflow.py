@@ -95,6 +95,7 @@ def plan_neighbour_updates(relais, db, proposal_id: int, now) -> list[str]:
 def neighbours_of(db, proposal_id: int) -> set[int]:
     """The other proposals sharing a limited outlet's week with this one (as it is now)."""
     proposal = store.get(db, proposal_id)
+    assert proposal is not None, proposal_id  # callers hold the proposal
     weeks: set[tuple[str, date]] = set()
     for p in store.placements_of(db, proposal_id):
         if p["outlet_per_week"] is None:
@@ -113,6 +114,7 @@ def create_proposal(relais, draft: Draft, checked: Checked, *, owner: str) -> tu
     """Store a checked draft: the proposal, one planned placement per outlet, the card owed, the reminders."""
     if not checked.ok:
         raise ValueError("a draft with problems is never stored")
+    assert draft.publish_on is not None  # a missing date is a problem
     db = relais.db
     now = relais.clock.now()
     with db.atomic():
@@ -240,6 +242,7 @@ def change_status(
         refusal = verdict(relais, current, to, actor, expected)
         if refusal is not None:
             return refusal
+        assert current is not None  # verdict refuses a missing placement
         old = store.set_placement_status(
             db,
             placement_id,
@@ -396,6 +399,7 @@ def edit_proposal(relais, *, proposal_id: int, draft: Draft, actor: str, deliver
         ]
         if problems:
             return Outcome(False, "edit.refused.problems", {**base, "problems": problems}, proposal_id)
+        assert draft.publish_on is not None  # a missing date is a problem, refused above
 
         changes: dict = {}
         fields = {
@@ -433,8 +437,9 @@ def edit_proposal(relais, *, proposal_id: int, draft: Draft, actor: str, deliver
                 deadline = planned.get(slug) or deadline_for(draft.publish_on, outlets[slug].lead_days, days)
                 replan_placement(relais, db, current[slug]["id"], deadline, actor=actor, now=now)
         for slug, text in texts.items():
-            placement = store.placement_by_outlet(db, proposal_id, slug)
-            store.set_outlet_text(db, placement["id"], text, actor=actor, now=stamp)
+            with_text = store.placement_by_outlet(db, proposal_id, slug)
+            assert with_text is not None  # texts are for the outlets kept or added above
+            store.set_outlet_text(db, with_text["id"], text, actor=actor, now=stamp)
         if "owner_id" in changes:  # the stats messages go to the new owner from now on
             for placement in store.placements_of(db, proposal_id):
                 reminders.plan_stats_reminders(relais, db, placement["id"], now)
@@ -527,6 +532,7 @@ def mark_not_published(relais, db, placement_id: int, now) -> list[str]:
     old = store.set_placement_status(db, placement_id, NOT_PUBLISHED, actor="relais", now=to_text(now))
     keys = _placement_changed(relais, db, current, old, NOT_PUBLISHED, now)
     proposal = store.get(db, current["proposal_id"])
+    assert proposal is not None  # a placement's proposal (foreign key)
     days = for_relais(relais)
     tz = relais.settings.tz
     note_at = local_at(days.next_business_day(now.astimezone(tz).date()), *reminders.AT, tz)

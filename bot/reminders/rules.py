@@ -290,6 +290,7 @@ def render_deadline(relais, row: dict, now: datetime) -> Post:
 
     tr = relais.tr
     proposal = store.get(db, placement["proposal_id"])
+    assert proposal is not None  # a placement's proposal (foreign key)
     today = now.astimezone(tz).date()
     params = {
         "owner": f"<@{placement['proposal_owner']}>",
@@ -411,6 +412,7 @@ def render_follow_up(relais, row: dict, now: datetime) -> Post:
     if date.fromisoformat(placement["proposal_publish_on"]) < today:
         raise Skip("publication date passed: the placement ends not published")
     proposal = store.get(db, placement["proposal_id"])
+    assert proposal is not None  # a placement's proposal (foreign key)
     tr = relais.tr
     submitted_on = from_text(placement["submitted_at"]).astimezone(tz).date()
     waited = max(business_days(db).between(submitted_on, today), 1)
@@ -502,7 +504,8 @@ def render_stats(relais, row: dict, now: datetime) -> Post:
     for placement_id, (checkpoint, moment) in due.items():
         placement = store.placement(db, placement_id)
         if (
-            placement["status"] != "published"
+            placement is None  # read just above; placements are never deleted
+            or placement["status"] != "published"
             or placement["proposal_status"] != "open"
             or placement["proposal_owner"] != user
         ):
@@ -527,7 +530,9 @@ def render_stats(relais, row: dict, now: datetime) -> Post:
 
     def on_sent(db, channel, ts):
         rows.merge(db, others, worker, now, f"merged into {row['key']}")
-        data = payload(rows.by_id(db, row["id"]))
+        sent = rows.by_id(db, row["id"])
+        assert sent is not None  # the row being sent
+        data = payload(sent)
         data["listed"] = listed
         rows.set_payload(db, row["id"], data, now)
 

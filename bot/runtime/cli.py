@@ -180,7 +180,7 @@ def _at_argument(parser: argparse.ArgumentParser) -> None:
 
 
 # The run modes and one-shot commands of the runtime: name -> (configure(subparser), run(settings, args)).
-MODES: dict[str, tuple[Callable[[argparse.ArgumentParser], None], Callable[[Settings, argparse.Namespace], int]]] = {
+MODES: dict[str, tuple[Callable[[argparse.ArgumentParser], object], Callable[[Settings, argparse.Namespace], int]]] = {
     "console": (lambda parser: None, run_console),
     "socket": (lambda parser: None, run_socket),
     "serve": (lambda parser: parser.add_argument("--host", default="0.0.0.0"), run_serve),

@@ -13,6 +13,7 @@ import sqlite3
 import threading
 import time
 from datetime import timedelta
+from typing import Any
 
 from bot.clock import to_text
 from bot.context import Relais
@@ -25,7 +26,7 @@ OVERDUE = timedelta(minutes=15)
 RECENT = 60.0  # seconds a failed write by a request keeps /healthz failing
 WRITE_PROBE_PATIENCE = 0.3
 
-_state = {"scheduler_since": None, "last_tick": None, "write_failed_at": None, "write_error": ""}
+_state: dict[str, Any] = {"scheduler_since": None, "last_tick": None, "write_failed_at": None, "write_error": ""}
 _lock = threading.Lock()
 
 

@@ -263,8 +263,10 @@ def _interaction(data: dict) -> None:
             _selection(action, "action")
         _text(data, "trigger_id", required=True)
     if kind in ("view_submission", "view_closed"):
-        _view(_object(data, "view", required=True))
-        _text(data["view"], "callback_id", required=True)
+        view = _object(data, "view", required=True)
+        assert view is not None  # required: _object raised otherwise
+        _view(view)
+        _text(view, "callback_id", required=True)
     elif isinstance(data.get("view"), dict):
         _view(data["view"])
     if kind in ("shortcut", "message_action"):
@@ -275,6 +277,7 @@ def _interaction(data: dict) -> None:
         _text(data, "value", required=True)
     if kind == "event_callback":
         event = _object(data, "event", required=True)
+        assert event is not None  # required: _object raised otherwise
         _text(event, "type", required=True)
         if event.get("type") == "app_home_opened":
             _text(event, "user", required=True)

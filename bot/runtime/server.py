@@ -16,8 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-import waitress
-from waitress.server import BaseWSGIServer, MultiSocketServer
+from waitress.server import BaseWSGIServer, MultiSocketServer, create_server
 
 from bot.runtime.web import MAX_BODY
 
@@ -46,4 +45,4 @@ def adjustments() -> dict:
 
 
 def create(app: Callable, host: str, port: int) -> BaseWSGIServer | MultiSocketServer:
-    return waitress.create_server(app, host=host, port=port, **adjustments())
+    return create_server(app, host=host, port=port, **adjustments())

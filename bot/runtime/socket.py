@@ -115,9 +115,11 @@ def socket_handler(app, app_token: str, ping_interval: float = 10.0):
                 connect()
                 session = client.current_session
                 if session is not None and getattr(session, "sock", None) is not None:
-                    session.sock = EndOfStreamIsAnError(session.sock)
+                    # a duck-typed wrapper of the SSL socket (recv corrected, the rest delegated)
+                    session.sock = EndOfStreamIsAnError(session.sock)  # type: ignore[assignment]
 
-            client.connect = connect_and_watch
+            # deliberate: the client's own reconnections call self.connect, so it is replaced on the instance
+            client.connect = connect_and_watch  # type: ignore[method-assign]
 
         def handle(self, client, req):
             started = time()

@@ -107,6 +107,7 @@ def create_wsgi(relais: Relais, app: App) -> Callable:
         if trouble:
             log.warning("refused a signed request not shaped as Slack's (%s)", trouble)
             return _json(start_response, "400 Bad Request", {"error": "malformed request"})
+        assert data is not None  # trouble is set otherwise
         team = request_team(data)
         if relais.team_id and team and team != relais.team_id:
             log.warning("refused a request from workspace %s (the bot's is %s)", team, relais.team_id)

@@ -352,6 +352,7 @@ def record_all(
             previous = stats_rows.latest(db, placement["id"])
             lower = lower_fields(previous, figures)
             if lower and not force:
+                assert previous is not None  # nothing is lower without a previous snapshot
                 problems[placement["id"]] = NeedsConfirmation(placement, figures, previous, lower)
         if problems:
             return problems, []

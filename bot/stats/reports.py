@@ -179,7 +179,7 @@ _SIDES = {"university": 1, "library": 2}
 def _collect(by_proposal: dict, row: dict) -> None:
     """What a multiplier needs of a row, as running sums: years of rows are read as a stream, not kept.
     by_proposal[id] = [title, university views, library views, university slugs, library slugs]."""
-    side = _SIDES.get(row.get("outlet_owner"))
+    side = _SIDES.get(row.get("outlet_owner", ""))
     if row.get("views") is None or side is None:
         return
     entry = by_proposal.get(row["proposal_id"])
@@ -220,7 +220,7 @@ def build_report(rows: Iterable[dict], period: Period, top: int = TOP_POSTS) -> 
     days: dict[str, list[int]] = {}
     for row in rows:
         total.add(row)
-        side = _SIDES.get(row.get("outlet_owner"))
+        side = _SIDES.get(row.get("outlet_owner", ""))
         if side is not None and row.get("views") is not None:
             days.setdefault(row["published_on"], [0, 0])[side - 1] += row["views"]
         outlet = outlets.setdefault(
@@ -523,7 +523,7 @@ def year_report(rows: Iterable[dict], period: Period) -> YearReport:
     university_views = 0
     for row in rows:
         _collect(by_proposal, row)
-        side = _SIDES.get(row.get("outlet_owner"))
+        side = _SIDES.get(row.get("outlet_owner", ""))
         if row.get("views") is None or side is None:
             continue
         platform = row.get("outlet_platform") or row["outlet_slug"]
@@ -576,6 +576,7 @@ def year_report(rows: Iterable[dict], period: Period) -> YearReport:
 
 
 def year_label(tr, period: Period) -> str:
+    assert period.start is not None and period.end is not None  # a year has both ends
     if period.kind == "calendar-year":
         return tr("reports.year.calendar", year=period.start.year)
     return tr("reports.year.academic", first=period.start.year, last=period.end.year)

@@ -30,6 +30,7 @@ from pathlib import Path
 from openpyxl import Workbook, load_workbook
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.worksheet import Worksheet
 
 from bot.clock import from_text, local_at, parse_instant, to_text
 from bot.errors import EXIT_CONFIG
@@ -198,6 +199,7 @@ def to_xlsx(publications: list[dict], tr, outlet_names: dict[str, str], tz=None)
     """The workbook; `tz`: the team's time zone, for the (naive, as spreadsheets have them) times of recording."""
     workbook = Workbook()
     sheet = workbook.active
+    assert isinstance(sheet, Worksheet)  # a new workbook has one worksheet
     sheet.title = tr("xlsx.sheet")
     headers = [tr(f"xlsx.column.{column}") for column in XLSX_COLUMNS]
     sheet.append(headers)
@@ -396,10 +398,10 @@ def parse_xlsx(data: bytes, *, outlets: set[str], today: date, now: datetime, tz
 
     def lines():
         for line, values in enumerate(rows, 2):
-            values = list(values[: len(header)]) + [None] * (len(header) - len(values))
+            cells = list(values[: len(header)]) + [None] * (len(header) - len(values))
             yield (
                 line,
-                [unsafe_cell(_cell_text(column, value, tz)) for column, value in zip(header, values, strict=True)],
+                [unsafe_cell(_cell_text(column, value, tz)) for column, value in zip(header, cells, strict=True)],
             )
 
     return _parse_table(list(header_row), lines(), outlets, today, now, tz, checkpoints, labels)
@@ -530,7 +532,11 @@ def _row(
         bad("outlet", "csv.error.outlet", value=row["outlet"])
     if row["status"] and row["status"].lower() not in STATUSES:
         bad("status", "csv.error.status", value=row["status"])
-    published_on = day("published_on") if row["published_on"] else bad("published_on", "csv.error.required")
+    if row["published_on"]:
+        published_on = day("published_on")
+    else:
+        published_on = None
+        bad("published_on", "csv.error.required")
     if published_on and published_on > today:
         bad("published_on", "csv.error.future", value=row["published_on"])
     publish_on = day("publish_on") if row["publish_on"] else published_on
@@ -541,7 +547,9 @@ def _row(
     snapshot = None
     figure_columns = ("views", "interactions", "avg_time", "recorded_at", "recorded_by")
     if any(row[c] for c in figure_columns):
-        figures = {"interactions": None}  # interactions and avg_time may be empty: unknown, not 0
+        figures: dict[str, int | None] = {
+            "interactions": None
+        }  # interactions and avg_time may be empty: unknown, not 0
         for column in ("views", "interactions"):
             if not row[column]:
                 if column == "views":
@@ -573,10 +581,12 @@ def _row(
         recorded_by = row["recorded_by"] or IMPORT_ACTOR
         if row["recorded_by"] and not (_USER.match(recorded_by) or recorded_by == IMPORT_ACTOR):
             bad("recorded_by", "csv.error.user", value=recorded_by)
-        if "views" in figures and recorded_at is not None:
-            snapshot = Snapshot(line, figures["views"], figures["interactions"], avg, to_text(recorded_at), recorded_by)
+        if (views := figures.get("views")) is not None and recorded_at is not None:
+            snapshot = Snapshot(line, views, figures["interactions"], avg, to_text(recorded_at), recorded_by)
     if problems:
         return problems
+    # each of these, missing, made a problem
+    assert category is not None and publish_on is not None and published_on is not None
 
     key = row["proposal"] or "title:" + title
     proposal = proposals.get(key)
@@ -729,6 +739,7 @@ def import_parsed(db, parsed: Parsed, *, now: str, actor: str = IMPORT_ACTOR, dr
                     counts.added += 1
                     counts.snapshots += len(pub.snapshots)
                     if not dry_run:
+                        assert proposal_id is not None  # imported above when new
                         placement_id = stats_rows.import_placement(
                             db,
                             proposal_id=proposal_id,

@@ -230,7 +230,9 @@ def render_recorded(relais, row: dict, now: datetime) -> outbox.Post | None:
     lines = []
     for snapshot_id in outbox.payload(row).get("snapshots", []):
         snap = stats_rows.snapshot(db, snapshot_id)
-        placement = proposal_rows.placement(db, snap["placement_id"]) if snap else None
+        if snap is None:
+            continue
+        placement = proposal_rows.placement(db, snap["placement_id"])
         if placement is None:
             continue
         figures = Figures(snap["views"], snap["interactions"], snap["avg_seconds"])
