@@ -55,7 +55,9 @@ class Relais:
 
 def make_client(settings: Settings, token: str | None = None) -> WebClient:
     return WebClient(
-        token=token or settings.bot_token or CONSOLE_TOKEN, base_url=settings.api_url, timeout=settings.slack_timeout
+        token=token or settings.bot_token or CONSOLE_TOKEN,
+        base_url=settings.api_url,
+        timeout=settings.slack_timeout,  # type: ignore[arg-type]  # annotated int; seconds as a float work
     )
 
 

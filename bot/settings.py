@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -123,7 +123,7 @@ def _url(name: str, value: str) -> str:
     return value
 
 
-def _seconds(get, name: str, default: str, zero_allowed: bool = False) -> float:
+def _seconds(get: Callable[[str, str], str], name: str, default: str, zero_allowed: bool = False) -> float:
     text = get(name, default)
     if not re.fullmatch(r"\d{1,6}(\.\d{1,6})?", text) or (float(text) == 0 and not zero_allowed):
         raise SettingsError(name, "settings.seconds", text)

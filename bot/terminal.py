@@ -162,6 +162,7 @@ class Screen:
         """Tick or untick checkbox [number] as Slack's client does, show it, and return the element's options
         selected now (in the element's order): the `selected_options` of the block_actions Slack sends."""
         element, block_id, where, option = self.buttons[number]
+        assert option is not None, "a checkbox's number"  # Console.click calls this for checkboxes only
         key = (_scope(where), block_id, element.get("action_id"))
         ticked = set(self.checked.get(key, [])) ^ {option.get("value")}
         selected = [o for o in element.get("options") or [] if o.get("value") in ticked]

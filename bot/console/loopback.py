@@ -74,8 +74,9 @@ class Loopback:
 
     @property
     def address(self) -> tuple[str, int]:
+        assert self.server is not None, "start() first"
         host, port = self.server.server_address[:2]
-        return host, port
+        return str(host), int(port)
 
     @property
     def port(self) -> int:

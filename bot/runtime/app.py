@@ -65,7 +65,8 @@ def create_app(relais: Relais, *, signing_secret: str | None = None, process_bef
         name="relais",
         signing_secret=signing_secret if signing_secret is not None else settings.signing_secret,
         authorize=authorize,
-        client=WebClient(base_url=settings.api_url, timeout=settings.slack_timeout),  # the token comes from authorize()
+        # the token comes from authorize(); slack_sdk annotates `timeout` as int, seconds as a float work
+        client=WebClient(base_url=settings.api_url, timeout=settings.slack_timeout),  # type: ignore[arg-type]
         process_before_response=process_before_response,
         request_verification_enabled=False,  # bot.runtime.web verifies every HTTP request before Bolt sees it
         listener_executor=RequestExecutor(max_workers=LISTENER_THREADS, thread_name_prefix="relais-listener"),
