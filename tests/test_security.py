@@ -328,7 +328,7 @@ def test_tokens_and_secrets_never_reach_a_log_or_the_cli_output(web_with, standi
         ("tick", "--at", "2026-12-07T09:05"),
         ("calendar", "refresh"),
         ("digest", "--dry-run", "--at", "2026-12-07T09:00"),
-        ("export",),
+        ("export", "--format", "csv"),  # text: the workbook (the default) is binary
         ("backup", str(env["DATABASE_PATH"]) + ".bak"),
     ):
         done = cli(*args, **extra)
