@@ -121,7 +121,9 @@ def test_the_weekly_quota_already_taken_is_a_warning():
     assert checked.ok
     quota = [n for n in checked.placements[0].notes if n.key == "propose.warn.quota"]
     assert (
-        quota and quota[0].params["week"] == date(2026, 12, 7) and "#3 Horaires prolongés" in quota[0].params["others"]
+        quota
+        and quota[0].params["week"] == date(2026, 12, 7)
+        and (3, "Horaires prolongés") in quota[0].params["others"]
     )
     # udem-instagram-story takes 2 a week: one other is still fine
     story = check(

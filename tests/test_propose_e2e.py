@@ -481,14 +481,14 @@ def test_a_weekly_quota_clash_is_flagged_on_the_card(web_with, standin):
     one_line(web, "Zooanimation | 2026-12-11 | udem-facebook, udem-x")
     text = text_of(card(web, standin, 2).args["blocks"])
     assert (
-        "La semaine du lundi 7 décembre 2026 est déjà complète sur ce canal (au plus 1 par semaine pour les bibliothèques) : #1 Horaires prolongés"
+        "La semaine du lundi 7 décembre 2026 est déjà complète sur ce canal (au plus 1 par semaine pour les bibliothèques) : n° 1 Horaires prolongés"
         in text
     )
     assert text.count("par semaine") == 1  # udem-x takes 3 a week: no warning there
     assert "par semaine" not in text_of(card(web, standin, 1).args["blocks"])
     first = standin.wait_for("chat.update")[-1]  # the first card learns of the clash too
     assert first.args["ts"] == card(web, standin, 1).result["ts"]
-    assert "#2 Zooanimation" in text_of(first.args["blocks"])
+    assert "n° 2 Zooanimation" in text_of(first.args["blocks"])
 
 
 def test_tick_refreshes_the_days_left_on_the_cards(web_with, standin, cli):
@@ -588,4 +588,4 @@ def test_the_confirmation_already_mentions_a_close_deadline_and_a_quota_clash(we
     one_line(web, "Horaires prolongés | 2026-12-09 | udem-facebook")
     text = text_of(one_line(web, "Zooanimation | 2026-12-08 | udem-facebook"))
     assert "Échéance proche : mardi 1er décembre 2026" in text
-    assert "#1 Horaires prolongés" in text
+    assert "n° 1 Horaires prolongés" in text

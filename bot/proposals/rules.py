@@ -375,8 +375,8 @@ def placement_notes(
                 {
                     "per_week": outlet.per_week,
                     "week": week_of(publish_on),
-                    "others": ", ".join(f"#{c.proposal_id} {c.title}" for c in clashes[:3])
-                    + (", …" if len(clashes) > 3 else ""),
+                    "others": tuple((c.proposal_id, c.title) for c in clashes[:3])
+                    + (("…",) if len(clashes) > 3 else ()),
                 },
             )
         )

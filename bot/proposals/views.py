@@ -53,6 +53,11 @@ def say(tr, key: str, **params) -> str:
             out[name] = ", ".join(audience_label(tr, a) for a in value)
         elif name == "known" and isinstance(value, (list, tuple)):
             out[name] = ", ".join(f"{audience_label(tr, a)} (`{escape(a)}`)" for a in value)
+        elif name == "others" and isinstance(value, (list, tuple)):  # proposals: (id, title), or "…"
+            out[name] = ", ".join(
+                tr("propose.ref", id=v[0], title=escape(v[1])) if isinstance(v, (list, tuple)) else escape(str(v))
+                for v in value
+            )
         elif isinstance(value, date):
             out[name] = tr.date(value)
         elif name in BUSINESS_DAY_PARAMS and isinstance(value, int):
