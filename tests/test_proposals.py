@@ -215,7 +215,7 @@ def test_one_line_is_split_into_a_draft():
 @pytest.mark.parametrize(
     "text, field, key",
     [
-        ("Zooanimation | 10 décembre", "form", "propose.problem.form"),
+        ("Zooanimation | 10 décembre", "form", "propose.problem.missing"),
         ("a | b | c | d | e | f", "form", "propose.problem.form"),
         ("Zooanimation | bientôt | udem-facebook", "publish_on", "propose.date.unparseable"),
         ("Zooanimation | 10 décembre | udem-facebook | gossip", "category", "propose.problem.category"),
