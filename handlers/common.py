@@ -51,6 +51,24 @@ def help_reply(tr, command: str, unknown: str | None = None) -> dict:
     return ephemeral(help_text, blocks)
 
 
+# Refusals for lack of rights: who can do it, the comms team's members mentioned (issue 16 item 4).
+RIGHTS_KEYS = frozenset(
+    {
+        "common.not_comms",
+        "propose.refused.not_comms",
+        "propose.refused.not_owner",
+        "propose.refused.withdraw_not_owner",
+        "package.refused.not_allowed",
+    }
+)
+
+
+def who_can(relais: Relais) -> str:
+    """' Ask <@U1>, <@U2>.' — empty when no comms team is configured."""
+    team = ", ".join(f"<@{u}>" for u in relais.settings.comms_team)
+    return " " + relais.tr("common.ask_team", team=team) if team else ""
+
+
 def tell(body: dict, respond, client, text: str) -> None:
     """An ephemeral word to the person who pressed a button, where they pressed it: in reply to the
     message when Slack gave a response_url, else as an ephemeral in the channel, else by direct

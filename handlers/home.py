@@ -65,7 +65,7 @@ def home_view(relais, user: str) -> dict:
             title=escape(p["title"]),
             day=tr.date(date.fromisoformat(p["publish_on"]), "medium"),
             placements=", ".join(
-                f"{escape(pl['slug'])} ({tr('stats.status.' + pl['status'])})" for pl in p["placements"]
+                f"{escape(pl['name'])} ({tr('propose.status.' + pl['status'])})" for pl in p["placements"]
             )
             or tr("common.none"),
         )

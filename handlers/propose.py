@@ -69,12 +69,14 @@ from bot.proposals.workflow import (
 )
 from bot.workdays import for_relais
 from handlers.common import (
+    RIGHTS_KEYS,
     ephemeral,
     help_reply,
     parse_id,
     relais_of,
     split_subcommand,
     tell,
+    who_can,
 )
 from storage import proposals as store
 
@@ -153,7 +155,7 @@ def on_package_button(ack, body, action, context, respond, client):
         return tell(body, respond, client, relais.tr("propose.refused.no_placement"))
     outcome = plan_package(relais, placement_id=placement_id, actor=body["user"]["id"])
     if not outcome.ok:
-        tell(body, respond, client, say(relais.tr, outcome.key, **outcome.params))
+        tell(body, respond, client, refusal_text(relais, outcome))
 
 
 def on_checklist_ticked(ack, body, action, context, respond, client):
@@ -173,7 +175,7 @@ def on_checklist_ticked(ack, body, action, context, respond, client):
         relais, placement_id=placement_id, selected=selected, shown=shown, actor=body["user"]["id"]
     )
     if not outcome.ok:
-        tell(body, respond, client, say(relais.tr, outcome.key, **outcome.params))
+        tell(body, respond, client, refusal_text(relais, outcome))
 
 
 def on_mailto_opened(ack):
@@ -186,6 +188,12 @@ MOVE_WORDS = ("move", "deplacer", "déplacer", "reporter", "reschedule")
 OWNER_WORDS = ("owner", "responsable", "assign", "confier")
 ALL_WORDS = ("all", "tout", "toutes", "tous")
 MENTION = re.compile(r"^<@([UW][A-Z0-9]+)(?:\|[^>]*)?>$")
+
+
+def refusal_text(relais, outcome) -> str:
+    """A refusal as the person reads it; for lack of rights, who can do it."""
+    text = say(relais.tr, outcome.key, **outcome.params)
+    return text + who_can(relais) if outcome.key in RIGHTS_KEYS else text
 
 
 # -- /propose ----------------------------------------------------------------------------------
@@ -212,7 +220,7 @@ def on_propose(ack, command, context, client, respond):
     if sub in ("outlets", "canaux", "channels"):
         blocks = outlets_blocks(tr, active(relais.db))
         return ack(**ephemeral(tr("propose.outlets.header"), blocks))
-    return ack(**help_reply(tr, "/propose", unknown=text))
+    return propose_in_one_line(relais, ack, command, text)  # a title alone: say what is missing
 
 
 def open_form(relais, client, respond, trigger_id, channel_id, initial=None, edit=None):
@@ -363,7 +371,7 @@ def on_status_button(ack, body, action, context, respond, client):
         return tell(body, respond, client, relais.tr("propose.refused.no_placement"))
     outcome = change_status(relais, placement_id=placement_id, to=to, actor=body["user"]["id"], expected=expected)
     if not outcome.ok:
-        tell(body, respond, client, say(relais.tr, outcome.key, **outcome.params))
+        tell(body, respond, client, refusal_text(relais, outcome))
 
 
 def on_published_button(ack, body, action, context, respond, client):
@@ -375,7 +383,7 @@ def on_published_button(ack, body, action, context, respond, client):
         relais, placement_id=placement_id or 0, to="published", actor=actor, expected=expected
     )
     if refusal is not None:
-        return tell(body, respond, client, say(relais.tr, refusal.key, **refusal.params))
+        return tell(body, respond, client, refusal_text(relais, refusal))
     assert placement_id is not None  # an unknown placement is refused above
     placement = store.placement(relais.db, placement_id)
     assert placement is not None  # checked above
@@ -429,7 +437,7 @@ def on_cancel_button(ack, body, action, context, respond, client):
         return tell(body, respond, client, say(relais.tr, "propose.refused.no_proposal", id=value))
     outcome = cancel_proposal(relais, proposal_id=proposal_id, actor=body["user"]["id"])
     if not outcome.ok:
-        tell(body, respond, client, say(relais.tr, outcome.key, **outcome.params))
+        tell(body, respond, client, refusal_text(relais, outcome))
 
 
 # -- edits: the form, the card's button, the one-liners, the message shortcut --------------------------
@@ -544,7 +552,7 @@ def on_declined_button(ack, body, action, context, respond, client):
         relais, placement_id=placement_id or 0, to="declined", actor=body["user"]["id"], expected=expected
     )
     if refusal is not None:
-        return tell(body, respond, client, say(relais.tr, refusal.key, **refusal.params))
+        return tell(body, respond, client, refusal_text(relais, refusal))
     assert placement_id is not None  # an unknown placement is refused above
     placement = store.placement(relais.db, placement_id)
     assert placement is not None  # checked above
@@ -588,7 +596,7 @@ def on_withdraw_button(ack, body, action, context, respond, client):
         return tell(body, respond, client, relais.tr("propose.refused.no_placement"))
     outcome = withdraw_placement(relais, placement_id=placement_id, actor=body["user"]["id"], expected=expected)
     if not outcome.ok:
-        tell(body, respond, client, say(relais.tr, outcome.key, **outcome.params))
+        tell(body, respond, client, refusal_text(relais, outcome))
 
 
 def on_undo_button(ack, body, action, context, respond, client):
@@ -600,4 +608,4 @@ def on_undo_button(ack, body, action, context, respond, client):
         return tell(body, respond, client, relais.tr("propose.refused.no_placement"))
     outcome = undo_last_change(relais, placement_id=placement_id, actor=body["user"]["id"], expected=expected)
     if not outcome.ok:
-        tell(body, respond, client, say(relais.tr, outcome.key, **outcome.params))
+        tell(body, respond, client, refusal_text(relais, outcome))

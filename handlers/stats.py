@@ -43,6 +43,7 @@ from handlers.common import (
     relais_of,
     split_subcommand,
     tell,
+    who_can,
 )
 from handlers.home import publish_home
 from storage import calendar as calendar_rows
@@ -260,7 +261,7 @@ def report(relais, ack, user: str, text: str, trigger_id: str | None):
     an outbox row like the export's."""
     tr = relais.tr
     if not relais.settings.is_comms(user):
-        return ack(**ephemeral(tr("common.not_comms", action=tr("stats.action.report"))))
+        return ack(**ephemeral(tr("common.not_comms", action=tr("stats.action.report")) + who_can(relais)))
     first, rest = split_subcommand(text)
     if first in YEAR_WORDS:
         return year(relais, ack, user, rest, trigger_id)
@@ -323,7 +324,7 @@ def export(relais, ack, user: str, text: str, trigger_id: str | None):
     """The CSV goes to the user's DMs after the ack (an outbox row: retried if Slack is away)."""
     tr = relais.tr
     if not relais.settings.is_comms(user):
-        return ack(**ephemeral(tr("common.not_comms", action=tr("stats.action.export"))))
+        return ack(**ephemeral(tr("common.not_comms", action=tr("stats.action.export")) + who_can(relais)))
     words = text.split()
     fmt = next((w.lower() for w in words if w.lower() in FORMATS), "xlsx")
     try:

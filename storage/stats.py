@@ -267,8 +267,10 @@ def current_proposals(db: Database, owner_id: str, today: date, limit: int = 10)
     rows = list(
         db.query(
             """SELECT r.*,
-                  (SELECT json_group_array(json_object('slug', p.outlet_slug, 'status', p.status))
-                   FROM placements p WHERE p.proposal_id = r.id) AS placements_json
+                  (SELECT json_group_array(json_object('slug', p.outlet_slug, 'name', COALESCE(o.name, p.outlet_slug),
+                                                    'status', p.status))
+                   FROM placements p LEFT JOIN outlets o ON o.slug = p.outlet_slug
+                   WHERE p.proposal_id = r.id) AS placements_json
            FROM proposals r
            WHERE r.owner_id = ? AND r.status = 'open'
              AND EXISTS (SELECT 1 FROM placements p WHERE p.proposal_id = r.id

@@ -70,7 +70,7 @@ def test_prompt_goes_out_at_0900_days_before_the_event_and_only_once(relais, sta
     message = posted[1].args
     assert message["channel"] == "C0COMMS"
     text = json.dumps(message["blocks"], ensure_ascii=False)
-    assert "*Horaires prolongés pour les examens* revient" in text
+    assert "À reproposer ? *Horaires prolongés pour les examens* —" in text
     assert "*Examens de fin de session (automne 2026)* commence le lundi 7 décembre 2026" in text
     assert "Publication suggérée : lundi 30 novembre 2026" in text
     assert "UdeM — Facebook, UdeM — Instagram (story), Bibliothèques — Facebook" in text
@@ -317,9 +317,11 @@ def test_console_tick_and_click_propose_the_cyclic_content(env, tmp_path):
         proc.stdin.write(":tick 2026-11-01T09:00\n:tick 2026-11-16T09:00\n:help\n")
         proc.stdin.flush()
         shown = read_until(":quit ")
-        start = next(i for i, line in enumerate(shown) if "*Horaires prolongés pour les examens* revient" in line)
+        start = next(
+            i for i, line in enumerate(shown) if "À reproposer ? *Horaires prolongés pour les examens* —" in line
+        )
         number = next(re.search(r"\[(\d+)\] Proposer", line).group(1) for line in shown[start:] if "Proposer" in line)
-        proc.stdin.write(f":click {number}\n" + "\n" * 12 + ":quit\n")
+        proc.stdin.write(f":click {number}\n" + "\n" * 20 + ":quit\n")  # every field of the form kept as prefilled
         proc.stdin.close()
         rest = []
         while proc.poll() is None or not lines.empty():

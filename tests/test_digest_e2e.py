@@ -102,9 +102,9 @@ def test_dry_run_prints_the_digest_and_writes_the_chart_without_posting(cli, env
     assert result.returncode == 0, result.stderr
     out = result.stdout
     assert out.startswith("══ Bilan de la semaine du lundi 7 décembre 2026 ══")
-    assert "Zooanimation <examens> → UdeM — Facebook (prévu), Bibliothèques — Facebook (prévu)" in out
+    assert "Zooanimation <examens> → UdeM — Facebook (planifié), Bibliothèques — Facebook (planifié)" in out
     assert f"• UdeM — Facebook : 19{NBSP}279 vues, 963 interactions (1 publication)" in out
-    assert "×23,5" in out and "— @U0OWNERD" in out
+    assert "23,5 fois plus de vues" in out and "— @U0OWNERD" in out
     chart = tmp_path / "digest-2026-W50.png"
     assert f"Graphique écrit dans {chart}." in out
     assert chart.read_bytes().startswith(b"\x89PNG")
@@ -162,7 +162,7 @@ def test_the_web_process_scheduler_posts_the_digest_and_its_chart(cli, env, stan
     web_with(RELAIS_NOW="2026-12-07T09:00:20")  # started just after 09:00 on Monday: its first tick sends it
     post = wait_until(lambda: (digest_posts(standin) or [None])[0], timeout=20)
     body = str(post.args["blocks"])
-    assert "Zooanimation &lt;examens&gt;" in body and "×23,5" in body
+    assert "Zooanimation &lt;examens&gt;" in body and "23,5 fois plus de vues" in body
     upload = wait_until(lambda: standin.calls("files.completeUploadExternal"), timeout=20)[0]
     assert upload.args["thread_ts"] == post.result["ts"]
     wait_until(lambda: {r["key"]: r["status"] for r in outbox_rows(env)}.get("digest:2026-W50:chart") == "sent")

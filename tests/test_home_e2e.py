@@ -73,6 +73,8 @@ def test_opening_the_home_tab_publishes_the_users_home(relais, web, standin):
     assert f"n° {mine} Zooanimation &lt;!channel&gt;" in text and "<!channel>" not in text
     assert f"n° {later} Rentrée d'hiver" in text
     assert "Exposition de livres rares" not in text
+    # outlets by their names, statuses in the cards' words
+    assert "Bibliothèques — Facebook (planifié), UdeM — Facebook (planifié)" in text and "udem-facebook" not in text
     # my deadlines of the next 14 days: 3 Dec and 10 Dec, not January's
     deadlines = text.split("Mes échéances des 14 prochains jours")[1].split("Mes chiffres à noter")[0]
     assert "3 déc. 2026" in deadlines and "10 déc. 2026" in deadlines and "janv." not in deadlines

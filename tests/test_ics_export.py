@@ -99,7 +99,7 @@ def test_one_event_per_publication_and_deadline_with_stable_uids(relais):
     deadline = events[f"placement-{ids['bib']}-deadline@relais"]
     assert deadline["DTSTART"].dt == date(2026, 12, 10)
     assert str(deadline["SUMMARY"]).startswith("Échéance de dépôt : Zooanimation")
-    assert "Statut : prévu (à déposer)" in str(deadline["DESCRIPTION"])
+    assert "Statut : planifié" in str(deadline["DESCRIPTION"])
     assert "Publication : jeudi 10 décembre 2026" in str(deadline["DESCRIPTION"])
     declined = events[f"placement-{ids['expo']}-publication@relais"]
     assert declined["DTSTART"].dt == date(2027, 1, 20) and str(declined["STATUS"]) == "CANCELLED"
@@ -118,7 +118,7 @@ def test_a_status_change_updates_the_same_event(relais):
     after = events_of(ics_export.build(relais)[0])
     assert set(after) == set(before)
     uid = f"placement-{ids['bib']}-publication@relais"
-    assert "déposé, en attente de réponse" in str(after[uid]["DESCRIPTION"])
+    assert "Statut : soumis" in str(after[uid]["DESCRIPTION"])
 
 
 def test_in_english(relais):

@@ -177,7 +177,7 @@ def test_the_digest_shows_what_is_late(relais):
     assert [(i.kind, i.proposal_id) for i in items] == [("planned", late_pid), ("not_published", gone_pid)]
     text = json.dumps(render(digest, relais.tr), ensure_ascii=False)
     assert "En retard" in text and "pas encore soumis, échéance du 2 déc. passée" in text
-    assert f"#{gone_pid} Exposition → UdeM — Facebook : non publié (prévu le 3 déc.)" in text
+    assert f"n° {gone_pid} Exposition → UdeM — Facebook : non publié (prévu le 3 déc.)" in text
     # The next week's digest no longer lists what ended the week before.
     later = build(relais, date(2026, 12, 14), at(relais, "2026-12-14T09:00")).section("late").items
     assert [(i.kind, i.proposal_id) for i in later] == [("planned", late_pid)]

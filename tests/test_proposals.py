@@ -121,7 +121,9 @@ def test_the_weekly_quota_already_taken_is_a_warning():
     assert checked.ok
     quota = [n for n in checked.placements[0].notes if n.key == "propose.warn.quota"]
     assert (
-        quota and quota[0].params["week"] == date(2026, 12, 7) and "#3 Horaires prolongés" in quota[0].params["others"]
+        quota
+        and quota[0].params["week"] == date(2026, 12, 7)
+        and (3, "Horaires prolongés") in quota[0].params["others"]
     )
     # udem-instagram-story takes 2 a week: one other is still fine
     story = check(
@@ -213,7 +215,7 @@ def test_one_line_is_split_into_a_draft():
 @pytest.mark.parametrize(
     "text, field, key",
     [
-        ("Zooanimation | 10 décembre", "form", "propose.problem.form"),
+        ("Zooanimation | 10 décembre", "form", "propose.problem.missing"),
         ("a | b | c | d | e | f", "form", "propose.problem.form"),
         ("Zooanimation | bientôt | udem-facebook", "publish_on", "propose.date.unparseable"),
         ("Zooanimation | 10 décembre | udem-facebook | gossip", "category", "propose.problem.category"),

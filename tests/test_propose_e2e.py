@@ -373,6 +373,7 @@ def test_roles_status_changes_are_for_the_comms_team_cancel_for_the_owner_too(we
     refusal = standin.wait_for("response_url")[-1]
     assert refusal.args["response_type"] == "ephemeral" and refusal.args.get("replace_original") is False
     assert "Seuls les membres de l'équipe des communications" in text_of(refusal.args)
+    assert "Adressez-vous à l'équipe des communications : <@U0COMMS>." in text_of(refusal.args)
     click(web, standin, button(blocks, "proposal_cancel"), user="U0SOMEONE")
     refusal = standin.wait_for("response_url", count=2)[-1]
     assert "Seule la personne qui a proposé" in text_of(refusal.args)
@@ -481,14 +482,14 @@ def test_a_weekly_quota_clash_is_flagged_on_the_card(web_with, standin):
     one_line(web, "Zooanimation | 2026-12-11 | udem-facebook, udem-x")
     text = text_of(card(web, standin, 2).args["blocks"])
     assert (
-        "La semaine du lundi 7 décembre 2026 est déjà complète sur ce canal (au plus 1 par semaine pour les bibliothèques) : #1 Horaires prolongés"
+        "La semaine du lundi 7 décembre 2026 est déjà complète sur ce canal (au plus 1 par semaine pour les bibliothèques) : n° 1 Horaires prolongés"
         in text
     )
     assert text.count("par semaine") == 1  # udem-x takes 3 a week: no warning there
     assert "par semaine" not in text_of(card(web, standin, 1).args["blocks"])
     first = standin.wait_for("chat.update")[-1]  # the first card learns of the clash too
     assert first.args["ts"] == card(web, standin, 1).result["ts"]
-    assert "#2 Zooanimation" in text_of(first.args["blocks"])
+    assert "n° 2 Zooanimation" in text_of(first.args["blocks"])
 
 
 def test_tick_refreshes_the_days_left_on_the_cards(web_with, standin, cli):
@@ -529,7 +530,20 @@ def test_list_show_outlets_and_help(web_with, standin):
     assert "`udem-facebook`" in outlets and "5 jours ouvrables avant la publication" in outlets
     assert "Image 1200×630" in outlets and "sans limite" in outlets
     assert "vendredi prochain" in text_of(web.slash("/propose", "help").json())
-    assert "Je ne connais pas" in text_of(web.slash("/propose", "lsit").json())
+    # a line that is no subcommand is a title: what is missing, and the line completed with what was typed
+    typo = text_of(web.slash("/propose", "lsit").json())
+    assert (
+        "il manque la date de publication et les canaux" in typo and "`/propose lsit | DATE | CANAL[, CANAL…]`" in typo
+    )
+    alone = text_of(web.slash("/propose", "Vernissage").json())
+    assert "Complétez la ligne : `/propose Vernissage | DATE | CANAL[, CANAL…]`" in alone
+    assert "Je ne connais pas" not in alone
+    no_outlets = text_of(web.slash("/propose", "Vernissage | 10 décembre").json())
+    assert (
+        "il manque les canaux. Complétez la ligne : `/propose Vernissage | 10 décembre | CANAL[, CANAL…]`" in no_outlets
+    )
+    no_date = text_of(web.slash("/propose", "Vernissage | udem-x").json())
+    assert "il manque la date de publication. Complétez la ligne : `/propose Vernissage | DATE | udem-x`" in no_date
 
 
 def test_english_team_french_dates_still_understood(web_with, standin):
@@ -588,4 +602,4 @@ def test_the_confirmation_already_mentions_a_close_deadline_and_a_quota_clash(we
     one_line(web, "Horaires prolongés | 2026-12-09 | udem-facebook")
     text = text_of(one_line(web, "Zooanimation | 2026-12-08 | udem-facebook"))
     assert "Échéance proche : mardi 1er décembre 2026" in text
-    assert "#1 Horaires prolongés" in text
+    assert "n° 1 Horaires prolongés" in text

@@ -149,7 +149,7 @@ def test_a_placement_not_yet_published_is_refused(relais, web):
         now="2026-11-01T12:00:00Z",
     )
     body = web.slash("/stats", f"{number} udem-x vues=10 interactions=1").json()
-    assert "pas encore publiée sur udem-x (elle est prévue)" in text_of(body)
+    assert "pas encore publiée sur udem-x (statut : planifié)" in text_of(body)
     assert snapshot_count(relais.db) == 0
 
 

@@ -78,7 +78,7 @@ def build(relais) -> tuple[bytes, int]:
         description = tr(
             "ics.description",
             number=row["proposal_id"],
-            status=tr(f"ics.status.{row['status']}"),
+            status=tr(f"propose.status.{row['status']}"),
             publication=tr.date(publication),
             deadline=tr.date(deadline),
             outlet=row["outlet_name"],
@@ -88,7 +88,7 @@ def build(relais) -> tuple[bytes, int]:
         if row.get("outlet_text"):  # issue 17: the placement's own text for its outlet
             description += "\n\n" + tr("ics.outlet_text", text=row["outlet_text"])
         status = ICAL_STATUS.get(row["status"], "TENTATIVE")
-        category = tr(f"ics.category.{row['category']}")
+        category = tr(f"propose.category.{row['category']}")
         cal.add_component(
             _event(
                 f"placement-{row['id']}-publication@{UID_DOMAIN}",

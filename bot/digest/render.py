@@ -45,7 +45,7 @@ def section_lines(section: Section, tr) -> tuple[str, list[str]]:
                 id=i.proposal_id,
                 title=escape(i.title),
                 outlets=", ".join(
-                    tr("digest.outlet_status", outlet=escape(name), status=tr(f"digest.status.{status}"))
+                    tr("digest.outlet_status", outlet=escape(name), status=tr(f"propose.status.{status}"))
                     for name, status in i.outlets
                 ),
             )
@@ -115,9 +115,9 @@ def section_lines(section: Section, tr) -> tuple[str, list[str]]:
             lines.append(
                 tr(
                     "digest.reach",
-                    ratio=tr.ratio(reach.multiplier),
-                    university=tr.number(reach.university_views),
-                    library=tr.number(reach.library_views),
+                    ratio=tr.number(reach.multiplier, 1),
+                    university=tr.plural("stats.views", reach.university_views),
+                    library=tr.plural("stats.views", reach.library_views),
                     proposals=tr.plural("digest.proposals", reach.proposals),
                 )
             )

@@ -214,7 +214,7 @@ def card_blocks(tr, state: CardState, *, buttons: bool = True) -> list[dict]:
     if extra:
         blocks.append(context(*extra))
     if state.cancelled:
-        blocks.append(section(tr("propose.card.cancelled_banner")))
+        blocks.append(section(tr("propose.card.cancelled_banner", id=str(p["id"]))))
     elif state.closed:
         blocks.append(section(tr("propose.card.closed_banner", id=str(p["id"]))))
     blocks.append(divider())

@@ -376,8 +376,8 @@ def placement_notes(
                 {
                     "per_week": outlet.per_week,
                     "week": week_of(publish_on),
-                    "others": ", ".join(f"#{c.proposal_id} {c.title}" for c in clashes[:3])
-                    + (", …" if len(clashes) > 3 else ""),
+                    "others": tuple((c.proposal_id, c.title) for c in clashes[:3])
+                    + (("…",) if len(clashes) > 3 else ()),
                 },
             )
         )
@@ -463,6 +463,24 @@ def parse_audiences(text: str, known: Mapping[str, str]) -> tuple[tuple[str, ...
     return tuple(found), unknown
 
 
+LINE_PARTS = ("title", "publish_on", "outlets")
+
+
+def missing_parts(parts: Sequence[str], today: date) -> Problem:
+    """A title alone, or a title and one more part: which parts are missing, and the line as typed with
+    them in place (`parts`: the part typed for each of title, date, outlets, or None where missing).
+    A second part that reads as no date and has no digit is taken for the outlets."""
+    typed: list[str | None] = [parts[0], None, None]
+    if len(parts) == 2 and parts[1]:
+        try:
+            parse_date(parts[1], today)
+            typed[1] = parts[1]
+        except DateError:
+            typed[1 if re.search(r"\d", parts[1]) else 2] = parts[1]
+    missing = tuple(name for name, part in zip(LINE_PARTS, typed, strict=True) if part is None)
+    return Problem("form", "propose.problem.missing", {"missing": missing, "parts": tuple(typed)})
+
+
 def parse_line(text: str, today: date, audiences: Mapping[str, str] | None = None) -> Line:
     """`TITLE | DATE | OUTLET[, OUTLET...] [| CATEGORY [| AUDIENCE[, AUDIENCE...]]]`. Parts that cannot be
     read become problems. `audiences` maps each known audience's normalised names (its slug, its label
@@ -471,6 +489,8 @@ def parse_line(text: str, today: date, audiences: Mapping[str, str] | None = Non
     A | inside angle brackets (a link Slack formatted) belongs to the title, not the form."""
     parts = [p.strip() for p in _PIPE.split(unescape_slack(text or ""))]
     problems: list[Problem] = []
+    if len(parts) < 3 and parts[0]:
+        return Line(Draft(title=clean_text(parts[0])), [missing_parts(parts, today)])
     if len(parts) < 3 or len(parts) > 5:
         return Line(Draft(title=parts[0] if parts else ""), [Problem("form", "propose.problem.form")])
     title, date_text, outlets_text = parts[:3]

@@ -21,6 +21,7 @@ from bot.proposals.outlets import active
 from bot.proposals.rules import (
     CATEGORIES,
     DEFAULT_CATEGORY,
+    LINE_PARTS,
     LINK_MAX,
     NOTES_MAX,
     SUMMARY_MAX,
@@ -53,6 +54,22 @@ def say(tr, key: str, **params) -> str:
             out[name] = ", ".join(audience_label(tr, a) for a in value)
         elif name == "known" and isinstance(value, (list, tuple)):
             out[name] = ", ".join(f"{audience_label(tr, a)} (`{escape(a)}`)" for a in value)
+        elif name == "missing" and isinstance(value, (list, tuple)):  # parts of the one-line form
+            out[name] = tr("propose.missing.join").join(tr("propose.part." + p) for p in value)
+        elif name == "parts" and isinstance(value, (list, tuple)):  # the line completed with what was typed
+            out[name] = (
+                "`/propose "
+                + " | ".join(
+                    escape(v) if v is not None else tr("propose.placeholder." + LINE_PARTS[i])
+                    for i, v in enumerate(value)
+                )
+                + "`"
+            )
+        elif name == "others" and isinstance(value, (list, tuple)):  # proposals: (id, title), or "…"
+            out[name] = ", ".join(
+                tr("propose.ref", id=v[0], title=escape(v[1])) if isinstance(v, (list, tuple)) else escape(str(v))
+                for v in value
+            )
         elif isinstance(value, date):
             out[name] = tr.date(value)
         elif name in BUSINESS_DAY_PARAMS and isinstance(value, int):

@@ -427,7 +427,7 @@ def report_blocks(tr, report: Report, max_multipliers: int = 10) -> list[dict]:
     category_lines = [
         tr(
             "reports.category_line",
-            category=tr("reports.category." + line.key) if line.key in CATEGORY_ORDER else escape(line.key),
+            category=tr("propose.category." + line.key) if line.key in CATEGORY_ORDER else escape(line.key),
             posts=tr.plural("stats.posts", line.posts),
             figures=_figures(tr, line),
         )

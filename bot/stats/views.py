@@ -66,7 +66,7 @@ def figures_text(tr, views: int, interactions: int | None, avg_seconds: int | No
 def error_text(tr, error: InputError) -> str:
     params = dict(error.params)
     if "status" in params:
-        params["status"] = tr("stats.status." + params["status"])
+        params["status"] = tr("propose.status." + params["status"])
     for name in ("value", "word", "slug", "text", "placed"):
         if name in params:
             params[name] = escape(str(params[name]))
