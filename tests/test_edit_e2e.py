@@ -93,8 +93,8 @@ def test_removing_one_outlet_and_adding_another_updates_the_neighbours_cards(web
     first = card(web, standin, 1)
     one_line(web, "Conférence | 2026-12-15 | udem-facebook")
     second = card(web, standin, 2)
-    assert "#1 Expo" in text_of(second.args["blocks"])  # the weekly quota is taken: warned
-    wait_until(lambda: [c for c in standin.calls("chat.update") if "#2 Conf" in text_of(c.args["blocks"])])
+    assert "n° 1 Expo" in text_of(second.args["blocks"])  # the weekly quota is taken: warned
+    wait_until(lambda: [c for c in standin.calls("chat.update") if "n° 2 Conf" in text_of(c.args["blocks"])])
     updates_before = len(standin.calls("chat.update"))
 
     view = open_edit(web, standin, second)
@@ -102,7 +102,7 @@ def test_removing_one_outlet_and_adding_another_updates_the_neighbours_cards(web
     updates = standin.wait_for("chat.update", count=updates_before + 2)
     first_updates = [c for c in updates if c.args["ts"] == first.result["ts"]]
     assert first_updates, "the neighbour's card is updated: its quota warning is gone"
-    assert "#2" not in text_of(first_updates[-1].args["blocks"])
+    assert "n° 2 Conf" not in text_of(first_updates[-1].args["blocks"])
     rows = query(web, "SELECT outlet_slug, status FROM placements WHERE proposal_id = 2 ORDER BY id")
     assert rows == [
         {"outlet_slug": "udem-facebook", "status": "withdrawn"},

@@ -243,7 +243,7 @@ def test_the_weekly_quota_clash_shows_on_the_second_card(relais):
     first, _ = propose(relais, title="Horaires prolongés", publish_on=date(2026, 12, 9), outlets=("udem-facebook",))
     second, _ = propose(relais, title="Zooanimation", publish_on=date(2026, 12, 11), outlets=("udem-facebook",))
     text = json.dumps(card_blocks(relais.tr, card_state(relais, second)), ensure_ascii=False)
-    assert "(au plus 1 par semaine pour les bibliothèques)" in text and f"#{first} Horaires prolongés" in text
+    assert "(au plus 1 par semaine pour les bibliothèques)" in text and f"n° {first} Horaires prolongés" in text
     assert "lundi 7 décembre 2026" in text
     # once the first is cancelled the week is free again
     cancel_proposal(relais, proposal_id=first, actor="U0JULIETTE", deliver=False)
@@ -318,6 +318,6 @@ def test_a_new_clash_updates_the_other_card_too(relais, standin):
     sender.deliver(relais, keys=keys)
     update = standin.calls("chat.update")[-1]
     assert update.args["ts"] == store.get(relais.db, first)["card_ts"]
-    assert f"#{second} Zooanimation" in json.dumps(update.args["blocks"], ensure_ascii=False)
+    assert f"n° {second} Zooanimation" in json.dumps(update.args["blocks"], ensure_ascii=False)
     outcome = cancel_proposal(relais, proposal_id=second, actor="U0JULIETTE", deliver=False)
     assert [outbox.get(relais.db, k)["proposal_id"] for k in outcome.keys] == [second, first]

@@ -233,7 +233,7 @@ def test_one_line_registers_and_posts_the_card(web_with, standin):
             ],
         ),
         ("Zooanimation | 10 décembre | udem-facebook | potins", ["catégorie inconnue « potins »", "cyclic, one-off"]),
-        ("Zooanimation | 10 décembre", ["trois parties"]),
+        ("Zooanimation | 10 décembre", ["il manque les canaux", "/propose Zooanimation | 10 décembre | CANAL"]),
     ],
 )
 def test_one_line_refusals_say_what_is_wrong_and_store_nothing(web_with, standin, line, fragments):

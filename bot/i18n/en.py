@@ -83,7 +83,7 @@ MESSAGES: dict[str, str] = {
     "check.no_team_channel": "✗ TEAM_CHANNEL is empty: set it to the team channel's ID.",
     "check.failed_rows.one": "✗ {count} message refused by Slack, to send again once the cause is fixed:",
     "check.failed_rows.other": "✗ {count} messages refused by Slack, to send again once the cause is fixed:",
-    "check.failed_row": "   - #{id} {what} for {target}, due {due}\n     Why: {why} ({error})\n     What to do: {fix}\n     Then: python -m bot outbox retry {row_key}",
+    "check.failed_row": "   - message {id}: {what} for {target}, due {due}\n     Why: {why} ({error})\n     What to do: {fix}\n     Then: python -m bot outbox retry {row_key}",
     "check.failed_retry_all": "   All at once, once fixed: python -m bot outbox retry --all",
     # issue 14 (h-outbox): failed messages explained, python -m bot outbox retry
     "outbox.what.card": "card of proposal #{proposal}",

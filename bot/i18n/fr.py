@@ -83,7 +83,7 @@ MESSAGES: dict[str, str] = {
     "check.no_team_channel": "✗ TEAM_CHANNEL est vide : indiquez l'ID du canal de l'équipe.",
     "check.failed_rows.one": "✗ {count} message refusé par Slack, à renvoyer une fois la cause corrigée :",
     "check.failed_rows.other": "✗ {count} messages refusés par Slack, à renvoyer une fois la cause corrigée :",
-    "check.failed_row": "   - n° {id} {what} pour {target}, prévu {due}\n     Pourquoi : {why} ({error})\n     Que faire : {fix}\n     Puis : python -m bot outbox retry {row_key}",
+    "check.failed_row": "   - message {id} : {what} pour {target}, prévu {due}\n     Pourquoi : {why} ({error})\n     Que faire : {fix}\n     Puis : python -m bot outbox retry {row_key}",
     "check.failed_retry_all": "   Tous d'un coup, une fois corrigé : python -m bot outbox retry --all",
     # issue 14 (h-outbox): messages en échec expliqués, python -m bot outbox retry
     "outbox.what.card": "carte de la proposition n° {proposal}",
