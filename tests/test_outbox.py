@@ -215,7 +215,9 @@ def test_a_refused_row_is_explained_by_check_and_sent_again_by_outbox_retry(rela
     assert tick(relais, "2026-12-04T09:00") == []  # failed rows are not retried on their own
     result = cli("check")
     assert result.returncode == 1
-    assert f"message {row['id']} : rappel d'échéance (proposition n° {row['proposal_id']}) pour C0COMMS" in result.stdout
+    assert (
+        f"message {row['id']} : rappel d'échéance (proposition n° {row['proposal_id']}) pour C0COMMS" in result.stdout
+    )
     assert "Pourquoi : le bot n'est pas membre de ce canal (slack: not_in_channel)" in result.stdout
     assert "/invite @Relais" in result.stdout
     assert f"python -m bot outbox retry {key}" in result.stdout
