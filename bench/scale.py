@@ -14,7 +14,7 @@ import json
 import statistics
 import sys
 import time
-from datetime import timedelta
+from datetime import date, timedelta
 from pathlib import Path
 
 
@@ -44,7 +44,19 @@ def measure(database: str, now_text: str, api_url: str) -> dict:
     now = parse_instant(now_text, settings.tz)
     relais.clock.freeze(now)
     prepare(relais)
-    from handlers.stats import report_reply
+    from bot.stats.reports import build_report, parse_period, report_blocks
+    from storage import calendar as calendar_rows
+    from storage import stats as stats_rows
+
+    def report_reply(relais, user: str, text: str) -> list[dict]:
+        """What `/stats report` builds and renders (its chart is drawn later, at send time)."""
+        today = relais.clock.today()
+        starts = [
+            date.fromisoformat(e["start"]) for e in calendar_rows.events(relais.db, kind="term-start", until=today)
+        ]
+        period = parse_period(text, today, starts, default="term")
+        rows = stats_rows.iter_report_rows(relais.db, period.start, period.end)
+        return report_blocks(relais.tr, build_report(rows, period))
 
     out: dict = {}
     started = time.perf_counter()
