@@ -210,7 +210,7 @@ def import_proposal(
         [proposal_id, title, category, publish_on, owner_id, now, now],
     )
     new_id = inserted_id(cursor)
-    _history(db, new_id, None, actor, now, "imported", None, None)
+    add_history(db, new_id, None, actor, now, "imported", None, None)
     return new_id
 
 
@@ -223,22 +223,8 @@ def import_placement(
         [proposal_id, outlet_slug, published_on, published_on, published_url or None, now],
     )
     placement_id = inserted_id(cursor)
-    _history(db, proposal_id, placement_id, actor, now, "imported", None, "published")
+    add_history(db, proposal_id, placement_id, actor, now, "imported", None, "published")
     return placement_id
-
-
-def _history(
-    db: Database,
-    proposal_id: int,
-    placement_id: int | None,
-    actor: str,
-    at: str,
-    action: str,
-    from_value: str | None,
-    to_value: str | None,
-    note: str = "",
-) -> None:
-    add_history(db, proposal_id, placement_id, actor, at, action, from_value, to_value, note)
 
 
 # -- App Home ---------------------------------------------------------------------------------

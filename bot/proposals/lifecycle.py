@@ -14,10 +14,11 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from bot.blocks import actions, button, context, escape, section
+from bot.blocks import actions, button, escape, section
 from bot.clock import local_at
 from bot.outbox import Post, Skip, payload
 from bot.proposals.workflow import NOT_PUBLISHED, mark_not_published
+from bot.reminders.rules import proposal_context
 from bot.workdays import for_relais
 from storage import proposals as store
 
@@ -65,13 +66,7 @@ def render_not_published(relais, row: dict, now: datetime) -> Post:
     }
     blocks = [
         section(tr("lifecycle.not_published.text", **params), block_id=f"not-published-text-{placement['id']}"),
-        context(
-            tr(
-                "reminders.deadline.context",
-                id=str(proposal["id"]),
-                publish_on=tr.date(date.fromisoformat(proposal["publish_on"])),
-            )
-        ),
+        proposal_context(tr, proposal),
         actions(
             [
                 button(

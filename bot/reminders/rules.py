@@ -306,13 +306,7 @@ def render_deadline(relais, row: dict, now: datetime) -> Post:
     text += still_missing(tr, db, placement)
     blocks = [
         section(text, block_id=f"reminder-text-{placement['id']}"),
-        context(
-            tr(
-                "reminders.deadline.context",
-                id=str(proposal["id"]),
-                publish_on=tr.date(date.fromisoformat(proposal["publish_on"])),
-            )
-        ),
+        proposal_context(tr, proposal),
         actions(
             _deadline_buttons(tr, placement["id"], snooze=shown != "missed"), block_id=f"reminder-{placement['id']}"
         ),
@@ -427,13 +421,7 @@ def render_follow_up(relais, row: dict, now: datetime) -> Post:
     value = f"{placement['id']}:submitted"
     blocks = [
         section(text, block_id=f"follow-up-text-{placement['id']}"),
-        context(
-            tr(
-                "reminders.deadline.context",
-                id=str(proposal["id"]),
-                publish_on=tr.date(date.fromisoformat(proposal["publish_on"])),
-            )
-        ),
+        proposal_context(tr, proposal),
         actions(
             [
                 button(tr("propose.button.accepted"), "placement_accepted", value=value, style="primary"),
@@ -569,3 +557,14 @@ def stats_blocks(tr, user: str, entries: list[tuple[dict, int]]) -> list[dict]:
         blocks.append(context(tr("common.and_more", count=tr.number(count - MAX_LISTED))))
     blocks.append(context(tr("reminders.stats.hint")))
     return blocks
+
+
+def proposal_context(tr, proposal: dict) -> dict:
+    """The line under a reminder in the card's thread: which proposal, published when."""
+    return context(
+        tr(
+            "reminders.deadline.context",
+            id=str(proposal["id"]),
+            publish_on=tr.date(date.fromisoformat(proposal["publish_on"])),
+        )
+    )
