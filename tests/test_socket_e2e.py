@@ -434,6 +434,7 @@ def test_a_proposal_moved_and_withdrawn_over_socket_mode(worker_with, standin, s
     created = ack_of(sockets, slash_envelope("/propose", "Zooanimation | 2026-12-14 | udem-facebook, udem-linkedin"))
     assert "Zooanimation" in json.dumps(created["payload"], ensure_ascii=False)
     standin.wait_for("chat.postMessage")  # the card
+    wait_until(lambda: rows("SELECT card_ts FROM proposals WHERE card_ts IS NOT NULL"))  # recorded: updates follow
     assert rows("SELECT outlet_slug, deadline FROM placements ORDER BY id") == [
         ("udem-facebook", "2026-12-07"),
         ("udem-linkedin", "2026-12-07"),
