@@ -96,6 +96,21 @@ def relais(tmp_path, standin):
     context.store.close()
 
 
+@pytest.fixture
+def empty(relais, tmp_path):
+    """A second Relais context on its own empty database (same settings, same clock)."""
+    from dataclasses import replace
+
+    from bot.context import build
+    from bot.runtime.startup import prepare
+
+    other = build(replace(relais.settings, database_path=tmp_path / "empty.db"))
+    other.clock.freeze(relais.clock.now())
+    prepare(other)
+    yield other
+    other.store.close()
+
+
 def wait_until(predicate, timeout: float = 10.0, interval: float = 0.05):
     """Poll `predicate` until it returns something truthy; returns that, or fails the test."""
     deadline = time.monotonic() + timeout

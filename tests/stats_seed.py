@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 
 from bot.clock import to_text
+from bot.stats.spreadsheet import Parsed, import_parsed, parse_for
 from storage import proposals as proposal_rows
 from storage import stats as stats_rows
 
@@ -98,3 +99,13 @@ def placement_id(db, proposal_id: int, slug: str) -> int:
 
 def snapshot_count(db) -> int:
     return db.execute("SELECT COUNT(*) FROM stats_snapshots").fetchone()[0]
+
+
+def load(relais, data: bytes | str) -> Parsed:
+    """A spreadsheet (CSV or workbook) read as `python -m bot import` reads it."""
+    return parse_for(relais, data.encode("utf-8") if isinstance(data, str) else data)
+
+
+def import_into(relais, data: bytes | str):
+    """`python -m bot import` of that file, at the context's instant."""
+    return import_parsed(relais.db, load(relais, data), now=to_text(relais.clock.now()))

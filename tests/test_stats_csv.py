@@ -4,53 +4,23 @@ bytes; a file with any bad row is refused whole, with its line numbers, and noth
 Plain functions on temporary databases here; the CLI itself is in test_stats_cli_e2e.py.
 """
 
-from dataclasses import replace
 from datetime import UTC, date, datetime
 
 import pytest
 
 from bot.clock import to_text
-from bot.context import build
 from bot.i18n import translator
 from bot.proposals.views import history_blocks
-from bot.runtime.startup import prepare
 from bot.stats.spreadsheet import (
     COLUMNS,
     CsvRefused,
     export_csv,
     import_parsed,
-    parse_csv,
     problem_lines,
 )
-from storage import outlets as outlet_rows
 from storage import proposals as proposal_rows
 from storage import stats as stats_rows
-from tests.stats_seed import publish, seed, snapshot_count
-
-
-@pytest.fixture
-def empty(relais, tmp_path):
-    """A second Relais context on its own empty database (same settings, same clock)."""
-    other = build(replace(relais.settings, database_path=tmp_path / "empty.db"))
-    other.clock.freeze(relais.clock.now())
-    prepare(other)
-    yield other
-    other.store.close()
-
-
-def load(relais, data):
-    return parse_csv(
-        data,
-        outlets={o["slug"] for o in outlet_rows.all(relais.db)},
-        today=relais.clock.today(),
-        now=relais.clock.now(),
-        tz=relais.settings.tz,
-        checkpoints=relais.settings.stats_checkpoints,
-    )
-
-
-def import_into(relais, data):
-    return import_parsed(relais.db, load(relais, data), now=to_text(relais.clock.now()))
+from tests.stats_seed import import_into, load, publish, seed, snapshot_count
 
 
 def proposals_count(relais):

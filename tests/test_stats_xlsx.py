@@ -6,51 +6,20 @@ test_stats_e2e.py.
 """
 
 import io
-from dataclasses import replace
 from datetime import date, datetime, timedelta
 
 import pytest
 from openpyxl import load_workbook
 
-from bot.clock import to_text
-from bot.context import build
 from bot.i18n import translator
-from bot.runtime.startup import prepare
 from bot.stats.spreadsheet import (
     CsvRefused,
     export_counted,
     export_csv,
-    import_parsed,
-    parse_file,
     problem_lines,
 )
-from storage import outlets as outlet_rows
 from storage import stats as stats_rows
-from tests.stats_seed import publish, seed
-
-
-@pytest.fixture
-def empty(relais, tmp_path):
-    other = build(replace(relais.settings, database_path=tmp_path / "empty.db"))
-    other.clock.freeze(relais.clock.now())
-    prepare(other)
-    yield other
-    other.store.close()
-
-
-def load(relais, data):
-    return parse_file(
-        data,
-        outlets={o["slug"] for o in outlet_rows.all(relais.db)},
-        today=relais.clock.today(),
-        now=relais.clock.now(),
-        tz=relais.settings.tz,
-        checkpoints=relais.settings.stats_checkpoints,
-    )
-
-
-def import_into(relais, data):
-    return import_parsed(relais.db, load(relais, data), now=to_text(relais.clock.now()))
+from tests.stats_seed import import_into, load, publish, seed
 
 
 def workbook(relais, language="fr"):

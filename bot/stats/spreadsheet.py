@@ -368,6 +368,19 @@ def parse_csv(
     return _parse_table(header_row, lines(), outlets, today, now, tz, checkpoints, {})
 
 
+def parse_for(relais, data: bytes, now: datetime | None = None) -> Parsed:
+    """A file as this context reads it: its outlets, today, its time zone and stats checkpoints; `now` (the
+    context's clock by default) is the instant the caller imports at."""
+    return parse_file(
+        data,
+        outlets={o["slug"] for o in outlet_rows.all(relais.db)},
+        today=relais.clock.today(),
+        now=now or relais.clock.now(),
+        tz=relais.settings.tz,
+        checkpoints=relais.settings.stats_checkpoints,
+    )
+
+
 def parse_file(data: bytes, *, outlets: set[str], today: date, now: datetime, tz, checkpoints=(2, 7, 30)) -> Parsed:
     """A CSV (either dialect) or the workbook `python -m bot export` writes, told apart by their first bytes."""
     if data[:4] == b"PK\x03\x04":
@@ -863,21 +876,14 @@ def run_export(relais, args) -> int:
 
 
 def run_import(relais, args) -> int:
-    settings, tr = relais.settings, relais.tr
+    tr = relais.tr
     path = Path(args.file)
     if not path.is_file():
         print(tr("csv.no_file", path=args.file), file=sys.stderr)
         return 1
     now = relais.clock.now()
     try:
-        parsed = parse_file(
-            path.read_bytes(),
-            outlets={o["slug"] for o in outlet_rows.all(relais.db)},
-            today=relais.clock.today(),
-            now=now,
-            tz=settings.tz,
-            checkpoints=settings.stats_checkpoints,
-        )
+        parsed = parse_for(relais, path.read_bytes(), now)
         counts = import_parsed(relais.db, parsed, now=to_text(now), dry_run=args.dry_run)
     except CsvRefused as refused:
         print(tr.plural("csv.refused", len(refused.problems), path=args.file), file=sys.stderr)
