@@ -377,28 +377,35 @@ def on_status_button(ack, body, action, context, respond, client):
 def on_published_button(ack, body, action, context, respond, client):
     ack()
     relais = relais_of(context)
+
+    def form(placement: dict, channel: str | None) -> dict:
+        proposal = store.get(relais.db, placement["proposal_id"])
+        assert proposal is not None  # a placement's proposal (foreign key)
+        return published_modal(
+            relais.tr,
+            {**placement, "publish_on": proposal["publish_on"]},
+            relais.clock.today(),
+            expected=placement["status"],
+            channel=channel,
+        )
+
+    open_status_form(relais, body, action, respond, client, "published", form)
+
+
+def open_status_form(relais, body, action, respond, client, to: str, form) -> None:
+    """A status that asks for a small form first ("Publié…", "Refusé…"): refused as the change itself would
+    be (roles, stale button), else `form(placement, channel)` opened; a form Slack won't open says why."""
     placement_id, expected = _placement_value(action)
-    actor = body["user"]["id"]
     refusal = check_status_change(
-        relais, placement_id=placement_id or 0, to="published", actor=actor, expected=expected
+        relais, placement_id=placement_id or 0, to=to, actor=body["user"]["id"], expected=expected
     )
     if refusal is not None:
         return tell(body, respond, client, refusal_text(relais, refusal))
     assert placement_id is not None  # an unknown placement is refused above
     placement = store.placement(relais.db, placement_id)
     assert placement is not None  # checked above
-    proposal = store.get(relais.db, placement["proposal_id"])
-    assert proposal is not None  # a placement's proposal (foreign key)
-    channel = (body.get("channel") or {}).get("id")
-    view = published_modal(
-        relais.tr,
-        {**placement, "publish_on": proposal["publish_on"]},
-        relais.clock.today(),
-        expected=placement["status"],
-        channel=channel,
-    )
     try:
-        client.views_open(trigger_id=body["trigger_id"], view=view)
+        client.views_open(trigger_id=body["trigger_id"], view=form(placement, (body.get("channel") or {}).get("id")))
     except SlackApiError as error:
         log.warning("views.open failed: %s", error)
         tell(body, respond, client, relais.tr("propose.modal_failed", error=escape(str(error.response.get("error")))))
@@ -547,22 +554,15 @@ def on_declined_button(ack, body, action, context, respond, client):
     """ "Refusé": a small form confirms it and takes an optional reason."""
     ack()
     relais = relais_of(context)
-    placement_id, expected = _placement_value(action)
-    refusal = check_status_change(
-        relais, placement_id=placement_id or 0, to="declined", actor=body["user"]["id"], expected=expected
+    open_status_form(
+        relais,
+        body,
+        action,
+        respond,
+        client,
+        "declined",
+        lambda placement, channel: declined_modal(relais.tr, placement, expected=placement["status"], channel=channel),
     )
-    if refusal is not None:
-        return tell(body, respond, client, refusal_text(relais, refusal))
-    assert placement_id is not None  # an unknown placement is refused above
-    placement = store.placement(relais.db, placement_id)
-    assert placement is not None  # checked above
-    channel = (body.get("channel") or {}).get("id")
-    view = declined_modal(relais.tr, placement, expected=placement["status"], channel=channel)
-    try:
-        client.views_open(trigger_id=body["trigger_id"], view=view)
-    except SlackApiError as error:
-        log.warning("views.open failed: %s", error)
-        tell(body, respond, client, relais.tr("propose.modal_failed", error=escape(str(error.response.get("error")))))
 
 
 def on_declined_submitted(ack, body, view, context):
