@@ -26,7 +26,7 @@ from bot.console.standin import SlackStandIn
 from bot.runtime import jobs
 from bot.runtime.app import create_app
 from bot.runtime.startup import open_relais
-from bot.settings import Settings
+from bot.settings import Settings, SettingsError
 from bot.terminal import Screen, unmrkdwn
 
 USER = "U_CONSOLE"
@@ -227,14 +227,7 @@ class Console:
             try:
                 now = parse_instant(at, self.settings.tz)
             except ValueError:
-                self.write(
-                    self.tr(
-                        "settings.line",
-                        variable=":tick",
-                        expected=self.tr("settings.instant"),
-                        got=self.tr("settings.got", value=at.strip()),
-                    )
-                )
+                self.write(SettingsError(":tick", "settings.instant", at.strip()).line(self.settings.language))
                 return
         with self.relais.clock.frozen(now):  # the whole pass at that instant: planning and messages
             jobs.tick(self.relais, now)

@@ -20,6 +20,7 @@ from bot.digest.jobs import due_of, plan_week, wait_followups, with_horizon
 from bot.digest.render import as_text, render
 from bot.digest.rules import build, build_chart_series, digest_day, week_label
 from bot.errors import EXIT_CONFIG, require_token
+from bot.settings import SettingsError
 from bot.stats.chart import views_chart
 from storage import outbox as rows
 
@@ -31,20 +32,12 @@ def configure(parser) -> None:
 
 
 def run_digest(relais, args) -> int:
-    settings, tr = relais.settings, relais.tr
+    settings = relais.settings
     if args.at:
         try:
             relais.clock.freeze(parse_instant(args.at, settings.tz))
         except ValueError:
-            print(
-                tr(
-                    "settings.line",
-                    variable="--at",
-                    expected=tr("settings.instant"),
-                    got=tr("settings.got", value=args.at),
-                ),
-                file=sys.stderr,
-            )
+            print(SettingsError("--at", "settings.instant", args.at).line(settings.language), file=sys.stderr)
             return EXIT_CONFIG
     else:
         relais.clock.freeze(relais.clock.now())  # one instant for the whole command

@@ -34,7 +34,7 @@ from bot.runtime.logs import configure_logging
 from bot.runtime.scheduler import start_in_background
 from bot.runtime.startup import open_relais
 from bot.runtime.web import create_wsgi
-from bot.settings import Settings, load_settings, require
+from bot.settings import Settings, SettingsError, load_settings, require
 from storage.db import Store, backup
 
 log = logging.getLogger("relais")
@@ -79,16 +79,7 @@ def run_tick(settings: Settings, args) -> int:
         try:
             at = parse_instant(args.at, settings.tz)
         except ValueError:
-            tr = _translator(settings)
-            print(
-                tr(
-                    "settings.line",
-                    variable="--at",
-                    expected=tr("settings.instant"),
-                    got=tr("settings.got", value=args.at),
-                ),
-                file=sys.stderr,
-            )
+            print(SettingsError("--at", "settings.instant", args.at).line(settings.language), file=sys.stderr)
             return EXIT_CONFIG
     require_token(settings, "tick")  # a tick sends: without a token nothing is tried (the console has its own)
     relais = open_relais(settings)
