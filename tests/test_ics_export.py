@@ -199,3 +199,27 @@ def test_calendar_ics_answers_head_and_takes_a_key_with_plus_as_given(relais, we
         assert response.status_code == 200, query
         assert len(events_of(response.content)) == 6
     assert requests.get(web.url + "/calendar.ics?key=Ab cd/ef==", timeout=10).status_code == 404
+
+
+def test_text_is_escaped_and_lines_folded_within_75_octets(relais):
+    """Written by hand (bot.calendar.ics.Rendering): RFC 5545 escaping and folding, read back by the library."""
+    title = "Horaires; prolongés, \\ salle « Études » — " + "é" * 80
+    with relais.db.atomic():
+        proposals.create(
+            relais.db,
+            title=title,
+            publish_on=date(2026, 12, 18),
+            owner_id="U0JULIETTE",
+            now=to_text(relais.clock.now()),
+            link="https://bib.umontreal.ca/a b",  # not an address: no URL property
+            outlets=[("bib-facebook", date(2026, 12, 18))],
+        )
+    body, count = ics_export.build(relais)
+    assert count == 2
+    lines = body.split(b"\r\n")
+    assert all(len(line) <= 75 for line in lines)
+    assert all(line.decode("utf-8") is not None for line in lines)  # no character cut by a fold
+    event = next(e for e in events_of(body).values() if str(e["UID"]).endswith("-publication@relais"))
+    assert str(event["SUMMARY"]) == f"{title} — Bibliothèques — Facebook"
+    assert "URL" not in event
+    assert [str(c) for c in event["CATEGORIES"].cats] == ["Publication", "Contenu ponctuel"]

@@ -20,10 +20,12 @@ from __future__ import annotations
 
 import hmac
 import json
+import re
+from collections.abc import Iterable, Iterator
 from datetime import date, timedelta
 from urllib.parse import unquote, unquote_plus
 
-from icalendar import Calendar, Event, Timezone
+from icalendar import Timezone
 
 from bot.clock import from_text
 from storage import editorial
@@ -37,86 +39,137 @@ ICAL_STATUS = {
     "declined": "CANCELLED",
     "withdrawn": "CANCELLED",
 }
+LINE_OCTETS = 75  # RFC 5545 3.1: longer content lines are folded (CRLF and a space), never inside a character
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")  # TEXT has no control character but HTAB (and \n)
+_URI = re.compile(r"https?://[^\s\x00-\x1f\x7f]+")
+
+
+def _text(value: str) -> str:
+    """A TEXT value (RFC 5545 3.3.11): backslash, semicolon and comma escaped, line breaks as \\n."""
+    value = _CONTROL.sub("", value.replace("\r\n", "\n").replace("\r", "\n"))
+    return value.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,").replace("\n", "\\n")
+
+
+def _line(name: str, value: str) -> bytes:
+    """One content line, folded at 75 octets without cutting a UTF-8 character, ended by CRLF."""
+    data = f"{name}:{value}".encode()
+    if len(data) <= LINE_OCTETS:
+        return data + b"\r\n"
+    parts, start, limit = [], 0, LINE_OCTETS
+    while start < len(data):
+        end = min(start + limit, len(data))
+        while end < len(data) and data[end] & 0xC0 == 0x80:  # a continuation byte: cut before its character
+            end -= 1
+        parts.append(data[start:end])
+        start, limit = end, LINE_OCTETS - 1  # a folded line starts with a space
+    return b"\r\n ".join(parts) + b"\r\n"
+
+
+def _stamp(text: str) -> str:
+    return from_text(text).strftime("%Y%m%dT%H%M%SZ")
 
 
 def _event(
-    uid: str, day: date, summary: str, description: str, status: str, stamp, url: str | None, categories: list[str]
-):
-    event = Event()
-    event.add("uid", uid)
-    event.add("dtstamp", stamp)
-    event.add("last-modified", stamp)
-    event.add("dtstart", day)
-    event.add("dtend", day + timedelta(days=1))
-    event.add("summary", summary)
-    event.add("description", description)
-    event.add("status", status)
-    event.add("transp", "TRANSPARENT")
-    event.add("categories", categories)
-    if url:
-        event.add("url", url)
-    return event
+    uid: str, day: date, summary: str, description: bytes, status: str, stamp: str, url: str | None, categories: str
+) -> bytes:
+    """One all-day VEVENT; `description` is its folded DESCRIPTION line (the same in a placement's two events)."""
+    fixed = (  # short ASCII lines: nothing to escape nor fold
+        f"BEGIN:VEVENT\r\nUID:{uid}\r\nDTSTAMP:{stamp}\r\nLAST-MODIFIED:{stamp}\r\n"
+        f"DTSTART;VALUE=DATE:{day.isoformat().replace('-', '')}\r\n"
+        f"DTEND;VALUE=DATE:{(day + timedelta(days=1)).isoformat().replace('-', '')}\r\n"
+        f"STATUS:{status}\r\nTRANSP:TRANSPARENT\r\n"
+    )
+    return b"".join(
+        (
+            fixed.encode(),
+            _line("SUMMARY", _text(summary)),
+            description,
+            _line("CATEGORIES", categories),
+            _line("URL", url) if url else b"",
+            b"END:VEVENT\r\n",
+        )
+    )
 
 
-def build(relais) -> tuple[bytes, int]:
-    tr = relais.tr
-    cal = Calendar()
-    cal.add("prodid", "-//Relais//Editorial calendar//" + relais.settings.language.upper())
-    cal.add("version", "2.0")
-    cal.add("calscale", "GREGORIAN")
-    cal.add("method", "PUBLISH")
-    cal.add("x-wr-calname", tr("ics.calname"))
-    cal.add("x-wr-caldesc", tr("ics.caldesc"))
-    cal.add("x-wr-timezone", relais.settings.timezone)
-    count = 0
-    for row in editorial.entries(relais.db):
-        stamp = from_text(max(row["updated_at"], row["proposal_updated_at"]))
+class Rendering:
+    """The VCALENDAR of `rows` (storage.editorial) in pieces: its head, one piece per event, its end; `count`
+    is the number of events rendered so far. Written directly (one event costs a few string operations: the
+    icalendar library's objects cost a hundred times more); the icalendar library reads it back in the tests."""
+
+    def __init__(self, relais, rows: Iterable[dict]):
+        self.relais, self.rows, self.count = relais, rows, 0
+        self._days: dict[str, str] = {}
+
+    def _day(self, day: date) -> str:
+        key = day.isoformat()
+        if key not in self._days:
+            self._days[key] = self.relais.tr.date(day)
+        return self._days[key]
+
+    def head(self) -> bytes:
+        tr, settings = self.relais.tr, self.relais.settings
+        return b"".join(
+            (
+                b"BEGIN:VCALENDAR\r\n",
+                b"VERSION:2.0\r\n",
+                _line("PRODID", "-//Relais//Editorial calendar//" + settings.language.upper()),
+                b"CALSCALE:GREGORIAN\r\n",
+                b"METHOD:PUBLISH\r\n",
+                _line("X-WR-CALNAME", _text(tr("ics.calname"))),
+                _line("X-WR-CALDESC", _text(tr("ics.caldesc"))),
+                _line("X-WR-TIMEZONE", _text(settings.timezone)),
+            )
+        )
+
+    def events(self, row: dict) -> Iterator[bytes]:
+        """The placement's publication event and its deadline event."""
+        tr = self.relais.tr
+        stamp = _stamp(max(row["updated_at"], row["proposal_updated_at"]))
         publication = date.fromisoformat(row["published_on"] or row["publish_on"])
         deadline = date.fromisoformat(row["deadline"])
         link = row["published_url"] or row["link"] or ""
-        url = link if link.startswith(("http://", "https://")) else None
+        url = link if _URI.fullmatch(link) else None
         description = tr(
             "ics.description",
             number=row["proposal_id"],
             status=tr(f"propose.status.{row['status']}"),
-            publication=tr.date(publication),
-            deadline=tr.date(deadline),
+            publication=self._day(publication),
+            deadline=self._day(deadline),
             outlet=row["outlet_name"],
         )
         if url:
             description += "\n" + tr("ics.link", url=url)
         if row.get("outlet_text"):  # issue 17: the placement's own text for its outlet
             description += "\n\n" + tr("ics.outlet_text", text=row["outlet_text"])
+        folded = _line("DESCRIPTION", _text(description))  # the same in both events
         status = ICAL_STATUS.get(row["status"], "TENTATIVE")
-        category = tr(f"propose.category.{row['category']}")
-        cal.add_component(
-            _event(
-                f"placement-{row['id']}-publication@{UID_DOMAIN}",
-                publication,
-                tr("ics.publication", title=row["title"], outlet=row["outlet_name"]),
-                description,
+        category = _text(tr(f"propose.category.{row['category']}"))
+        for kind, day in (("publication", publication), ("deadline", deadline)):
+            self.count += 1
+            yield _event(
+                f"placement-{row['id']}-{kind}@{UID_DOMAIN}",
+                day,
+                tr(f"ics.{kind}", title=row["title"], outlet=row["outlet_name"]),
+                folded,
                 status,
                 stamp,
                 url,
-                [tr("ics.kind.publication"), category],
+                _text(tr(f"ics.kind.{kind}")) + "," + category,
             )
-        )
-        cal.add_component(
-            _event(
-                f"placement-{row['id']}-deadline@{UID_DOMAIN}",
-                deadline,
-                tr("ics.deadline", title=row["title"], outlet=row["outlet_name"]),
-                description,
-                status,
-                stamp,
-                url,
-                [tr("ics.kind.deadline"), category],
-            )
-        )
-        count += 2
-    if not count:  # RFC 5545: at least one component
-        cal.add_component(Timezone.from_tzid(relais.settings.timezone))
-    return cal.to_ical(), count
+
+    def __iter__(self) -> Iterator[bytes]:
+        yield self.head()
+        for row in self.rows:
+            yield from self.events(row)
+        if not self.count:  # RFC 5545: at least one component
+            yield Timezone.from_tzid(self.relais.settings.timezone).to_ical()
+        yield b"END:VCALENDAR\r\n"
+
+
+def build(relais) -> tuple[bytes, int]:
+    rendering = Rendering(relais, editorial.entries(relais.db))
+    body = b"".join(rendering)
+    return body, rendering.count
 
 
 def _not_found():
