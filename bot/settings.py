@@ -78,6 +78,7 @@ class Settings:
     calendar_file: Path = Path("config/calendar.toml")
     calendar_feeds: tuple[Feed, ...] = ()
     calendar_feed_key: str = ""
+    calendar_feed_window: tuple[int, int] = (12, 24)  # CALENDAR_FEED_WINDOW: months back and ahead of today
     digest_weekday: int = 0
     digest_time: tuple[int, int] = (9, 0)
     stats_checkpoints: tuple[int, ...] = (2, 7, 30)
@@ -151,6 +152,14 @@ def parse_feeds(value: str) -> tuple[Feed, ...]:
     return tuple(feeds)
 
 
+def parse_feed_window(value: str) -> tuple[int, int]:
+    """CALENDAR_FEED_WINDOW: `BACK,AHEAD`, whole numbers of months (0 to 120) before and after today."""
+    m = re.fullmatch(r"\s*(\d{1,3})\s*,\s*(\d{1,3})\s*", value)
+    if not m or int(m.group(1)) > 120 or int(m.group(2)) > 120:
+        raise SettingsError("CALENDAR_FEED_WINDOW", "settings.feed_window", value)
+    return int(m.group(1)), int(m.group(2))
+
+
 def load_settings(environ: Mapping[str, str] | None = None, env_file: str | Path = ".env") -> Settings:
     env = read_environment(environ, env_file)
     get = lambda name, default="": (env.get(name) or default).strip()  # noqa: E731
@@ -214,6 +223,7 @@ def load_settings(environ: Mapping[str, str] | None = None, env_file: str | Path
         calendar_file=Path(get("CALENDAR_FILE", "config/calendar.toml")),
         calendar_feeds=parse_feeds(get("CALENDAR_ICS_URLS")),
         calendar_feed_key=get("CALENDAR_FEED_KEY"),
+        calendar_feed_window=parse_feed_window(get("CALENDAR_FEED_WINDOW", "12,24")),
         digest_weekday=weekday,
         digest_time=at,
         stats_checkpoints=checkpoints,

@@ -1,22 +1,43 @@
-"""The editorial calendar (bot.calendar.ics): every placement that is not cancelled, with its proposal
-and outlet, for one publication event and one deadline event each."""
+"""The editorial calendar (bot.calendar.ics): the placements that are not cancelled (nor their proposal), with
+their proposal and outlet, for one publication event and one deadline event each.
+
+    entries(db)                      # every one, in publication order (rows read as they are iterated)
+    entries(db, start, end)          # those with an event in the window: published, wanted or due in [start, end]
+
+The window is read through indexes (migration 0015): proposals by wanted date, placements by deadline and by
+publication day; at ten years of history it reads the window's rows only."""
 
 from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import date
 
 from sqlite_utils import Database
 
 from storage.rows import Row
 
+_COLUMNS = """p.id, p.status, p.deadline, p.published_on, p.published_url, p.updated_at, p.outlet_text,
+              r.id AS proposal_id, r.title, r.category, r.publish_on, r.link, r.owner_id,
+              r.updated_at AS proposal_updated_at,
+              o.slug AS outlet_slug, o.name AS outlet_name"""
 
-def entries(db: Database) -> list[Row]:
-    return list(
-        db.query(
-            """SELECT p.id, p.status, p.deadline, p.published_on, p.published_url, p.updated_at, p.outlet_text,
-                  r.id AS proposal_id, r.title, r.category, r.publish_on, r.link, r.owner_id,
-                  r.updated_at AS proposal_updated_at,
-                  o.slug AS outlet_slug, o.name AS outlet_name
+# The placements with a day in [:start, :end]: wanted (an open proposal's date), due, or published.
+_IN_WINDOW = """SELECT w.id FROM proposals wr JOIN placements w ON w.proposal_id = wr.id
+                 WHERE wr.status = 'open' AND wr.publish_on BETWEEN :start AND :end
+                UNION SELECT id FROM placements WHERE deadline BETWEEN :start AND :end
+                UNION SELECT id FROM placements WHERE published_on BETWEEN :start AND :end"""
+
+
+def entries(db: Database, start: date | None = None, end: date | None = None) -> Iterator[Row]:
+    """The calendar's placements (columns of _COLUMNS), by publication day then id; with `start` and `end`, only
+    those with a day in that window (the caller keeps the events whose own day is in it). Rows are read from
+    SQLite as they are iterated, never all at once."""
+    window = "" if start is None or end is None else f"AND p.id IN ({_IN_WINDOW})"
+    params = {} if start is None or end is None else {"start": start.isoformat(), "end": end.isoformat()}
+    return db.query(
+        f"""SELECT {_COLUMNS}
            FROM placements p JOIN proposals r ON r.id = p.proposal_id JOIN outlets o ON o.slug = p.outlet_slug
-           WHERE p.status != 'cancelled' AND r.status != 'cancelled'
-           ORDER BY COALESCE(p.published_on, r.publish_on), p.id"""
-        )
+           WHERE p.status != 'cancelled' AND r.status != 'cancelled' {window}
+           ORDER BY COALESCE(p.published_on, r.publish_on), p.id""",
+        params,
     )

@@ -368,3 +368,17 @@ def m0013_submission_package(db: Database) -> None:
         )
         """,
     )
+
+
+@migrations(name="0015_editorial_calendar_window")
+def m0015_editorial_calendar_window(db: Database) -> None:
+    _run(
+        db,
+        """
+        -- Issue 14: the editorial calendar (storage.editorial) reads only the placements with an event in its window
+        -- (CALENDAR_FEED_WINDOW): by the proposal's wanted date (proposals_publish_on), by deadline and by the day
+        -- it was published, whatever the placement's status (the older indexes start with the status).
+        CREATE INDEX IF NOT EXISTS placements_deadline_day ON placements (deadline);
+        CREATE INDEX IF NOT EXISTS placements_published_day ON placements (published_on)
+        """,
+    )

@@ -40,6 +40,7 @@ def base_env(tmp_path: Path, api_url: str, **overrides: str) -> dict[str, str]:
         "CALENDAR_FILE",
         "CALENDAR_ICS_URLS",
         "CALENDAR_FEED_KEY",
+        "CALENDAR_FEED_WINDOW",
         "DIGEST_AT",
         "STATS_CHECKPOINTS",
         "PORT",

@@ -3,6 +3,7 @@ UIDs, cancelled ones left out; `calendar export -o FILE` and GET /calendar.ics?k
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import date
 
 import icalendar
@@ -76,6 +77,40 @@ def seed(relais) -> dict[str, int]:
     }
 
 
+def seed_years(relais) -> dict[str, int]:
+    """Placements around the default window (2025-12-01 to 2028-12-01, the clock being 2026-12-01): published 13
+    and 11 months ago, one published inside with its deadline outside, 23 and 25 months ahead."""
+    db, now = relais.db, to_text(relais.clock.now())
+    ids = {}
+    with db.atomic():
+        for name, publish_on, deadline in (
+            ("old", date(2025, 11, 3), date(2025, 10, 27)),  # 13 months ago
+            ("recent", date(2026, 1, 5), date(2025, 12, 22)),  # 11 months ago
+            ("edge", date(2025, 12, 3), date(2025, 11, 26)),  # published in the window, due before it
+            ("ahead", date(2028, 11, 6), date(2028, 10, 30)),  # 23 months ahead
+            ("far", date(2029, 1, 8), date(2028, 12, 29)),  # 25 months ahead
+        ):
+            proposal = proposals.create(
+                db,
+                title=f"Contenu {name}",
+                publish_on=publish_on,
+                owner_id="U0JULIETTE",
+                now=now,
+                outlets=[("udem-facebook", deadline)],
+            )
+            ids[name] = proposals.placements_of(db, proposal)[0]["id"]
+    return ids
+
+
+def uids(ids: dict[str, int], *names_kinds: str) -> set[str]:
+    """'old' for both events of ids['old'], 'edge:publication' for one."""
+    out = set()
+    for item in names_kinds:
+        name, _, kind = item.partition(":")
+        out |= {f"placement-{ids[name]}-{k}@relais" for k in ([kind] if kind else ["publication", "deadline"])}
+    return out
+
+
 def events_of(body: bytes) -> dict[str, icalendar.Event]:
     cal = icalendar.Calendar.from_ical(body)
     return {str(e["UID"]): e for e in cal.walk("VEVENT")}
@@ -131,6 +166,24 @@ def test_in_english(relais):
     assert any(str(e["SUMMARY"]).startswith("Submission deadline: Exposition") for e in cal.walk("VEVENT"))
 
 
+def test_the_calendar_covers_a_year_back_and_two_ahead_by_default(relais):
+    ids = seed_years(relais)
+    assert ics_export.window(relais) == (date(2025, 12, 1), date(2028, 12, 1))
+    body, count = ics_export.build(relais)
+    assert set(events_of(body)) == uids(ids, "recent", "edge:publication", "ahead")
+    assert count == 5
+    everything, count = ics_export.build(relais, everything=True)  # `calendar export --all`
+    assert set(events_of(everything)) == uids(ids, "old", "recent", "edge", "ahead", "far") and count == 10
+
+
+def test_the_window_is_configurable(relais):
+    ids = seed_years(relais)
+    relais.settings = dataclasses.replace(relais.settings, calendar_feed_window=(18, 26))
+    assert set(events_of(ics_export.build(relais)[0])) == uids(ids, "old", "recent", "edge", "ahead", "far")
+    relais.settings = dataclasses.replace(relais.settings, calendar_feed_window=(0, 0))  # today only
+    assert set(events_of(ics_export.build(relais)[0])) == set()
+
+
 pytest_e2e = pytest.mark.e2e
 
 
@@ -146,6 +199,17 @@ def test_cli_export_writes_a_file_the_library_reads_back(relais, cli, tmp_path):
     assert f"placement-{ids['x']}-publication@relais" not in events
     stdout = cli("calendar", "export")
     assert stdout.stdout.startswith("BEGIN:VCALENDAR")
+
+
+@pytest_e2e
+def test_cli_export_takes_the_window_or_everything(relais, cli, tmp_path):
+    ids = seed_years(relais)
+    target = tmp_path / "window.ics"
+    result = cli("calendar", "export", "-o", str(target), RELAIS_NOW="2026-12-01T09:00", CALENDAR_FEED_WINDOW="11,24")
+    assert result.returncode == 0, result.stderr
+    assert set(events_of(target.read_bytes())) == uids(ids, "recent:publication", "ahead")  # from 2026-01-01
+    result = cli("calendar", "export", "--all", "-o", str(target), RELAIS_NOW="2026-12-01T09:00")
+    assert result.stdout.strip() == f"10 événements écrits dans {target}."
 
 
 @pytest_e2e

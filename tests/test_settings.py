@@ -19,6 +19,7 @@ def test_defaults_follow_the_design():
     assert s.digest_weekday == 0 and s.digest_time == (9, 0)
     assert s.stats_checkpoints == (2, 7, 30)
     assert (s.pace_seconds, s.slack_timeout, s.ping_interval) == (1.0, 10.0, 10.0)
+    assert s.calendar_feed_window == (12, 24)  # a year back, two years ahead
     assert not s.has_slack_credentials
 
 
@@ -46,6 +47,10 @@ def test_defaults_follow_the_design():
         ("SLACK_TIMEOUT_SECONDS", "0"),
         ("SLACK_TIMEOUT_SECONDS", "ten"),
         ("SLACK_PING_INTERVAL_SECONDS", "0"),
+        ("CALENDAR_FEED_WINDOW", "12"),
+        ("CALENDAR_FEED_WINDOW", "-1,24"),
+        ("CALENDAR_FEED_WINDOW", "12,121"),
+        ("CALENDAR_FEED_WINDOW", "un an,deux ans"),
     ],
 )
 def test_a_wrong_value_names_its_variable(variable, value):
@@ -76,6 +81,7 @@ def test_values_are_parsed():
         SLACK_PACE_SECONDS="0",
         SLACK_TIMEOUT_SECONDS="2.5",
         SLACK_PING_INTERVAL_SECONDS="1",
+        CALENDAR_FEED_WINDOW=" 6 , 0 ",
     )
     assert s.port == 8080
     assert s.comms_team == ("U01", "U02")
@@ -88,6 +94,7 @@ def test_values_are_parsed():
     assert s.api_url == "http://127.0.0.1:9999/api/"
     assert s.language == "en"
     assert (s.pace_seconds, s.slack_timeout, s.ping_interval) == (0.0, 2.5, 1.0)
+    assert s.calendar_feed_window == (6, 0)
 
 
 def test_dotenv_fills_gaps_and_environment_wins(tmp_path):

@@ -912,12 +912,15 @@ def render_skipped(relais, row: dict, now: datetime) -> outbox.Post | None:
 def configure(parser) -> None:
     parser.add_argument("action", choices=("refresh", "export"))
     parser.add_argument("-o", "--output", help="export: the .ics file to write (default: standard output)")
+    parser.add_argument(
+        "--all", action="store_true", help="export: every day of the history, not only CALENDAR_FEED_WINDOW's"
+    )
 
 
 def run_calendar(relais, args) -> int:
     tr = relais.tr
     if args.action == "export":
-        body, count = ics_export.build(relais)
+        body, count = ics_export.build(relais, everything=args.all)
         if args.output:
             Path(args.output).parent.mkdir(parents=True, exist_ok=True)
             Path(args.output).write_bytes(body)

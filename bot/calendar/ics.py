@@ -1,13 +1,16 @@
 """The editorial calendar as iCalendar, for the team's calendar apps.
 
-    body, count = build(relais)                      # bytes of a VCALENDAR, number of VEVENTs
-    python -m bot calendar export -o FILE            # (bot.calendar.feeds registers the `calendar` command)
+    body, count = build(relais)                      # bytes of a VCALENDAR, number of VEVENTs, of the window
+    body, count = build(relais, everything=True)     # of every day of the history
+    python -m bot calendar export -o FILE [--all]    # (bot.calendar.feeds registers the `calendar` command)
     GET /calendar.ics?key=CALENDAR_FEED_KEY          # HTTP mode (and HEAD); 404 when the key is absent, wrong or unset
 
 One all-day event per placement's publication (its published date once published, else the
 proposal's date) and one per submission deadline, for every placement that is not cancelled (nor
-its proposal). UIDs are stable (`placement-<id>-publication@relais`, `placement-<id>-deadline@relais`),
-so a subscribed calendar updates its events instead of duplicating them. STATUS follows the
+its proposal), whose day is in the window: CALENDAR_FEED_WINDOW's months before and after today, a year
+back to two years ahead by default (storage.editorial reads only the placements with a day in it). UIDs
+are stable (`placement-<id>-publication@relais`, `placement-<id>-deadline@relais`), so a subscribed
+calendar updates its events instead of duplicating them. STATUS follows the
 placement: TENTATIVE until accepted, CONFIRMED once accepted or published, CANCELLED when declined.
 An editorial calendar with nothing in it still has one component, as RFC 5545 requires: the VTIMEZONE of
 TIMEZONE (the calendar's X-WR-TIMEZONE), which every calendar application accepts.
@@ -96,8 +99,8 @@ class Rendering:
     is the number of events rendered so far. Written directly (one event costs a few string operations: the
     icalendar library's objects cost a hundred times more); the icalendar library reads it back in the tests."""
 
-    def __init__(self, relais, rows: Iterable[dict]):
-        self.relais, self.rows, self.count = relais, rows, 0
+    def __init__(self, relais, rows: Iterable[dict], window: tuple[date, date] | None = None):
+        self.relais, self.rows, self.window, self.count = relais, rows, window, 0
         self._days: dict[str, str] = {}
 
     def _day(self, day: date) -> str:
@@ -122,7 +125,7 @@ class Rendering:
         )
 
     def events(self, row: dict) -> Iterator[bytes]:
-        """The placement's publication event and its deadline event."""
+        """The placement's publication event and its deadline event (those of the two in the window)."""
         tr = self.relais.tr
         stamp = _stamp(max(row["updated_at"], row["proposal_updated_at"]))
         publication = date.fromisoformat(row["published_on"] or row["publish_on"])
@@ -145,6 +148,8 @@ class Rendering:
         status = ICAL_STATUS.get(row["status"], "TENTATIVE")
         category = _text(tr(f"propose.category.{row['category']}"))
         for kind, day in (("publication", publication), ("deadline", deadline)):
+            if self.window and not self.window[0] <= day <= self.window[1]:
+                continue
             self.count += 1
             yield _event(
                 f"placement-{row['id']}-{kind}@{UID_DOMAIN}",
@@ -166,8 +171,27 @@ class Rendering:
         yield b"END:VCALENDAR\r\n"
 
 
-def build(relais) -> tuple[bytes, int]:
-    rendering = Rendering(relais, editorial.entries(relais.db))
+def _add_months(day: date, months: int) -> date:
+    """The same day `months` later (earlier when negative), the last of the month when it has fewer days."""
+    index = day.year * 12 + day.month - 1 + months
+    year, month = divmod(index, 12)
+    following = date(year + (month + 1) // 12, (month + 1) % 12 + 1, 1)
+    return date(year, month + 1, min(day.day, (following - timedelta(days=1)).day))
+
+
+def window(relais) -> tuple[date, date]:
+    """The days the calendar covers, both included: CALENDAR_FEED_WINDOW's months before and after today
+    (by default a year back, two years ahead)."""
+    back, ahead = relais.settings.calendar_feed_window
+    today = relais.clock.today()
+    return _add_months(today, -back), _add_months(today, ahead)
+
+
+def build(relais, everything: bool = False) -> tuple[bytes, int]:
+    """The calendar of the window, or of every day with `everything` (`calendar export --all`)."""
+    days = None if everything else window(relais)
+    rows = editorial.entries(relais.db) if days is None else editorial.entries(relais.db, *days)
+    rendering = Rendering(relais, rows, days)
     body = b"".join(rendering)
     return body, rendering.count
 

@@ -35,6 +35,7 @@ MESSAGES: dict[str, str] = {
     "settings.instant": "expects an ISO 8601 date and time, such as 2026-12-01T09:00",
     "settings.seconds": "expects a number of seconds, such as 10 or 0.5",
     "settings.feed_kind": "expects URL or kind=URL, kind being closure, exams, term-start, reading-week or other",
+    "settings.feed_window": "expects two numbers of months from 0 to 120, before and after today, such as 12,24",  # issue 14 (h-ics)
     "settings.required_bot_token": "is required in this mode: a bot token starting with xoxb-",
     "settings.required_channel": "is required in this mode: the team channel's ID, such as C0123ABCD",
     "settings.required_secret": "is required in HTTP mode: the app's signing secret",

@@ -35,6 +35,7 @@ MESSAGES: dict[str, str] = {
     "settings.instant": "attend une date et une heure ISO 8601, par exemple 2026-12-01T09:00",
     "settings.seconds": "attend un nombre de secondes, par exemple 10 ou 0.5",
     "settings.feed_kind": "attend URL ou type=URL, le type étant closure, exams, term-start, reading-week ou other",
+    "settings.feed_window": "attend deux nombres de mois de 0 à 120, avant et après aujourd'hui, par exemple 12,24",  # issue 14 (h-ics)
     "settings.required_bot_token": "est requis dans ce mode : un jeton de bot commençant par xoxb-",
     "settings.required_channel": "est requis dans ce mode : l'ID du canal de l'équipe, par exemple C0123ABCD",
     "settings.required_secret": "est requis en mode HTTP : le secret de signature de l'application",
