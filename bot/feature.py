@@ -27,8 +27,9 @@ Renderer = Callable[["Relais", dict, datetime], "Post | None"]
 # fn(relais, now): plans the outbox rows that became due (idempotent: unique keys); what it returns
 # (some return the keys they planned) is not used
 Planner = Callable[["Relais", datetime], object]
-# fn(relais, environ) -> (status line, headers, body), for a GET (and HEAD) path of the web process
-Route = Callable[["Relais", dict], tuple[str, dict[str, str], bytes]]
+# fn(relais, environ) -> (status line, headers, body), for a GET (and HEAD) path of the web process; body is
+# bytes, an iterable of bytes (streamed) or None (no body: 304, a HEAD answered without rendering)
+Route = Callable[["Relais", dict], tuple[str, dict[str, str], bytes | Iterable[bytes] | None]]
 # fn(app): adds the feature's Bolt listeners
 Listeners = Callable[["App"], None]
 # fn(relais, now) -> messages ({"blocks": [...]}) the console shows for a `:NAME` command

@@ -3,6 +3,7 @@ their proposal and outlet, for one publication event and one deadline event each
 
     entries(db)                      # every one, in publication order (rows read as they are iterated)
     entries(db, start, end)          # those with an event in the window: published, wanted or due in [start, end]
+    fingerprint(db, start, end)      # changes whenever the window's calendar may change, read cheaply (ETag)
 
 The window is read through indexes (migration 0015): proposals by wanted date, placements by deadline and by
 publication day; at ten years of history it reads the window's rows only."""
@@ -40,4 +41,24 @@ def entries(db: Database, start: date | None = None, end: date | None = None) ->
            WHERE p.status != 'cancelled' AND r.status != 'cancelled' {window}
            ORDER BY COALESCE(p.published_on, r.publish_on), p.id""",
         params,
+    )
+
+
+def fingerprint(db: Database, start: date, end: date) -> Row:
+    """What the window's calendar is made of, read from indexes and a few rows: `placements` (how many have a day
+    in [start, end]), `placements_changed` and `proposals_changed` (their latest updated_at), `outlets` and
+    `outlets_changed` (how many, the latest change), `history` and `history_at` (the latest history row: every
+    change of a proposal or placement writes one, in or out of the window). Any change to what the calendar
+    shows changes one of them."""
+    return next(
+        db.query(
+            f"""SELECT COUNT(*) AS placements, MAX(p.updated_at) AS placements_changed,
+                      MAX(r.updated_at) AS proposals_changed,
+                      (SELECT COUNT(*) FROM outlets) AS outlets, (SELECT MAX(updated_at) FROM outlets) AS outlets_changed,
+                      (SELECT MAX(id) FROM history) AS history,
+                      (SELECT at FROM history ORDER BY id DESC LIMIT 1) AS history_at
+               FROM placements p JOIN proposals r ON r.id = p.proposal_id
+               WHERE p.id IN ({_IN_WINDOW})""",
+            {"start": start.isoformat(), "end": end.isoformat()},
+        )
     )

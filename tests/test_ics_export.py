@@ -4,7 +4,9 @@ UIDs, cancelled ones left out; `calendar export -o FILE` and GET /calendar.ics?k
 from __future__ import annotations
 
 import dataclasses
-from datetime import date
+import socket
+from datetime import UTC, date, datetime, timedelta
+from urllib.parse import urlsplit
 
 import icalendar
 import pytest
@@ -287,3 +289,124 @@ def test_text_is_escaped_and_lines_folded_within_75_octets(relais):
     assert str(event["SUMMARY"]) == f"{title} — Bibliothèques — Facebook"
     assert "URL" not in event
     assert [str(c) for c in event["CATEGORIES"].cats] == ["Publication", "Contenu ponctuel"]
+
+
+def test_conditions_of_a_request(relais):
+    current = ics_export.Version('"abc"', datetime(2026, 12, 1, 14, 0, tzinfo=UTC))
+    yes = ics_export.not_modified
+    assert yes({"HTTP_IF_NONE_MATCH": '"abc"'}, current)
+    assert yes({"HTTP_IF_NONE_MATCH": '"old", W/"abc"'}, current)  # weak comparison, a list
+    assert yes({"HTTP_IF_NONE_MATCH": "*"}, current)
+    assert not yes({"HTTP_IF_NONE_MATCH": '"old"'}, current)
+    assert not yes({}, current)
+    assert yes({"HTTP_IF_MODIFIED_SINCE": "Tue, 01 Dec 2026 14:00:00 GMT"}, current)
+    assert not yes({"HTTP_IF_MODIFIED_SINCE": "Tue, 01 Dec 2026 13:59:59 GMT"}, current)
+    assert not yes({"HTTP_IF_MODIFIED_SINCE": "hier"}, current)  # not a date: ignored
+    # If-None-Match wins over If-Modified-Since (RFC 9110 13.2.2)
+    assert not yes({"HTTP_IF_NONE_MATCH": '"old"', "HTTP_IF_MODIFIED_SINCE": "Wed, 01 Dec 2027 00:00:00 GMT"}, current)
+
+
+def test_the_version_changes_with_what_the_calendar_shows(relais):
+    ids = seed(relais)
+    days = ics_export.window(relais)
+    first = ics_export.version(relais, days)
+    assert ics_export.version(relais, days) == first  # nothing changed
+    now = to_text(relais.clock.now())  # the clock is frozen: every change below has the same updated_at
+    with relais.db.atomic():
+        proposals.set_placement_status(relais.db, ids["bib"], "submitted", actor="U0JULIETTE", now=now)
+    second = ics_export.version(relais, days)
+    assert second.etag != first.etag
+    relais.settings = dataclasses.replace(relais.settings, language="en")
+    assert ics_export.version(relais, days).etag != second.etag  # another language, another calendar
+    relais.settings = dataclasses.replace(relais.settings, language="fr")
+    assert ics_export.version(relais, ics_export.window(relais)).etag == second.etag
+    relais.clock.freeze(relais.clock.now() + timedelta(days=1))  # the window moved
+    moved = ics_export.version(relais, ics_export.window(relais))
+    assert moved.etag != second.etag and moved.last_modified == datetime(2026, 12, 2, 5, 0, tzinfo=UTC)
+
+
+def _raw(url: str, request: str) -> tuple[bytes, bytes]:
+    """A raw HTTP/1.1 exchange: the response's head and whatever came after it until the server closed."""
+    parts = urlsplit(url)
+    with socket.create_connection((parts.hostname, parts.port), timeout=10) as sock:
+        sock.sendall(request.encode())
+        data = b""
+        while chunk := sock.recv(65536):
+            data += chunk
+    head, _, rest = data.partition(b"\r\n\r\n")
+    return head, rest
+
+
+@pytest_e2e
+def test_calendar_ics_etag_round_trip_and_changes(relais, web_with):
+    ids = seed(relais)
+    web = web_with(CALENDAR_FEED_KEY=KEY, RELAIS_NOW="2026-12-01T09:00")
+    url, params = web.url + "/calendar.ics", {"key": KEY}
+    first = requests.get(url, params=params, timeout=10)
+    assert first.status_code == 200 and len(events_of(first.content)) == 6
+    etag, modified = first.headers["ETag"], first.headers["Last-Modified"]
+    assert etag.startswith('"') and modified.endswith(" GMT")
+    again = requests.get(url, params=params, headers={"If-None-Match": etag}, timeout=10)
+    assert again.status_code == 304 and again.content == b""
+    assert again.headers["ETag"] == etag and "Content-Length" not in again.headers
+    since = requests.get(url, params=params, headers={"If-Modified-Since": modified}, timeout=10)
+    assert since.status_code == 304
+    head = requests.head(url, params=params, timeout=10)
+    assert head.status_code == 200 and head.headers["ETag"] == etag and head.headers["Last-Modified"] == modified
+    assert head.headers["Content-Type"].startswith("text/calendar")
+    assert requests.head(url, params=params, headers={"If-None-Match": etag}, timeout=10).status_code == 304
+    assert requests.get(url, params={"key": "wrong"}, headers={"If-None-Match": etag}, timeout=10).status_code == 404
+
+    now = to_text(relais.clock.now())
+    with relais.db.atomic():  # a new proposal
+        proposals.create(
+            relais.db,
+            title="Matinées de rédaction",
+            publish_on=date(2027, 2, 3),
+            owner_id="U0MARC",
+            now=now,
+            outlets=[("bib-facebook", date(2027, 2, 3))],
+        )
+    created = requests.get(url, params=params, headers={"If-None-Match": etag}, timeout=10)
+    assert created.status_code == 200 and len(events_of(created.content)) == 8
+    assert created.headers["ETag"] != etag
+    etag = created.headers["ETag"]
+    with relais.db.atomic():  # a moved date, in the same second
+        proposals.update_fields(
+            relais.db,
+            proposals.proposal_id_of(relais.db, ids["bib"]),
+            {"publish_on": date(2026, 12, 11)},
+            actor="U0JULIETTE",
+            now=now,
+        )
+        proposals.set_deadline(relais.db, ids["bib"], date(2026, 12, 11), actor="U0JULIETTE", now=now)
+    moved = requests.get(url, params=params, headers={"If-None-Match": etag}, timeout=10)
+    assert moved.status_code == 200 and moved.headers["ETag"] != etag
+    assert events_of(moved.content)[f"placement-{ids['bib']}-deadline@relais"]["DTSTART"].dt == date(2026, 12, 11)
+
+
+@pytest_e2e
+def test_calendar_ics_head_has_no_body_and_get_is_streamed_whole(relais, web_with):
+    seed(relais)
+    web = web_with(CALENDAR_FEED_KEY=KEY, RELAIS_NOW="2026-12-01T09:00")
+    head, rest = _raw(web.url, f"HEAD /calendar.ics?key={KEY} HTTP/1.1\r\nHost: relais\r\nConnection: close\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 200") and rest == b""  # waitress alone would send the body
+    fields = dict(line.split(": ", 1) for line in head.decode().split("\r\n")[1:])
+    assert fields["Etag"].startswith('"') and fields["Content-Type"].startswith("text/calendar")
+    head, rest = _raw(web.url, f"GET /calendar.ics?key={KEY} HTTP/1.0\r\nHost: relais\r\n\r\n")
+    assert head.startswith(b"HTTP/1.0 200") and rest.startswith(b"BEGIN:VCALENDAR\r\n")  # HTTP/1.0: no chunks
+    assert rest.endswith(b"END:VCALENDAR\r\n") and len(events_of(rest)) == 6
+    assert int(fields["Content-Length"]) == len(rest)  # HEAD says the length of what GET sends
+    streamed = requests.get(web.url + "/calendar.ics", params={"key": KEY}, timeout=10)
+    assert streamed.headers["Transfer-Encoding"] == "chunked" and streamed.content == rest  # sent as rendered
+
+
+@pytest_e2e
+def test_calendar_ics_covers_the_configured_window(relais, web_with):
+    ids = seed_years(relais)
+    web = web_with(CALENDAR_FEED_KEY=KEY, RELAIS_NOW="2026-12-01T09:00")
+    body = requests.get(web.url + "/calendar.ics", params={"key": KEY}, timeout=10).content
+    assert set(events_of(body)) == uids(ids, "recent", "edge:publication", "ahead")  # 13 months ago: gone
+    wider = web_with(CALENDAR_FEED_KEY=KEY, RELAIS_NOW="2026-12-01T09:00", CALENDAR_FEED_WINDOW="14,24")
+    body = requests.get(wider.url + "/calendar.ics", params={"key": KEY}, timeout=10).content
+    assert set(events_of(body)) == uids(ids, "old", "recent", "edge", "ahead")

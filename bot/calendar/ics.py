@@ -3,7 +3,8 @@
     body, count = build(relais)                      # bytes of a VCALENDAR, number of VEVENTs, of the window
     body, count = build(relais, everything=True)     # of every day of the history
     python -m bot calendar export -o FILE [--all]    # (bot.calendar.feeds registers the `calendar` command)
-    GET /calendar.ics?key=CALENDAR_FEED_KEY          # HTTP mode (and HEAD); 404 when the key is absent, wrong or unset
+    GET /calendar.ics?key=CALENDAR_FEED_KEY          # HTTP mode (and HEAD); 404 when the key is absent, wrong or unset;
+                                                     # ETag and Last-Modified: 304 to If-None-Match / If-Modified-Since
 
 One all-day event per placement's publication (its published date once published, else the
 proposal's date) and one per submission deadline, for every placement that is not cancelled (nor
@@ -21,16 +22,21 @@ pasted as is or URL-encoded; .env.example recommends a URL-safe one (secrets.tok
 
 from __future__ import annotations
 
+import hashlib
 import hmac
 import json
 import re
 from collections.abc import Iterable, Iterator
-from datetime import date, timedelta
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from email.utils import format_datetime, parsedate_to_datetime
+from functools import cache
 from urllib.parse import unquote, unquote_plus
 
 from icalendar import Timezone
 
 from bot.clock import from_text
+from bot.i18n import CATALOGS, DATE_PATTERNS
 from storage import editorial
 
 UID_DOMAIN = "relais"
@@ -44,6 +50,8 @@ ICAL_STATUS = {
 }
 LINE_OCTETS = 75  # RFC 5545 3.1: longer content lines are folded (CRLF and a space), never inside a character
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")  # TEXT has no control character but HTAB (and \n)
+FORMAT = "relais-ics-2"  # change it when the rendering changes: every calendar's ETag changes with it
+CHUNK = 64 * 1024  # bytes handed to the server at once while the calendar is streamed
 _URI = re.compile(r"https?://[^\s\x00-\x1f\x7f]+")
 
 
@@ -187,6 +195,40 @@ def window(relais) -> tuple[date, date]:
     return _add_months(today, -back), _add_months(today, ahead)
 
 
+@dataclass(frozen=True)
+class Version:
+    """What identifies one state of the window's calendar, known before it is rendered: `etag` (an HTTP
+    entity tag, quoted) and `last_modified` (UTC, whole seconds)."""
+
+    etag: str
+    last_modified: datetime
+
+
+@cache
+def _catalog_digest(language: str) -> str:
+    """The messages and date formats the calendar is written with: a new wording is a new calendar."""
+    text = repr((sorted(CATALOGS[language].items()), sorted(DATE_PATTERNS[language].items())))
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def version(relais, days: tuple[date, date]) -> Version:
+    """The calendar's version, from storage.editorial.fingerprint (a few index reads, no rendering): the ETag
+    hashes it with the window, the language, the time zone, the catalog and FORMAT; Last-Modified is the
+    latest change it knows of, or the start of today when later (the window moved at midnight)."""
+    settings = relais.settings
+    row = editorial.fingerprint(relais.db, *days)
+    parts = [FORMAT, settings.language, settings.timezone, *map(str, days), _catalog_digest(settings.language)]
+    parts += [f"{name}={row[name]}" for name in sorted(row)]
+    etag = '"' + hashlib.sha256("|".join(parts).encode()).hexdigest()[:32] + '"'
+    midnight = datetime.combine(relais.clock.today(), time(0), settings.tz).astimezone(UTC)
+    changes = [
+        from_text(row[name])
+        for name in ("placements_changed", "proposals_changed", "outlets_changed", "history_at")
+        if row[name]
+    ]
+    return Version(etag, max([midnight, *changes]).replace(microsecond=0))
+
+
 def build(relais, everything: bool = False) -> tuple[bytes, int]:
     """The calendar of the window, or of every day with `everything` (`calendar export --all`)."""
     days = None if everything else window(relais)
@@ -214,18 +256,63 @@ def _key_matches(query: str, expected: str) -> bool:
     return False
 
 
+def _tags(header: str) -> list[str]:
+    """The entity tags of an If-None-Match header, weak ones as their strong form (weak comparison)."""
+    return [tag.strip().removeprefix("W/") for tag in header.split(",") if tag.strip()]
+
+
+def not_modified(environ, current: Version) -> bool:
+    """The request's conditions say the client has `current` already (RFC 9110 13.1.2, 13.1.3): If-None-Match
+    names its ETag (or "*"); without If-None-Match, If-Modified-Since is not older than its Last-Modified."""
+    if_none_match = environ.get("HTTP_IF_NONE_MATCH")
+    if if_none_match is not None:
+        tags = _tags(if_none_match)
+        return "*" in tags or current.etag in tags
+    if_modified_since = environ.get("HTTP_IF_MODIFIED_SINCE")
+    if not if_modified_since:
+        return False
+    try:
+        since = parsedate_to_datetime(if_modified_since)
+    except (TypeError, ValueError):
+        return False  # not an HTTP date: ignored, as RFC 9110 says
+    if since.tzinfo is None:
+        since = since.replace(tzinfo=UTC)
+    return current.last_modified <= since
+
+
+def _chunks(pieces: Iterable[bytes]) -> Iterator[bytes]:
+    """The pieces regrouped in CHUNK-sized writes."""
+    buffer: list[bytes] = []
+    size = 0
+    for piece in pieces:
+        buffer.append(piece)
+        size += len(piece)
+        if size >= CHUNK:
+            yield b"".join(buffer)
+            buffer, size = [], 0
+    if buffer:
+        yield b"".join(buffer)
+
+
 def serve(relais, environ):
-    """GET /calendar.ics?key=…: the feed, only with the right key (compared in constant time)."""
+    """GET /calendar.ics?key=…: the feed, only with the right key (compared in constant time), streamed as it is
+    rendered (the window's rows read one by one); with its ETag and Last-Modified, so a client that has it gets
+    304 Not Modified without it being rendered. HEAD: the same headers and the body's Content-Length, no body
+    (waitress would send a chunked body's last chunk to a HEAD without a length)."""
     expected = relais.settings.calendar_feed_key
     if not expected or not _key_matches(environ.get("QUERY_STRING", ""), expected):
         return _not_found()
-    body, _count = build(relais)
-    return (
-        "200 OK",
-        {
-            "Content-Type": "text/calendar; charset=utf-8",
-            "Cache-Control": "private, max-age=300",
-            "Content-Disposition": 'inline; filename="relais.ics"',
-        },
-        body,
-    )
+    days = window(relais)
+    current = version(relais, days)
+    headers = {
+        "Cache-Control": "private, max-age=300",
+        "ETag": current.etag,
+        "Last-Modified": format_datetime(current.last_modified, usegmt=True),
+    }
+    if not_modified(environ, current):
+        return "304 Not Modified", headers, None
+    headers |= {"Content-Type": "text/calendar; charset=utf-8", "Content-Disposition": 'inline; filename="relais.ics"'}
+    rendering = Rendering(relais, editorial.entries(relais.db, *days), days)
+    if environ.get("REQUEST_METHOD") == "HEAD":  # the GET's length, counted as it is rendered, nothing kept
+        return "200 OK", headers | {"Content-Length": str(sum(map(len, rendering)))}, None
+    return "200 OK", headers, _chunks(rendering)

@@ -2,7 +2,8 @@
 
     POST /slack/events   Slack's requests (signed), handed to Bolt
     GET  /healthz        200 {"status": "ok", ...}
-    GET  /calendar.ics   the editorial calendar (with ?key=CALENDAR_FEED_KEY), when available
+    GET  /calendar.ics   the editorial calendar (with ?key=CALENDAR_FEED_KEY), when available; streamed, 304 when
+                         the client has it (features' routes: bytes, a stream or no body, see _route_reply)
 
 Before Bolt sees a request:
 - a body over MAX_BODY is refused (413);
@@ -48,6 +49,24 @@ def _reply(start_response, status: str, body: bytes, content_type: str = "applic
     return [body]
 
 
+def _route_reply(start_response, status: str, headers: dict, body, head: bool) -> Iterable[bytes]:
+    """A feature's route answer: `body` is bytes (sent with its Content-Length), an iterable of bytes (streamed
+    as it is produced: chunked) or None (no body: 304, or a HEAD, whose Content-Length the route may give). A HEAD
+    never gets a body (waitress would send it): bytes keep their Content-Length, a stream is closed unread."""
+    listed = list(headers.items())
+    if isinstance(body, bytes):
+        if "Content-Type" not in headers:
+            listed.insert(0, ("Content-Type", "text/plain"))
+        start_response(status, [*listed, ("Content-Length", str(len(body)))])
+        return [] if head else [body]
+    start_response(status, listed)
+    if body is None or head:
+        if hasattr(body, "close"):
+            body.close()
+        return []
+    return body
+
+
 def _json(start_response, status: str, value) -> list[bytes]:
     return _reply(start_response, status, json.dumps(value).encode())
 
@@ -79,9 +98,9 @@ def create_wsgi(relais: Relais, app: App) -> Callable:
                 return _json(start_response, "405 Method Not Allowed", {"error": "POST only"})
             return _slack(environ, start_response)
         routes = relais.contributions.routes
-        if method in ("GET", "HEAD") and path in routes:  # HEAD: the same headers, waitress sends no body
+        if method in ("GET", "HEAD") and path in routes:
             status, headers, body = routes[path](relais, environ)
-            return _reply(start_response, status, body, headers.pop("Content-Type", "text/plain"), headers.items())
+            return _route_reply(start_response, status, headers, body, head=method == "HEAD")
         return _json(start_response, "404 Not Found", {"error": "not found"})
 
     def _slack(environ, start_response) -> Iterable[bytes]:
