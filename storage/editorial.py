@@ -1,7 +1,7 @@
 """The editorial calendar (bot.calendar.ics): the placements that are not cancelled (nor their proposal), with
 their proposal and outlet, for one publication event and one deadline event each.
 
-    entries(db)                      # every one, in publication order (rows read as they are iterated)
+    entries(db)                      # every one, by placement id (rows read as they are iterated)
     entries(db, start, end)          # those with an event in the window: published, wanted or due in [start, end]
     fingerprint(db, start, end)      # changes whenever the window's calendar may change, read cheaply (ETag)
 
@@ -30,7 +30,8 @@ _IN_WINDOW = """SELECT w.id FROM proposals wr JOIN placements w ON w.proposal_id
 
 
 def entries(db: Database, start: date | None = None, end: date | None = None) -> Iterator[Row]:
-    """The calendar's placements (columns of _COLUMNS), by publication day then id; with `start` and `end`, only
+    """The calendar's placements (columns of _COLUMNS), by id (the order they were made in: SQLite sorts
+    nothing, reading the window's ids in order); with `start` and `end`, only
     those with a day in that window (the caller keeps the events whose own day is in it). Rows are read from
     SQLite as they are iterated, never all at once."""
     window = "" if start is None or end is None else f"AND p.id IN ({_IN_WINDOW})"
@@ -39,7 +40,7 @@ def entries(db: Database, start: date | None = None, end: date | None = None) ->
         f"""SELECT {_COLUMNS}
            FROM placements p JOIN proposals r ON r.id = p.proposal_id JOIN outlets o ON o.slug = p.outlet_slug
            WHERE p.status != 'cancelled' AND r.status != 'cancelled' {window}
-           ORDER BY COALESCE(p.published_on, r.publish_on), p.id""",
+           ORDER BY p.id""",  # the window's ids come sorted: nothing to sort
         params,
     )
 

@@ -50,6 +50,7 @@ ICAL_STATUS = {
 }
 LINE_OCTETS = 75  # RFC 5545 3.1: longer content lines are folded (CRLF and a space), never inside a character
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")  # TEXT has no control character but HTAB (and \n)
+_SPECIAL = re.compile(r"[\\;,\n\r\x00-\x08\x0b-\x1f\x7f]")  # what _text changes
 FORMAT = "relais-ics-2"  # change it when the rendering changes: every calendar's ETag changes with it
 CHUNK = 64 * 1024  # bytes handed to the server at once while the calendar is streamed
 _URI = re.compile(r"https?://[^\s\x00-\x1f\x7f]+")
@@ -57,6 +58,8 @@ _URI = re.compile(r"https?://[^\s\x00-\x1f\x7f]+")
 
 def _text(value: str) -> str:
     """A TEXT value (RFC 5545 3.3.11): backslash, semicolon and comma escaped, line breaks as \\n."""
+    if not _SPECIAL.search(value):
+        return value
     value = _CONTROL.sub("", value.replace("\r\n", "\n").replace("\r", "\n"))
     return value.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,").replace("\n", "\\n")
 
@@ -77,17 +80,26 @@ def _line(name: str, value: str) -> bytes:
 
 
 def _stamp(text: str) -> str:
-    return from_text(text).strftime("%Y%m%dT%H%M%SZ")
+    """A stored instant ('2026-12-01T14:00:00Z', bot.clock.to_text) as a DATE-TIME in UTC ('20261201T140000Z')."""
+    return from_text(text).strftime("%Y%m%dT%H%M%SZ") if len(text) != 20 else text.replace("-", "").replace(":", "")
+
+
+@dataclass(frozen=True)
+class _Day:
+    """A day as the calendar writes it: in words (the description), as DTSTART and DTEND values."""
+
+    words: str
+    start: str
+    end: str
 
 
 def _event(
-    uid: str, day: date, summary: str, description: bytes, status: str, stamp: str, url: str | None, categories: str
+    uid: str, day: _Day, summary: str, description: bytes, status: str, stamp: str, url: str | None, categories: str
 ) -> bytes:
     """One all-day VEVENT; `description` is its folded DESCRIPTION line (the same in a placement's two events)."""
     fixed = (  # short ASCII lines: nothing to escape nor fold
         f"BEGIN:VEVENT\r\nUID:{uid}\r\nDTSTAMP:{stamp}\r\nLAST-MODIFIED:{stamp}\r\n"
-        f"DTSTART;VALUE=DATE:{day.isoformat().replace('-', '')}\r\n"
-        f"DTEND;VALUE=DATE:{(day + timedelta(days=1)).isoformat().replace('-', '')}\r\n"
+        f"DTSTART;VALUE=DATE:{day.start}\r\nDTEND;VALUE=DATE:{day.end}\r\n"
         f"STATUS:{status}\r\nTRANSP:TRANSPARENT\r\n"
     )
     return b"".join(
@@ -108,14 +120,23 @@ class Rendering:
     icalendar library's objects cost a hundred times more); the icalendar library reads it back in the tests."""
 
     def __init__(self, relais, rows: Iterable[dict], window: tuple[date, date] | None = None):
-        self.relais, self.rows, self.window, self.count = relais, rows, window, 0
-        self._days: dict[str, str] = {}
+        self.relais, self.rows, self.count = relais, rows, 0
+        self.window = (window[0].isoformat(), window[1].isoformat()) if window else None  # ISO text compares as days
+        self._days: dict[str, _Day] = {}  # a few hundred distinct days for thousands of events
+        self._words: dict[str, str] = {}  # statuses, categories, kinds in the team's language
 
-    def _day(self, day: date) -> str:
-        key = day.isoformat()
-        if key not in self._days:
-            self._days[key] = self.relais.tr.date(day)
-        return self._days[key]
+    def _day(self, iso: str) -> _Day:
+        if iso not in self._days:
+            day = date.fromisoformat(iso)
+            self._days[iso] = _Day(
+                self.relais.tr.date(day), iso.replace("-", ""), (day + timedelta(days=1)).isoformat().replace("-", "")
+            )
+        return self._days[iso]
+
+    def _word(self, key: str) -> str:
+        if key not in self._words:
+            self._words[key] = self.relais.tr(key)
+        return self._words[key]
 
     def head(self) -> bytes:
         tr, settings = self.relais.tr, self.relais.settings
@@ -136,16 +157,16 @@ class Rendering:
         """The placement's publication event and its deadline event (those of the two in the window)."""
         tr = self.relais.tr
         stamp = _stamp(max(row["updated_at"], row["proposal_updated_at"]))
-        publication = date.fromisoformat(row["published_on"] or row["publish_on"])
-        deadline = date.fromisoformat(row["deadline"])
+        publication = row["published_on"] or row["publish_on"]
+        deadline = row["deadline"]
         link = row["published_url"] or row["link"] or ""
         url = link if _URI.fullmatch(link) else None
         description = tr(
             "ics.description",
             number=row["proposal_id"],
-            status=tr(f"propose.status.{row['status']}"),
-            publication=self._day(publication),
-            deadline=self._day(deadline),
+            status=self._word(f"propose.status.{row['status']}"),
+            publication=self._day(publication).words,
+            deadline=self._day(deadline).words,
             outlet=row["outlet_name"],
         )
         if url:
@@ -154,20 +175,20 @@ class Rendering:
             description += "\n\n" + tr("ics.outlet_text", text=row["outlet_text"])
         folded = _line("DESCRIPTION", _text(description))  # the same in both events
         status = ICAL_STATUS.get(row["status"], "TENTATIVE")
-        category = _text(tr(f"propose.category.{row['category']}"))
+        category = _text(self._word(f"propose.category.{row['category']}"))
         for kind, day in (("publication", publication), ("deadline", deadline)):
             if self.window and not self.window[0] <= day <= self.window[1]:
                 continue
             self.count += 1
             yield _event(
                 f"placement-{row['id']}-{kind}@{UID_DOMAIN}",
-                day,
+                self._day(day),
                 tr(f"ics.{kind}", title=row["title"], outlet=row["outlet_name"]),
                 folded,
                 status,
                 stamp,
                 url,
-                _text(tr(f"ics.kind.{kind}")) + "," + category,
+                _text(self._word(f"ics.kind.{kind}")) + "," + category,
             )
 
     def __iter__(self) -> Iterator[bytes]:
