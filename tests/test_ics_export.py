@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import socket
+import threading
 from datetime import UTC, date, datetime, timedelta
 from urllib.parse import urlsplit
 
@@ -348,7 +349,7 @@ def test_calendar_ics_etag_round_trip_and_changes(relais, web_with):
     assert etag.startswith('"') and modified.endswith(" GMT")
     again = requests.get(url, params=params, headers={"If-None-Match": etag}, timeout=10)
     assert again.status_code == 304 and again.content == b""
-    assert again.headers["ETag"] == etag and "Content-Length" not in again.headers
+    assert again.headers["ETag"] == etag
     since = requests.get(url, params=params, headers={"If-Modified-Since": modified}, timeout=10)
     assert since.status_code == 304
     head = requests.head(url, params=params, timeout=10)
@@ -386,19 +387,35 @@ def test_calendar_ics_etag_round_trip_and_changes(relais, web_with):
 
 
 @pytest_e2e
-def test_calendar_ics_head_has_no_body_and_get_is_streamed_whole(relais, web_with):
+def test_calendar_ics_head_has_no_body_and_says_the_length_of_the_get(relais, web_with):
     seed(relais)
     web = web_with(CALENDAR_FEED_KEY=KEY, RELAIS_NOW="2026-12-01T09:00")
     head, rest = _raw(web.url, f"HEAD /calendar.ics?key={KEY} HTTP/1.1\r\nHost: relais\r\nConnection: close\r\n\r\n")
     assert head.startswith(b"HTTP/1.1 200") and rest == b""  # waitress alone would send the body
     fields = dict(line.split(": ", 1) for line in head.decode().split("\r\n")[1:])
     assert fields["Etag"].startswith('"') and fields["Content-Type"].startswith("text/calendar")
-    head, rest = _raw(web.url, f"GET /calendar.ics?key={KEY} HTTP/1.0\r\nHost: relais\r\n\r\n")
-    assert head.startswith(b"HTTP/1.0 200") and rest.startswith(b"BEGIN:VCALENDAR\r\n")  # HTTP/1.0: no chunks
-    assert rest.endswith(b"END:VCALENDAR\r\n") and len(events_of(rest)) == 6
-    assert int(fields["Content-Length"]) == len(rest)  # HEAD says the length of what GET sends
-    streamed = requests.get(web.url + "/calendar.ics", params={"key": KEY}, timeout=10)
-    assert streamed.headers["Transfer-Encoding"] == "chunked" and streamed.content == rest  # sent as rendered
+    got = requests.get(web.url + "/calendar.ics", params={"key": KEY}, timeout=10)
+    assert got.content.startswith(b"BEGIN:VCALENDAR\r\n") and got.content.endswith(b"END:VCALENDAR\r\n")
+    assert len(events_of(got.content)) == 6 and got.headers["ETag"] == fields["Etag"]
+    assert int(fields["Content-Length"]) == int(got.headers["Content-Length"]) == len(got.content)
+
+
+@pytest_e2e
+def test_calendars_asked_at_once_are_all_served_whole(relais, web_with):
+    """One thread renders them, one after the other (bot.calendar.ics._RENDERER); each client gets its own."""
+    seed(relais)
+    web = web_with(CALENDAR_FEED_KEY=KEY, RELAIS_NOW="2026-12-01T09:00")
+    bodies: list[bytes] = []
+
+    def fetch():
+        bodies.append(requests.get(web.url + "/calendar.ics", params={"key": KEY}, timeout=30).content)
+
+    threads = [threading.Thread(target=fetch) for _ in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(bodies) == 6 and len(set(bodies)) == 1 and len(events_of(bodies[0])) == 6
 
 
 @pytest_e2e

@@ -2,8 +2,8 @@
 
     POST /slack/events   Slack's requests (signed), handed to Bolt
     GET  /healthz        200 {"status": "ok", ...}
-    GET  /calendar.ics   the editorial calendar (with ?key=CALENDAR_FEED_KEY), when available; streamed, 304 when
-                         the client has it (features' routes: bytes, a stream or no body, see _route_reply)
+    GET  /calendar.ics   the editorial calendar (with ?key=CALENDAR_FEED_KEY), when available; 304 when the client
+                         has it (features' routes answer bytes, an iterable or no body: see _route_reply)
 
 Before Bolt sees a request:
 - a body over MAX_BODY is refused (413);
@@ -50,9 +50,10 @@ def _reply(start_response, status: str, body: bytes, content_type: str = "applic
 
 
 def _route_reply(start_response, status: str, headers: dict, body, head: bool) -> Iterable[bytes]:
-    """A feature's route answer: `body` is bytes (sent with its Content-Length), an iterable of bytes (streamed
-    as it is produced: chunked) or None (no body: 304, or a HEAD, whose Content-Length the route may give). A HEAD
-    never gets a body (waitress would send it): bytes keep their Content-Length, a stream is closed unread."""
+    """A feature's route answer: `body` is bytes (sent with its Content-Length), an iterable of bytes (sent as it
+    is produced, with the Content-Length the route gives, else chunked) or None (no body: 304, or a HEAD, whose
+    Content-Length the route may give). A HEAD never gets a body (waitress would send it): bytes keep their
+    Content-Length, an iterable is closed unread."""
     listed = list(headers.items())
     if isinstance(body, bytes):
         if "Content-Type" not in headers:
