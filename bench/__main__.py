@@ -8,7 +8,11 @@ b. the same while the Slack stand-in answers every Web API call after 2 s;
 c. a tick, the digest build and `/stats report` at one and at ten years of generated data
    (bench/scale.py, one process per database), and the ratio between the two;
 d. the web process's peak memory (VmHWM) and its start-up time to a first answered request
-   (a signed slash command), on an empty database and on ten years of data.
+   (a signed slash command), on an empty database and on ten years of data;
+e. the editorial calendar (GET /calendar.ics, its default window) served by the web process at one and ten
+   years: time of a whole download, of a conditional GET answered 304 and of a HEAD, its size, and the
+   process's memory above idle while it serves it (peak VmHWM, reset after start-up, minus VmRSS at idle).
+   `python -m bench export` runs this section alone (and updates its figures in bench/results.json).
 
 Prints a table and writes bench/results.json. Bench data is generated (bench/generate.py) into
 bench/data/ (gitignored; reused while the generator and the schema are unchanged), never committed.
@@ -126,11 +130,21 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def peak_memory_mb(pid: int) -> float:
+def peak_memory_mb(pid: int, field: str = "VmHWM") -> float:
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
+        if line.startswith(field + ":"):
             return int(line.split()[1]) / 1024
     return float("nan")
+
+
+def reset_peak_memory(pid: int) -> bool:
+    """Linux: VmHWM starts again from the current VmRSS (writing 5 to clear_refs), so the next peak read is
+    that of what follows. False when the kernel refuses (the peak then includes start-up's)."""
+    try:
+        Path(f"/proc/{pid}/clear_refs").write_text("5")
+        return True
+    except OSError:
+        return False
 
 
 # -- data -------------------------------------------------------------------------------------
@@ -340,6 +354,74 @@ def measure_scale(tmp: Path, standin: SlackStandIn, source: Path) -> dict:
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
+# -- the editorial calendar -------------------------------------------------------------------
+FEED_KEY = "bench-editorial-calendar-key"
+EXPORT_REPEAT = 8  # as many as the server's threads (bot.runtime.server.THREADS): each may serve one
+
+
+def measure_export(tmp: Path, standin: SlackStandIn, source: Path) -> dict:
+    """GET /calendar.ics on the web process over a copy of `source`, the clock at NOW (the default window: a year
+    back, two years ahead); timings are client-side, whole bodies read."""
+    tmp.mkdir(parents=True, exist_ok=True)
+    copy_of(source, tmp)
+    env = base_env(tmp, standin.api_url, RELAIS_NOW=NOW, CALENDAR_FEED_KEY=FEED_KEY)
+    web = WebProcess(env, tmp).start(timeout=60)
+    url, params = web.url + "/calendar.ics", {"key": FEED_KEY}
+    out: dict = {}
+    try:
+        settle = time.monotonic() + 30  # the start-up catch-up tick (the day's card refresh) runs first
+        while "relais.scheduler: tick" not in web.output() and time.monotonic() < settle:
+            time.sleep(0.2)
+        time.sleep(1.0)
+        pid = web.proc.pid
+        out["idle_rss_mb"] = peak_memory_mb(pid, "VmRSS")
+        out["peak_reset"] = reset_peak_memory(pid)
+        times, size, etag = [], 0, ""
+        for _ in range(EXPORT_REPEAT):
+            started = time.perf_counter()
+            response = requests.get(url, params=params, timeout=120)
+            times.append((time.perf_counter() - started) * 1000)
+            if response.status_code != 200:
+                raise RuntimeError(f"/calendar.ics answered {response.status_code}")
+            size, etag = len(response.content), response.headers.get("ETag", "")
+            out.setdefault("events", response.content.count(b"BEGIN:VEVENT"))
+            out.setdefault("one_above_idle_mb", peak_memory_mb(pid) - out["idle_rss_mb"])
+            del response
+        out["peak_rss_mb"] = peak_memory_mb(pid)
+        out["above_idle_mb"] = out["peak_rss_mb"] - out["idle_rss_mb"]
+        out["get_first_ms"], out["get_median_ms"], out["get_max_ms"] = times[0], percentile(times, 50), max(times)
+        out["bytes"] = size
+        conditional = []
+        for _ in range(EXPORT_REPEAT):
+            started = time.perf_counter()
+            status = requests.get(url, params=params, headers={"If-None-Match": etag}, timeout=30).status_code
+            conditional.append((time.perf_counter() - started) * 1000)
+            if status != 304:
+                raise RuntimeError(f"a conditional GET answered {status}, not 304")
+        out["not_modified_median_ms"] = percentile(conditional, 50)
+        started = time.perf_counter()
+        requests.head(url, params=params, timeout=120)
+        out["head_ms"] = (time.perf_counter() - started) * 1000
+    finally:
+        web.stop()
+    return out
+
+
+def export_only() -> int:
+    """`python -m bench export`: section e alone, its figures merged into bench/results.json."""
+    results = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}
+    with tempfile.TemporaryDirectory(prefix="relais-bench-") as folder, SlackStandIn() as standin:
+        tmp = Path(folder)
+        env = base_env(tmp, standin.api_url)
+        for years in YEARS:
+            source, results.setdefault("data", {})[f"{years}y"] = dataset(years, env)
+            print(f"  editorial calendar at {years} year(s)…", flush=True)
+            results[f"export_{years}y"] = measure_export(tmp / f"export-{years}", standin, source)
+    RESULTS.write_text(json.dumps(results, indent=2, ensure_ascii=False))
+    print_export(results)
+    return 0
+
+
 def main() -> int:
     began = time.perf_counter()
     results: dict = {"machine": {"cpus": os.cpu_count(), "python": sys.version.split()[0]}, "now": NOW}
@@ -357,6 +439,9 @@ def main() -> int:
         for years in YEARS:
             print(f"  tick, digest and report at {years} year(s)…", flush=True)
             results[f"scale_{years}y"] = measure_scale(tmp / f"scale-{years}", standin, sources[years])
+        for years in YEARS:
+            print(f"  editorial calendar at {years} year(s)…", flush=True)
+            results[f"export_{years}y"] = measure_export(tmp / f"export-{years}", standin, sources[years])
         for delay in (0.0, 2.0):
             print(f"  acks, Slack answering after {delay:g} s…", flush=True)
             results[f"acks_slack_delay_{delay:g}s"] = measure_acks(
@@ -427,8 +512,36 @@ def print_table(results: dict) -> None:
         )
         print(f"  {'digest items':36} {one['digest_items']:>10} {ten['digest_items']:>10}")
         print(f"  {'peak memory of that process':36} {one['peak_memory_mb']:>8.0f}MB {ten['peak_memory_mb']:>8.0f}MB")
+    print_export(results)
     print(f"\nmake bench took {results.get('bench_seconds')} s; written to {RESULTS.relative_to(ROOT)}")
 
 
+def print_export(results: dict) -> None:
+    one, ten = results.get("export_1y"), results.get("export_10y")
+    if not one or not ten:
+        return
+    print("\nEditorial calendar, GET /calendar.ics over HTTP (default window: a year back, two years ahead)")
+    print(f"  {'measure':36} {'1 year':>10} {'10 years':>10}")
+    print(f"  {'events (bytes)':36} {one['events']:>10} {ten['events']:>10}   ({one['bytes']:,} / {ten['bytes']:,} B)")
+    for key, label in (
+        ("get_first_ms", "whole download, first"),
+        ("get_median_ms", f"whole download (median of {EXPORT_REPEAT})"),
+        ("not_modified_median_ms", "If-None-Match → 304 (median)"),
+        ("head_ms", "HEAD"),
+    ):
+        print(f"  {label:36} {one[key]:>8.0f}ms {ten[key]:>8.0f}ms")
+    print(
+        f"  {'web memory above idle, one download':36} {one['one_above_idle_mb']:>8.1f}MB "
+        f"{ten['one_above_idle_mb']:>8.1f}MB   (peak VmHWM − idle VmRSS; idle {one['idle_rss_mb']:.0f} / "
+        f"{ten['idle_rss_mb']:.0f} MB"
+        + ("" if one.get("peak_reset") and ten.get("peak_reset") else "; peak not reset: includes start-up")
+        + ")"
+    )
+    print(
+        f"  {f'… after {EXPORT_REPEAT} downloads':36} {one['above_idle_mb']:>8.1f}MB {ten['above_idle_mb']:>8.1f}MB"
+        "   (each server thread keeps a little of what it sent)"
+    )
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(export_only() if sys.argv[1:] == ["export"] else main())
