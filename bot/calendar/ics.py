@@ -16,6 +16,11 @@ placement: TENTATIVE until accepted, CONFIRMED once accepted or published, CANCE
 An editorial calendar with nothing in it still has one component, as RFC 5545 requires: the VTIMEZONE of
 TIMEZONE (the calendar's X-WR-TIMEZONE), which every calendar application accepts.
 
+Served over HTTP, each answer carries an ETag (a hash of storage.editorial.fingerprint, the window, the
+language, the time zone, the catalog and FORMAT) and a Last-Modified: a poll that has the current version
+gets 304 without anything rendered. One thread (_RENDERER) renders the calendars, one after the other, into a
+temporary file they are sent from: at ten years of history, about half a second and a few MB.
+
 The key is compared as given in the address, percent-decoded or not: a key with "+" or "/" (base64) works
 pasted as is or URL-encoded; .env.example recommends a URL-safe one (secrets.token_urlsafe).
 """
