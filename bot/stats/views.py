@@ -89,7 +89,7 @@ def comparison_text(tr, found: Comparison | None) -> str:
         university_views=tr.plural("stats.views", found.university["views"]),
         library=escape(found.library["outlet_name"]),
         library_views=tr.plural("stats.views", found.library["views"]),
-        ratio=tr.ratio(found.ratio),
+        ratio=tr.number(found.ratio, 1),
     )
 
 
