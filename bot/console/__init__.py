@@ -283,7 +283,10 @@ class Console:
             if answer.get("response_action") == "errors":
                 labels = {b.get("block_id"): b.get("label", {}).get("text", "") for b in view.get("blocks", [])}
                 for block_id, error in answer.get("errors", {}).items():
-                    self.write(self.tr("console.field_error", label=labels.get(block_id, block_id), error=error))
+                    if "\n" in error:  # several problems, one a line: under the label
+                        error = "".join("\n    " + line for line in error.splitlines())
+                    said = self.tr("console.field_error", label=labels.get(block_id, block_id), error=error)
+                    self.write("\n".join(line.rstrip() for line in said.splitlines()))
                 faulty = set(answer.get("errors", {})) & set(labels) or None  # ask again only what was wrong
                 continue
             if answer.get("response_action") in ("update", "push"):
