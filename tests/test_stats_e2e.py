@@ -160,6 +160,7 @@ def test_only_the_owner_and_the_comms_team_record(relais, web_with):
     before = snapshot_count(relais.db)
     refused = text_of(web.slash("/stats", f"{number} udem-facebook vues=100 interactions=1", user="U0AUTRE").json())
     assert "appartient à <@U0JULIETTE>" in refused
+    assert refused.endswith("Adressez-vous à l'équipe des communications : <@U0COMMS>.")  # who can, mentioned
     assert snapshot_count(relais.db) == before
     for user in ("U0JULIETTE", "U0COMMS"):
         web.slash("/stats", f"{number} udem-facebook vues=100 interactions=1", user=user)
@@ -346,7 +347,8 @@ def test_the_reminders_button_of_someone_elses_placement_is_refused(relais, web_
     awaiting_two(relais)
     other = relais.db.execute("SELECT id FROM placements WHERE outlet_slug = 'udem-x'").fetchone()[0]
     web.interact(slack.block_actions("stats_open", str(other), response_url=standin.response_url()))
-    assert "appartient à <@U0AUTRE>" in text_of(standin.wait_for("response_url")[0].args)
+    refused = text_of(standin.wait_for("response_url")[0].args)
+    assert "appartient à <@U0AUTRE>" in refused and "équipe des communications : <@U0COMMS>" in refused
     assert standin.calls("views.open") == []
 
 

@@ -743,7 +743,7 @@ MESSAGES: dict[str, str] = {
     "reminders.done.submitted": ":white_check_mark: Marked as submitted by {user}.",
     "reminders.done.snoozed": ":zzz: Snoozed by {user}: next reminder on {date} at {time}.",
     "reminders.refused.gone": "This reminder no longer matches any placement.",
-    "reminders.refused.not_owner": ":no_entry: Only the person who proposed *{title}* and the communications team can snooze this reminder.",
+    "reminders.refused.not_owner": ":no_entry: Only the person who proposed *{title}* and the communications team can snooze this reminder. Nothing was changed.",
     "reminders.refused.not_planned": "Nothing left to remind: the placement of *{title}* on *{outlet}* is no longer waiting to be submitted.",
     "reminders.refused.after_deadline": "Cannot snooze: the deadline to submit *{title}* to *{outlet}* is {date}; by the next business day it will have passed.",
     "reminders.stats.intro.one": ":bar_chart: Hello {owner}! Time to record the results of this publication:",
