@@ -132,3 +132,12 @@ def test_console_tick_at_an_instant_builds_its_messages_at_that_instant(cli):
     assert "Rentrée d'hiver 2027" not in result.stdout
     assert "Publication suggérée : mercredi 30 décembre 2026" not in result.stdout
     assert "Traceback" not in result.stderr
+
+
+def test_the_consoles_direct_messages_are_headed_with_the_persons_name(cli):
+    script = "/propose Test | 2026-12-20 | bib-facebook\n:click 1\n2026-12-01\n\n:tick 2026-12-03T09:00\n:quit\n"
+    result = cli("console", stdin=script, RELAIS_NOW="2026-12-01T10:00")
+    assert result.returncode == 0, result.stderr
+    heading, greeting = result.stdout.split("✉ message direct à ")[1].splitlines()[:2]
+    assert heading == "@console" and "Il est temps de noter les résultats" in greeting
+    assert "@_CONSOLE" not in result.stdout

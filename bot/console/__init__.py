@@ -30,6 +30,7 @@ from bot.settings import Settings, SettingsError
 from bot.terminal import Screen, unmrkdwn
 
 USER = "U_CONSOLE"
+USER_NAME = "console"  # the console person's Slack name: its commands' user_name, its direct messages' heading
 CHANNEL = "C_CONSOLE"
 TEAM = "T0001"
 
@@ -46,7 +47,7 @@ class Console:
         self.app = create_app(self.relais, signing_secret=self.secret, process_before_response=True)
         self.tr = self.relais.tr
         self.stdin, self.stdout = stdin, stdout
-        self.screen = Screen(self.tr, self.write)
+        self.screen = Screen(self.tr, self.write, names={USER: USER_NAME})
         self.seen = 0  # stand-in calls already shown
         self.posted: list[dict] = []  # messages posted so far, in order (`:shortcut N` acts on the Nth)
 
@@ -99,7 +100,7 @@ class Console:
                 "channel_id": self.settings.team_channel,
                 "channel_name": "communications",
                 "user_id": USER,
-                "user_name": "console",
+                "user_name": USER_NAME,
                 "command": command,
                 "text": text.strip(),
                 "api_app_id": "A0RELAIS",
@@ -143,7 +144,7 @@ class Console:
         state = {"values": self.screen.state_values(where)}
         payload = {
             "type": "block_actions",
-            "user": {"id": USER, "username": "console", "name": "console", "team_id": TEAM},
+            "user": {"id": USER, "username": USER_NAME, "name": USER_NAME, "team_id": TEAM},
             "api_app_id": "A0RELAIS",
             "token": "console",
             "trigger_id": self._trigger(),
@@ -183,7 +184,7 @@ class Console:
             "type": "message_action",
             "callback_id": "propose_from_message",
             "team": {"id": TEAM, "domain": "console"},
-            "user": {"id": USER, "username": "console", "name": "console", "team_id": TEAM},
+            "user": {"id": USER, "username": USER_NAME, "name": USER_NAME, "team_id": TEAM},
             "channel": {"id": channel, "name": "communications"},
             "trigger_id": self._trigger(),
             "response_url": self.standin.response_url(),
@@ -272,7 +273,7 @@ class Console:
             payload = {
                 "type": "view_submission",
                 "team": {"id": TEAM, "domain": "console"},
-                "user": {"id": USER, "username": "console", "name": "console", "team_id": TEAM},
+                "user": {"id": USER, "username": USER_NAME, "name": USER_NAME, "team_id": TEAM},
                 "api_app_id": "A0RELAIS",
                 "token": "console",
                 "trigger_id": self._trigger(),

@@ -775,7 +775,7 @@ MESSAGES: dict[str, str] = {
     "console.no_button": "No button [{number}]. Buttons shown: {available}.",
     "console.ephemeral": "(only visible to you)",
     "console.in_thread": "↳ in thread",
-    "console.dm": "direct message to {user}",
+    "console.dm": "✉ direct message to {user}",
     "console.modal": "── Form: {title} ── (empty line for an optional field, :cancel to give up)",
     "console.optional": " (optional)",
     "console.pick": "one or more numbers, separated by commas",

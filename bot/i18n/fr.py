@@ -781,7 +781,7 @@ MESSAGES: dict[str, str] = {
     "console.no_button": "Pas de bouton [{number}]. Boutons affichés : {available}.",
     "console.ephemeral": "(visible par vous seulement)",
     "console.in_thread": "↳ dans le fil",
-    "console.dm": "message direct à {user}",
+    "console.dm": "✉ message direct à {user}",
     "console.modal": "── Formulaire : {title} ── (ligne vide pour un champ facultatif, :cancel pour abandonner)",
     "console.optional": " (facultatif)",
     "console.pick": "un ou plusieurs numéros, séparés par des virgules",
