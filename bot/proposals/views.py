@@ -38,6 +38,11 @@ STATUS_PARAMS = {"current", "to", "from", "status"}
 BUSINESS_DAY_PARAMS = {"late", "lead_days", "left"}
 MAX_LIST = 40
 AUDIENCES = ("students", "graduate-students", "staff", "faculty", "researchers", "alumni", "public")
+# What people also type for an audience in the one-line /propose, besides its slug and its labels
+AUDIENCE_ALIASES = {
+    "graduate-students": ("cycles supérieurs", "étudiants des cycles supérieurs", "grad students"),
+    "faculty": ("professeurs", "professeures", "professors"),
+}
 
 
 # -- wording ------------------------------------------------------------------------------------
@@ -113,6 +118,8 @@ def audience_names(audiences=AUDIENCES) -> dict[str, str]:
     for a in audiences:
         names[normalize(a)] = a
         names[normalize(a.replace("-", " "))] = a
+        for alias in AUDIENCE_ALIASES.get(a, ()):
+            names[normalize(alias)] = a
     return names
 
 
