@@ -909,9 +909,11 @@ def render_skipped(relais, row: dict, now: datetime) -> outbox.Post | None:
 
 
 # -- python -m bot calendar refresh | export -------------------------------------------------------
-def configure(parser) -> None:
-    parser.add_argument("action", choices=("refresh", "export"))
-    parser.add_argument("-o", "--output", help="export: the .ics file to write (default: standard output)")
+def configure(parser, tr) -> None:
+    parser.add_argument(
+        "action", choices=("refresh", "export"), metavar=tr("cli.metavar.action"), help=tr("cli.arg.calendar_action")
+    )
+    parser.add_argument("-o", "--output", metavar=tr("cli.metavar.file"), help=tr("cli.arg.calendar_output"))
 
 
 def run_calendar(relais, args) -> int:

@@ -695,7 +695,9 @@ def run_year_report(relais, args) -> int:
     return 0
 
 
-def configure_year_report(parser) -> None:
-    parser.add_argument("--year", help="YYYY: the academic year starting in September YYYY (default: this one)")
-    parser.add_argument("--calendar", action="store_true", help="the calendar year YYYY (January to December)")
-    parser.add_argument("-o", "--output", required=True, help="the chart to write: FILE.png or FILE.pdf")
+def configure_year_report(parser, tr) -> None:
+    parser.add_argument("--year", metavar=tr("cli.metavar.year"), help=tr("cli.arg.report_year"))
+    parser.add_argument("--calendar", action="store_true", help=tr("cli.arg.report_calendar"))
+    parser.add_argument(
+        "-o", "--output", required=True, metavar=tr("cli.metavar.file"), help=tr("cli.arg.report_output")
+    )
