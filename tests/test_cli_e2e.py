@@ -142,6 +142,7 @@ def test_the_consoles_direct_messages_are_headed_with_the_persons_name(cli):
     assert result.returncode == 0, result.stderr
     heading, greeting = result.stdout.split("✉ message direct à ")[1].splitlines()[:2]
     assert heading == "@console" and "Il est temps de noter les résultats" in greeting
+    assert "Vous êtes @console (U_CONSOLE) dans" in result.stdout  # the same name in the banner
     assert "@_CONSOLE" not in result.stdout
 
 

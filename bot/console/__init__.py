@@ -299,7 +299,7 @@ class Console:
 
     # -- loop --------------------------------------------------------------------------
     def run(self) -> int:
-        self.write(self.tr("console.banner", user=USER, channel=self.settings.team_channel))
+        self.write(self.tr("console.banner", user=f"@{USER_NAME} ({USER})", channel=self.settings.team_channel))
         try:
             while True:
                 line = self.read("> " if self.stdin.isatty() else "")
