@@ -284,7 +284,7 @@ MESSAGES: dict[str, str] = {
     "stats.error.no_outlet": "I don't know the outlet “{slug}”. Outlets of proposal #{number}: {placed}.",
     "stats.error.not_placed": "Proposal #{number} is not planned on “{slug}”. Its outlets: {placed}.",
     "stats.error.not_published": "Proposal #{number} is not published on {slug} yet (status: {status}): figures are recorded after publication.",
-    "stats.error.not_yours": "Proposal #{number} belongs to <@{owner}>: only its owner and the comms team record its figures.",
+    "stats.error.not_yours": "Proposal #{number} belongs to <@{owner}>: only its owner and the communications team may record its figures.",
     "stats.error.gone": "This publication no longer awaits figures, or no longer exists.",
     "stats.error.lower_modal": "Lower than the last recorded ({previous}). If that is right, tick “Record anyway” at the bottom.",
     "stats.recorded": ":white_check_mark: Figures recorded for *#{number} {title}* on {outlet}: {figures}.",
