@@ -77,7 +77,7 @@ def speaking(tr: Translator) -> Iterator[None]:
     """argparse's own words in tr's language for the duration (build the parser, parse, print help)."""
     saved = argparse._, argparse.ngettext  # type: ignore[attr-defined]
     argparse._ = lambda message: phrase(tr, message)  # type: ignore[attr-defined]
-    argparse.ngettext = lambda singular, plural, count: plural_phrase(tr, singular, plural, count)
+    argparse.ngettext = lambda singular, plural, count: plural_phrase(tr, singular, plural, count)  # type: ignore[attr-defined]
     try:
         yield
     finally:
