@@ -19,6 +19,7 @@ if TYPE_CHECKING:  # types only (bot.context and bot.outbox import this module)
     from slack_bolt import App
 
     from bot.context import Relais
+    from bot.i18n import Translator
     from bot.outbox import Post
 
 
@@ -38,13 +39,14 @@ Preview = Callable[["Relais", datetime], list[dict]]
 
 @dataclass(frozen=True)
 class Command:
-    """`python -m bot NAME ...`: `configure(parser)` adds its arguments; `run(relais, args)` returns
-    the exit code. The runtime builds the context (settings, database, configuration files synced)
+    """`python -m bot NAME ...`: `configure(parser, tr)` adds its arguments, their help in tr's language
+    (the catalog's cli.* entries; the command's own one-line help is cli.command.NAME); `run(relais, args)`
+    returns the exit code. The runtime builds the context (settings, database, configuration files synced)
     and sets logging to warnings before calling `run`."""
 
     name: str
     run: Callable[[Relais, argparse.Namespace], int]
-    configure: Callable[[argparse.ArgumentParser], None] = lambda parser: None
+    configure: Callable[[argparse.ArgumentParser, Translator], None] = lambda parser, tr: None
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import html
 import json
 import re
+from collections.abc import Mapping
 from typing import Any, Protocol
 
 
@@ -38,8 +39,10 @@ def unmrkdwn(text: str) -> str:
 
 
 class Screen:
-    def __init__(self, tr, write):
+    def __init__(self, tr, write, names: Mapping[str, str] | None = None):
         self.tr, self.write = tr, write
+        self.names = dict(names or {})  # user ID -> the name shown for that person (the console's own)
+        self.direct: dict[str, str] = {}  # direct message channel -> its person's user ID (conversations.open)
         # number -> (element, block_id, where, option): option is the checkbox's option, None for a button
         self.buttons: dict[int, tuple[dict, str | None, dict, dict | None]] = {}
         self.checked: dict[tuple, list[str]] = {}  # (message, block_id, action_id) -> values ticked now
@@ -56,8 +59,13 @@ class Screen:
             }
             prefix = self.tr("console.in_thread") if args.get("thread_ts") else ""
             if str(args.get("channel", "")).startswith("D"):
-                prefix = (prefix + " " + self.tr("console.dm", user="@" + args["channel"][1:])).strip()
+                prefix = (prefix + " " + self.tr("console.dm", user=self.person(args["channel"]))).strip()
             self.message(args, where=where, prefix=prefix)
+        elif call.method == "conversations.open":
+            channel = (result.get("channel") or {}).get("id")
+            user = str(args.get("users") or "").split(",")[0].strip()
+            if channel and user:
+                self.direct[channel] = user
         elif call.method == "chat.update":
             where = {
                 "channel": args.get("channel"),
@@ -85,6 +93,14 @@ class Screen:
                 self.write(self.tr("console.file", name=f.get("title") or f.get("id"), size="?"))
         elif call.method == "upload":
             self.write(self.tr("console.file", name=args.get("file_id"), size=args.get("size")))
+
+    def person(self, channel: str) -> str:
+        """Who a direct message channel is with: '@' and the person's name ('@console'), their user ID when
+        the screen has no name for them, the channel when it never saw it opened."""
+        user = self.direct.get(channel)
+        if user is None:
+            return channel
+        return "@" + self.names.get(user, user)
 
     def message(self, message: dict, *, where: dict | None = None, ephemeral: bool = False, prefix: str = "") -> None:
         where = where or {}

@@ -59,6 +59,8 @@ RIGHTS_KEYS = frozenset(
         "propose.refused.not_owner",
         "propose.refused.withdraw_not_owner",
         "package.refused.not_allowed",
+        "reminders.refused.not_owner",
+        "stats.error.not_yours",
     }
 )
 
@@ -67,6 +69,11 @@ def who_can(relais: Relais) -> str:
     """' Ask <@U1>, <@U2>.' — empty when no comms team is configured."""
     team = ", ".join(f"<@{u}>" for u in relais.settings.comms_team)
     return " " + relais.tr("common.ask_team", team=team) if team else ""
+
+
+def who_can_for(relais: Relais, key: str) -> str:
+    """who_can(relais) after a refusal for lack of rights (RIGHTS_KEYS); empty after any other."""
+    return who_can(relais) if key in RIGHTS_KEYS else ""
 
 
 def tell(body: dict, respond, client, text: str) -> None:

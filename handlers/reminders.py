@@ -16,7 +16,7 @@ from bot.blocks import context as context_block
 from bot.proposals.views import say
 from bot.proposals.workflow import change_status
 from bot.reminders.rules import snooze
-from handlers.common import parse_id, relais_of, tell
+from handlers.common import parse_id, relais_of, tell, who_can_for
 
 log = logging.getLogger("relais.handlers.reminders")
 
@@ -34,7 +34,7 @@ def on_submitted(ack, body, action, context, respond, client):
     def mark_submitted(relais, tr, placement_id, user):
         outcome = change_status(relais, placement_id=placement_id, to="submitted", actor=user, expected="planned")
         if not outcome.ok:
-            return say(tr, outcome.key, **outcome.params), None
+            return say(tr, outcome.key, **outcome.params) + who_can_for(relais, outcome.key), None
         return None, tr("reminders.done.submitted", user=f"<@{user}>")
 
     _on_reminder_button(ack, body, action, context, respond, client, mark_submitted)
@@ -44,7 +44,7 @@ def on_snooze(ack, body, action, context, respond, client):
     def snooze_it(relais, tr, placement_id, user):
         outcome = snooze(relais, placement_id, user)
         if not outcome.ok:
-            return tr(outcome.key, **outcome.params), None
+            return tr(outcome.key, **outcome.params) + who_can_for(relais, outcome.key), None
         local = relais.clock.local(outcome.at)
         return None, tr("reminders.done.snoozed", user=f"<@{user}>", date=tr.date(local.date()), time=tr.time(local))
 

@@ -44,6 +44,7 @@ from handlers.common import (
     split_subcommand,
     tell,
     who_can,
+    who_can_for,
 )
 from handlers.home import publish_home
 from storage import calendar as calendar_rows
@@ -91,7 +92,7 @@ def record_line(relais, user: str, text: str) -> dict:
         placement = rules.find_placement(relais.db, parsed.proposal_id, parsed.outlet)
         outcome = rules.record(relais, user, placement, parsed.figures, force=parsed.force)
     except InputError as error:
-        return ephemeral(*refusal_blocks(tr, error))
+        return ephemeral(*refusal_blocks(tr, error, who_can_for(relais, error.key)))
     if isinstance(outcome, NeedsConfirmation):
         return ephemeral(*lower_blocks(tr, outcome, relais.settings.tz))
     text = recorded_text(tr, outcome)
@@ -120,7 +121,7 @@ def on_force(ack, body, action, context, respond):
     try:
         outcome = rules.record(relais, user, placement, figures, force=True)
     except InputError as error:
-        return respond(**ephemeral(*refusal_blocks(tr, error)), replace_original=True)
+        return respond(**ephemeral(*refusal_blocks(tr, error, who_can_for(relais, error.key))), replace_original=True)
     assert not isinstance(outcome, NeedsConfirmation)  # forced: lower figures are recorded
     respond(**ephemeral(recorded_text(tr, outcome)), replace_original=True)
 
@@ -168,7 +169,7 @@ def on_open(ack, body, action, context, client, respond):
             raise InputError("stats.error.gone")
         rules.check_placement(placement, user, relais.settings.is_comms(user))
     except InputError as error:
-        return tell(body, respond, client, error_text(tr, error))
+        return tell(body, respond, client, error_text(tr, error) + who_can_for(relais, error.key))
     rows = stats_rows.published(relais.db, placement_ids=[placement["id"]])
     client.views_open(trigger_id=body["trigger_id"], view=record_modal(tr, rows, tz=relais.settings.tz, origin=origin))
 

@@ -1,5 +1,7 @@
 """`python -m bot` as an operator runs it: the console, bad settings, check, backup."""
 
+import re
+
 import pytest
 
 pytestmark = pytest.mark.e2e
@@ -132,3 +134,78 @@ def test_console_tick_at_an_instant_builds_its_messages_at_that_instant(cli):
     assert "Rentrée d'hiver 2027" not in result.stdout
     assert "Publication suggérée : mercredi 30 décembre 2026" not in result.stdout
     assert "Traceback" not in result.stderr
+
+
+def test_the_consoles_direct_messages_are_headed_with_the_persons_name(cli):
+    script = "/propose Test | 2026-12-20 | bib-facebook\n:click 1\n2026-12-01\n\n:tick 2026-12-03T09:00\n:quit\n"
+    result = cli("console", stdin=script, RELAIS_NOW="2026-12-01T10:00")
+    assert result.returncode == 0, result.stderr
+    heading, greeting = result.stdout.split("✉ message direct à ")[1].splitlines()[:2]
+    assert heading == "@console" and "Il est temps de noter les résultats" in greeting
+    assert "Vous êtes @console (U_CONSOLE) dans" in result.stdout  # the same name in the banner
+    assert "@_CONSOLE" not in result.stdout
+
+
+# -- the command line in the team's language (issue 16 item 7) -----------------------------------
+COMMANDS = ("console", "socket", "serve", "tick", "backup", "check", "outbox", "export", "import", "report")
+COMMANDS += ("calendar", "digest")
+# argparse's own English, and words that give an English sentence away (commands, options and
+# metavars such as --dry-run, $PORT or /healthz are not sentences)
+ENGLISH = re.compile(
+    r"usage:|options:|positional arguments|show this help|error:|required|invalid choice|"
+    r"\b(the|and|with|your|this|is|are|not|only|from|which|default|file|write|print|time|send)\b",
+    re.IGNORECASE,
+)
+
+
+def english_in(text):
+    return ENGLISH.findall(re.sub(r"--?[a-z-]+|\$\w+|/\S+", "", text))
+
+
+def test_the_help_of_every_command_is_in_french(cli):
+    top = cli("--help")
+    assert top.returncode == 0 and top.stdout.startswith("utilisation : python -m bot [-h] MODE")
+    assert "modes et commandes\u00a0:" in top.stdout and "afficher cette aide et quitter" in top.stdout
+    for name in COMMANDS:  # every command listed with its help
+        assert re.search(rf"^    {name} +\S", top.stdout, re.M), name
+    assert "cli." not in top.stdout and english_in(top.stdout) == [], top.stdout
+    for name in (*COMMANDS, "outbox retry"):
+        shown = cli(*name.split(), "--help")
+        assert shown.returncode == 0, shown.stderr
+        assert shown.stdout.startswith(f"utilisation : python -m bot {name} [-h]"), shown.stdout
+        assert "options\u00a0:" in shown.stdout and "afficher cette aide et quitter" in shown.stdout
+        assert "cli." not in shown.stdout and english_in(shown.stdout) == [], (name, shown.stdout)
+    assert "--at AAAA-MM-JJTHH:MM" in cli("digest", "--help").stdout
+    assert "arguments\u00a0:\n  FICHIER" in cli("import", "--help").stdout
+
+
+def test_argparse_refusals_are_in_french(cli):
+    missing = cli("report")
+    assert missing.returncode == 2 and "python -m bot report : erreur : il manque : -o/--output" in missing.stderr
+    assert missing.stderr.startswith("utilisation : python -m bot report")
+    wrong = cli("calendar", "actualiser")
+    assert wrong.returncode == 2
+    assert "erreur : argument ACTION : choix invalide : « actualiser » (choix possibles : 'refresh', 'export')" in (
+        wrong.stderr
+    )
+    extra = cli("tick", "--tot")
+    assert extra.returncode == 2 and "arguments non reconnus : --tot" in extra.stderr
+    empty = cli("tick", "--at")
+    assert "argument --at : attend une valeur" in empty.stderr
+    for result in (missing, wrong, extra, empty):
+        assert english_in(result.stderr) == [], result.stderr
+
+
+def test_the_command_line_in_english(cli):
+    top = cli("--help", BOT_LANGUAGE="en")
+    assert top.stdout.startswith("usage: python -m bot [-h] MODE") and "modes and commands:" in top.stdout
+    assert "the console: a stand-in for Slack in the terminal" in top.stdout
+    shown = cli("export", "--help", BOT_LANGUAGE="en").stdout
+    assert "--since YYYY-MM-DD" in shown and "-o FILE, --output FILE" in shown and "show this help message" in shown
+    missing = cli("report", BOT_LANGUAGE="en")
+    assert "python -m bot report: error: the following arguments are required: -o/--output" in missing.stderr
+
+
+def test_the_help_follows_bot_language_in_dot_env(cli, tmp_path):
+    (tmp_path / ".env").write_text("BOT_LANGUAGE=en\n")
+    assert cli("--help").stdout.startswith("usage: python -m bot")  # the environment has no BOT_LANGUAGE

@@ -14,6 +14,8 @@ from bot import outbox as sender
 from bot.calendar import cycles, feeds
 from bot.calendar.config import sync_file
 from bot.clock import parse_instant, to_text
+from bot.proposals.outlets import active
+from bot.proposals.views import propose_modal
 from bot.runtime import jobs
 from bot.settings import Feed
 from storage import calendar, proposals
@@ -200,6 +202,7 @@ def test_prefill_suggests_a_week_before_unless_lead_times_forbid(relais):
         "summary": "Les bibliothèques prolongent leurs heures d'ouverture (et certaines ouvrent 24 h sur "
         "24) pendant la période d'examens.",
         "category": "cyclic",
+        "audiences": [],
         "outlets": ["udem-facebook", "udem-instagram-story", "bib-facebook"],
         "publish_on": date(2026, 11, 30),
     }
@@ -208,6 +211,22 @@ def test_prefill_suggests_a_week_before_unless_lead_times_forbid(relais):
     assert cycles.prefill(relais, value)[0]["publish_on"] == date(2026, 12, 9)
     assert cycles.prefill(relais, f"{EXTENDED}|no-such-event") is None
     assert cycles.prefill(relais, f"no-such-cycle|{exams_uid(relais.db)}") is None
+
+
+def test_the_writing_mornings_come_back_for_graduate_students(relais, standin):
+    tick(relais, "2026-11-20T09:00")
+    tick(relais, "2026-12-23T09:00")  # 14 days before the winter term starts
+    (key, uid) = prompts(standin.calls("chat.postMessage"))[0]
+    initial, metadata = cycles.prefill(relais, f"{key}|{uid}")
+    assert initial["audiences"] == ["graduate-students"]
+    view = propose_modal(relais, initial=initial, private_metadata=metadata)
+    element = next(b["element"] for b in view["blocks"] if b.get("block_id") == "audiences")
+    chosen = [(o["value"], o["text"]["text"]) for o in element["initial_options"]]
+    assert chosen == [("graduate-students", "Étudiants aux cycles supérieurs")]
+    assert "graduate-students" in [o["value"] for o in element["options"]]
+    # every outlet the cycle goes to reaches them: no "this outlet does not reach" warning
+    reached = {o.slug: o.audiences for o in active(relais.db)}
+    assert all("graduate-students" in reached[slug] for slug in initial["outlets"])
 
 
 # -- processes ------------------------------------------------------------------------------------

@@ -6,6 +6,7 @@ from datetime import date, datetime
 import pytest
 
 from bot.i18n import CATALOGS, translator
+from bot.runtime import arguments
 
 
 def placeholders(text):
@@ -82,3 +83,20 @@ def test_plurals_follow_cldr_french_singular_for_0_and_1():
     assert fr.plural("stats.views", 19279) == "19\u00a0279 vues"
     assert fr.plural("stats.views", 1_000_000) == "1\u00a0000\u00a0000 vues"  # CLDR 'many' reads as 'other'
     assert [en.plural("stats.posts", n) for n in (0, 1, 2)] == ["0 publications", "1 publication", "2 publications"]
+
+
+@pytest.mark.parametrize("language", ["fr", "en"])
+def test_argparse_phrases_are_filled_as_argparse_fills_its_own(language):
+    """Each argparse phrase, from the catalog, takes argparse's own %-values (the CLI's words, issue 16 item 7)."""
+    tr = translator(language)
+    values = {"prog": "p", "message": "m", "argument_name": "a", "value": "v", "choices": "c", "type": "t"}
+    values |= {"parser_name": "n", "option": "o", "matches": "x"}
+    for english in arguments.PHRASES:
+        text = arguments.phrase(tr, english)
+        filled = text % values if "%(" in text else text % ("s",) if "%" in text else text
+        assert "{" not in filled and "%" not in filled, (english, filled)
+    assert arguments.plural_phrase(tr, "expected %s argument", "expected %s arguments", 2) % 2 in (
+        "attend 2 valeurs",
+        "expected 2 arguments",
+    )
+    assert arguments.phrase(tr, "a phrase of a newer Python") == "a phrase of a newer Python"

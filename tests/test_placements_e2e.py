@@ -199,6 +199,18 @@ def test_audiences_an_outlet_does_not_reach_are_warned_on_the_card_and_in_the_co
     assert query(web, "SELECT COUNT(*) AS n FROM proposals") == [{"n": 1}]  # nothing stored
 
 
+def test_graduate_students_as_the_university_writes_it(web_with, standin):
+    web = web_with(RELAIS_NOW=NOW)
+    body = one_line(
+        web, "Matinées de rédaction | 10 décembre | udem-linkedin, udem-x | | cycles supérieurs, professeurs"
+    )
+    text = text_of(body)
+    assert "Ce canal ne rejoint pas : Étudiants aux cycles supérieurs." in text  # X only: LinkedIn reaches them
+    assert text.count("Ce canal ne rejoint pas") == 1
+    assert query(web, "SELECT audiences FROM proposals") == [{"audiences": '["graduate-students", "faculty"]'}]
+    assert "Étudiants aux cycles supérieurs, Corps professoral" in text_of(card(web, standin).args["blocks"])
+
+
 def test_audiences_in_english(web_with, standin):
     web = web_with(RELAIS_NOW=NOW, BOT_LANGUAGE="en")
     text = text_of(one_line(web, "Pet therapy | December 10 | udem-instagram | one-off | Students, Étudiants, Staff"))

@@ -198,6 +198,19 @@ def test_a_faulty_form_is_answered_on_the_faulty_fields_and_nothing_is_stored(we
     assert cards_posted(standin) == []
 
 
+def test_each_outlets_deadline_is_said_on_its_own_line(web_with, standin):
+    web = web_with(RELAIS_NOW=NOW)
+    view = open_modal(web, standin)
+    state = values(publish_on="2026-12-04", outlets=("udem-facebook", "udem-instagram", "udem-x"))
+    errors = web.interact(slack.view_submission(view, state)).json()["errors"]
+    lines = errors["outlets"].split("\n")
+    assert [line.split(" : ")[0] for line in lines] == ["• UdeM — Facebook", "• UdeM — Instagram (publication)"]
+    assert all("est dépassée" in line for line in lines)  # UdeM — X (2 business days) is still on time
+    one = web.interact(slack.view_submission(view, values(publish_on="2026-12-04"))).json()["errors"]["outlets"]
+    assert "\n" not in one and not one.startswith("•")  # a single problem is a sentence, no bullet
+    assert count(web, "proposals") == 0
+
+
 # -- the one-line form ------------------------------------------------------------------------------
 def test_one_line_registers_and_posts_the_card(web_with, standin):
     web = web_with(RELAIS_NOW=NOW)

@@ -240,8 +240,14 @@ def test_web_process_catches_up_at_start_and_the_buttons_work(relais, web_with, 
     # Someone outside the team may not mark it submitted: told privately, nothing changes.
     click("reminder_submitted", "U0STRANGER")
     refusal = standin.wait_for("response_url", 1)[0]
-    assert "communications" in json.dumps(refusal.args, ensure_ascii=False)
+    team = "Adressez-vous à l'équipe des communications : <@U0JULIETTE>, <@U0COMMS>."  # who can, mentioned
+    assert team in json.dumps(refusal.args, ensure_ascii=False)
     assert store.placement(relais.db, fb)["status"] == "planned"
+    click("reminder_snooze", "U0STRANGER")
+    refusal = standin.wait_for("response_url", 2)[1]
+    assert "Seules la personne qui a proposé" in json.dumps(refusal.args, ensure_ascii=False)
+    assert team in json.dumps(refusal.args, ensure_ascii=False)
+    assert rows.get(relais.db, f"deadline:{fb}:2026-12-07:snoozed:2026-12-04") is None
 
     click("reminder_snooze", OWNER)
     update = wait_until(lambda: [c for c in standin.calls("chat.update") if c.args.get("ts") == reminder.result["ts"]])

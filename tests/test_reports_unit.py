@@ -150,11 +150,11 @@ def test_no_publication_gives_no_median():
 def test_the_report_in_french_and_english():
     report = build_report(SEED_ROWS, Period("all", None, None))
     fr = "\n".join(b["text"]["text"] for b in report_blocks(translator("fr"), report) if b.get("text"))
-    assert "×41,4" in fr and "×23,5" in fr and "21\u00a0100" in fr
+    assert "41,4 fois plus de vues" in fr and "23,5 fois plus de vues" in fr and "×" not in fr and "21\u00a0100" in fr
     assert "18 août" not in fr  # all rows are on 1 Oct in this data set
     assert "1er oct. 2026" in fr
     en = "\n".join(b["text"]["text"] for b in report_blocks(translator("en"), report) if b.get("text"))
-    assert "×41.4" in en and "21,100" in en and "Oct 1, 2026" in en
+    assert "41.4 times as many views" in en and "21,100" in en and "Oct 1, 2026" in en
 
 
 def test_titles_are_escaped_in_the_report():

@@ -63,7 +63,8 @@ def test_one_line_records_a_snapshot_and_compares_with_the_librarys_own(relais, 
     assert body["response_type"] == "ephemeral"
     text = text_of(body)
     assert f"19{NBSP}279 vues, 996 interactions, temps moyen 2:30" in text
-    assert "821 vues" in text and "×23,5" in text
+    assert "821 vues" in text and "23,5 fois plus de vues sur le canal de l'Université" in text
+    assert "×" not in text
     snap = stats_rows.latest(relais.db, placement_id(relais.db, number, "udem-facebook"))
     assert (snap["views"], snap["interactions"], snap["avg_seconds"]) == (19279, 996, 150)
     assert (snap["recorded_by"], snap["recorded_at"], snap["source"]) == ("U0JULIETTE", "2026-12-01T14:00:00Z", "slack")
@@ -97,7 +98,7 @@ def test_one_line_in_english(relais, web_with):
     web = web_with(RELAIS_NOW=NOW, BOT_LANGUAGE="en")
     number = library_first(relais)
     text = text_of(web.slash("/stats", f"{number} udem-facebook views=19 279 interactions=996").json())
-    assert "19,279 views, 996 interactions" in text and "×23.5" in text
+    assert "19,279 views, 996 interactions" in text and "23.5 times as many views" in text
 
 
 def test_each_recording_is_a_snapshot_and_the_latest_is_current(relais, web):
@@ -159,6 +160,7 @@ def test_only_the_owner_and_the_comms_team_record(relais, web_with):
     before = snapshot_count(relais.db)
     refused = text_of(web.slash("/stats", f"{number} udem-facebook vues=100 interactions=1", user="U0AUTRE").json())
     assert "appartient à <@U0JULIETTE>" in refused
+    assert refused.endswith("Adressez-vous à l'équipe des communications : <@U0COMMS>.")  # who can, mentioned
     assert snapshot_count(relais.db) == before
     for user in ("U0JULIETTE", "U0COMMS"):
         web.slash("/stats", f"{number} udem-facebook vues=100 interactions=1", user=user)
@@ -255,7 +257,7 @@ def test_the_modal_records_what_was_filled_and_confirms_by_dm(relais, web_with, 
     )
     dm = standin.wait_for("chat.postMessage")[0].args
     assert dm["channel"].startswith("D")
-    assert "19 279 vues" in text_of(dm).replace(NBSP, " ") and "×23,5" in text_of(dm)
+    assert "19 279 vues" in text_of(dm).replace(NBSP, " ") and "23,5 fois plus de vues" in text_of(dm)
 
 
 def test_the_modal_records_views_alone_as_they_come(relais, web_with, standin):
@@ -345,7 +347,8 @@ def test_the_reminders_button_of_someone_elses_placement_is_refused(relais, web_
     awaiting_two(relais)
     other = relais.db.execute("SELECT id FROM placements WHERE outlet_slug = 'udem-x'").fetchone()[0]
     web.interact(slack.block_actions("stats_open", str(other), response_url=standin.response_url()))
-    assert "appartient à <@U0AUTRE>" in text_of(standin.wait_for("response_url")[0].args)
+    refused = text_of(standin.wait_for("response_url")[0].args)
+    assert "appartient à <@U0AUTRE>" in refused and "équipe des communications : <@U0COMMS>" in refused
     assert standin.calls("views.open") == []
 
 
@@ -355,11 +358,12 @@ def test_the_report_of_the_seed(relais, web):
     body = web.slash("/stats", "report all").json()
     assert body["response_type"] == "ephemeral"
     text = text_of(body)
-    assert "×41,4 en médiane" in text
+    assert "obtiennent 41,4 fois plus de vues que les comptes des bibliothèques, en médiane" in text
+    assert "×" not in text
     for line in (
-        "n° 1 Services des bibliothèques en confinement : 19\u00a0279 vues contre 821 vues → ×23,5",
-        "n° 3 Réouverture des bibliothèques : 21\u00a0100 vues contre 342 vues → ×61,7",
-        "n° 4 Réservation de places et de documents : 16\u00a0220 vues contre 392 vues → ×41,4",
+        "n° 1 Services des bibliothèques en confinement : 19\u00a0279 vues contre 821 vues, soit 23,5 fois plus de vues",
+        "n° 3 Réouverture des bibliothèques : 21\u00a0100 vues contre 342 vues, soit 61,7 fois plus de vues",
+        "n° 4 Réservation de places et de documents : 16\u00a0220 vues contre 392 vues, soit 41,4 fois plus de vues",
     ):
         assert line in text
     assert "Accès aux logiciels" not in text.split("Par canal")[0]  # no library counterpart: not in the median
@@ -393,7 +397,7 @@ def test_the_report_of_a_period(relais, web):
     term = text_of(web.slash("/stats", "report term").json())  # since the 2026-08-31 term start
     assert "session depuis le 31 août 2026" in term and "(1 proposition)" in term and "Réouverture" not in term
     august = text_of(web.slash("/stats", "report 2026-08").json())
-    assert "août 2026" in august and "×61,7 en médiane" in august
+    assert "août 2026" in august and "61,7 fois plus de vues que les comptes des bibliothèques, en médiane" in august
     empty = text_of(web.slash("/stats", "report week").json())
     assert "Aucune publication sur cette période" in empty
     bad = text_of(web.slash("/stats", "report hier").json())
@@ -404,7 +408,8 @@ def test_the_report_in_english(relais, web_with):
     web = web_with(RELAIS_NOW=NOW, BOT_LANGUAGE="en")
     seed(relais.db)
     text = text_of(web.slash("/stats", "report all").json())
-    assert "×41.4 median" in text and "21,100 views against 342 views → ×61.7" in text and "Aug 18, 2026" in text
+    assert "41.4 times as many views as the library's own accounts, median" in text
+    assert "21,100 views against 342 views, 61.7 times as many views" in text and "Aug 18, 2026" in text
 
 
 def test_reports_and_exports_are_for_the_comms_team(relais, web_with, standin):
@@ -413,7 +418,7 @@ def test_reports_and_exports_are_for_the_comms_team(relais, web_with, standin):
     for sub in ("report", "export"):
         text = text_of(web.slash("/stats", sub, user="U0AUTRE").json())
         assert "Seuls les membres de l'équipe des communications" in text
-    assert "×41,4" in text_of(web.slash("/stats", "report all", user="U0COMMS").json())
+    assert "41,4 fois plus de vues" in text_of(web.slash("/stats", "report all", user="U0COMMS").json())
     assert standin.calls("files.completeUploadExternal") == []
 
 

@@ -55,3 +55,16 @@ def test_a_message_without_checkboxes_sends_no_state():
     screen = Screen(translator("en"), lambda _: None)
     post(screen, [{"type": "section", "text": {"type": "mrkdwn", "text": "hi"}}])
     assert screen.state_values({"channel": "C1", "ts": "1.000001", "blocks": []}) == {}
+
+
+def test_a_direct_message_is_headed_with_the_persons_name():
+    shown = []
+    screen = Screen(translator("fr"), shown.append, names={"U_CONSOLE": "console"})
+    for user in ("U_CONSOLE", "U0AUTRE"):
+        opened = {"ok": True, "channel": {"id": "D" + user[1:]}}
+        screen.call(SimpleNamespace(method="conversations.open", args={"users": user}, result=opened))
+    for channel in ("D_CONSOLE", "D0AUTRE", "D0NEVER"):
+        args = {"channel": channel, "text": "Bonjour", "blocks": []}
+        screen.call(SimpleNamespace(method="chat.postMessage", args=args, result={"channel": channel, "ts": "1.1"}))
+    headings = [message.splitlines()[0] for message in shown if message]
+    assert headings == ["✉ message direct à @console", "✉ message direct à @U0AUTRE", "✉ message direct à D0NEVER"]

@@ -49,9 +49,12 @@ def test_the_seed_pairs_their_multipliers_median_pooled_and_platform(relais):
     assert report.estimated_views == round(4941 / (16220 / 392))  # the overall median: no Instagram pair
     assert report.library_same_posts == 821 + 342 + 392 + report.estimated_views
     text = "\n".join(year_lines(translator("fr"), report))
-    assert "*année 2026* : les canaux de l'Université ont obtenu *×41,4 en médiane*" in text
-    assert "n° 3 Réouverture des bibliothèques : 21\u00a0100 vues contre 342 vues → ×61,7" in text
-    assert "• Facebook : ×41,4 en médiane, ×36,4 en tout (propositions : 3)" in text
+    assert (
+        "*année 2026* : les canaux de l'Université ont obtenu *41,4 fois plus de vues que les comptes des bibliothèques, en médiane*"
+        in text
+    )
+    assert "n° 3 Réouverture des bibliothèques : 21\u00a0100 vues contre 342 vues, soit 61,7 fois plus de vues" in text
+    assert "• Facebook : 41,4 fois plus de vues en médiane, 36,4 fois plus en tout (propositions : 3)" in text
     assert "61\u00a0540 vues sur les canaux de l'Université, contre environ 1\u00a0674" in text
     assert "Estimation : 119 de ces vues" in text
 
@@ -79,13 +82,13 @@ def test_the_cli_prints_the_figures_and_writes_png_and_pdf(relais, cli, tmp_path
     png = tmp_path / "out" / "bilan.png"
     done = cli("report", "--year", "2026", "--calendar", "-o", str(png))
     assert done.returncode == 0, done.stderr
-    assert "année 2026 : les canaux de l'Université ont obtenu ×41,4 en médiane" in done.stdout
-    assert "19\u00a0279 vues contre 821 vues → ×23,5" in done.stdout
+    assert "année 2026 : les canaux de l'Université ont obtenu 41,4 fois plus de vues" in done.stdout
+    assert "19\u00a0279 vues contre 821 vues, soit 23,5 fois plus de vues" in done.stdout
     data = png.read_bytes()
     assert data.startswith(b"\x89PNG") and struct.unpack(">II", data[16:24]) == (1200, 675)
     pdf = tmp_path / "bilan.pdf"
     done = cli("report", "--year", "2026", "--calendar", "-o", str(pdf), BOT_LANGUAGE="en")
-    assert done.returncode == 0 and "×41.4 median" in done.stdout
+    assert done.returncode == 0 and "41.4 times as many views" in done.stdout
     assert pdf.read_bytes().startswith(b"%PDF")
     bad = cli("report", "--year", "2026", "-o", str(tmp_path / "bilan.jpg"))
     assert bad.returncode == 2 and ".png" in bad.stderr
@@ -101,11 +104,14 @@ def test_slack_answers_with_the_figures_and_uploads_the_chart_by_dm(relais, web_
     body = web.slash("/stats", "report year 2026 civile").json()
     assert body["response_type"] == "ephemeral"
     text = json.dumps(body["blocks"], ensure_ascii=False)
-    assert "Bilan de la stratégie — année 2026" in text and "×41,4 en médiane" in text
-    assert "21\u00a0100 vues contre 342 vues → ×61,7" in text and "Ce que la stratégie a apporté" in text
+    assert "Bilan de la stratégie — année 2026" in text and "41,4 fois plus de vues" in text
+    assert (
+        "21\u00a0100 vues contre 342 vues, soit 61,7 fois plus de vues" in text
+        and "Ce que la stratégie a apporté" in text
+    )
     complete = standin.wait_for("files.completeUploadExternal")[0].args
     assert complete["channel_id"] == "D0JULIETTE"
-    assert "×41,4 en médiane" in complete["initial_comment"]
+    assert "41,4 fois plus de vues" in complete["initial_comment"]
     files = complete["files"] if isinstance(complete["files"], list) else json.loads(complete["files"])
     assert files[0]["title"] == "relais-bilan-2026-01-01-2026-12-31.png"
     png = standin.files[files[0]["id"]]["content"]

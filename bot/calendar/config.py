@@ -50,6 +50,7 @@ class Cycle:
     outlets: tuple[str, ...]
     follows: str
     days_before: int
+    audiences: tuple[str, ...] = ()  # who it is for (outlets.toml's audience names); the form comes with them
 
 
 @dataclass(frozen=True)
@@ -178,6 +179,9 @@ def _cycle(path: Path, number: int, entry: dict, outlet_slugs: set[str] | None) 
     for slug in outlets:
         if outlet_slugs is not None and slug not in outlet_slugs:
             raise ConfigFileError(path, where, "unknown_outlet", field="outlets", slug=slug)
+    audiences = entry.get("audiences", [])
+    if not isinstance(audiences, list) or not all(isinstance(a, str) and a.strip() for a in audiences):
+        raise ConfigFileError(path, where, "strings", field="audiences")
     follows = _need(path, where, entry, "follows", str)
     if follows not in EVENT_KINDS:
         raise ConfigFileError(path, where, "kind", field="follows")
@@ -192,6 +196,7 @@ def _cycle(path: Path, number: int, entry: dict, outlet_slugs: set[str] | None) 
         outlets=tuple(outlets),
         follows=follows,
         days_before=days_before,
+        audiences=tuple(dict.fromkeys(a.strip() for a in audiences)),
     )
 
 

@@ -249,6 +249,7 @@ def prefill(relais, value: str) -> tuple[dict, dict] | None:
         "title": cycle.title,
         "summary": cycle.summary,
         "category": cycle.category,
+        "audiences": list(cycle.audiences),
         "outlets": list(cycle.outlets),
         "publish_on": suggested_publication(relais, cycle, start, end, relais.clock.today()),
     }

@@ -909,12 +909,12 @@ def render_skipped(relais, row: dict, now: datetime) -> outbox.Post | None:
 
 
 # -- python -m bot calendar refresh | export -------------------------------------------------------
-def configure(parser) -> None:
-    parser.add_argument("action", choices=("refresh", "export"))
-    parser.add_argument("-o", "--output", help="export: the .ics file to write (default: standard output)")
+def configure(parser, tr) -> None:
     parser.add_argument(
-        "--all", action="store_true", help="export: every day of the history, not only CALENDAR_FEED_WINDOW's"
+        "action", choices=("refresh", "export"), metavar=tr("cli.metavar.action"), help=tr("cli.arg.calendar_action")
     )
+    parser.add_argument("-o", "--output", metavar=tr("cli.metavar.file"), help=tr("cli.arg.calendar_output"))
+    parser.add_argument("--all", action="store_true", help=tr("cli.arg.calendar_all"))
 
 
 def run_calendar(relais, args) -> int:

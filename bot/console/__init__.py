@@ -30,6 +30,7 @@ from bot.settings import Settings, SettingsError
 from bot.terminal import Screen, unmrkdwn
 
 USER = "U_CONSOLE"
+USER_NAME = "console"  # the console person's Slack name: its commands' user_name, its direct messages' heading
 CHANNEL = "C_CONSOLE"
 TEAM = "T0001"
 
@@ -46,7 +47,7 @@ class Console:
         self.app = create_app(self.relais, signing_secret=self.secret, process_before_response=True)
         self.tr = self.relais.tr
         self.stdin, self.stdout = stdin, stdout
-        self.screen = Screen(self.tr, self.write)
+        self.screen = Screen(self.tr, self.write, names={USER: USER_NAME})
         self.seen = 0  # stand-in calls already shown
         self.posted: list[dict] = []  # messages posted so far, in order (`:shortcut N` acts on the Nth)
 
@@ -99,7 +100,7 @@ class Console:
                 "channel_id": self.settings.team_channel,
                 "channel_name": "communications",
                 "user_id": USER,
-                "user_name": "console",
+                "user_name": USER_NAME,
                 "command": command,
                 "text": text.strip(),
                 "api_app_id": "A0RELAIS",
@@ -143,7 +144,7 @@ class Console:
         state = {"values": self.screen.state_values(where)}
         payload = {
             "type": "block_actions",
-            "user": {"id": USER, "username": "console", "name": "console", "team_id": TEAM},
+            "user": {"id": USER, "username": USER_NAME, "name": USER_NAME, "team_id": TEAM},
             "api_app_id": "A0RELAIS",
             "token": "console",
             "trigger_id": self._trigger(),
@@ -183,7 +184,7 @@ class Console:
             "type": "message_action",
             "callback_id": "propose_from_message",
             "team": {"id": TEAM, "domain": "console"},
-            "user": {"id": USER, "username": "console", "name": "console", "team_id": TEAM},
+            "user": {"id": USER, "username": USER_NAME, "name": USER_NAME, "team_id": TEAM},
             "channel": {"id": channel, "name": "communications"},
             "trigger_id": self._trigger(),
             "response_url": self.standin.response_url(),
@@ -272,7 +273,7 @@ class Console:
             payload = {
                 "type": "view_submission",
                 "team": {"id": TEAM, "domain": "console"},
-                "user": {"id": USER, "username": "console", "name": "console", "team_id": TEAM},
+                "user": {"id": USER, "username": USER_NAME, "name": USER_NAME, "team_id": TEAM},
                 "api_app_id": "A0RELAIS",
                 "token": "console",
                 "trigger_id": self._trigger(),
@@ -283,7 +284,10 @@ class Console:
             if answer.get("response_action") == "errors":
                 labels = {b.get("block_id"): b.get("label", {}).get("text", "") for b in view.get("blocks", [])}
                 for block_id, error in answer.get("errors", {}).items():
-                    self.write(self.tr("console.field_error", label=labels.get(block_id, block_id), error=error))
+                    if "\n" in error:  # several problems, one a line: under the label
+                        error = "".join("\n    " + line for line in error.splitlines())
+                    said = self.tr("console.field_error", label=labels.get(block_id, block_id), error=error)
+                    self.write("\n".join(line.rstrip() for line in said.splitlines()))
                 faulty = set(answer.get("errors", {})) & set(labels) or None  # ask again only what was wrong
                 continue
             if answer.get("response_action") in ("update", "push"):
@@ -295,7 +299,7 @@ class Console:
 
     # -- loop --------------------------------------------------------------------------
     def run(self) -> int:
-        self.write(self.tr("console.banner", user=USER, channel=self.settings.team_channel))
+        self.write(self.tr("console.banner", user=f"@{USER_NAME} ({USER})", channel=self.settings.team_channel))
         try:
             while True:
                 line = self.read("> " if self.stdin.isatty() else "")

@@ -25,10 +25,10 @@ from bot.stats.chart import views_chart
 from storage import outbox as rows
 
 
-def configure(parser) -> None:
-    parser.add_argument("--at", help="ISO 8601 time; local (TIMEZONE) when it has no offset")
-    parser.add_argument("--dry-run", action="store_true", help="print the digest, post nothing")
-    parser.add_argument("--chart", help="where to write the chart (PNG); default next to the database")
+def configure(parser, tr) -> None:
+    parser.add_argument("--at", metavar=tr("cli.metavar.instant"), help=tr("cli.arg.at"))
+    parser.add_argument("--dry-run", action="store_true", help=tr("cli.arg.digest_dry_run"))
+    parser.add_argument("--chart", metavar=tr("cli.metavar.file"), help=tr("cli.arg.digest_chart"))
 
 
 def run_digest(relais, args) -> int:

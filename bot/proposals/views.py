@@ -38,6 +38,11 @@ STATUS_PARAMS = {"current", "to", "from", "status"}
 BUSINESS_DAY_PARAMS = {"late", "lead_days", "left"}
 MAX_LIST = 40
 AUDIENCES = ("students", "graduate-students", "staff", "faculty", "researchers", "alumni", "public")
+# What people also type for an audience in the one-line /propose, besides its slug and its labels
+AUDIENCE_ALIASES = {
+    "graduate-students": ("cycles supérieurs", "étudiants des cycles supérieurs", "grad students"),
+    "faculty": ("professeurs", "professeures", "professors"),
+}
 
 
 # -- wording ------------------------------------------------------------------------------------
@@ -113,6 +118,8 @@ def audience_names(audiences=AUDIENCES) -> dict[str, str]:
     for a in audiences:
         names[normalize(a)] = a
         names[normalize(a.replace("-", " "))] = a
+        for alias in AUDIENCE_ALIASES.get(a, ()):
+            names[normalize(alias)] = a
     return names
 
 
@@ -126,13 +133,32 @@ def refusal_blocks(tr, problems: list[Problem]) -> list[dict]:
     return [section(tr("propose.refused.header") + "\n" + lines), context(tr("propose.usage"))]
 
 
+MODAL_ERROR_MAX = 1900  # characters of one input's error text
+
+
 def modal_errors(tr, problems: list[Problem]) -> dict[str, str]:
-    """`response_action: errors` for the propose modal: each problem on its field."""
+    """`response_action: errors` for the propose modal: each problem on its field (an outlet's text on its
+    own input; every outlet's deadline on the outlets input), one problem a line."""
     errors: dict[str, list[str]] = {}
     for p in problems:
         block = p.field if p.field in MODAL_FIELDS or p.field.startswith(TEXT_FIELD) else "title"
         errors.setdefault(block, []).append(problem_text(tr, p))
-    return {block: " ".join(texts)[:1900] for block, texts in errors.items()}
+    return {block: error_lines(texts) for block, texts in errors.items()}
+
+
+def error_lines(texts: list[str], limit: int = MODAL_ERROR_MAX) -> str:
+    """One problem: as it is. Several: one a line, each after a bullet (so they stay apart where a client
+    folds the lines), whole lines only: those that do not fit become '…'."""
+    if len(texts) == 1:
+        return texts[0] if len(texts[0]) <= limit else texts[0][: limit - 1] + "…"
+    lines: list[str] = []
+    for text in texts:
+        line = "• " + text
+        if len("\n".join([*lines, line, "…"])) > limit:
+            lines.append("…")
+            break
+        lines.append(line)
+    return "\n".join(lines)
 
 
 # -- the proposal form ------------------------------------------------------------------------------

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import argparse
 import logging
-import os
 import sys
 import threading
 from collections.abc import Callable
@@ -26,22 +25,23 @@ from bot.clock import parse_instant, to_text
 from bot.console import run as run_console_loop
 from bot.errors import EXIT_CONFIG, StartupError, require_token
 from bot.feature import Command
-from bot.i18n import translator
-from bot.runtime import jobs, server, socket
+from bot.i18n import Translator, translator
+from bot.runtime import arguments, jobs, server, socket
 from bot.runtime.app import create_app, learn_identity, remembered_identity
 from bot.runtime.check import check
 from bot.runtime.logs import configure_logging
 from bot.runtime.scheduler import start_in_background
 from bot.runtime.startup import open_relais
 from bot.runtime.web import create_wsgi
-from bot.settings import Settings, SettingsError, load_settings, require
+from bot.settings import Settings, SettingsError, load_settings, read_environment, require
 from storage.db import Store, backup
 
 log = logging.getLogger("relais")
 
 
 def _language_hint() -> str:
-    value = (os.environ.get("BOT_LANGUAGE") or "fr").strip().lower()
+    """BOT_LANGUAGE from the environment, else from .env, before (and whatever) the settings load."""
+    value = (read_environment().get("BOT_LANGUAGE") or "fr").strip().lower()
     return value if value in ("fr", "en") else "fr"
 
 
@@ -119,11 +119,15 @@ def run_check(settings: Settings, args) -> int:
     return check(settings, print)
 
 
-def _outbox_arguments(parser: argparse.ArgumentParser) -> None:
-    actions = parser.add_subparsers(dest="action", required=True)
-    retry = actions.add_parser("retry", help="send failed messages again (see `check`)")
-    retry.add_argument("key", nargs="?", help="the failed message's key, as `check` shows it")
-    retry.add_argument("--all", action="store_true", help="every failed message")
+def _outbox_arguments(parser: argparse.ArgumentParser, tr: Translator) -> None:
+    actions = parser.add_subparsers(
+        dest="action", required=True, title=tr("cli.outbox.actions"), metavar=tr("cli.metavar.action")
+    )
+    retry = actions.add_parser(
+        "retry", help=tr("cli.arg.retry"), description=tr("cli.arg.retry"), formatter_class=arguments.formatter(tr)
+    )
+    retry.add_argument("key", nargs="?", metavar=tr("cli.metavar.key"), help=tr("cli.arg.retry_key"))
+    retry.add_argument("--all", action="store_true", help=tr("cli.arg.retry_all"))
 
 
 def run_outbox(settings: Settings, args) -> int:
@@ -166,18 +170,33 @@ def _feature_command(command: Command) -> Callable[[Settings, argparse.Namespace
     return run
 
 
-def _at_argument(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--at", help="ISO 8601 time; local (TIMEZONE) when it has no offset")
+def _at_argument(parser: argparse.ArgumentParser, tr: Translator) -> None:
+    parser.add_argument("--at", metavar=tr("cli.metavar.instant"), help=tr("cli.arg.at"))
 
 
-# The run modes and one-shot commands of the runtime: name -> (configure(subparser), run(settings, args)).
-MODES: dict[str, tuple[Callable[[argparse.ArgumentParser], object], Callable[[Settings, argparse.Namespace], int]]] = {
-    "console": (lambda parser: None, run_console),
-    "socket": (lambda parser: None, run_socket),
-    "serve": (lambda parser: parser.add_argument("--host", default="0.0.0.0"), run_serve),
+def _host_argument(parser: argparse.ArgumentParser, tr: Translator) -> None:
+    parser.add_argument("--host", default="0.0.0.0", metavar=tr("cli.metavar.address"), help=tr("cli.arg.host"))
+
+
+def _path_argument(parser: argparse.ArgumentParser, tr: Translator) -> None:
+    parser.add_argument("path", metavar=tr("cli.metavar.file"), help=tr("cli.arg.backup_path"))
+
+
+def _no_arguments(parser: argparse.ArgumentParser, tr: Translator) -> None:
+    pass
+
+
+Configure = Callable[[argparse.ArgumentParser, Translator], object]
+
+# The run modes and one-shot commands of the runtime: name -> (configure(subparser, tr), run(settings, args)).
+# Each one's help is the catalog's cli.command.NAME.
+MODES: dict[str, tuple[Configure, Callable[[Settings, argparse.Namespace], int]]] = {
+    "console": (_no_arguments, run_console),
+    "socket": (_no_arguments, run_socket),
+    "serve": (_host_argument, run_serve),
     "tick": (_at_argument, run_tick),
-    "backup": (lambda parser: parser.add_argument("path"), run_backup),
-    "check": (lambda parser: None, run_check),
+    "backup": (_path_argument, run_backup),
+    "check": (_no_arguments, run_check),
     "outbox": (_outbox_arguments, run_outbox),
 }
 
@@ -193,17 +212,30 @@ def commands() -> dict:
 
 
 # -- entry point ------------------------------------------------------------------------------
+def parser_of(table: dict, tr: Translator) -> argparse.ArgumentParser:
+    """`python -m bot`'s parser in tr's language; build it (and use it) inside arguments.speaking(tr)."""
+    parser = argparse.ArgumentParser(
+        prog="python -m bot",
+        description=tr("cli.description"),
+        epilog=tr("cli.epilog"),
+        formatter_class=arguments.formatter(tr),
+    )
+    sub = parser.add_subparsers(dest="mode", title=tr("cli.modes"), metavar=tr("cli.metavar.mode"))
+    for name, (configure, _run) in table.items():
+        words = tr(f"cli.command.{name}")
+        configure(sub.add_parser(name, help=words, description=words, formatter_class=arguments.formatter(tr)), tr)
+    return parser
+
+
 def main(argv: list[str] | None = None) -> int:
     table = commands()
     argv = list(sys.argv[1:] if argv is None else argv)
-    parser = argparse.ArgumentParser(prog="python -m bot", description="Relais, the library's comms metronome.")
-    sub = parser.add_subparsers(dest="mode")
-    for name, (configure, _run) in table.items():
-        configure(sub.add_parser(name))
+    tr = translator(_language_hint())
     if argv and not argv[0].startswith("-") and argv[0] not in table:
-        print(translator(_language_hint())("cli.unexpected_mode", mode=argv[0]), file=sys.stderr)
+        print(tr("cli.unexpected_mode", mode=argv[0], modes=", ".join(table)), file=sys.stderr)
         return EXIT_CONFIG
-    args = parser.parse_args(argv)
+    with arguments.speaking(tr):  # argparse's own words ("usage:", its errors) in the team's language
+        args = parser_of(table, tr).parse_args(argv)
     try:
         settings = load_settings()
         mode = args.mode or _default_mode(settings)

@@ -392,7 +392,7 @@ def report_blocks(tr, report: Report, max_multipliers: int = 10) -> list[dict]:
                 title=escape(m.title),
                 university=tr.plural("stats.views", m.university_views),
                 library=tr.plural("stats.views", m.library_views),
-                ratio=tr.ratio(m.ratio),
+                ratio=tr.number(m.ratio, 1),
             )
             for m in report.multipliers[:max_multipliers]
         ]
@@ -402,7 +402,7 @@ def report_blocks(tr, report: Report, max_multipliers: int = 10) -> list[dict]:
             section(
                 tr(
                     "reports.multiplier_title",
-                    median=tr.ratio(report.median),
+                    median=tr.number(report.median, 1),
                     proposals=tr.plural("reports.proposals", len(report.multipliers)),
                 )
                 + "\n"
@@ -590,8 +590,8 @@ def year_summary(tr, report: YearReport) -> str:
     return tr(
         "reports.year.summary",
         period=label,
-        median=tr.ratio(report.median),
-        pooled=tr.ratio(report.pooled),
+        median=tr.number(report.median, 1),
+        pooled=tr.number(report.pooled, 1),
         count=tr.number(len(report.pairs)),
     )
 
@@ -620,7 +620,7 @@ def year_lines(tr, report: YearReport, escape_text=escape) -> list[str]:
                 title=escape_text(m.title),
                 university=tr.plural("stats.views", m.university_views),
                 library=tr.plural("stats.views", m.library_views),
-                ratio=tr.ratio(m.ratio),
+                ratio=tr.number(m.ratio, 1),
             )
         )
     lines.append(tr("reports.year.by_platform"))
@@ -629,8 +629,8 @@ def year_lines(tr, report: YearReport, escape_text=escape) -> list[str]:
             tr(
                 "reports.year.platform_line",
                 platform=p.platform.capitalize() if p.platform != "x" else "X",
-                median=tr.ratio(p.median),
-                pooled=tr.ratio(p.pooled),
+                median=tr.number(p.median, 1),
+                pooled=tr.number(p.pooled, 1),
                 count=tr.number(p.pairs),
             )
         )
@@ -665,7 +665,7 @@ def year_chart(tr, report: YearReport, fmt: str = "png") -> bytes | None:
         tr,
         report.pairs,
         tr("reports.year.chart_title", period=label),
-        tr("reports.year.chart_subtitle", median=tr.ratio(report.median)),
+        tr("reports.year.chart_subtitle", median=tr.number(report.median, 1)),
         fmt,
     )
 
@@ -695,7 +695,9 @@ def run_year_report(relais, args) -> int:
     return 0
 
 
-def configure_year_report(parser) -> None:
-    parser.add_argument("--year", help="YYYY: the academic year starting in September YYYY (default: this one)")
-    parser.add_argument("--calendar", action="store_true", help="the calendar year YYYY (January to December)")
-    parser.add_argument("-o", "--output", required=True, help="the chart to write: FILE.png or FILE.pdf")
+def configure_year_report(parser, tr) -> None:
+    parser.add_argument("--year", metavar=tr("cli.metavar.year"), help=tr("cli.arg.report_year"))
+    parser.add_argument("--calendar", action="store_true", help=tr("cli.arg.report_calendar"))
+    parser.add_argument(
+        "-o", "--output", required=True, metavar=tr("cli.metavar.file"), help=tr("cli.arg.report_output")
+    )

@@ -824,20 +824,16 @@ _CATEGORY_LABELS = _category_labels()
 # -- python -m bot export / import ------------------------------------------------------------
 
 
-def configure_export(parser) -> None:
-    parser.add_argument("--since", help="first publication day, YYYY-MM-DD")
-    parser.add_argument("--until", help="last publication day, YYYY-MM-DD")
-    parser.add_argument("-o", "--output", help="file to write (default: standard output)")
-    parser.add_argument(
-        "--format",
-        choices=FORMATS,
-        help="xlsx: a workbook for people (the default); csv: for round trips (default when FILE ends in .csv)",
-    )
+def configure_export(parser, tr) -> None:
+    parser.add_argument("--since", metavar=tr("cli.metavar.day"), help=tr("cli.arg.export_since"))
+    parser.add_argument("--until", metavar=tr("cli.metavar.day"), help=tr("cli.arg.export_until"))
+    parser.add_argument("-o", "--output", metavar=tr("cli.metavar.file"), help=tr("cli.arg.export_output"))
+    parser.add_argument("--format", choices=FORMATS, help=tr("cli.arg.export_format"))
 
 
-def configure_import(parser) -> None:
-    parser.add_argument("file", help="a CSV file (either separator) or the .xlsx workbook the export writes")
-    parser.add_argument("--dry-run", action="store_true", help="check the file, write nothing")
+def configure_import(parser, tr) -> None:
+    parser.add_argument("file", metavar=tr("cli.metavar.file"), help=tr("cli.arg.import_file"))
+    parser.add_argument("--dry-run", action="store_true", help=tr("cli.arg.import_dry_run"))
 
 
 def _day_arg(tr, name: str, value: str | None) -> date | None:

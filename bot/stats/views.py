@@ -75,8 +75,9 @@ def error_text(tr, error: InputError) -> str:
     return tr(error.key, **params)
 
 
-def refusal_blocks(tr, error: InputError) -> tuple[str, list[dict]]:
-    text = tr("stats.refused", problem=error_text(tr, error))
+def refusal_blocks(tr, error: InputError, who_can: str = "") -> tuple[str, list[dict]]:
+    """The refusal and the right form; `who_can` (mrkdwn) follows a refusal for lack of rights."""
+    text = tr("stats.refused", problem=error_text(tr, error)) + who_can
     return text, [section(text), context(tr("stats.form_hint"))]
 
 
@@ -89,7 +90,7 @@ def comparison_text(tr, found: Comparison | None) -> str:
         university_views=tr.plural("stats.views", found.university["views"]),
         library=escape(found.library["outlet_name"]),
         library_views=tr.plural("stats.views", found.library["views"]),
-        ratio=tr.ratio(found.ratio),
+        ratio=tr.number(found.ratio, 1),
     )
 
 
