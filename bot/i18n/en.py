@@ -451,6 +451,13 @@ MESSAGES: dict[str, str] = {
     "cycles.details": "Outlets: {outlets} · Suggested publication: {date}",
     "cycles.propose": "Propose",
     "cycles.gone": "This cyclic content or this event is no longer in the calendar: nothing was opened.",
+    # issue 15, items 5-6 (h-cycles): the suggestion that works, the prompt used
+    "cycles.blocked.one": ":warning: {outlets} cannot make it: no day until {date} meets its submission deadline and its weekly limit. The suggested date is for the other outlets.",
+    "cycles.blocked.other": ":warning: {outlets} cannot make it: no day until {date} meets their submission deadlines and weekly limits. The suggested date is for the other outlets.",
+    "cycles.no_date.one": ":warning: No date works: {outlets} can no longer meet its submission deadline and weekly limit by {date}.",
+    "cycles.no_date.other": ":warning: No date works: {outlets} can no longer meet their submission deadlines and weekly limits by {date}.",
+    "cycles.earlier": ":calendar: This prompt comes earlier than usual: with *{closure}* ({first} to {last}), too few business days would be left for the submission deadlines.",
+    "cycles.earlier_lead": ":calendar: This prompt comes earlier than usual: any later, too few business days would be left for the submission deadlines, or no room in the outlets' weekly limits.",
     # --- editorial calendar as iCalendar (bot/calendar/ics.py) ---
     "ics.calname": "Relais — editorial calendar",
     "ics.caldesc": "The libraries' planned publications and submission deadlines on the university's outlets",
