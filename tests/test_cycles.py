@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import sqlite3
 import threading
 from datetime import date, timedelta
+from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
@@ -232,6 +234,7 @@ def test_prefill_suggests_the_first_day_that_works_from_the_ideal_one(relais):
         "category": "cyclic",
         "outlets": ["udem-facebook", "udem-instagram-story", "bib-facebook"],
         "publish_on": date(2026, 11, 23),  # 21 days before is the 16th; UdeM Facebook needs 5 business days
+        "cycle": EXTENDED,  # the form's "cyclic content" field
     }
     assert metadata == {"cycle_key": EXTENDED, "event_uid": exams_uid(relais.db)}
     # late: UdeM Facebook can no longer make it before the exams; the others can, on the 4th
@@ -370,8 +373,19 @@ def test_console_tick_and_click_propose_the_cyclic_content(env, tmp_path):
     assert "[2026-11-23]" in out
     from storage.db import Store
 
-    rows = list(Store(tmp_path / "relais.db").db.query("SELECT title, cycle_key, publish_on FROM proposals"))
-    assert rows == [{"title": "Horaires prolongés pour les examens", "cycle_key": EXTENDED, "publish_on": "2026-11-23"}]
+    rows = list(
+        Store(tmp_path / "relais.db").db.query("SELECT title, cycle_key, cycle_start, publish_on FROM proposals")
+    )
+    assert rows == [
+        {
+            "title": "Horaires prolongés pour les examens",
+            "cycle_key": EXTENDED,
+            "cycle_start": "2026-12-07",
+            "publish_on": "2026-11-23",
+        }
+    ]
+    assert "Contenu cyclique (facultatif)" in out  # the form's field, prefilled with the prompt's cycle
+    assert "Proposée : n° 1 — *Horaires prolongés pour les examens*" in out  # the prompt, updated
 
 
 # -- periods (issue 15, item 4) --------------------------------------------------------------------
@@ -526,3 +540,120 @@ def test_the_suggested_date_submitted_on_the_prompt_day_is_never_refused(rules, 
     for slug in plan.outlets:  # and room in each limited outlet's week
         limit = by_slug[slug].per_week
         assert limit is None or taken.get((slug, week_of(plan.publish_on)), 0) < limit
+
+
+# -- a proposal linked to its cycle (issue 15, item 6) ----------------------------------------------
+def _submitted_as_prefilled(view: dict, **changes) -> dict:
+    """The state.values of a form submitted as it was opened (its initial values), with `changes`."""
+    state = {}
+    for block in view["blocks"]:
+        if block["type"] != "input":
+            continue
+        element = block["element"]
+        kind = element["type"]
+        if kind == "datepicker":
+            value = {"type": kind, "selected_date": element.get("initial_date")}
+        elif kind == "static_select":
+            value = {"type": kind, "selected_option": element.get("initial_option")}
+        elif kind == "multi_static_select":
+            value = {"type": kind, "selected_options": element.get("initial_options", [])}
+        elif kind == "users_select":
+            value = {"type": kind, "selected_user": element.get("initial_user")}
+        else:
+            value = {"type": kind, "value": element.get("initial_value")}
+        state[block["block_id"]] = {element.get("action_id", "value"): value}
+    for block_id, value in changes.items():
+        state[block_id] = {"value": value}
+    return state
+
+
+def _query(web, sql):
+    conn = sqlite3.connect(web.env["DATABASE_PATH"])
+    conn.row_factory = sqlite3.Row
+    try:
+        return [dict(r) for r in conn.execute(sql)]
+    finally:
+        conn.close()
+
+
+def _button_of(call) -> dict:
+    return next(e for b in call.args["blocks"] for e in b.get("elements", []) if e.get("action_id") == cycles.ACTION)
+
+
+@pytest_e2e
+def test_a_proposal_made_from_the_prompt_turns_its_button_into_its_number(cli, web_with, standin):
+    cli("tick", "--at", "2026-11-01T09:00")
+    cli("tick", "--at", "2026-11-16T09:00")
+    prompt = next(c for c in _prompt_calls(standin) if prompts([c])[0][0] == EXTENDED)
+    value = _button_of(prompt)["value"]
+    web = web_with(RELAIS_NOW="2026-11-16T09:05")
+    web.interact(slack.block_actions(cycles.ACTION, value, response_url=standin.response_url()))
+    opened = standin.wait_for("views.open")[-1]
+    view = opened.result["view"]
+    cycle_field = next(b for b in view["blocks"] if b["block_id"] == "cycle")
+    assert cycle_field["optional"] and cycle_field["element"]["initial_option"]["value"] == EXTENDED
+    assert cycle_field["label"]["text"] == "Contenu cyclique"
+    # submitted on the prompt's day as prefilled: not refused (the suggested date works)
+    response = web.interact(slack.view_submission(view, _submitted_as_prefilled(view)))
+    assert response.status_code == 200 and response.text == ""
+    rows = _query(web, "SELECT id, cycle_key, cycle_start, cycle_end, publish_on FROM proposals")
+    assert rows == [
+        {
+            "id": 1,
+            "cycle_key": EXTENDED,
+            "cycle_start": "2026-12-07",
+            "cycle_end": "2026-12-22",
+            "publish_on": "2026-11-23",
+        }
+    ]
+    # the prompt is updated in place: no button any more, the proposal's number instead
+    updates = [c for c in standin.wait_for("chat.update", timeout=20) if c.args.get("ts") == prompt.result["ts"]]
+    assert len(updates) == 1 and updates[0].args["channel"] == "C0COMMS"
+    assert prompts(updates) == []
+    text = json.dumps(updates[0].args["blocks"], ensure_ascii=False)
+    assert "Proposée : n° 1 — *Horaires prolongés pour les examens*, publication le lundi 23 novembre 2026" in text
+    assert "<@U0JULIETTE>" in text
+    # an old copy of the button (pressed before the update reached someone): no second form
+    web.interact(slack.block_actions(cycles.ACTION, value, response_url=standin.response_url()))
+    answer = standin.wait_for("response_url")[-1]
+    said = json.dumps(answer.args, ensure_ascii=False)
+    assert "déjà proposé pour cette session : n° 1" in said and answer.args.get("response_type") == "ephemeral"
+    assert len(standin.calls("views.open")) == 1
+
+
+@pytest_e2e
+def test_a_hand_made_proposal_linked_to_its_cycle_counts_and_its_prompt_is_not_sent(cli, env, web_with, standin):
+    cli("tick", "--at", "2026-11-01T09:00")
+    web = web_with(RELAIS_NOW="2026-11-02T10:00")
+    web.slash("/propose", "", trigger_id="13345224609.738474920.propose")
+    view = standin.wait_for("views.open")[-1].result["view"]
+    field = next(b for b in view["blocks"] if b["block_id"] == "cycle")
+    options = field["element"]["options"]
+    assert field["element"]["initial_option"]["value"] == "none"
+    assert [o["value"] for o in options] == ["none", EXTENDED, ZOO, MORNINGS]
+    zoo = next(o for o in options if o["value"] == ZOO)
+    state = _submitted_as_prefilled(
+        view,
+        title={"type": "plain_text_input", "value": "Zoothérapie : les chiens reviennent"},
+        publish_on={"type": "datepicker", "selected_date": "2026-11-26"},
+        outlets={"type": "multi_static_select", "selected_options": [{"text": {}, "value": "bib-instagram"}]},
+        cycle={"type": "static_select", "selected_option": zoo},
+    )
+    assert web.interact(slack.view_submission(view, state)).text == ""
+    row = _query(web, "SELECT cycle_key, cycle_start, cycle_end FROM proposals")[0]
+    assert row == {"cycle_key": ZOO, "cycle_start": "2026-12-07", "cycle_end": "2026-12-22"}
+    # the weekly digest counts it for the fall exams, and the zoo's prompt is not sent
+    digest = cli(
+        "digest",
+        "--at",
+        "2026-11-09T09:00",
+        "--dry-run",
+        "--chart",
+        str(Path(env["DATABASE_PATH"]).parent / "chart.png"),
+    )
+    assert "Zooanimation : des chiens pour décompresser — Examens de fin de session (automne 2026)" in digest.stdout
+    assert "nouvelle proposition faite (n° 1)" in digest.stdout
+    cli("tick", "--at", "2026-11-09T09:00")
+    cli("tick", "--at", "2026-11-16T09:00")
+    assert [k for k, _ in prompts(_prompt_calls(standin))] == [EXTENDED]
+    assert _query(web, f"SELECT status FROM outbox WHERE key = 'cycle:{ZOO}:{FALL_EXAMS}'") == [{"status": "skipped"}]

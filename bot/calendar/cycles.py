@@ -36,6 +36,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -45,6 +46,7 @@ from bot.blocks import actions, button, context, escape, section
 from bot.calendar.config import FILE_SOURCE, Cycle
 from bot.clock import local_at, to_text
 from bot.proposals.rules import deadline_for, week_of
+from bot.proposals.workflow import CYCLE_PROMPT_USED
 from storage import calendar, kv
 from storage import cycles as cycle_rows
 from storage import outbox as outbox_rows
@@ -54,6 +56,7 @@ from storage import proposals as proposal_rows
 log = logging.getLogger("relais.cycles")
 
 KIND = "cycle_prompt"
+USED_KIND = CYCLE_PROMPT_USED  # the prompt updated once its return is proposed (render_used)
 ACTION = "cycle_propose"
 PROMPT_AT = (9, 0)
 SINCE_KEY = "cycles:since"  # the local day Relais first planned cycle prompts
@@ -404,9 +407,14 @@ def return_of(relais, cycle: Cycle, period: Period) -> Return:
     return Return(cycle.key, tuple(cycle.outlets), cycle.days_before, period.start, order)
 
 
+def proposals_for(db, cycle: Cycle, period: Period) -> list[dict]:
+    """The open proposals made for this return of the cycle, oldest first (storage.cycles.return_proposals)."""
+    return cycle_rows.return_proposals(db, cycle.key, period.start, period.end, prompt_day(cycle, period.start))
+
+
 def is_proposed(db, cycle: Cycle, period: Period) -> bool:
     """Whether a proposal of this cycle is already planned for this return."""
-    return bool(cycle_rows.open_proposals(db, cycle.key, prompt_day(cycle, period.start), period.end))
+    return bool(proposals_for(db, cycle, period))
 
 
 def _neighbours(relais, target: Return) -> tuple[list[Return], list[Return]]:
@@ -477,11 +485,11 @@ def render_prompt(relais, row: dict, now: datetime) -> outbox.Post | None:
     if cycle is None or period is None or not row["target"]:
         return None
     event = {"name": period.name, "uid": period.uid}
-    start, end = period.start, period.end
+    start = period.start
     today = now.astimezone(relais.settings.tz).date()  # the pass's instant (a `:tick ISO` too), not the wall clock
     if is_stale(cycle, start, today):
         return None
-    if cycle_rows.open_proposals(relais.db, cycle.key, prompt_day(cycle, start), end):
+    if is_proposed(relais.db, cycle, period):
         return None  # someone already proposed it for this return
     tr = relais.tr
     plan = suggestion(relais, cycle, period, today)
@@ -544,4 +552,94 @@ def prefill(relais, value: str) -> tuple[dict, dict] | None:
     }
     if plan.publish_on is not None:
         initial["publish_on"] = plan.publish_on
+    initial["cycle"] = cycle.key
     return initial, {"cycle_key": cycle.key, "event_uid": period.uid}
+
+
+# -- a proposal linked to its cycle (issue 15, item 6) ----------------------------------------------
+def proposed_for(relais, value: str) -> dict | None:
+    """The open proposal already made for the return a prompt's button is for (its value), or None."""
+    cycle_key, _, event_uid = (value or "").partition("|")
+    cycle, period = _event_and_cycle(relais, cycle_key, event_uid)
+    if cycle is None or period is None:
+        return None
+    return next(iter(proposals_for(relais.db, cycle, period)), None)
+
+
+def link_period(relais, cycle_key: str, publish_on: date | None, event_uid: str = "") -> tuple[date, date] | None:
+    """The period of the return a proposal of this cycle is for: the prompt's (its event, when the form
+    came from one for this cycle), else the first period of the kind the cycle follows that ends on or
+    after the publication date (within PERIOD_REACH). None when the cycle or such a period is unknown."""
+    cycle = find_cycle(relais, cycle_key)
+    if cycle is None:
+        return None
+    if event_uid:
+        found, period = _event_and_cycle(relais, cycle_key, event_uid)
+        if found is not None and period is not None:
+            return period.start, period.end
+    if publish_on is None:
+        return None
+    ahead = _periods_around(relais.db, cycle.follows, publish_on, publish_on + PERIOD_REACH)
+    period = next((p for p in ahead if p.end >= publish_on and p.start <= publish_on + PERIOD_REACH), None)
+    return (period.start, period.end) if period is not None else None
+
+
+def _prompt_rows(db, cycle: Cycle, start: date, end: date) -> list[dict]:
+    """The prompts of this cycle sent for a period overlapping [start, end] (with their Slack ts), latest first."""
+    found = []
+    for row in outbox_rows.rows(db, kind=KIND):
+        data = outbox.payload(row)
+        if data.get("cycle") != cycle.key or row["status"] != "sent" or not row.get("slack_ts"):
+            continue
+        if data.get("start") and data.get("end"):
+            first, last = date.fromisoformat(data["start"]), date.fromisoformat(data["end"])
+        elif (event := calendar.event(db, data.get("event", ""))) is not None:
+            first, last = date.fromisoformat(event["start"]), date.fromisoformat(event["end"])
+        else:
+            continue
+        if first <= end and last >= start:
+            found.append(row)
+    return sorted(found, key=lambda r: r["id"], reverse=True)
+
+
+def mention(user_id: str | None) -> str:
+    """A Slack mention built by us, only for a well-formed user ID."""
+    return f"<@{user_id}>" if user_id and re.fullmatch(r"[UW][A-Z0-9]{2,20}", user_id) else escape(user_id or "")
+
+
+def render_used(relais, row: dict, now: datetime) -> outbox.Post | None:
+    """Outbox kind "cycle_prompt_used" (planned with a proposal linked to its cycle's return): the prompt
+    of that return updated in place, its button replaced by a line naming the proposal."""
+    proposal = proposal_rows.get(relais.db, row["proposal_id"]) if row.get("proposal_id") else None
+    if proposal is None or proposal["status"] != "open" or not proposal.get("cycle_start"):
+        raise outbox.Skip("no open proposal linked to a return")
+    cycle = find_cycle(relais, proposal["cycle_key"] or "")
+    if cycle is None:
+        raise outbox.Skip("the cycle left the calendar file")
+    start, end = date.fromisoformat(proposal["cycle_start"]), date.fromisoformat(proposal["cycle_end"])
+    prompts = _prompt_rows(relais.db, cycle, start, end)
+    if not prompts:
+        raise outbox.Skip("no prompt was sent for this return")
+    prompt = prompts[0]
+    data = outbox.payload(prompt)
+    period = _period_over(relais.db, cycle.follows, start, end)
+    tr = relais.tr
+    event_name = period.name if period is not None else data.get("name", "")
+    event_start = period.start if period is not None else start
+    blocks = [
+        section(tr("cycles.prompt", title=escape(cycle.title), event=escape(event_name), date=tr.date(event_start)))
+    ]
+    if cycle.summary:
+        blocks.append(context(escape(cycle.summary)))
+    blocks.append(
+        context(
+            tr(
+                "cycles.used",
+                id=str(proposal["id"]),
+                title=escape(proposal["title"]),
+                date=tr.date(date.fromisoformat(proposal["publish_on"])),
+                owner=mention(proposal["owner_id"]),
+            )
+        )
+    )
+    return outbox.Post(channel=prompt["slack_channel"] or row["target"], blocks=blocks, update_ts=prompt["slack_ts"])

@@ -386,8 +386,9 @@ def reach(rows: list[dict]) -> Reach | None:
 def _cycles(cycles, events: list[dict], proposals: list[dict], today: date) -> tuple[CycleDue, ...]:
     """Each cycle × each event of the kind it follows, not started yet, whose prompt day (event start -
     days_before) falls in the next CYCLE_DAYS days, or passed already with nothing proposed since.
-    "Already proposed for this return" is what bot.calendar.cycles uses: an open proposal of the cycle
-    published between the prompt day and the event's last day."""
+    "Already proposed for this return" is what bot.calendar.cycles uses: an open proposal linked to the
+    cycle and a period overlapping the event, or (older proposals) published between the prompt day and
+    the event's last day."""
     items = []
     horizon = today + timedelta(days=CYCLE_DAYS)
     for cycle in cycles:
@@ -398,14 +399,7 @@ def _cycles(cycles, events: list[dict], proposals: list[dict], today: date) -> t
             prompt_on = start - timedelta(days=cycle.days_before)
             if (today >= start and today > prompt_on) or prompt_on >= horizon:
                 continue  # started already, or not yet worth mentioning
-            proposal = next(
-                (
-                    p["id"]
-                    for p in proposals
-                    if p["cycle_key"] == cycle.key and prompt_on <= date.fromisoformat(p["publish_on"]) <= end
-                ),
-                None,
-            )
+            proposal = next((p["id"] for p in proposals if _for_return(p, cycle.key, start, end, prompt_on)), None)
             items.append(
                 CycleDue(
                     title=cycle.title,
@@ -418,6 +412,17 @@ def _cycles(cycles, events: list[dict], proposals: list[dict], today: date) -> t
             )
     items.sort(key=lambda c: (c.prompt_on, c.event_start, c.title))
     return tuple(items)
+
+
+def _for_return(proposal: dict, cycle_key: str, start: date, end: date, prompt_on: date) -> bool:
+    """Is this proposal made for this return of the cycle: linked to a period overlapping the event (issue
+    15, item 6), or, made before proposals named their period, published between the prompt day and the
+    event's last day (as storage.cycles.return_proposals)."""
+    if proposal["cycle_key"] != cycle_key:
+        return False
+    if proposal.get("cycle_start") and proposal.get("cycle_end"):
+        return proposal["cycle_start"] <= end.isoformat() and proposal["cycle_end"] >= start.isoformat()
+    return prompt_on <= date.fromisoformat(proposal["publish_on"]) <= end
 
 
 def chart_series(rows: list[dict], day: date, outlets: list[dict], weeks: int = CHART_WEEKS) -> ChartSeries:
