@@ -450,6 +450,15 @@ def suggestion(relais, cycle: Cycle, period: Period, today: date | None = None) 
     return suggest_for(target, returns, rules, workdays.for_db(db), taken, proposed, today)
 
 
+def prompt_day_for(relais, cycle: Cycle, start: date) -> date:
+    """The day this cycle's prompt goes out for the period starting on (or containing) `start`: its usual
+    day, or earlier (suggest)."""
+    period = _period_over(relais.db, cycle.follows, start, start)
+    if period is None:
+        return prompt_day(cycle, start)
+    return suggestion(relais, cycle, period).prompt_on
+
+
 def _closure_between(db, first: date, last: date) -> tuple[str, date, date] | None:
     """The first closure overlapping [first, last]: (name, first day, last day)."""
     for start, end, name in calendar.named_closures(db):
