@@ -27,6 +27,7 @@ from slack_sdk.errors import SlackApiError
 
 from bot import outbox
 from bot.blocks import actions, context, escape, section
+from bot.calendar import cycles
 from bot.proposals.card import card_blocks, card_state, free_week_buttons
 from bot.proposals.dates import DateError, parse_date
 from bot.proposals.outlets import active, by_slug
@@ -340,6 +341,9 @@ def on_propose_submitted(ack, body, view, context, client):
     problems += [p for p in checked.problems if not (p.field in reading and p.key == "propose.problem.date_missing")]
     if problems:
         return ack(response_action="errors", errors=modal_errors(tr, problems))
+    if draft.cycle_key:  # the return of its cycle it is for (the prompt's, or the one its date serves)
+        from_prompt = meta.get("event_uid") if meta.get("cycle_key") == draft.cycle_key else ""
+        draft.cycle_period = cycles.link_period(relais, draft.cycle_key, draft.publish_on, from_prompt or "")
     user = body["user"]["id"]
     proposal_id, keys = create_proposal(relais, draft, checked, owner=draft.owner or user)
     ack()

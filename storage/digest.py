@@ -170,7 +170,7 @@ def cycle_proposals(db: Database, keys: Iterable[str]) -> list[Row]:
         return []
     return list(
         db.query(
-            f"""SELECT id, cycle_key, publish_on, title FROM proposals
+            f"""SELECT id, cycle_key, cycle_start, cycle_end, publish_on, title FROM proposals
             WHERE status = 'open' AND cycle_key IN ({_marks(keys)}) ORDER BY publish_on, id""",
             keys,
         )

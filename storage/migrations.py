@@ -370,6 +370,18 @@ def m0013_submission_package(db: Database) -> None:
     )
 
 
+@migrations(name="0014_proposal_cycle_period")
+def m0014_proposal_cycle_period(db: Database) -> None:
+    """Issue 15, item 6: a proposal linked to its cycle (cycle_key, from 0001) also names the return it is
+    for: the first and last day of the period of events that return follows (bot.calendar.cycles.Period),
+    so the prompt, its button and the digest know it was proposed whatever its publication date."""
+    proposals = {row[1] for row in db.execute("PRAGMA table_info(proposals)").fetchall()}
+    if "cycle_start" not in proposals:
+        db.execute("ALTER TABLE proposals ADD COLUMN cycle_start TEXT")
+    if "cycle_end" not in proposals:
+        db.execute("ALTER TABLE proposals ADD COLUMN cycle_end TEXT")
+
+
 @migrations(name="0015_editorial_calendar_window")
 def m0015_editorial_calendar_window(db: Database) -> None:
     _run(

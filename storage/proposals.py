@@ -43,13 +43,15 @@ def create(
     notes: str = "",
     cycle_key: str | None = None,
     texts: dict[str, str] | None = None,
+    cycle_period: tuple[date, date] | None = None,
 ) -> int:
     """A proposal and one planned placement per (outlet slug, deadline), with its text for that outlet from
-    `texts` (slug -> text); returns the proposal id."""
+    `texts` (slug -> text); returns the proposal id. `cycle_period`: the first and last day of the return of
+    its cycle it is for."""
     cursor = db.execute(
         """INSERT INTO proposals (title, summary, category, audiences, publish_on, link, notes, owner_id, status,
-                                  cycle_key, created_at, updated_at)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'open', ?, ?, ?)""",
+                                  cycle_key, cycle_start, cycle_end, created_at, updated_at)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'open', ?, ?, ?, ?, ?)""",
         [
             title,
             summary,
@@ -60,6 +62,8 @@ def create(
             notes,
             owner_id,
             cycle_key,
+            cycle_period[0].isoformat() if cycle_key and cycle_period else None,
+            cycle_period[1].isoformat() if cycle_key and cycle_period else None,
             now,
             now,
         ],

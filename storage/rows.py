@@ -19,8 +19,8 @@ audiences (JSON lists), position, active (0/1), updated_at, follow_up_days."""
 
 ProposalRow: TypeAlias = Row
 """proposals.*: id, title, summary, category ('cyclic' | 'one-off' | 'collections'), audiences (JSON list),
-publish_on, link, notes, owner_id, status ('open' | 'cancelled'), card_channel, card_ts, cycle_key, created_at,
-updated_at."""
+publish_on, link, notes, owner_id, status ('open' | 'cancelled'), card_channel, card_ts, cycle_key, cycle_start and cycle_end (the period of the cycle's return it is for),
+created_at, updated_at."""
 
 PlacementRow: TypeAlias = Row
 """placements.*: id, proposal_id, outlet_slug, deadline, status ('planned' … 'withdrawn', 'not_published'), submitted_at,

@@ -109,7 +109,7 @@ def test_console_asks_before_a_confirmed_button_and_reasks_only_faulty_fields(cl
         "/propose Expo | 2027-02-10 | bib-facebook\n"
         ":click 4\n2\n"  # cancel ([3] is "Modifier"), then "Non": nothing happens
         "/propose list\n"
-        "/propose\nAffiche\n\n\n\n2026-01-01\n7\n\n\n"  # the form, with a past date
+        "/propose\nAffiche\n\n\n\n\n2026-01-01\n7\n\n\n"  # the form (no cyclic content), with a past date
         "\n\n\n\n\n\n"  # the five outlets' texts (max_chars), the owner (me)
         "2027-02-11\n"  # only the date is asked again
         "/propose list\n:quit\n"

@@ -5,19 +5,25 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import sqlite3
 import threading
-from datetime import date
+from datetime import date, timedelta
+from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from bot import outbox as sender
 from bot.calendar import cycles, feeds
 from bot.calendar.config import sync_file
 from bot.clock import parse_instant, to_text
-from bot.proposals.outlets import active
+from bot.proposals.outlets import Outlet, active
+from bot.proposals.rules import Draft, check, deadline_for, week_of
 from bot.proposals.views import propose_modal
 from bot.runtime import jobs
 from bot.settings import Feed
+from bot.workdays import BusinessDays
 from storage import calendar, proposals
 from storage import outbox as outbox_rows
 from tests import slack
@@ -26,6 +32,7 @@ from tests.test_feeds_server import FeedServer, ics
 
 EXTENDED = "horaires-prolonges-pour-les-examens"
 ZOO = "zooanimation-des-chiens-pour-decompresser"
+MORNINGS = "matinees-de-redaction-cycles-superieurs"
 EXAMS_UID_QUERY = "SELECT uid FROM calendar_events WHERE kind = 'exams' AND start = '2026-12-07'"
 FALL_EXAMS = "2026-12-07:2026-12-22"  # the period of the fall exams: prompts are keyed on the cycle and its dates
 
@@ -74,7 +81,7 @@ def test_prompt_goes_out_at_0900_days_before_the_event_and_only_once(relais, sta
     text = json.dumps(message["blocks"], ensure_ascii=False)
     assert "À reproposer ? *Horaires prolongés pour les examens* —" in text
     assert "*Examens de fin de session (automne 2026)* commence le lundi 7 décembre 2026" in text
-    assert "Publication suggérée : lundi 30 novembre 2026" in text
+    assert "Publication suggérée : lundi 23 novembre 2026" in text
     assert "UdeM — Facebook, UdeM — Instagram (story), Bibliothèques — Facebook" in text
     row = outbox_rows.get(relais.db, f"cycle:{EXTENDED}:{FALL_EXAMS}")
     assert row["status"] == "sent" and row["due_at"] == to_text(at(relais, "2026-11-16T09:00"))
@@ -100,6 +107,26 @@ def test_a_first_start_does_not_send_prompts_whose_moment_came_before(relais, st
     assert outbox_rows.rows(relais.db, kind=cycles.KIND) == []
     tick(relais, "2026-12-23T09:00")  # the writing mornings, 14 days before the winter term starts
     assert [k for k, _ in prompts(standin.calls("chat.postMessage"))] == ["matinees-de-redaction-cycles-superieurs"]
+
+
+def test_a_closure_in_between_brings_the_prompt_earlier_and_it_says_why(relais, standin):
+    """Issue 15: 14 days before the winter term is 23 December, the last business day before the holiday
+    closure; a date before the term then leaves UdeM's accounts no lead time. The prompt comes on the
+    18th, suggests the 5th of January, and says why it comes early."""
+    tick(relais, "2026-12-01T09:00")
+    tick(relais, "2026-12-17T09:00")
+    assert prompts(standin.calls("chat.postMessage")) == []
+    tick(relais, "2026-12-18T09:00")
+    posted = _prompt_calls(standin)
+    assert [k for k, _ in prompts(posted)] == [MORNINGS]
+    text = json.dumps(posted[0].args["blocks"], ensure_ascii=False)
+    assert "*Rentrée d'hiver 2027* commence le mercredi 6 janvier 2027" in text
+    assert "Publication suggérée : mardi 5 janvier 2027" in text
+    assert "plus tôt que d'habitude : avec *Fermeture des fêtes* (du 24 déc. au 3 janv.)" in text
+    row = outbox_rows.get(relais.db, f"cycle:{MORNINGS}:2027-01-06:2027-01-06")
+    assert row["due_at"] == to_text(at(relais, "2026-12-18T09:00"))
+    tick(relais, "2026-12-23T09:00")  # its usual day: not again
+    assert len(_prompt_calls(standin)) == 1
 
 
 def test_no_prompt_when_the_event_left_the_calendar_before_sending(relais, standin):
@@ -173,26 +200,30 @@ days_before = 3
         sync_file(relais)
         tick(relais, "2026-11-01T09:00")  # fetches the feed, starts planning cycles
         feed_uid = calendar.source_events(relais.db, url)[0]["uid"]
-        tick(relais, "2026-11-19T09:00")
+        tick(relais, "2026-11-17T09:00")
         assert prompts(standin.calls("chat.postMessage")) == []
+        # 3 days before the 23rd is Friday the 20th, too late for UdeM X's 2 business days: the 18th
+        tick(relais, "2026-11-18T09:00")
+        tick(relais, "2026-11-19T09:00")
         tick(relais, "2026-11-20T09:00")  # the prompt of a days_before = 0 cycle goes out on the event's own day
         tick(relais, "2026-11-20T10:00")
     finally:
         server.stop()
     posted = [c for c in standin.calls("chat.postMessage") if prompts([c])]
     assert prompts(posted) == [
-        ("portes-ouvertes-visites-guidees", calendar.source_events(relais.db, "file")[0]["uid"]),
         ("semaine-de-lecture-espaces-ouverts", feed_uid),
+        ("portes-ouvertes-visites-guidees", calendar.source_events(relais.db, "file")[0]["uid"]),
     ]
-    assert "*Semaine de relâche* commence le lundi 23 novembre 2026" in json.dumps(
-        posted[1].args["blocks"], ensure_ascii=False
-    )
-    text = json.dumps(posted[0].args["blocks"], ensure_ascii=False)
+    reading = json.dumps(posted[0].args["blocks"], ensure_ascii=False)
+    assert "*Semaine de relâche* commence le lundi 23 novembre 2026" in reading
+    assert "Publication suggérée : vendredi 20 novembre 2026" in reading
+    assert "Ce rappel arrive plus tôt que d'habitude" in reading
+    text = json.dumps(posted[1].args["blocks"], ensure_ascii=False)
     assert "&lt;pour&gt; les futurs étudiants &amp; leurs parents" in text
     assert "<pour>" not in text
 
 
-def test_prefill_suggests_a_week_before_unless_lead_times_forbid(relais):
+def test_prefill_suggests_the_first_day_that_works_from_the_ideal_one(relais):
     tick(relais, "2026-11-01T09:00")
     value = f"{EXTENDED}|{exams_uid(relais.db)}"
     relais.clock.freeze(at(relais, "2026-11-16T09:05"))
@@ -204,11 +235,14 @@ def test_prefill_suggests_a_week_before_unless_lead_times_forbid(relais):
         "category": "cyclic",
         "audiences": [],
         "outlets": ["udem-facebook", "udem-instagram-story", "bib-facebook"],
-        "publish_on": date(2026, 11, 30),
+        "publish_on": date(2026, 11, 23),  # 21 days before is the 16th; UdeM Facebook needs 5 business days
+        "cycle": EXTENDED,  # the form's "cyclic content" field
     }
     assert metadata == {"cycle_key": EXTENDED, "event_uid": exams_uid(relais.db)}
-    relais.clock.freeze(at(relais, "2026-12-01T09:00"))  # late: UdeM Facebook needs 5 business days (+1 of margin)
-    assert cycles.prefill(relais, value)[0]["publish_on"] == date(2026, 12, 9)
+    # late: UdeM Facebook can no longer make it before the exams; the others can, on the 4th
+    relais.clock.freeze(at(relais, "2026-12-01T09:00"))
+    late = cycles.prefill(relais, value)[0]
+    assert late["publish_on"] == date(2026, 12, 4) and late["outlets"] == ["udem-instagram-story", "bib-facebook"]
     assert cycles.prefill(relais, f"{EXTENDED}|no-such-event") is None
     assert cycles.prefill(relais, f"no-such-cycle|{exams_uid(relais.db)}") is None
 
@@ -278,7 +312,7 @@ def test_clicking_the_prompt_opens_the_propose_modal_prefilled(cli, web_with, st
     assert view["callback_id"] == "propose"
     elements = {b["block_id"]: b["element"] for b in view["blocks"] if b["type"] == "input"}
     assert elements["title"]["initial_value"] == "Horaires prolongés pour les examens"
-    assert elements["publish_on"]["initial_date"] == "2026-11-30"
+    assert elements["publish_on"]["initial_date"] == "2026-11-23"
     assert [o["value"] for o in elements["outlets"]["initial_options"]] == [
         "udem-facebook",
         "udem-instagram-story",
@@ -354,11 +388,22 @@ def test_console_tick_and_click_propose_the_cyclic_content(env, tmp_path):
         proc.wait(30)
     out = "\n".join(rest)
     assert "Titre [Horaires prolongés pour les examens]" in out
-    assert "[2026-11-30]" in out
+    assert "[2026-11-23]" in out
     from storage.db import Store
 
-    rows = list(Store(tmp_path / "relais.db").db.query("SELECT title, cycle_key, publish_on FROM proposals"))
-    assert rows == [{"title": "Horaires prolongés pour les examens", "cycle_key": EXTENDED, "publish_on": "2026-11-30"}]
+    rows = list(
+        Store(tmp_path / "relais.db").db.query("SELECT title, cycle_key, cycle_start, publish_on FROM proposals")
+    )
+    assert rows == [
+        {
+            "title": "Horaires prolongés pour les examens",
+            "cycle_key": EXTENDED,
+            "cycle_start": "2026-12-07",
+            "publish_on": "2026-11-23",
+        }
+    ]
+    assert "Contenu cyclique (facultatif)" in out  # the form's field, prefilled with the prompt's cycle
+    assert "Proposée : n° 1 — *Horaires prolongés pour les examens*" in out  # the prompt, updated
 
 
 # -- periods (issue 15, item 4) --------------------------------------------------------------------
@@ -409,3 +454,224 @@ def test_one_prompt_per_cycle_per_period_whatever_the_sources_and_their_uids(rel
     assert sorted(sent) == [EXTENDED, ZOO]  # 5 feed days + the file's period: one prompt per cycle
     keys = {r["key"] for r in outbox_rows.rows(relais.db, kind=cycles.KIND)}
     assert f"cycle:{EXTENDED}:2027-04-19:2027-04-30" in keys
+
+
+# -- the suggestion that works (issue 15, item 5): pure --------------------------------------------
+HOLIDAYS = BusinessDays(closures=[(date(2026, 12, 24), date(2027, 1, 3))], holidays=("easter-monday",))
+RULES = {
+    "udem-facebook": cycles.OutletRule("udem-facebook", "UdeM — Facebook", "university", 5, 1),
+    "udem-linkedin": cycles.OutletRule("udem-linkedin", "UdeM — LinkedIn", "university", 5, 1),
+    "udem-nouvelles": cycles.OutletRule("udem-nouvelles", "UdeM — Nouvelles", "university", 10, 1),
+    "udem-instagram-story": cycles.OutletRule("udem-instagram-story", "UdeM — story", "university", 3, 2),
+    "bib-facebook": cycles.OutletRule("bib-facebook", "Bibliothèques — Facebook", "library", 0, None),
+}
+
+
+def test_the_suggestion_is_the_first_day_from_the_ideal_one_whose_deadlines_are_ahead():
+    extended = cycles.Return(EXTENDED, ("udem-facebook", "udem-instagram-story", "bib-facebook"), 21, date(2026, 12, 7))
+    plan = cycles.suggest(extended, RULES, HOLIDAYS, {})
+    # prompted on its usual day, 21 days before; UdeM Facebook needs 5 business days: the deadline is that day
+    assert plan == cycles.Suggestion(date(2026, 11, 16), date(2026, 11, 23), extended.outlets)
+
+
+def test_a_closure_in_between_brings_the_prompt_earlier():
+    """The issue's case: prompted on 23 December, 14 days before the winter term, the writing mornings
+    could go out on UdeM's accounts only on 8 January, after the term started. The prompt comes on the
+    last business day from which a date before the term works, and says it comes early."""
+    mornings = cycles.Return("matinees", ("udem-linkedin", "udem-facebook", "bib-facebook"), 14, date(2027, 1, 6))
+    late = cycles.suggest_on(mornings, RULES, date(2026, 12, 23), HOLIDAYS, {})
+    assert late.blocked == ("udem-linkedin", "udem-facebook") and late.outlets == ("bib-facebook",)
+    plan = cycles.suggest(mornings, RULES, HOLIDAYS, {})
+    assert plan == cycles.Suggestion(date(2026, 12, 18), date(2027, 1, 5), mornings.outlets, (), earlier=True)
+    assert deadline_for(date(2027, 1, 5), 5, HOLIDAYS) == date(2026, 12, 18)  # not refused on the prompt's day
+
+
+def test_a_lead_time_longer_than_days_before_brings_the_prompt_earlier_too():
+    news = cycles.Return("news", ("udem-nouvelles", "bib-facebook"), 7, date(2026, 12, 7))
+    plan = cycles.suggest(news, RULES, HOLIDAYS, {})  # 10 business days of lead, a week before the event
+    assert plan == cycles.Suggestion(date(2026, 11, 20), date(2026, 12, 4), news.outlets, (), earlier=True)
+
+
+def test_two_cycles_clashing_on_a_weekly_quota_take_the_next_week_with_room():
+    zoo = cycles.Return(ZOO, ("udem-facebook", "bib-facebook"), 21, date(2026, 12, 7), order=1)
+    extended = cycles.Return(EXTENDED, ("udem-facebook", "udem-instagram-story"), 21, date(2026, 12, 7), order=0)
+    plans = cycles.suggest_all([zoo, extended], RULES, HOLIDAYS, {})
+    assert plans[extended].publish_on == date(2026, 11, 23)  # first in the file
+    assert plans[zoo].publish_on == date(2026, 11, 30)  # UdeM Facebook takes one a week
+    assert cycles.suggest_for(zoo, [zoo, extended], RULES, HOLIDAYS, {}) == plans[zoo]
+    # once the first is proposed its placement is what holds the week, not its suggestion
+    taken = {("udem-facebook", date(2026, 11, 23)): 1}
+    assert cycles.suggest_all([zoo, extended], RULES, HOLIDAYS, taken, proposed=[extended])[zoo] == plans[zoo]
+
+
+def test_when_no_date_works_the_outlets_that_cannot_make_it_are_named():
+    full = {("udem-nouvelles", date(2026, 11, 30)): 1}  # the only week before the event is taken
+    news = cycles.Return("news", ("udem-nouvelles", "bib-facebook"), 7, date(2026, 12, 7))
+    plan = cycles.suggest(news, RULES, HOLIDAYS, full)
+    assert plan == cycles.Suggestion(date(2026, 11, 30), date(2026, 11, 30), ("bib-facebook",), ("udem-nouvelles",))
+    alone = cycles.Return("news", ("udem-nouvelles",), 7, date(2026, 12, 7))
+    assert cycles.suggest(alone, RULES, HOLIDAYS, full) == cycles.Suggestion(
+        date(2026, 11, 30), None, (), ("udem-nouvelles",)
+    )
+
+
+def test_a_late_form_gets_the_suggestion_as_it_stands_that_day():
+    extended = cycles.Return(EXTENDED, ("udem-facebook", "bib-facebook"), 21, date(2026, 12, 7))
+    plan = cycles.suggest_for(extended, [extended], RULES, HOLIDAYS, {}, today=date(2026, 11, 25))
+    assert plan.prompt_on == date(2026, 11, 25) and plan.publish_on == date(2026, 12, 2)
+
+
+OUTLET_RULES = st.builds(
+    cycles.OutletRule,
+    slug=st.sampled_from(["a", "b", "c", "d"]),
+    name=st.just("x"),
+    owner=st.sampled_from(["university", "library"]),
+    lead_days=st.integers(0, 12),
+    per_week=st.one_of(st.none(), st.integers(1, 2)),
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    rules=st.lists(OUTLET_RULES, min_size=1, max_size=4, unique_by=lambda r: r.slug),
+    start=st.dates(date(2026, 9, 1), date(2027, 12, 31)),
+    days_before=st.integers(0, 35),
+    closure=st.tuples(st.dates(date(2026, 9, 1), date(2027, 12, 31)), st.integers(0, 14)),
+    full=st.lists(st.tuples(st.sampled_from(["a", "b", "c", "d"]), st.integers(-6, 0)), max_size=4),
+)
+def test_the_suggested_date_submitted_on_the_prompt_day_is_never_refused(rules, start, days_before, closure, full):
+    days = BusinessDays(closures=[(closure[0], closure[0] + timedelta(days=closure[1]))], holidays=("easter-monday",))
+    by_slug = {r.slug: r for r in rules}
+    ret = cycles.Return("c", tuple(by_slug), days_before, start)
+    taken = {(slug, week_of(start) + timedelta(weeks=w)): 2 for slug, w in full}
+    plan = cycles.suggest(ret, by_slug, days, taken)
+    assert days.is_business_day(plan.prompt_on)
+    assert plan.prompt_on <= cycles.usual_prompt_day(ret, days)
+    assert set(plan.outlets) | set(plan.blocked) == set(by_slug) and not set(plan.outlets) & set(plan.blocked)
+    if plan.publish_on is None:
+        return
+    assert ret.ideal <= plan.publish_on <= ret.latest
+    outlets = {r.slug: Outlet(r.slug, r.name, r.owner, "facebook", r.lead_days, r.per_week, (), ()) for r in rules}
+    draft = Draft(title="Cyclique", publish_on=plan.publish_on, outlets=plan.outlets, category="cyclic")
+    checked = check(draft, outlets, days, plan.prompt_on)
+    assert checked.ok, checked.problems
+    for slug in plan.outlets:  # and room in each limited outlet's week
+        limit = by_slug[slug].per_week
+        assert limit is None or taken.get((slug, week_of(plan.publish_on)), 0) < limit
+
+
+# -- a proposal linked to its cycle (issue 15, item 6) ----------------------------------------------
+def _submitted_as_prefilled(view: dict, **changes) -> dict:
+    """The state.values of a form submitted as it was opened (its initial values), with `changes`."""
+    state = {}
+    for block in view["blocks"]:
+        if block["type"] != "input":
+            continue
+        element = block["element"]
+        kind = element["type"]
+        if kind == "datepicker":
+            value = {"type": kind, "selected_date": element.get("initial_date")}
+        elif kind == "static_select":
+            value = {"type": kind, "selected_option": element.get("initial_option")}
+        elif kind == "multi_static_select":
+            value = {"type": kind, "selected_options": element.get("initial_options", [])}
+        elif kind == "users_select":
+            value = {"type": kind, "selected_user": element.get("initial_user")}
+        else:
+            value = {"type": kind, "value": element.get("initial_value")}
+        state[block["block_id"]] = {element.get("action_id", "value"): value}
+    for block_id, value in changes.items():
+        state[block_id] = {"value": value}
+    return state
+
+
+def _query(web, sql):
+    conn = sqlite3.connect(web.env["DATABASE_PATH"])
+    conn.row_factory = sqlite3.Row
+    try:
+        return [dict(r) for r in conn.execute(sql)]
+    finally:
+        conn.close()
+
+
+def _button_of(call) -> dict:
+    return next(e for b in call.args["blocks"] for e in b.get("elements", []) if e.get("action_id") == cycles.ACTION)
+
+
+@pytest_e2e
+def test_a_proposal_made_from_the_prompt_turns_its_button_into_its_number(cli, web_with, standin):
+    cli("tick", "--at", "2026-11-01T09:00")
+    cli("tick", "--at", "2026-11-16T09:00")
+    prompt = next(c for c in _prompt_calls(standin) if prompts([c])[0][0] == EXTENDED)
+    value = _button_of(prompt)["value"]
+    web = web_with(RELAIS_NOW="2026-11-16T09:05")
+    web.interact(slack.block_actions(cycles.ACTION, value, response_url=standin.response_url()))
+    opened = standin.wait_for("views.open")[-1]
+    view = opened.result["view"]
+    cycle_field = next(b for b in view["blocks"] if b["block_id"] == "cycle")
+    assert cycle_field["optional"] and cycle_field["element"]["initial_option"]["value"] == EXTENDED
+    assert cycle_field["label"]["text"] == "Contenu cyclique"
+    # submitted on the prompt's day as prefilled: not refused (the suggested date works)
+    response = web.interact(slack.view_submission(view, _submitted_as_prefilled(view)))
+    assert response.status_code == 200 and response.text == ""
+    rows = _query(web, "SELECT id, cycle_key, cycle_start, cycle_end, publish_on FROM proposals")
+    assert rows == [
+        {
+            "id": 1,
+            "cycle_key": EXTENDED,
+            "cycle_start": "2026-12-07",
+            "cycle_end": "2026-12-22",
+            "publish_on": "2026-11-23",
+        }
+    ]
+    # the prompt is updated in place: no button any more, the proposal's number instead
+    updates = [c for c in standin.wait_for("chat.update", timeout=20) if c.args.get("ts") == prompt.result["ts"]]
+    assert len(updates) == 1 and updates[0].args["channel"] == "C0COMMS"
+    assert prompts(updates) == []
+    text = json.dumps(updates[0].args["blocks"], ensure_ascii=False)
+    assert "Proposée : n° 1 — *Horaires prolongés pour les examens*, publication le lundi 23 novembre 2026" in text
+    assert "<@U0JULIETTE>" in text
+    # an old copy of the button (pressed before the update reached someone): no second form
+    web.interact(slack.block_actions(cycles.ACTION, value, response_url=standin.response_url()))
+    answer = standin.wait_for("response_url")[-1]
+    said = json.dumps(answer.args, ensure_ascii=False)
+    assert "déjà proposé pour cette session : n° 1" in said and answer.args.get("response_type") == "ephemeral"
+    assert len(standin.calls("views.open")) == 1
+
+
+@pytest_e2e
+def test_a_hand_made_proposal_linked_to_its_cycle_counts_and_its_prompt_is_not_sent(cli, env, web_with, standin):
+    cli("tick", "--at", "2026-11-01T09:00")
+    web = web_with(RELAIS_NOW="2026-11-02T10:00")
+    web.slash("/propose", "", trigger_id="13345224609.738474920.propose")
+    view = standin.wait_for("views.open")[-1].result["view"]
+    field = next(b for b in view["blocks"] if b["block_id"] == "cycle")
+    options = field["element"]["options"]
+    assert field["element"]["initial_option"]["value"] == "none"
+    assert [o["value"] for o in options] == ["none", EXTENDED, ZOO, MORNINGS]
+    zoo = next(o for o in options if o["value"] == ZOO)
+    state = _submitted_as_prefilled(
+        view,
+        title={"type": "plain_text_input", "value": "Zoothérapie : les chiens reviennent"},
+        publish_on={"type": "datepicker", "selected_date": "2026-11-26"},
+        outlets={"type": "multi_static_select", "selected_options": [{"text": {}, "value": "bib-instagram"}]},
+        cycle={"type": "static_select", "selected_option": zoo},
+    )
+    assert web.interact(slack.view_submission(view, state)).text == ""
+    row = _query(web, "SELECT cycle_key, cycle_start, cycle_end FROM proposals")[0]
+    assert row == {"cycle_key": ZOO, "cycle_start": "2026-12-07", "cycle_end": "2026-12-22"}
+    # the weekly digest counts it for the fall exams, and the zoo's prompt is not sent
+    digest = cli(
+        "digest",
+        "--at",
+        "2026-11-09T09:00",
+        "--dry-run",
+        "--chart",
+        str(Path(env["DATABASE_PATH"]).parent / "chart.png"),
+    )
+    assert "Zooanimation : des chiens pour décompresser — Examens de fin de session (automne 2026)" in digest.stdout
+    assert "nouvelle proposition faite (n° 1)" in digest.stdout
+    cli("tick", "--at", "2026-11-09T09:00")
+    cli("tick", "--at", "2026-11-16T09:00")
+    assert [k for k, _ in prompts(_prompt_calls(standin))] == [EXTENDED]
+    assert _query(web, f"SELECT status FROM outbox WHERE key = 'cycle:{ZOO}:{FALL_EXAMS}'") == [{"status": "skipped"}]

@@ -291,13 +291,28 @@ def test_known_week_in_english(relais, known):
 
 
 def test_empty_week_says_so_in_one_line(relais):
-    digest = build(relais, MONDAY, at(relais, "2026-12-07T09:00"))
+    # (the week of 7 December is not empty: the writing mornings' prompt comes on the 18th, see below)
+    digest = build(relais, date(2027, 2, 1), at(relais, "2027-02-01T09:00"))
     assert digest.empty
     messages = render(digest, translator("fr"))
     assert len(messages) == 1 and len(messages[0]) == 1
     (line,) = texts(messages)
     assert "\n" not in line
-    assert line.startswith("*Bilan de la semaine du lundi 7 décembre 2026* : semaine calme")
+    assert line.startswith("*Bilan de la semaine du lundi 1er février 2027* : semaine calme")
+
+
+def test_a_prompt_brought_earlier_by_a_closure_is_announced_on_its_day(relais):
+    """Issue 15: 14 days before the winter term is 23 December; with the holiday closure the prompt comes
+    on the 18th, and the digest of the 7th already lists it, on that day."""
+    digest = build(relais, MONDAY, at(relais, "2026-12-07T09:00"))
+    (item,) = digest.section("cycles").items
+    assert (item.title, item.prompt_on, item.late) == (
+        "Matinées de rédaction (cycles supérieurs)",
+        date(2026, 12, 18),
+        False,
+    )
+    text = "\n".join(texts(render(digest, translator("fr"))))
+    assert "Rentrée d'hiver 2027 le 6 janv. : à reproposer à partir du 18 déc." in text
 
 
 def test_a_section_with_nothing_is_left_out(relais, known):
@@ -365,7 +380,7 @@ def test_a_busy_week_is_split_and_nothing_is_lost(relais):
             assert blocks[0]["type"] == "context"
             assert blocks[0]["elements"][0]["text"].endswith(f"suite ({number}/{len(messages)})")
     lines = item_lines(messages)
-    assert len(lines) == 3 * count
+    assert len(lines) == 3 * count + 1  # and the writing mornings' prompt of the 18th (cycles)
     for n in range(count):
         title = f"Publication chargée n° {n:03d} "
         assert sum(title in line for line in lines) == 3, title  # once going out, twice with a deadline

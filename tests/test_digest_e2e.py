@@ -118,13 +118,14 @@ def test_dry_run_prints_the_digest_and_writes_the_chart_without_posting(cli, env
 
 
 def test_dry_run_of_an_empty_week_has_no_chart(cli, tmp_path, standin):
-    result = cli("digest", "--dry-run", "--at", "2026-12-07T09:00")
+    # (not the week of 7 December: the writing mornings' prompt comes on the 18th, a closure after it)
+    result = cli("digest", "--dry-run", "--at", "2027-02-01T09:00")
     assert result.returncode == 0, result.stderr
     lines = [line for line in result.stdout.splitlines() if line.strip()]
-    assert lines[0].startswith("*Bilan de la semaine du lundi 7 décembre 2026* : semaine calme")
+    assert lines[0].startswith("*Bilan de la semaine du lundi 1er février 2027* : semaine calme")
     assert lines[1] == "Pas de graphique : aucun chiffre enregistré pour les publications des 8 dernières semaines."
     assert len(lines) == 2
-    assert not (tmp_path / "digest-2026-W50.png").exists()
+    assert not (tmp_path / "digest-2027-W05.png").exists()
 
 
 def test_digest_command_sends_once_with_its_chart_in_the_thread(cli, env, standin):

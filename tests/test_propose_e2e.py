@@ -577,6 +577,7 @@ def test_the_whole_flow_in_the_console(cli):
             "Zooanimation aux examens",
             "",
             "1",
+            "",  # the cyclic content: none
             "1",
             "10 décembre",
             "1,9",

@@ -13,6 +13,7 @@ generator, a second source), so neither a second tick, a second process nor a re
     plan_prompts(relais, now)          # @planner: rows for the prompts whose moment has come
     render_prompt(relais, row, now)    # outbox kind "cycle_prompt": the message, or None when stale
     prefill(relais, value)             # the button's value -> (initial fields, private_metadata)
+    suggest(ret, rules, days, taken)   # pure: the prompt's day and the date it suggests (below)
 
 After downtime a prompt still goes out while it is useful: until the event starts (or, for a cycle
 with `days_before = 0`, during its first day). It is skipped when the event has started, was
@@ -20,14 +21,23 @@ removed or changed kind, when the cycle left the file, or when a proposal of thi
 planned for this return. Prompts whose moment came before Relais first planned cycles (a new
 install, a new database) are not sent: a first start does not flood the channel with old prompts.
 
-The publication date prefilled: a week before the event starts (PUBLISH_DAYS_BEFORE), but never
-so soon that a deadline of the cycle's outlets (their lead time in business days, from the next
-business day) would already be passed, and never after the event's last day.
+The suggestion (issue 15, item 5), pure over plain data (`Return`, `OutletRule`, business days, the
+live placements per outlet and week): the earliest business day at or after the ideal one (the
+period's start − `days_before`), and before the period starts, on which every outlet of the cycle
+still has its deadline ahead (a form submitted on the prompt's day is not refused) and room in its
+weekly quota. When the prompt's usual day comes too late for that (a closure in between eats the lead
+time), the prompt comes earlier, on the last business day from which a date works, and says why.
+When no date works, the prompt names the outlets that cannot make it and suggests a date for the
+others. Cycles are taken in the order of their usual prompt days: a suggestion not proposed yet holds
+its week, so a second cycle clashing on one outlet's quota takes the next week with room.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import logging
+import re
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -35,17 +45,20 @@ from bot import outbox, workdays
 from bot.blocks import actions, button, context, escape, section
 from bot.calendar.config import FILE_SOURCE, Cycle
 from bot.clock import local_at, to_text
+from bot.proposals.rules import deadline_for, week_of
+from bot.proposals.workflow import CYCLE_PROMPT_USED
 from storage import calendar, kv
 from storage import cycles as cycle_rows
 from storage import outbox as outbox_rows
 from storage import outlets as outlet_rows
+from storage import proposals as proposal_rows
 
 log = logging.getLogger("relais.cycles")
 
 KIND = "cycle_prompt"
+USED_KIND = CYCLE_PROMPT_USED  # the prompt updated once its return is proposed (render_used)
 ACTION = "cycle_propose"
 PROMPT_AT = (9, 0)
-PUBLISH_DAYS_BEFORE = 7
 SINCE_KEY = "cycles:since"  # the local day Relais first planned cycle prompts
 
 
@@ -89,6 +102,189 @@ def periods(events) -> list[Period]:
             members = [event]
             out.append(Period(start, end, event["name"], event["uid"]))
     return out
+
+
+# -- the suggestion (issue 15, item 5): pure, over plain data ---------------------------------------
+MAX_EARLIER = 31  # how many days before its usual day a prompt may come, for a closure in between
+
+
+@dataclass(frozen=True)
+class OutletRule:
+    """What a suggestion needs of an outlet: its lead time (business days) and weekly quota."""
+
+    slug: str
+    name: str
+    owner: str  # "university" | "library": the library's own outlets have nothing to submit
+    lead_days: int
+    per_week: int | None
+
+
+@dataclass(frozen=True)
+class Return:
+    """One return of a cycle: the cycle (its key, outlets, days_before, position in the file) and the first
+    day of the period it comes back for. Its ideal publication day is `start − days_before`; the latest
+    useful one is the day before the period starts (the period's first day for days_before = 0)."""
+
+    cycle: str
+    outlets: tuple[str, ...]
+    days_before: int
+    start: date
+    order: int = 0
+
+    @property
+    def ideal(self) -> date:
+        return self.start - timedelta(days=self.days_before)
+
+    @property
+    def latest(self) -> date:
+        return max(self.ideal, self.start - timedelta(days=1))
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    """When to prompt and what to suggest. `publish_on` works for `outlets` (every outlet of the cycle but
+    `blocked`, those that can make it in no day before the period); None when no outlet can. `earlier`:
+    the prompt comes before its usual day (`start − days_before`), a closure or holidays in between
+    leaving too few business days for the lead times."""
+
+    prompt_on: date
+    publish_on: date | None
+    outlets: tuple[str, ...]
+    blocked: tuple[str, ...] = ()
+    earlier: bool = False
+
+
+Taken = Mapping[tuple[str, date], int]  # (outlet slug, Monday of the week) -> live placements that week
+
+
+def works(
+    day: date, slugs: Sequence[str], rules: Mapping[str, OutletRule], prompt_on: date, days, taken: Taken
+) -> bool:
+    """Can a proposal of these outlets, submitted on `prompt_on`, go out on `day`: a business day, no
+    earlier than the prompt, each university outlet's deadline still ahead (rules.check's refusal), and
+    room in each limited outlet's week."""
+    if day < prompt_on or not days.is_business_day(day):
+        return False
+    for slug in slugs:
+        rule = rules[slug]
+        if rule.owner != "library" and deadline_for(day, rule.lead_days, days) < prompt_on:
+            return False
+        if rule.per_week is not None and taken.get((slug, week_of(day)), 0) >= rule.per_week:
+            return False
+    return True
+
+
+def first_day(ret: Return, slugs: Sequence[str], rules, prompt_on: date, days, taken: Taken) -> date | None:
+    """The earliest day at or after the ideal one (and the prompt) that works for these outlets, up to the
+    latest useful one; None when there is none."""
+    day = max(ret.ideal, prompt_on)
+    while day <= ret.latest:
+        if works(day, slugs, rules, prompt_on, days, taken):
+            return day
+        day += timedelta(days=1)
+    return None
+
+
+def suggest_on(ret: Return, rules: Mapping[str, OutletRule], prompt_on: date, days, taken: Taken) -> Suggestion:
+    """The suggestion for a form submitted on `prompt_on`. When no day works for every outlet, the outlets
+    that hold it back are dropped one at a time (the one whose own first day is latest, or that has none)
+    until the others have a day: those are `blocked`, and the prompt says so."""
+    slugs = [s for s in dict.fromkeys(ret.outlets) if s in rules]
+    blocked: list[str] = [s for s in dict.fromkeys(ret.outlets) if s not in rules]
+    while slugs:
+        found = first_day(ret, slugs, rules, prompt_on, days, taken)
+        if found is not None:
+            return Suggestion(prompt_on, found, tuple(slugs), tuple(blocked))
+        alone = {s: first_day(ret, [s], rules, prompt_on, days, taken) for s in slugs}
+        worst = max(slugs, key=lambda s: (alone[s] is None, alone[s] or date.min))
+        slugs.remove(worst)
+        blocked.append(worst)
+    return Suggestion(prompt_on, None, (), tuple(blocked))
+
+
+def usual_prompt_day(ret: Return, days) -> date:
+    """`days_before` calendar days before the period, or the next business day when that day is not one."""
+    return days.next_business_day(ret.ideal)
+
+
+def suggest(ret: Return, rules: Mapping[str, OutletRule], days, taken: Taken) -> Suggestion:
+    """The prompt's day and its suggestion. The prompt goes out on its usual day when a date works there
+    for every outlet; when its usual day comes too late for that (a closure in between eats the lead
+    time), it comes earlier, on the last business day from which one does (at most MAX_EARLIER days
+    before); when none does, on its usual day, naming the outlets that cannot make it."""
+    usual = usual_prompt_day(ret, days)
+    first = suggest_on(ret, rules, usual, days, taken)
+    if not first.blocked:
+        return first
+    day = usual - timedelta(days=1)
+    while day >= usual - timedelta(days=MAX_EARLIER):
+        if days.is_business_day(day):
+            candidate = suggest_on(ret, rules, day, days, taken)
+            if not candidate.blocked:
+                return dataclasses.replace(candidate, earlier=True)
+        day -= timedelta(days=1)
+    return first
+
+
+def reserve(taken: Taken, suggestion: Suggestion) -> dict[tuple[str, date], int]:
+    """`taken` with the suggestion's week held on each of its limited outlets."""
+    out = dict(taken)
+    if suggestion.publish_on is not None:
+        for slug in suggestion.outlets:
+            key = (slug, week_of(suggestion.publish_on))
+            out[key] = out.get(key, 0) + 1
+    return out
+
+
+def order_key(ret: Return) -> tuple:
+    return (ret.ideal, ret.order, ret.start, ret.cycle)
+
+
+def suggest_all(
+    returns: Sequence[Return],
+    rules: Mapping[str, OutletRule],
+    days,
+    taken: Taken,
+    proposed: Iterable[Return] = (),
+) -> dict[Return, Suggestion]:
+    """Every return's suggestion, in the order of their usual prompt days (then the file's): each one
+    not proposed yet holds its week on its limited outlets, so a later cycle whose suggestion would clash
+    on an outlet's quota takes the next week with room. A return already proposed holds nothing here
+    (its placements are in `taken` already)."""
+    done = set(proposed)
+    out: dict[Return, Suggestion] = {}
+    held = dict(taken)
+    for ret in sorted(set(returns), key=order_key):
+        suggestion = suggest(ret, rules, days, held)
+        out[ret] = suggestion
+        if ret not in done:
+            held = reserve(held, suggestion)
+    return out
+
+
+def suggest_for(
+    target: Return,
+    returns: Sequence[Return],
+    rules: Mapping[str, OutletRule],
+    days,
+    taken: Taken,
+    proposed: Iterable[Return] = (),
+    today: date | None = None,
+) -> Suggestion:
+    """The target's suggestion among the other returns (those prompted before it hold their weeks), as it
+    stands on `today` when the prompt's day has passed (the form is submitted today)."""
+    done = set(proposed)
+    held = dict(taken)
+    for ret in sorted(set(returns) - {target}, key=order_key):
+        if order_key(ret) >= order_key(target):
+            break
+        suggestion = suggest(ret, rules, days, held)
+        if ret not in done:
+            held = reserve(held, suggestion)
+    planned = suggest(target, rules, days, held)
+    if today is None or today <= planned.prompt_on:
+        return planned
+    return dataclasses.replace(suggest_on(target, rules, today, days, held), earlier=planned.earlier)
 
 
 def _periods_around(db, kind: str, first: date, last: date) -> list[Period]:
@@ -152,32 +348,123 @@ def plan_prompts(relais, now: datetime) -> list[str]:
     with db.atomic():
         since = _since(relais, now)
         for cycle in cycles:
-            first, last = since + timedelta(days=cycle.days_before), today + timedelta(days=cycle.days_before)
+            # a prompt may come up to MAX_EARLIER days before its usual day (a closure in between)
+            first = since + timedelta(days=cycle.days_before)
+            last = today + timedelta(days=cycle.days_before + MAX_EARLIER)
             prompted = None
             for period in _periods_around(db, cycle.follows, first, last):
                 if not first <= period.start <= last:
                     continue
-                due = days.next_business_moment(local_at(prompt_day(cycle, period.start), *PROMPT_AT, tz), tz)
-                if due > now:
+                usual = days.next_business_moment(local_at(prompt_day(cycle, period.start), *PROMPT_AT, tz), tz)
+                if usual > now + timedelta(days=MAX_EARLIER + 1):
                     continue
                 prompted = _prompted_spans(db, cycle) if prompted is None else prompted
                 if any(s <= period.end and e >= period.start for s, e in prompted):
                     continue  # these dates were prompted for already (a period grown, UIDs regenerated)
+                plan = suggestion(relais, cycle, period)
+                due = min(usual, local_at(plan.prompt_on, *PROMPT_AT, tz))
+                if due > now:
+                    continue
                 key = prompt_key(cycle, period)
-                payload = {"cycle": cycle.key, "event": period.uid, "start": str(period.start), "end": str(period.end)}
+                payload = {
+                    "cycle": cycle.key,
+                    "event": period.uid,
+                    "start": str(period.start),
+                    "end": str(period.end),
+                    "earlier": plan.earlier,
+                }
                 if outbox_rows.plan(db, key=key, kind=KIND, due_at=due, target=channel, now=now, payload=payload):
                     planned.append(key)
                     prompted.append((period.start, period.end))
     return planned
 
 
-def suggested_publication(relais, cycle: Cycle, start: date, end: date, today: date) -> date:
-    """A week before the event, not before the outlets' lead times allow, not after the event."""
-    leads = [o["lead_days"] for o in (outlet_rows.get(relais.db, slug) for slug in cycle.outlets) if o]
-    days = workdays.for_relais(relais)
-    earliest = days.add(days.next_business_day(today), max(leads, default=0) + 1) if leads else today
-    wanted = start - timedelta(days=PUBLISH_DAYS_BEFORE)
-    return min(max(wanted, earliest, today), max(end, today))
+# -- the suggestion, from the database ----------------------------------------------------------------
+def outlet_rules(db, slugs: Iterable[str]) -> dict[str, OutletRule]:
+    """The active outlets among `slugs`, as the suggestion sees them (an inactive one cannot be proposed)."""
+    out = {}
+    for slug in dict.fromkeys(slugs):
+        row = outlet_rows.get(db, slug)
+        if row and row["active"]:
+            out[slug] = OutletRule(slug, row["name"], row["owner"], row["lead_days"], row["per_week"])
+    return out
+
+
+def taken_weeks(db, slugs: Iterable[str], first: date, last: date) -> dict[tuple[str, date], int]:
+    """Live placements on each of these outlets, per week from `first`'s to `last`'s."""
+    out: dict[tuple[str, date], int] = {}
+    slugs = list(dict.fromkeys(slugs))
+    monday = week_of(first)
+    while monday <= last:
+        for slug in slugs:
+            out[(slug, monday)] = len(proposal_rows.week_placements(db, slug, monday))
+        monday += timedelta(days=7)
+    return out
+
+
+def return_of(relais, cycle: Cycle, period: Period) -> Return:
+    order = next((i for i, c in enumerate(cycles_of(relais)) if c.key == cycle.key), 0)
+    return Return(cycle.key, tuple(cycle.outlets), cycle.days_before, period.start, order)
+
+
+def proposals_for(db, cycle: Cycle, period: Period) -> list[dict]:
+    """The open proposals made for this return of the cycle, oldest first (storage.cycles.return_proposals)."""
+    return cycle_rows.return_proposals(db, cycle.key, period.start, period.end, prompt_day(cycle, period.start))
+
+
+def is_proposed(db, cycle: Cycle, period: Period) -> bool:
+    """Whether a proposal of this cycle is already planned for this return."""
+    return bool(proposals_for(db, cycle, period))
+
+
+def _neighbours(relais, target: Return) -> tuple[list[Return], list[Return]]:
+    """The returns of every cycle whose days could share a week with the target's, and those of them
+    already proposed."""
+    db = relais.db
+    first = target.ideal - timedelta(days=MAX_EARLIER + 7)
+    last = target.latest + timedelta(days=7)
+    returns, proposed = [], []
+    for order, cycle in enumerate(cycles_of(relais)):
+        for period in _periods_around(db, cycle.follows, first, last + timedelta(days=cycle.days_before)):
+            ret = Return(cycle.key, tuple(cycle.outlets), cycle.days_before, period.start, order)
+            if ret.latest < first or ret.ideal > last:
+                continue
+            returns.append(ret)
+            if is_proposed(db, cycle, period):
+                proposed.append(ret)
+    return returns, proposed
+
+
+def suggestion(relais, cycle: Cycle, period: Period, today: date | None = None) -> Suggestion:
+    """This return's prompt day and suggestion, from the outlets, the calendar, the placements already
+    planned and the other cycles' suggestions; as it stands on `today` when given (a form opened then)."""
+    db = relais.db
+    target = return_of(relais, cycle, period)
+    returns, proposed = _neighbours(relais, target)
+    everything = [*returns, target]
+    rules = outlet_rules(db, [s for r in everything for s in r.outlets])
+    limited = [slug for slug, rule in rules.items() if rule.per_week is not None]
+    first = min(r.ideal for r in everything) - timedelta(days=MAX_EARLIER)
+    last = max(r.latest for r in everything)
+    taken = taken_weeks(db, limited, first, last)
+    return suggest_for(target, returns, rules, workdays.for_db(db), taken, proposed, today)
+
+
+def prompt_day_for(relais, cycle: Cycle, start: date) -> date:
+    """The day this cycle's prompt goes out for the period starting on (or containing) `start`: its usual
+    day, or earlier (suggest)."""
+    period = _period_over(relais.db, cycle.follows, start, start)
+    if period is None:
+        return prompt_day(cycle, start)
+    return suggestion(relais, cycle, period).prompt_on
+
+
+def _closure_between(db, first: date, last: date) -> tuple[str, date, date] | None:
+    """The first closure overlapping [first, last]: (name, first day, last day)."""
+    for start, end, name in calendar.named_closures(db):
+        if start <= last.isoformat() and end >= first.isoformat():
+            return name, date.fromisoformat(start), date.fromisoformat(end)
+    return None
 
 
 def _event_and_cycle(relais, cycle_key: str, event_uid: str):
@@ -207,27 +494,19 @@ def render_prompt(relais, row: dict, now: datetime) -> outbox.Post | None:
     if cycle is None or period is None or not row["target"]:
         return None
     event = {"name": period.name, "uid": period.uid}
-    start, end = period.start, period.end
+    start = period.start
     today = now.astimezone(relais.settings.tz).date()  # the pass's instant (a `:tick ISO` too), not the wall clock
     if is_stale(cycle, start, today):
         return None
-    if cycle_rows.open_proposals(relais.db, cycle.key, prompt_day(cycle, start), end):
+    if is_proposed(relais.db, cycle, period):
         return None  # someone already proposed it for this return
     tr = relais.tr
-    names = [escape((outlet_rows.get(relais.db, s) or {}).get("name", s)) for s in cycle.outlets]
+    plan = suggestion(relais, cycle, period, today)
     text = tr("cycles.prompt", title=escape(cycle.title), event=escape(event["name"]), date=tr.date(start))
     blocks = [section(text)]
     if cycle.summary:
         blocks.append(context(escape(cycle.summary)))
-    blocks.append(
-        context(
-            tr(
-                "cycles.details",
-                outlets=", ".join(names),
-                date=tr.date(suggested_publication(relais, cycle, start, end, today)),
-            )
-        )
-    )
+    blocks += [context(line) for line in suggestion_lines(relais, cycle, period, plan, bool(data.get("earlier")))]
     blocks.append(
         actions(
             [button(tr("cycles.propose"), ACTION, value=f"{cycle.key}|{event['uid']}", style="primary")],
@@ -237,6 +516,35 @@ def render_prompt(relais, row: dict, now: datetime) -> outbox.Post | None:
     return outbox.Post(channel=row["target"], blocks=blocks)
 
 
+def outlet_names(relais, slugs: Iterable[str]) -> str:
+    return ", ".join(escape((outlet_rows.get(relais.db, s) or {}).get("name", s)) for s in slugs)
+
+
+def suggestion_lines(relais, cycle: Cycle, period: Period, plan: Suggestion, earlier: bool) -> list[str]:
+    """The prompt's lines under its summary: the outlets and the date suggested, the outlets that cannot
+    make it, and why the prompt comes early when it does."""
+    tr = relais.tr
+    lines = []
+    if plan.publish_on is not None:
+        lines.append(tr("cycles.details", outlets=outlet_names(relais, plan.outlets), date=tr.date(plan.publish_on)))
+    latest = return_of(relais, cycle, period).latest
+    if plan.blocked:
+        stem = "cycles.blocked" if plan.publish_on is not None else "cycles.no_date"
+        lines.append(
+            tr.plural(stem, len(plan.blocked), outlets=outlet_names(relais, plan.blocked), date=tr.date(latest))
+        )
+    if earlier:
+        closure = _closure_between(relais.db, plan.prompt_on + timedelta(days=1), latest)
+        if closure is not None:
+            name, first, last = closure
+            lines.append(
+                tr("cycles.earlier", closure=escape(name), first=tr.date(first, "short"), last=tr.date(last, "short"))
+            )
+        else:
+            lines.append(tr("cycles.earlier_lead"))
+    return lines
+
+
 def prefill(relais, value: str) -> tuple[dict, dict] | None:
     """The /propose modal's initial fields and private_metadata for a prompt's button, or None when the
     cycle or the event is gone."""
@@ -244,13 +552,104 @@ def prefill(relais, value: str) -> tuple[dict, dict] | None:
     cycle, period = _event_and_cycle(relais, cycle_key, event_uid)
     if cycle is None or period is None:
         return None
-    start, end = period.start, period.end
+    plan = suggestion(relais, cycle, period, relais.clock.today())
     initial = {
         "title": cycle.title,
         "summary": cycle.summary,
         "category": cycle.category,
         "audiences": list(cycle.audiences),
-        "outlets": list(cycle.outlets),
-        "publish_on": suggested_publication(relais, cycle, start, end, relais.clock.today()),
+        "outlets": list(plan.outlets if plan.publish_on is not None else cycle.outlets),
     }
+    if plan.publish_on is not None:
+        initial["publish_on"] = plan.publish_on
+    initial["cycle"] = cycle.key
     return initial, {"cycle_key": cycle.key, "event_uid": period.uid}
+
+
+# -- a proposal linked to its cycle (issue 15, item 6) ----------------------------------------------
+def proposed_for(relais, value: str) -> dict | None:
+    """The open proposal already made for the return a prompt's button is for (its value), or None."""
+    cycle_key, _, event_uid = (value or "").partition("|")
+    cycle, period = _event_and_cycle(relais, cycle_key, event_uid)
+    if cycle is None or period is None:
+        return None
+    return next(iter(proposals_for(relais.db, cycle, period)), None)
+
+
+def link_period(relais, cycle_key: str, publish_on: date | None, event_uid: str = "") -> tuple[date, date] | None:
+    """The period of the return a proposal of this cycle is for: the prompt's (its event, when the form
+    came from one for this cycle), else the first period of the kind the cycle follows that ends on or
+    after the publication date (within PERIOD_REACH). None when the cycle or such a period is unknown."""
+    cycle = find_cycle(relais, cycle_key)
+    if cycle is None:
+        return None
+    if event_uid:
+        found, period = _event_and_cycle(relais, cycle_key, event_uid)
+        if found is not None and period is not None:
+            return period.start, period.end
+    if publish_on is None:
+        return None
+    ahead = _periods_around(relais.db, cycle.follows, publish_on, publish_on + PERIOD_REACH)
+    period = next((p for p in ahead if p.end >= publish_on and p.start <= publish_on + PERIOD_REACH), None)
+    return (period.start, period.end) if period is not None else None
+
+
+def _prompt_rows(db, cycle: Cycle, start: date, end: date) -> list[dict]:
+    """The prompts of this cycle sent for a period overlapping [start, end] (with their Slack ts), latest first."""
+    found = []
+    for row in outbox_rows.rows(db, kind=KIND):
+        data = outbox.payload(row)
+        if data.get("cycle") != cycle.key or row["status"] != "sent" or not row.get("slack_ts"):
+            continue
+        if data.get("start") and data.get("end"):
+            first, last = date.fromisoformat(data["start"]), date.fromisoformat(data["end"])
+        elif (event := calendar.event(db, data.get("event", ""))) is not None:
+            first, last = date.fromisoformat(event["start"]), date.fromisoformat(event["end"])
+        else:
+            continue
+        if first <= end and last >= start:
+            found.append(row)
+    return sorted(found, key=lambda r: r["id"], reverse=True)
+
+
+def mention(user_id: str | None) -> str:
+    """A Slack mention built by us, only for a well-formed user ID."""
+    return f"<@{user_id}>" if user_id and re.fullmatch(r"[UW][A-Z0-9]{2,20}", user_id) else escape(user_id or "")
+
+
+def render_used(relais, row: dict, now: datetime) -> outbox.Post | None:
+    """Outbox kind "cycle_prompt_used" (planned with a proposal linked to its cycle's return): the prompt
+    of that return updated in place, its button replaced by a line naming the proposal."""
+    proposal = proposal_rows.get(relais.db, row["proposal_id"]) if row.get("proposal_id") else None
+    if proposal is None or proposal["status"] != "open" or not proposal.get("cycle_start"):
+        raise outbox.Skip("no open proposal linked to a return")
+    cycle = find_cycle(relais, proposal["cycle_key"] or "")
+    if cycle is None:
+        raise outbox.Skip("the cycle left the calendar file")
+    start, end = date.fromisoformat(proposal["cycle_start"]), date.fromisoformat(proposal["cycle_end"])
+    prompts = _prompt_rows(relais.db, cycle, start, end)
+    if not prompts:
+        raise outbox.Skip("no prompt was sent for this return")
+    prompt = prompts[0]
+    data = outbox.payload(prompt)
+    period = _period_over(relais.db, cycle.follows, start, end)
+    tr = relais.tr
+    event_name = period.name if period is not None else data.get("name", "")
+    event_start = period.start if period is not None else start
+    blocks = [
+        section(tr("cycles.prompt", title=escape(cycle.title), event=escape(event_name), date=tr.date(event_start)))
+    ]
+    if cycle.summary:
+        blocks.append(context(escape(cycle.summary)))
+    blocks.append(
+        context(
+            tr(
+                "cycles.used",
+                id=str(proposal["id"]),
+                title=escape(proposal["title"]),
+                date=tr.date(date.fromisoformat(proposal["publish_on"])),
+                owner=mention(proposal["owner_id"]),
+            )
+        )
+    )
+    return outbox.Post(channel=prompt["slack_channel"] or row["target"], blocks=blocks, update_ts=prompt["slack_ts"])

@@ -11,6 +11,7 @@ FEATURE = Feature(
     name="calendar",
     renderers={
         cycles.KIND: cycles.render_prompt,
+        cycles.USED_KIND: cycles.render_used,
         feeds.FAILED_KIND: feeds.render_failure,
         feeds.SKIPPED_KIND: feeds.render_skipped,
     },

@@ -26,6 +26,7 @@ from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from bot.blocks import escape
+from bot.calendar import cycles as cycle_prompts
 from bot.clock import from_text, local_at, to_text
 from bot.stats.reports import term_start
 from bot.workdays import for_relais
@@ -172,6 +173,9 @@ class Rows:
     term_starts: list[date] = field(default_factory=list)
     events: list[dict] = field(default_factory=list)
     cycle_proposals: list[dict] = field(default_factory=list)
+    # (cycle key, event start) -> the day its prompt goes out, when not start − days_before (issue 15: a
+    # prompt comes earlier when a closure would make it too late; bot.calendar.cycles.prompt_days)
+    prompt_days: dict[tuple[str, date], date] = field(default_factory=dict)
 
 
 # -- the calendar of digests ------------------------------------------------------------------
@@ -226,7 +230,7 @@ def compute(
         term = _results("term", rows.published, term_first, last_last)
         if (term.items, term.reach) != (last.items, last.reach):  # nothing before last week: said once
             sections.append(term)
-    sections.append(Section("cycles", _cycles(cycles, rows.events, rows.cycle_proposals, today)))
+    sections.append(Section("cycles", _cycles(cycles, rows.events, rows.cycle_proposals, today, rows.prompt_days)))
     kept = tuple(s for s in sections if s.items)
     return Digest(day=day, week=week_label(day), today=today, sections=kept)
 
@@ -383,11 +387,14 @@ def reach(rows: list[dict]) -> Reach | None:
     )
 
 
-def _cycles(cycles, events: list[dict], proposals: list[dict], today: date) -> tuple[CycleDue, ...]:
+def _cycles(
+    cycles, events: list[dict], proposals: list[dict], today: date, prompt_days: dict | None = None
+) -> tuple[CycleDue, ...]:
     """Each cycle × each event of the kind it follows, not started yet, whose prompt day (event start -
     days_before) falls in the next CYCLE_DAYS days, or passed already with nothing proposed since.
-    "Already proposed for this return" is what bot.calendar.cycles uses: an open proposal of the cycle
-    published between the prompt day and the event's last day."""
+    "Already proposed for this return" is what bot.calendar.cycles uses: an open proposal linked to the
+    cycle and a period overlapping the event, or (older proposals) published between the prompt day and
+    the event's last day."""
     items = []
     horizon = today + timedelta(days=CYCLE_DAYS)
     for cycle in cycles:
@@ -395,17 +402,11 @@ def _cycles(cycles, events: list[dict], proposals: list[dict], today: date) -> t
             if event["kind"] != cycle.follows:
                 continue
             start, end = date.fromisoformat(event["start"]), date.fromisoformat(event["end"])
-            prompt_on = start - timedelta(days=cycle.days_before)
-            if (today >= start and today > prompt_on) or prompt_on >= horizon:
+            usual = start - timedelta(days=cycle.days_before)
+            prompt_on = min(usual, (prompt_days or {}).get((cycle.key, start), usual))
+            if (today >= start and today > usual) or prompt_on >= horizon:
                 continue  # started already, or not yet worth mentioning
-            proposal = next(
-                (
-                    p["id"]
-                    for p in proposals
-                    if p["cycle_key"] == cycle.key and prompt_on <= date.fromisoformat(p["publish_on"]) <= end
-                ),
-                None,
-            )
+            proposal = next((p["id"] for p in proposals if _for_return(p, cycle.key, start, end, usual)), None)
             items.append(
                 CycleDue(
                     title=cycle.title,
@@ -418,6 +419,17 @@ def _cycles(cycles, events: list[dict], proposals: list[dict], today: date) -> t
             )
     items.sort(key=lambda c: (c.prompt_on, c.event_start, c.title))
     return tuple(items)
+
+
+def _for_return(proposal: dict, cycle_key: str, start: date, end: date, prompt_on: date) -> bool:
+    """Is this proposal made for this return of the cycle: linked to a period overlapping the event (issue
+    15, item 6), or, made before proposals named their period, published between the prompt day and the
+    event's last day (as storage.cycles.return_proposals)."""
+    if proposal["cycle_key"] != cycle_key:
+        return False
+    if proposal.get("cycle_start") and proposal.get("cycle_end"):
+        return proposal["cycle_start"] <= end.isoformat() and proposal["cycle_end"] >= start.isoformat()
+    return prompt_on <= date.fromisoformat(proposal["publish_on"]) <= end
 
 
 def chart_series(rows: list[dict], day: date, outlets: list[dict], weeks: int = CHART_WEEKS) -> ChartSeries:
@@ -481,6 +493,17 @@ def gather(db, day: date, today: date, cycles=(), tz: ZoneInfo | None = None) ->
     )
 
 
+def prompt_days(relais, cycles, events: list[dict]) -> dict[tuple[str, date], date]:
+    """When each cycle's prompt for each of these events goes out (bot.calendar.cycles.prompt_day_for)."""
+    out = {}
+    for cycle in cycles:
+        for event in events:
+            if event["kind"] == cycle.follows:
+                start = date.fromisoformat(event["start"])
+                out[(cycle.key, start)] = cycle_prompts.prompt_day_for(relais, cycle, start)
+    return out
+
+
 def cycles_of(relais) -> tuple:
     calendar_file = relais.calendar_file
     return tuple(getattr(calendar_file, "cycles", ()) or ())
@@ -493,6 +516,7 @@ def build(relais, day: date, now: datetime) -> Digest:
     cycles = cycles_of(relais)
     today = now.astimezone(settings.tz).date()
     rows = gather(relais.db, day, today, cycles, settings.tz)
+    rows.prompt_days = prompt_days(relais, cycles, rows.events)
     return compute(
         rows,
         day=day,

@@ -518,6 +518,15 @@ MESSAGES: dict[str, str] = {
     "cycles.details": "Outlets: {outlets} · Suggested publication: {date}",
     "cycles.propose": "Propose",
     "cycles.gone": "This cyclic content or this event is no longer in the calendar: nothing was opened.",
+    # issue 15, items 5-6 (h-cycles): the suggestion that works, the prompt used
+    "cycles.blocked.one": ":warning: {outlets} cannot make it: no day until {date} meets its submission deadline and its weekly limit. The suggested date is for the other outlets.",
+    "cycles.blocked.other": ":warning: {outlets} cannot make it: no day until {date} meets their submission deadlines and weekly limits. The suggested date is for the other outlets.",
+    "cycles.no_date.one": ":warning: No date works: {outlets} can no longer meet its submission deadline and weekly limit by {date}.",
+    "cycles.no_date.other": ":warning: No date works: {outlets} can no longer meet their submission deadlines and weekly limits by {date}.",
+    "cycles.earlier": ":calendar: This prompt comes earlier than usual: with *{closure}* ({first} to {last}), too few business days would be left for the submission deadlines.",
+    "cycles.earlier_lead": ":calendar: This prompt comes earlier than usual: any later, too few business days would be left for the submission deadlines, or no room in the outlets' weekly limits.",
+    "cycles.used": ":white_check_mark: Proposed: #{id} — *{title}*, to be published {date} ({owner})",
+    "cycles.already": "This cyclic content is already proposed for this term: #{id} — *{title}*, to be published {date}. To see it: `/propose show {id}`.",
     # --- editorial calendar as iCalendar (bot/calendar/ics.py) ---
     "ics.calname": "Relais — editorial calendar",
     "ics.caldesc": "The libraries' planned publications and submission deadlines on the university's outlets",
@@ -598,6 +607,10 @@ MESSAGES: dict[str, str] = {
     "propose.modal.link": "Link",
     "propose.modal.notes": "Notes on the content to supply",
     "propose.modal.notes_hint": "What each outlet asks for is listed on the proposal's card.",
+    # issue 15, item 6 (h-cycles): the proposal form's cyclic content
+    "propose.modal.cycle": "Cyclic content",
+    "propose.modal.cycle_none": "None",
+    "propose.modal.cycle_hint": "The cyclic content this proposal brings back: its prompt and the weekly digest will know.",
     "propose.modal_failed": ":warning: The form could not open ({error}). Try again, or propose in one line: `/propose TITLE | DATE | OUTLET`.",
     "propose.created": ":white_check_mark: Proposal #{id} registered: “{title}”. Its card is posted in <#{channel}>.",
     "propose.created.placement": "• {outlet}: submit by {deadline} ({when})",

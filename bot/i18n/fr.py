@@ -521,6 +521,15 @@ MESSAGES: dict[str, str] = {
     "cycles.details": "Canaux : {outlets} · Publication suggérée : {date}",
     "cycles.propose": "Proposer",
     "cycles.gone": "Ce contenu cyclique ou cet événement ne figure plus au calendrier : rien n'a été ouvert.",
+    # issue 15, items 5-6 (h-cycles): the suggestion that works, the prompt used
+    "cycles.blocked.one": ":warning: {outlets} ne peut pas suivre : aucun jour d'ici le {date} ne respecte son délai de soumission et sa limite par semaine. La date suggérée vaut pour les autres canaux.",
+    "cycles.blocked.other": ":warning: {outlets} ne peuvent pas suivre : aucun jour d'ici le {date} ne respecte leurs délais de soumission et leurs limites par semaine. La date suggérée vaut pour les autres canaux.",
+    "cycles.no_date.one": ":warning: Aucune date ne convient : {outlets} ne peut plus respecter son délai de soumission et sa limite par semaine d'ici le {date}.",
+    "cycles.no_date.other": ":warning: Aucune date ne convient : {outlets} ne peuvent plus respecter leurs délais de soumission et leurs limites par semaine d'ici le {date}.",
+    "cycles.earlier": ":calendar: Ce rappel arrive plus tôt que d'habitude : avec *{closure}* (du {first} au {last}), il ne resterait plus assez de jours ouvrables pour les délais de soumission.",
+    "cycles.earlier_lead": ":calendar: Ce rappel arrive plus tôt que d'habitude : plus tard, il ne resterait plus assez de jours ouvrables pour les délais de soumission ou de place dans les limites par semaine des canaux.",
+    "cycles.used": ":white_check_mark: Proposée : n° {id} — *{title}*, publication le {date} ({owner})",
+    "cycles.already": "Ce contenu cyclique est déjà proposé pour cette session : n° {id} — *{title}*, publication le {date}. Pour le voir : `/propose show {id}`.",
     # --- calendrier éditorial iCalendar (bot/calendar/ics.py) ---
     "ics.calname": "Relais — calendrier éditorial",
     "ics.caldesc": "Publications prévues et échéances de dépôt des bibliothèques sur les canaux de l'Université",
@@ -604,6 +613,10 @@ MESSAGES: dict[str, str] = {
     "propose.modal.link": "Lien",
     "propose.modal.notes": "Notes sur le contenu à fournir",
     "propose.modal.notes_hint": "La liste de ce que chaque canal demande figure sur la carte de la proposition.",
+    # issue 15, item 6 (h-cycles): the proposal form's cyclic content
+    "propose.modal.cycle": "Contenu cyclique",
+    "propose.modal.cycle_none": "Aucun",
+    "propose.modal.cycle_hint": "Le contenu cyclique que cette proposition reprend : son rappel et le résumé de la semaine le sauront.",
     "propose.modal_failed": ":warning: Le formulaire n'a pas pu s'ouvrir ({error}). Réessayez, ou proposez en une ligne : `/propose TITRE | DATE | CANAL`.",
     "propose.created": ":white_check_mark: Proposition n° {id} enregistrée : « {title} ». Sa carte est publiée dans <#{channel}>.",
     "propose.created.placement": "• {outlet} : à remettre au plus tard le {deadline} ({when})",

@@ -122,6 +122,7 @@ class Draft:
     link: str = ""
     notes: str = ""
     cycle_key: str | None = None
+    cycle_period: tuple[date, date] | None = None  # the first and last day of the cycle's return it is for
     owner: str | None = None  # the Slack user ID responsible (the form's owner field); None: the one proposing
     texts: dict[str, str] = field(default_factory=dict)  # outlet slug -> the text for that outlet (max_chars)
 

@@ -162,7 +162,18 @@ def error_lines(texts: list[str], limit: int = MODAL_ERROR_MAX) -> str:
 
 
 # -- the proposal form ------------------------------------------------------------------------------
-MODAL_FIELDS = ("title", "summary", "category", "audiences", "publish_on", "outlets", "link", "notes", "owner")
+MODAL_FIELDS = (
+    "title",
+    "summary",
+    "category",
+    "audiences",
+    "publish_on",
+    "outlets",
+    "link",
+    "notes",
+    "owner",
+    "cycle",
+)
 
 
 def propose_modal(
@@ -249,6 +260,8 @@ def propose_modal(
             hint=tr("propose.modal.notes_hint"),
         ),
     ]
+    if edit is None:  # right after the category
+        blocks[3:3] = cycle_blocks(relais, initial.get("cycle") or (private_metadata or {}).get("cycle_key"))
     blocks += outlet_text_blocks(tr, outlets, initial.get("texts") or {}, room=MAX_MODAL_BLOCKS - len(blocks) - 1)
     owner = {"type": "users_select", "action_id": "value"}
     if initial.get("owner"):
@@ -275,6 +288,21 @@ def propose_modal(
 
 
 MAX_MODAL_BLOCKS = 100  # Block Kit's limit for a modal
+NO_CYCLE = "none"  # the cycle field's "no cyclic content" option
+
+
+def cycle_blocks(relais, chosen: str | None) -> list[dict]:
+    """Issue 15, item 6: the optional "cyclic content" field (block "cycle"), when the calendar file has
+    cycles: none, or one of them (prefilled from a cycle prompt). The proposal is linked to that cycle's
+    return, so the prompt, its button and the digest know it was proposed."""
+    tr = relais.tr
+    cycles = tuple(getattr(relais.calendar_file, "cycles", ()) or ())[:99]  # 100 options at most
+    if not cycles:
+        return []
+    options = [option(tr("propose.modal.cycle_none"), NO_CYCLE)] + [option(c.title, c.key) for c in cycles]
+    select = {"type": "static_select", "action_id": "value", "options": options}
+    select["initial_option"] = next((o for o in options if o["value"] == chosen), options[0])
+    return [input_block("cycle", tr("propose.modal.cycle"), select, optional=True, hint=tr("propose.modal.cycle_hint"))]
 
 
 def outlet_text_blocks(tr, outlets, texts: dict, room: int) -> list[dict]:
@@ -372,7 +400,7 @@ def read_propose_view(values: dict, today: date, private_metadata: dict | None =
         outlets=tuple(o["value"] for o in _value(values, "outlets").get("selected_options") or []),
         audiences=tuple(o["value"] for o in _value(values, "audiences").get("selected_options") or []),
         category=((_value(values, "category").get("selected_option") or {}).get("value") or DEFAULT_CATEGORY),
-        cycle_key=(private_metadata or {}).get("cycle_key") or None,
+        cycle_key=_cycle_choice(values, private_metadata),
         owner=_value(values, "owner").get("selected_user") or None,
         texts={
             block[len(TEXT_FIELD) :]: (_value(values, block).get("value") or "").strip()
@@ -392,6 +420,15 @@ def read_propose_view(values: dict, today: date, private_metadata: dict | None =
                     Problem("publish_on", "propose.date." + error.reason, {"text": error.text, **error.params})
                 )
     return draft, problems
+
+
+def _cycle_choice(values: dict, private_metadata: dict | None) -> str | None:
+    """The cycle chosen in the form's "cycle" field ("none": no cycle); without that field, the one the form
+    was opened for (private_metadata, a cycle prompt)."""
+    if "cycle" in values:
+        chosen = (_value(values, "cycle").get("selected_option") or {}).get("value")
+        return chosen if chosen and chosen != NO_CYCLE else None
+    return (private_metadata or {}).get("cycle_key") or None
 
 
 _SLACK_LINK = re.compile(r"<((?:https?|mailto):[^|>]+)(?:\|([^>]*))?>")

@@ -82,6 +82,25 @@ def plan_card_update(relais, db, proposal_id: int, now) -> str:
     return key
 
 
+CYCLE_PROMPT_USED = "cycle_prompt_used"  # rendered by bot.calendar.cycles.render_used
+
+
+def plan_prompt_used(relais, db, proposal_id: int, now) -> str:
+    """Issue 15, item 6: the prompt of the cycle's return this proposal is for, updated in place so that its
+    button becomes a line naming the proposal (skipped when no prompt was sent)."""
+    key = f"cycle-used:{proposal_id}"
+    outbox.plan(
+        db,
+        key=key,
+        kind=CYCLE_PROMPT_USED,
+        due_at=now,
+        target=relais.settings.team_channel,
+        now=now,
+        proposal_id=proposal_id,
+    )
+    return key
+
+
 def plan_neighbour_updates(relais, db, proposal_id: int, now) -> list[str]:
     """Card updates for the other proposals sharing a limited outlet's week with this one: their
     weekly-quota warning may have appeared or gone with this change."""
@@ -132,8 +151,11 @@ def create_proposal(relais, draft: Draft, checked: Checked, *, owner: str) -> tu
             notes=clean(draft.notes, multiline=True),
             cycle_key=draft.cycle_key,
             texts=outlet_texts(draft.texts, [p.slug for p in checked.placements], {o.slug: o for o in active(db)}),
+            cycle_period=draft.cycle_period,
         )
         keys = [plan_card(relais, db, proposal_id, now)] + plan_neighbour_updates(relais, db, proposal_id, now)
+        if draft.cycle_key and draft.cycle_period:
+            keys.append(plan_prompt_used(relais, db, proposal_id, now))
         reminders.on_proposal_created(relais, db, proposal_id, now)
     return proposal_id, keys
 
