@@ -17,6 +17,7 @@ MAX_BUTTON_TEXT = 75
 MAX_CONFIRM_TEXT = 300  # a confirmation dialog's text (Slack refuses the whole message beyond)
 MAX_CONFIRM_TITLE = 100
 MAX_CONFIRM_BUTTON = 30
+MAX_MESSAGE_CHARS = 11_000  # every text of a message together (Slack refuses from about 12,000: a margin)
 _ENTITY = re.compile(r"&(?:amp|lt|gt);")
 
 
@@ -184,6 +185,24 @@ def modal(
     if private_metadata is not None:
         view["private_metadata"] = json.dumps(private_metadata)
     return view
+
+
+def texts(value: Any) -> Iterable[str]:
+    """Every text of blocks (or of any part of a payload): each text object's `text`, wherever it is."""
+    if isinstance(value, dict):
+        if value.get("type") in ("plain_text", "mrkdwn") and isinstance(value.get("text"), str):
+            yield value["text"]
+            return
+        for item in value.values():
+            yield from texts(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from texts(item)
+
+
+def message_chars(blocks: list[dict] | None, text: str = "") -> int:
+    """What Slack counts against a message's size: every text in its blocks plus its top-level `text`."""
+    return sum(len(t) for t in texts(blocks or [])) + len(text or "")
 
 
 def fallback_text(blocks: list[dict]) -> str:
