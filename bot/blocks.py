@@ -18,7 +18,9 @@ MAX_CONFIRM_TEXT = 300  # a confirmation dialog's text (Slack refuses the whole 
 MAX_CONFIRM_TITLE = 100
 MAX_CONFIRM_BUTTON = 30
 MAX_MESSAGE_CHARS = 11_000  # every text of a message together (Slack refuses from about 12,000: a margin)
-_ENTITY = re.compile(r"&(?:amp|lt|gt);")
+# What a cut must never split: an entity of escaped text, or Slack's own <…> (a mention <@U1>, a channel
+# <#C1>, a link <https://…|text>, a date <!date^…>); user text has no raw < (escape() made it &lt;).
+_TOKEN = re.compile(r"&(?:amp|lt|gt);|<[^<>\n]+>")
 
 
 def escape(text: str | None) -> str:
@@ -28,19 +30,34 @@ def escape(text: str | None) -> str:
     return str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
+def safe_end(text: str, end: int) -> int:
+    """`end`, moved back to the start of the entity or <…> token it falls inside, if any: text[:end] then
+    never ends with half of `&amp;` or of `<@U123>`."""
+    for token in _TOKEN.finditer(text):
+        if token.start() >= end:
+            break
+        if token.end() > end:
+            return token.start()
+    return end
+
+
+def _break_at(text: str, limit: int, near: float) -> int:
+    """Where to break `text` to keep at most `limit` characters: at a space after `near`×limit when
+    there is one, never inside an entity or a <…> token (a token longer than the limit is broken anyway)."""
+    end = safe_end(text, limit)
+    space = text.rfind(" ", 0, end)
+    if space > limit * near:
+        end = safe_end(text, space)
+    return end if end > 0 else limit
+
+
 def cut(text: str, limit: int) -> str:
     """Escaped (or any) text in at most `limit` characters: cut after the escaping, never inside an
-    entity (&amp; &lt; &gt;), at a space when one is near, "…" at the end when something was cut."""
+    entity (&amp; &lt; &gt;) nor a mention or link (<@U1>, <url|text>), at a space when one is near,
+    "…" at the end when something was cut."""
     if len(text) <= limit:
         return text
-    end = limit - 1
-    for entity in _ENTITY.finditer(text, max(0, end - 5), end + 5):
-        if entity.start() < end < entity.end():
-            end = entity.start()
-    space = text.rfind(" ", 0, end)
-    if space > end * 0.8:
-        end = space
-    return text[:end].rstrip() + "…"
+    return text[: _break_at(text, limit - 1, 0.8)].rstrip() + "…"
 
 
 def escape_cut(text: str | None, limit: int) -> str:
@@ -48,18 +65,29 @@ def escape_cut(text: str | None, limit: int) -> str:
     return cut(escape(text), limit)
 
 
+def wrap(line: str, limit: int = MAX_SECTION_TEXT) -> list[str]:
+    """One line longer than `limit` in pieces of at most `limit` characters, broken at spaces (never
+    inside an entity or a mention): nothing is lost."""
+    pieces = []
+    while len(line) > limit:
+        end = _break_at(line, limit, 0.5)
+        pieces.append(line[:end].rstrip())
+        line = line[end:].lstrip()
+    return [*pieces, line]
+
+
 def split_lines(text: str, limit: int = MAX_SECTION_TEXT) -> list[str]:
     """Text in pieces of at most `limit` characters, split at line boundaries (a line longer than that
-    is cut with `cut`): a long section becomes several blocks instead of losing its end mid-word."""
+    is itself broken at spaces, `wrap`): a long section becomes several blocks, none of its text lost."""
     pieces: list[str] = []
     current = ""
-    for line in text.split("\n"):
-        line = cut(line, limit)
-        if current and len(current) + 1 + len(line) > limit:
-            pieces.append(current)
-            current = line
-        else:
-            current = f"{current}\n{line}" if current else line
+    for whole in text.split("\n"):
+        for line in wrap(whole, limit):
+            if current and len(current) + 1 + len(line) > limit:
+                pieces.append(current)
+                current = line
+            else:
+                current = f"{current}\n{line}" if current else line
     if current or not pieces:
         pieces.append(current)
     return pieces

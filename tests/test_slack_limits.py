@@ -10,7 +10,7 @@ from datetime import date
 
 from slack_sdk.models.blocks import Block
 
-from bot.blocks import MAX_BLOCKS, confirm, cut, escape_cut, sections, split_lines
+from bot.blocks import MAX_BLOCKS, confirm, cut, escape, escape_cut, sections, split_lines, wrap
 from bot.proposals.card import card_blocks, card_state
 from tests.test_reminders_support import propose
 
@@ -37,6 +37,27 @@ def test_cutting_after_escaping_never_splits_an_entity():
     assert text[:-1].replace("&amp;", "").replace("&lt;", "").replace("&gt;", "") == ""
     assert cut("mot " * 100, 50).endswith(" mot…")  # at a word boundary when one is near
     assert cut("court", 10) == "court"
+
+
+def test_cuts_never_split_a_mention_or_a_link():
+    text = "Rappel pour " + "<@U0JULIETTE> " * 10 + "<https://example.org/a|le lien> fin"
+    for limit in range(15, len(text)):
+        kept = cut(text, limit)
+        assert len(kept) <= limit
+        assert kept.count("<") == kept.count(">"), kept  # every <…> token whole
+    pieces = wrap("mot " * 500 + "<@U0COMMS> " + "&lt;&amp;&gt; " * 300, 1000)
+    assert all(len(p) <= 1000 for p in pieces) and len(pieces) > 1
+    assert " ".join(pieces).split() == ("mot " * 500 + "<@U0COMMS> " + "&lt;&amp;&gt; " * 300).split()  # nothing lost
+
+
+def test_a_line_longer_than_a_section_is_wrapped_not_lost():
+    line = escape("Titre & <b> " * 600)  # 7,200 typed, 12,000 once escaped, no line break
+    pieces = split_lines("Tête\n" + line + "\nfin")
+    assert all(len(p) <= 3000 for p in pieces) and len(pieces) >= 5
+    assert "\n".join(pieces).split() == ("Tête\n" + line + "\nfin").split()
+    for piece in pieces:
+        assert piece.replace("&amp;", "").replace("&lt;", "").replace("&gt;", "").count("&") == 0
+    valid(sections("Tête\n" + line))
 
 
 def test_confirmation_texts_stay_within_300_characters():
