@@ -13,6 +13,8 @@ from pathlib import Path
 
 import requests
 
+from bot.console.blockkit import check_ack as check_ack_body
+from bot.console.standin import SlackStandIn
 from tests import slack
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -155,7 +157,9 @@ class WebProcess:
     ) -> requests.Response:
         if headers is None:
             headers = slack.sign(secret, body, timestamp, content_type)
-        return requests.post(self.url + "/slack/events", data=body.encode("utf-8"), headers=headers, timeout=10)
+        response = requests.post(self.url + "/slack/events", data=body.encode("utf-8"), headers=headers, timeout=10)
+        check_ack(response)
+        return response
 
     def slash(self, command: str, text: str = "", **kw) -> requests.Response:
         return self.post(slack.slash_body(command, text, **kw))
@@ -165,6 +169,17 @@ class WebProcess:
 
     def event(self, event: dict, **kw) -> requests.Response:
         return self.post(slack.event_body(event, **kw), content_type="application/json")
+
+
+def check_ack(response: requests.Response) -> None:
+    """An ack Slack would refuse (a message or view out of Block Kit's bounds) is recorded as a violation."""
+    if response.status_code != 200 or "json" not in response.headers.get("Content-Type", ""):
+        return
+    try:
+        body = response.json()
+    except ValueError:
+        return
+    SlackStandIn.report("ack", check_ack_body(body))
 
 
 def run_cli(

@@ -16,6 +16,7 @@ import pytest
 
 from bot import blocks as bk
 from bot.clock import parse_instant, to_text
+from bot.console.blockkit import check_message
 from bot.digest.jobs import plan_digest, wait_followups
 from bot.digest.render import MESSAGE_CHARS, as_text, content_blocks, paginate, render
 from bot.digest.rules import (
@@ -390,6 +391,7 @@ def test_a_digest_of_long_titles_full_of_entities_is_split_within_11000_characte
     assert messages[0][-1] == warning[0]  # the main message ends with the footer
     for blocks in messages:
         assert len(blocks) <= 50 and all(len(t) <= 3000 for t in texts([blocks]))
+        assert check_message({"text": bk.fallback_text(blocks), "blocks": blocks}) == []
         assert bk.message_chars(blocks, bk.fallback_text(blocks)) <= 11_000
     lines = item_lines(messages)
     assert len(lines) == 3 * count  # going out once, a deadline for each of two outlets
