@@ -4,12 +4,14 @@ process on a free port, the CLI as a subprocess, the environment they get (never
 
 from __future__ import annotations
 
+import json
 import os
 import socket
 import subprocess
 import sys
 import time
 from pathlib import Path
+from urllib.parse import parse_qsl
 
 import requests
 
@@ -158,7 +160,7 @@ class WebProcess:
         if headers is None:
             headers = slack.sign(secret, body, timestamp, content_type)
         response = requests.post(self.url + "/slack/events", data=body.encode("utf-8"), headers=headers, timeout=10)
-        check_ack(response)
+        check_ack(response, body)
         return response
 
     def slash(self, command: str, text: str = "", **kw) -> requests.Response:
@@ -171,15 +173,21 @@ class WebProcess:
         return self.post(slack.event_body(event, **kw), content_type="application/json")
 
 
-def check_ack(response: requests.Response) -> None:
-    """An ack Slack would refuse (a message or view out of Block Kit's bounds) is recorded as a violation."""
+def check_ack(response: requests.Response, request: str = "") -> None:
+    """An ack Slack would refuse (a message or view out of Block Kit's bounds) is recorded as a violation,
+    with what it answered (a command and its text, or an interaction's type)."""
     if response.status_code != 200 or "json" not in response.headers.get("Content-Type", ""):
         return
     try:
         body = response.json()
     except ValueError:
         return
-    SlackStandIn.report("ack", check_ack_body(body))
+    fields = dict(parse_qsl(request))
+    if "command" in fields:
+        what = f"ack of {fields['command']} {fields.get('text', '')[:60]}"
+    else:
+        what = "ack of " + (json.loads(fields["payload"]).get("type", "?") if "payload" in fields else "an event")
+    SlackStandIn.report(what, check_ack_body(body))
 
 
 def run_cli(
