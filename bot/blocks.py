@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 MAX_SECTION_TEXT = 3000
@@ -18,6 +18,7 @@ MAX_CONFIRM_TEXT = 300  # a confirmation dialog's text (Slack refuses the whole 
 MAX_CONFIRM_TITLE = 100
 MAX_CONFIRM_BUTTON = 30
 MAX_MESSAGE_CHARS = 11_000  # every text of a message together (Slack refuses from about 12,000: a margin)
+MAX_FALLBACK = 300  # a message's notification text (fallback_text), which counts in its size too
 # What a cut must never split: an entity of escaped text, or Slack's own <…> (a mention <@U1>, a channel
 # <#C1>, a link <https://…|text>, a date <!date^…>); user text has no raw < (escape() made it &lt;).
 _TOKEN = re.compile(r"&(?:amp|lt|gt);|<[^<>\n]+>")
@@ -91,6 +92,46 @@ def split_lines(text: str, limit: int = MAX_SECTION_TEXT) -> list[str]:
     if current or not pieces:
         pieces.append(current)
     return pieces
+
+
+def fit_lines(lines: list[str], room: int, more: Callable[[int], str]) -> list[str]:
+    """The first lines that fit in `room` characters (line breaks counted); when some do not, the ones
+    that do, then `more(left)`, a line saying how many were left out and where to see them (room is kept
+    for it). Nothing is dropped silently."""
+    if sum(len(line) + 1 for line in lines) <= room:
+        return lines
+    kept: list[str] = []
+    used = 0
+    for index, line in enumerate(lines):
+        tail = more(len(lines) - index)
+        if used + len(line) + 1 + len(tail) > room:
+            return [*kept, tail]
+        kept.append(line)
+        used += len(line) + 1
+    return kept
+
+
+def fit_blocks(
+    items: list[dict],
+    more: Callable[[int], dict],
+    room: int = MAX_MESSAGE_CHARS - MAX_FALLBACK,
+    max_blocks: int = MAX_BLOCKS,
+) -> list[dict]:
+    """The first blocks that fit in one message (`max_blocks` blocks, `room` characters of text); when
+    some do not, the ones that do, then `more(left)`, a block saying how many were left out and where
+    to see them (room is kept for it). Nothing is dropped silently."""
+    if len(items) <= max_blocks and message_chars(items) <= room:
+        return items
+    kept: list[dict] = []
+    used = 0
+    for index, item in enumerate(items):
+        tail = more(len(items) - index)
+        size = message_chars([item])
+        if len(kept) + 2 > max_blocks or used + size + message_chars([tail]) > room:
+            return [*kept, tail]
+        kept.append(item)
+        used += size
+    return kept
 
 
 def sections(text: str, block_id: str | None = None) -> list[dict]:
@@ -238,5 +279,5 @@ def fallback_text(blocks: list[dict]) -> str:
     for block in blocks:
         text = block.get("text")
         if isinstance(text, dict) and text.get("text"):
-            return text["text"][:300]
+            return cut(text["text"], MAX_FALLBACK)
     return ""
