@@ -10,8 +10,11 @@ from datetime import date
 
 from slack_sdk.models.blocks import Block
 
+from bot import blocks as bk
 from bot.blocks import MAX_BLOCKS, confirm, cut, escape, escape_cut, sections, split_lines, wrap
 from bot.proposals.card import card_blocks, card_state
+from tests import slack
+from tests.conftest import ROOT, wait_until
 from tests.test_reminders_support import propose
 
 NASTY = "&<>" * 50  # 150 characters typed, 600 once escaped
@@ -92,3 +95,98 @@ def test_a_card_with_a_nasty_title_and_many_placements_is_valid_and_says_what_it
     for dialog in confirms(blocks):
         assert len(dialog["text"]["text"]) <= 300
     valid(card_blocks(relais.tr, state))
+
+
+# -- end to end: the worst a team can type, on every surface ----------------------------------------
+NOW = "2026-12-01T10:00"  # Tuesday
+
+
+def many_outlets(tmp_path, count=30):
+    """The shipped outlets (the calendar's cycles name them) and `count` more whose names are long and
+    full of & < >."""
+    entries = [(ROOT / "config" / "outlets.toml").read_text(encoding="utf-8")]
+    for n in range(count):
+        entries.append(
+            f"""[[outlet]]
+slug = "canal-{n:02d}"
+name = "Canal n° {n:02d} {NASTY[:120]}"
+owner = "{"university" if n % 2 else "library"}"
+platform = "autre"
+lead_days = {2 if n % 2 else 0}
+per_week = 1
+checklist = ["Image & <alt>", "{NASTY[:60]}"]
+audiences = ["students"]
+"""
+        )
+    path = tmp_path / "many-outlets.toml"
+    path.write_text("\n".join(entries), encoding="utf-8")
+    return str(path)
+
+
+def text_blocks(blocks):
+    return [b["text"]["text"] for b in blocks if b.get("type") == "section" and isinstance(b.get("text"), dict)]
+
+
+def test_a_one_line_proposal_to_thirty_nasty_outlets_is_confirmed_over_several_sections(web_with, standin, tmp_path):
+    """The confirmation lists every outlet: too long for one section, it is split between lines, nothing
+    lost; the card, /propose show, list, outlets and the Home tab all pass the stand-in's checks."""
+    web = web_with(RELAIS_NOW=NOW, OUTLETS_FILE=many_outlets(tmp_path))
+    slugs = ", ".join(f"canal-{n:02d}" for n in range(30))
+    response = web.slash("/propose", f"{NASTY} | 2026-12-18 | {slugs}")
+    assert response.status_code == 200
+    body = response.json()
+    sections_ = text_blocks(body["blocks"])
+    assert len(sections_) >= 2 and all(len(t) <= 3000 for t in sections_)
+    lines = "\n".join(sections_).split("\n")
+    shown = [n for n in range(30) if any(f"Canal n° {n:02d} " in line for line in lines)]
+    assert len(shown) >= 10 and shown == list(range(len(shown)))  # in order, each whole on its line
+    assert all(sum(f"Canal n° {n:02d} " in line for line in lines) == 1 for n in shown)
+    if len(shown) < 30:  # what does not fit in one message says so, and where to see everything
+        assert "ne tiennent pas dans ce message" in lines[-1] and "/propose show 1" in lines[-1]
+    assert bk.message_chars(body["blocks"], body["text"]) <= 11_000
+    assert all(line.count("&") == line.count(";") for line in lines)  # no entity cut in two
+    standin.wait_for("chat.postMessage")
+    for command in ("show 1", "list", "list all", "outlets"):
+        assert web.slash("/propose", command).status_code == 200
+    web.event({"type": "app_home_opened", "user": "U0JULIETTE", "channel": "D0HOME", "tab": "home", "event_ts": "1"})
+    standin.wait_for("views.publish")
+    assert not standin.violations  # and the autouse check fails the test on any payload Slack would refuse
+
+
+def test_a_form_with_every_field_at_its_longest_and_full_of_entities_passes_everywhere(web_with, standin):
+    """Title, summary, notes and link at their longest, every character one that escaping multiplies: the
+    card, its show, the edit form and the Home tab stay within Slack's limits (the validator checks)."""
+    web = web_with(RELAIS_NOW=NOW, COMMS_TEAM="U0COMMS")
+    response = web.slash("/propose", "", trigger_id="1.2.propose")
+    assert response.status_code == 200
+    view = standin.wait_for("views.open")[-1].result["view"]
+    values = {
+        "title": {"value": {"type": "plain_text_input", "value": NASTY}},
+        "summary": {"value": {"type": "plain_text_input", "value": "&" * 3000}},
+        "category": {"value": {"type": "static_select", "selected_option": None}},
+        "audiences": {"value": {"type": "multi_static_select", "selected_options": []}},
+        "publish_on": {"value": {"type": "datepicker", "selected_date": "2026-12-18"}},
+        "outlets": {
+            "value": {
+                "type": "multi_static_select",
+                "selected_options": [
+                    {"text": {"type": "plain_text", "text": s}, "value": s}
+                    for s in ("udem-facebook", "udem-x", "bib-facebook", "bib-instagram")
+                ],
+            }
+        },
+        "link": {"value": {"type": "plain_text_input", "value": "https://example.org/?" + "a=1&" * 100}},
+        "notes": {"value": {"type": "plain_text_input", "value": "<>" * 1500}},
+    }
+    submitted = web.interact(slack.view_submission(view, values))
+    assert submitted.status_code == 200, submitted.text
+    card = wait_until(lambda: [c for c in standin.calls("chat.postMessage") if "proposal_cancel" in json.dumps(c.args)])
+    blocks = card[0].args["blocks"]
+    summary = next(b["text"]["text"] for b in blocks if "text" in b and "&amp;" * 50 in b["text"]["text"])
+    assert len(summary) <= 2000 and summary.endswith("&amp;…")  # cut after escaping, on an entity's edge
+    assert web.slash("/propose", "show 1").status_code == 200
+    assert web.slash("/propose", "edit 1", trigger_id="1.3.edit").status_code == 200
+    standin.wait_for("views.open", count=2)
+    web.event({"type": "app_home_opened", "user": "U0JULIETTE", "channel": "D0HOME", "tab": "home", "event_ts": "1"})
+    standin.wait_for("views.publish")
+    assert not standin.violations
