@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import replace
-from datetime import date
+from datetime import date, timedelta
 
 from slack_sdk.models.blocks import Block
 
@@ -15,6 +15,7 @@ from bot.blocks import MAX_BLOCKS, confirm, cut, escape, escape_cut, sections, s
 from bot.proposals.card import card_blocks, card_state
 from tests import slack
 from tests.conftest import ROOT, wait_until
+from tests.stats_seed import publish
 from tests.test_reminders_support import propose
 
 NASTY = "&<>" * 50  # 150 characters typed, 600 once escaped
@@ -190,3 +191,33 @@ def test_a_form_with_every_field_at_its_longest_and_full_of_entities_passes_ever
     web.event({"type": "app_home_opened", "user": "U0JULIETTE", "channel": "D0HOME", "tab": "home", "event_ts": "1"})
     standin.wait_for("views.publish")
     assert not standin.violations
+
+
+def test_a_report_of_long_nasty_titles_on_thirty_outlets_splits_at_line_boundaries(relais, web_with, standin, tmp_path):
+    """/stats report and its year report over many proposals whose titles, and outlets whose names, are full
+    of & < >: each section within 3,000 characters split between lines, the message within 11,000, each
+    list that had to be cut saying how many more."""
+    web = web_with(RELAIS_NOW=NOW, OUTLETS_FILE=many_outlets(tmp_path), COMMS_TEAM="")
+    for n in range(40):
+        university, library = f"canal-{(2 * n + 1) % 30:02d}", f"canal-{(2 * n) % 30:02d}"
+        publish(
+            relais.db,
+            f"{n:02d} {NASTY}"[:150],
+            date(2026, 10, 1) + timedelta(days=n),
+            {
+                university: (10_000 + n, 500, 90),
+                library: (500 + n, 20, 60),
+            },
+        )
+    for command in ("report all", "report year 2026 civile"):
+        body = web.slash("/stats", command).json()
+        texts = [b["text"]["text"] for b in body["blocks"] if b.get("type") == "section"]
+        assert all(len(t) <= 3000 for t in texts)
+        assert bk.message_chars(body["blocks"], body["text"]) <= 11_000
+        lines = "\n".join(texts).split("\n")
+        assert all(line.replace("&amp;", "").replace("&lt;", "").replace("&gt;", "").count("&") == 0 for line in lines)
+        assert any(line.startswith("… et ") for line in lines), command  # something had to be cut, and says so
+    report = "\n".join(
+        b["text"]["text"] for b in web.slash("/stats", "report all").json()["blocks"] if b.get("type") == "section"
+    )
+    assert sum(f"Canal n° {n:02d} " in report for n in range(30)) >= 10  # outlets listed whole, one per line
