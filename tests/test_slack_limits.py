@@ -64,6 +64,20 @@ def test_a_line_longer_than_a_section_is_wrapped_not_lost():
     valid(sections("Tête\n" + line))
 
 
+def test_what_does_not_fit_in_a_message_says_how_many_more():
+    lines = [f"ligne {n} " + "x" * 90 for n in range(200)]  # 100 characters each
+    kept = bk.fit_lines(lines, 2000, lambda left: f"… et {left} de plus")
+    assert sum(len(line) + 1 for line in kept) <= 2000
+    assert kept[:-1] == lines[: len(kept) - 1] and kept[-1] == f"… et {200 - len(kept) + 1} de plus"
+    assert bk.fit_lines(lines[:5], 2000, lambda left: "jamais") == lines[:5]
+    items = [bk.section("y" * 2500) for _ in range(10)]
+    fitted = bk.fit_blocks(items, lambda left: bk.context(f"{left} de plus"))
+    assert bk.message_chars(fitted) <= 11_000 - 300 and fitted[-1] == bk.context("6 de plus") and len(fitted) == 5
+    many = [bk.section("z") for _ in range(60)]
+    assert len(bk.fit_blocks(many, lambda left: bk.context(f"{left}"))) == 50
+    assert bk.fit_blocks(many, lambda left: bk.context(f"{left}"))[-1] == bk.context("11")
+
+
 def test_confirmation_texts_stay_within_300_characters():
     dialog = confirm("Annuler ?", "Annuler « " + NASTY.replace("&", "&amp;") * 3 + " » ?", "Oui", "Non")
     assert len(dialog["text"]["text"]) <= 300
