@@ -13,6 +13,7 @@ from slack_sdk.models.blocks import Block
 from bot import blocks as bk
 from bot.blocks import MAX_BLOCKS, confirm, cut, escape, escape_cut, sections, split_lines, wrap
 from bot.proposals.card import card_blocks, card_state
+from storage import proposals as proposal_rows
 from tests import slack
 from tests.conftest import ROOT, wait_until
 from tests.stats_seed import publish
@@ -235,3 +236,25 @@ def test_a_report_of_long_nasty_titles_on_thirty_outlets_splits_at_line_boundari
         b["text"]["text"] for b in web.slash("/stats", "report all").json()["blocks"] if b.get("type") == "section"
     )
     assert sum(f"Canal n° {n:02d} " in report for n in range(30)) >= 10  # outlets listed whole, one per line
+
+
+def test_a_list_of_many_nasty_proposals_says_how_many_more(relais, web_with, standin):
+    """45 proposals whose titles escape to 750 characters: /propose list shows those that fit in one
+    message, then "… et N de plus" for the rest (those past the list's 40 included)."""
+    web = web_with(RELAIS_NOW=NOW)
+    for n in range(45):
+        with relais.db.atomic():
+            proposal_rows.create(
+                relais.db,
+                title=f"{n:02d} {NASTY}"[:150],
+                publish_on=date(2026, 12, 18),
+                owner_id="U0JULIETTE",
+                now="2026-11-20T12:00:00Z",
+                outlets=[("udem-facebook", date(2026, 12, 10)), ("bib-facebook", date(2026, 12, 18))],
+            )
+    for command in ("list", "list all"):
+        body = web.slash("/propose", command).json()
+        assert bk.message_chars(body["blocks"], body["text"]) <= 11_000
+        shown = sum(1 for b in body["blocks"] if b.get("type") == "section" and "&amp;&lt;&gt;" in b["text"]["text"])
+        assert 5 <= shown < 40
+        assert f"… et {45 - shown} de plus" in json.dumps(body, ensure_ascii=False), command

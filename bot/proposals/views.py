@@ -547,7 +547,8 @@ def list_blocks(
     if not rows:
         return [section(tr("propose.list.all_empty" if everything else "propose.list.empty"))]
     header = "propose.list.all_header" if everything else "propose.list.header"
-    blocks = [section(tr(header, count=tr.number(total)))]
+    head = [section(tr(header, count=tr.number(total)))]
+    blocks: list[dict] = []
     for r in rows[:MAX_LIST]:
         mine = placements.get(r["id"], [])
         parts = [
@@ -571,12 +572,21 @@ def list_blocks(
         elif is_closed([p["status"] for p in mine]):
             line += " · " + tr("propose.list.state.closed")
         blocks.append(section(line + ("\n" + " · ".join(parts) if parts else "")))
-    if total > MAX_LIST:
-        blocks.append(context(tr("common.and_more", count=tr.number(total - MAX_LIST))))
-    blocks.append(context(tr("propose.list.footer")))
+    tail = [context(tr("propose.list.footer"))]
     if not everything:
-        blocks.append(context(tr("propose.list.see_all")))
-    return blocks
+        tail.append(context(tr("propose.list.see_all")))
+    beyond = total - len(blocks)  # past MAX_LIST
+
+    def more(left: int) -> dict:
+        return context(tr("common.and_more", count=tr.number(left + beyond)))
+
+    room = MAX_MESSAGE_CHARS - MAX_FALLBACK - message_chars(head + tail) - (300 if beyond else 0)
+    cap = MAX_BLOCKS - len(head) - len(tail) - 1
+    if beyond > 0 and len(blocks) <= cap and message_chars(blocks) <= room:
+        blocks.append(more(0))  # every listed proposal fits: the line says how many are past the list
+    else:
+        blocks = fit_blocks(blocks, more, room=room, max_blocks=cap)
+    return head + blocks + tail
 
 
 def history_blocks(
