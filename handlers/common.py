@@ -6,7 +6,7 @@ import logging
 
 from slack_sdk.errors import SlackApiError
 
-from bot.blocks import escape, fallback_text, section
+from bot.blocks import escape, fallback_text, section, sections
 from bot.context import Relais
 
 log = logging.getLogger("relais.handlers")
@@ -18,7 +18,7 @@ def relais_of(context) -> Relais:
 
 def ephemeral(text: str, blocks: list[dict] | None = None) -> dict:
     """The body of an ephemeral answer (ack(**ephemeral(...)) or respond(**ephemeral(...)))."""
-    blocks = blocks if blocks is not None else [section(text)]
+    blocks = blocks if blocks is not None else sections(text)
     return {"response_type": "ephemeral", "text": fallback_text(blocks) or text, "blocks": blocks}
 
 
@@ -47,7 +47,7 @@ def help_reply(tr, command: str, unknown: str | None = None) -> dict:
     blocks = []
     if unknown is not None:
         blocks.append(section(tr("common.unknown_subcommand", text=escape(unknown), command=command)))
-    blocks.append(section(help_text))
+    blocks += sections(help_text)
     return ephemeral(help_text, blocks)
 
 
@@ -87,9 +87,9 @@ def tell(body: dict, respond, client, text: str) -> None:
             return
         channel = (body.get("channel") or {}).get("id") or (body.get("container") or {}).get("channel_id")
         if channel:
-            client.chat_postEphemeral(channel=channel, user=user, text=text, blocks=[section(text)])
+            client.chat_postEphemeral(channel=channel, user=user, text=text, blocks=sections(text))
         else:
             dm = client.conversations_open(users=user)["channel"]["id"]
-            client.chat_postMessage(channel=dm, text=text, blocks=[section(text)])
+            client.chat_postMessage(channel=dm, text=text, blocks=sections(text))
     except SlackApiError as error:
         log.warning("could not tell %s: %s", user, error.response.get("error"))

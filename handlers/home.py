@@ -7,7 +7,7 @@ from datetime import date, timedelta
 
 from slack_bolt import App
 
-from bot.blocks import actions, button, context, divider, escape, header, section
+from bot.blocks import actions, button, context, divider, escape, header, section, sections
 from bot.proposals.views import propose_modal
 from bot.stats import figures as rules
 from bot.stats.views import figures_text
@@ -73,7 +73,7 @@ def home_view(relais, user: str) -> dict:
     ]
     if len(mine) > MAX_LINES:
         lines.append(tr("home.see_list"))
-    blocks.append(section(tr("home.mine") + "\n" + ("\n".join(lines) if lines else tr("home.mine_empty"))))
+    blocks += sections(tr("home.mine") + "\n" + ("\n".join(lines) if lines else tr("home.mine_empty")))
     blocks.append(divider())
 
     deadlines = stats_rows.deadlines_between(
@@ -92,7 +92,7 @@ def home_view(relais, user: str) -> dict:
     if len(deadlines) > MAX_LINES:
         lines.append(tr("common.and_more", count=len(deadlines) - MAX_LINES))
     title = tr("home.deadlines_team" if comms else "home.deadlines", days=DEADLINE_DAYS)
-    blocks.append(section(title + "\n" + ("\n".join(lines) if lines else tr("home.deadlines_empty"))))
+    blocks += sections(title + "\n" + ("\n".join(lines) if lines else tr("home.deadlines_empty")))
     blocks.append(divider())
 
     awaiting = rules.awaiting(relais, user)

@@ -26,7 +26,17 @@ from slack_bolt import App
 from slack_sdk.errors import SlackApiError
 
 from bot import outbox
-from bot.blocks import actions, context, escape, section
+from bot.blocks import (
+    MAX_BLOCKS,
+    MAX_FALLBACK,
+    MAX_MESSAGE_CHARS,
+    actions,
+    context,
+    escape,
+    fit_lines,
+    message_chars,
+    sections,
+)
 from bot.calendar import cycles
 from bot.proposals.card import card_blocks, card_state, free_week_buttons
 from bot.proposals.dates import DateError, parse_date
@@ -280,8 +290,12 @@ def created_blocks(relais, proposal_id, draft, checked) -> list[dict]:
                 when = tr("propose.when.before_next")
             lines.append(tr("propose.created.placement", outlet=outlet, deadline=tr.date(p.deadline), when=when))
         lines += ["   :warning: " + say(tr, n.key, **n.params) for n in p.notes if n.key != "propose.warn.checklist"]
-    head = tr("propose.created", id=proposal_id, title=escape(draft.title), channel=relais.settings.team_channel)
-    return [section(head + "\n" + "\n".join(lines)), *free_week_offers(relais, proposal_id, checked)]
+    channel = relais.settings.team_channel
+    head = tr("propose.created", id=proposal_id, title=escape(draft.title), channel=channel)
+    offers = free_week_offers(relais, proposal_id, checked)
+    room = MAX_MESSAGE_CHARS - MAX_FALLBACK - message_chars(offers) - len(head) - 1
+    lines = fit_lines(lines, room, lambda left: tr.plural("propose.created.more", left, id=str(proposal_id)))
+    return [*sections(head + "\n" + "\n".join(lines)), *offers]
 
 
 def free_week_offers(relais, proposal_id, checked) -> list[dict]:
@@ -325,8 +339,10 @@ def show_one(relais, rest: str) -> dict:
         return ephemeral(say(tr, "propose.refused.no_proposal", id=number))
     names = {s: o.name for s, o in by_slug(relais.db).items()}
     blocks = card_blocks(tr, state, buttons=False)
-    blocks += history_blocks(tr, relais.settings.tz, store.history(relais.db, int(number)), names)
-    return ephemeral(tr("propose.card.fallback", id=number, title=escape(state.proposal["title"])), blocks[:50])
+    room = MAX_MESSAGE_CHARS - MAX_FALLBACK - message_chars(blocks)
+    history = store.history(relais.db, int(number))
+    blocks += history_blocks(tr, relais.settings.tz, history, names, room=room, max_blocks=MAX_BLOCKS - len(blocks))
+    return ephemeral(tr("propose.card.fallback", id=number, title=escape(state.proposal["title"])), blocks)
 
 
 # -- the form ----------------------------------------------------------------------------------

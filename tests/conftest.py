@@ -35,6 +35,20 @@ def pytest_sessionstart(session):
         compileall.compile_dir(ROOT / package, quiet=1)
 
 
+@pytest.fixture(autouse=True)
+def slack_would_take_every_payload():
+    """Every payload a test makes Relais send (messages, views, response_url posts, the acks the tests
+    read) is checked as Slack checks it (bot.console.blockkit); a test whose payloads Slack would refuse
+    fails, whatever it asserts. A test that sends a bad payload on purpose clears SlackStandIn.recorded."""
+    SlackStandIn.recorded.clear()
+    yield
+    recorded = list(SlackStandIn.recorded)
+    SlackStandIn.recorded.clear()
+    if recorded:
+        lines = [f"{what}: {problem}" for what, problems in recorded for problem in problems]
+        pytest.fail("Slack would refuse these payloads:\n" + "\n".join(lines[:40]), pytrace=False)
+
+
 @pytest.fixture
 def standin():
     with SlackStandIn() as server:

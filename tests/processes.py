@@ -4,15 +4,19 @@ process on a free port, the CLI as a subprocess, the environment they get (never
 
 from __future__ import annotations
 
+import json
 import os
 import socket
 import subprocess
 import sys
 import time
 from pathlib import Path
+from urllib.parse import parse_qsl
 
 import requests
 
+from bot.console.blockkit import check_ack as check_ack_body
+from bot.console.standin import SlackStandIn
 from tests import slack
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -156,7 +160,9 @@ class WebProcess:
     ) -> requests.Response:
         if headers is None:
             headers = slack.sign(secret, body, timestamp, content_type)
-        return requests.post(self.url + "/slack/events", data=body.encode("utf-8"), headers=headers, timeout=10)
+        response = requests.post(self.url + "/slack/events", data=body.encode("utf-8"), headers=headers, timeout=10)
+        check_ack(response, body)
+        return response
 
     def slash(self, command: str, text: str = "", **kw) -> requests.Response:
         return self.post(slack.slash_body(command, text, **kw))
@@ -168,11 +174,28 @@ class WebProcess:
         return self.post(slack.event_body(event, **kw), content_type="application/json")
 
 
+def check_ack(response: requests.Response, request: str = "") -> None:
+    """An ack Slack would refuse (a message or view out of Block Kit's bounds) is recorded as a violation,
+    with what it answered (a command and its text, or an interaction's type)."""
+    if response.status_code != 200 or "json" not in response.headers.get("Content-Type", ""):
+        return
+    try:
+        body = response.json()
+    except ValueError:
+        return
+    fields = dict(parse_qsl(request))
+    if "command" in fields:
+        what = f"ack of {fields['command']} {fields.get('text', '')[:60]}"
+    else:
+        what = "ack of " + (json.loads(fields["payload"]).get("type", "?") if "payload" in fields else "an event")
+    SlackStandIn.report(what, check_ack_body(body))
+
+
 def run_cli(
     env: dict[str, str], cwd: Path, *args: str, stdin: str | None = None, timeout: float = 60
 ) -> subprocess.CompletedProcess:
     """`python -m bot ARGS` as an operator (or cron) runs it."""
-    return subprocess.run(
+    done = subprocess.run(
         [sys.executable, "-m", "bot", *args],
         cwd=cwd,
         env=env,
@@ -181,3 +204,6 @@ def run_cli(
         text=True,
         timeout=timeout,
     )
+    # the console's own stand-in logs each payload Slack would refuse (bot.console): a violation here too
+    SlackStandIn.report("console", [line for line in (done.stderr or "").splitlines() if "Slack would refuse" in line])
+    return done

@@ -40,7 +40,9 @@ import uuid
 from dataclasses import dataclass, field
 from urllib.parse import parse_qs, urlparse
 
+from bot.console.blockkit import check_ack
 from bot.console.loopback import Loopback
+from bot.console.standin import SlackStandIn
 from tests import slack
 
 GUID = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
@@ -427,6 +429,7 @@ class SocketModeStandIn:
                     self.errors.append(f"envelope {message['envelope_id']} acknowledged twice")
                 else:
                     self.acks[message["envelope_id"]] = message
+                    SlackStandIn.report("socket ack", check_ack(message.get("payload")))
             else:
                 self.errors.append(f"connection {conn.number}: message without envelope_id: {message!r:.200}")
             self._lock.notify_all()

@@ -16,8 +16,9 @@ import pytest
 
 from bot import blocks as bk
 from bot.clock import parse_instant, to_text
+from bot.console.blockkit import check_message
 from bot.digest.jobs import plan_digest, wait_followups
-from bot.digest.render import MESSAGE_CHARS, as_text, paginate, render
+from bot.digest.render import MESSAGE_CHARS, as_text, content_blocks, paginate, render
 from bot.digest.rules import (
     Rows,
     build,
@@ -375,7 +376,7 @@ def test_a_busy_week_is_split_and_nothing_is_lost(relais):
     for number, blocks in enumerate(messages, 1):
         assert len(blocks) <= 50
         assert all(len(t) <= 3000 for t in texts([blocks]))
-        assert sum(len(t) for t in texts([blocks])) <= MESSAGE_CHARS + 3000
+        assert bk.message_chars(blocks, bk.fallback_text(blocks)) <= MESSAGE_CHARS
         if number > 1:
             assert blocks[0]["type"] == "context"
             assert blocks[0]["elements"][0]["text"].endswith(f"suite ({number}/{len(messages)})")
@@ -384,6 +385,35 @@ def test_a_busy_week_is_split_and_nothing_is_lost(relais):
     for n in range(count):
         title = f"Publication chargée n° {n:03d} "
         assert sum(title in line for line in lines) == 3, title  # once going out, twice with a deadline
+
+
+def test_a_digest_of_long_titles_full_of_entities_is_split_within_11000_characters(relais):
+    """Titles of 150 characters, each & < > becoming 4 or 5 once escaped: every message, the notification
+    text and the calendar's warning included, stays within 11,000 characters; nothing lost, order kept."""
+    nasty = "&<>" * 50
+    count = 60
+    for n in range(count):
+        propose(
+            relais,
+            f"{n:03d} {nasty}"[:150],
+            MONDAY + timedelta(days=n % 7),
+            {"udem-x": MONDAY + timedelta(days=n % 7), "bib-x": MONDAY + timedelta(days=n % 7)},
+        )
+    digest = build(relais, MONDAY, at(relais, "2026-12-07T09:00"))
+    warning = [bk.context(":warning: " + "Le calendrier ne connaît aucune fermeture. " * 20)]
+    messages = render(digest, translator("fr"), footer=warning)
+    assert len(messages) >= 8
+    assert messages[0][-1] == warning[0]  # the main message ends with the footer
+    for blocks in messages:
+        assert len(blocks) <= 50 and all(len(t) <= 3000 for t in texts([blocks]))
+        assert check_message({"text": bk.fallback_text(blocks), "blocks": blocks}) == []
+        assert bk.message_chars(blocks, bk.fallback_text(blocks)) <= 11_000
+    lines = item_lines(messages)
+    assert len(lines) == 3 * count  # going out once, a deadline for each of two outlets
+    whole = item_lines([content_blocks(digest, translator("fr"))])  # the same digest, unsplit
+    assert lines == whole  # every line once, in the same order
+    for n in range(count):
+        assert sum(f"{n:03d} &amp;&lt;&gt;" in line for line in lines) == 3, n
 
 
 def test_paginate_keeps_every_block_within_fifty():

@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import logging
 import secrets
 import time
 import uuid
@@ -21,6 +22,7 @@ from urllib.parse import urlencode
 from slack_bolt.request import BoltRequest
 
 from bot.clock import parse_instant
+from bot.console.blockkit import check_ack
 from bot.console.forms import fill
 from bot.console.standin import SlackStandIn
 from bot.runtime import jobs
@@ -28,6 +30,9 @@ from bot.runtime.app import create_app
 from bot.runtime.startup import open_relais
 from bot.settings import Settings, SettingsError
 from bot.terminal import Screen, unmrkdwn
+
+log = logging.getLogger("relais.console")
+REFUSED = "Slack would refuse %s: %s"  # logged for each problem the stand-in finds (tests fail on it)
 
 USER = "U_CONSOLE"
 USER_NAME = "console"  # the console person's Slack name: its commands' user_name, its direct messages' heading
@@ -85,9 +90,12 @@ class Console:
         response = self.app.dispatch(request)
         if response.body:
             try:
-                return json.loads(response.body)
+                answer = json.loads(response.body)
             except ValueError:
                 return {"text": response.body}
+            for problem in check_ack(answer):
+                log.error(REFUSED, "the ack", problem)
+            return answer
         return None
 
     def slash(self, line: str) -> None:
@@ -254,6 +262,8 @@ class Console:
                 return
             call = calls[self.seen]
             self.seen += 1
+            for problem in call.violations:
+                log.error(REFUSED, call.method, problem)
             if call.method in ("views.open", "views.push"):
                 assert call.result is not None  # the stand-in records every call with its answer
                 self.modal(call.result["view"])

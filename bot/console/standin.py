@@ -11,6 +11,12 @@ uploads, response_url posts), records every call, and can be told to misbehave:
     standin.delay = 2.0                 # answer every call after 2 s
     standin.calls("chat.postMessage")   # what was sent, in order
     standin.wait_for("chat.postMessage", count=1, timeout=5)
+    standin.violations                  # payloads Slack would have refused (bot.console.blockkit)
+
+Every message, view and response_url post is checked as Slack checks it (bot.console.blockkit): one
+Slack would refuse is answered as Slack answers it (`invalid_blocks`, `invalid_arguments`,
+`msg_too_long`; a response_url post gets a 400) and recorded in `violations`, and in
+`SlackStandIn.recorded` for every stand-in of the process (the tests fail on any).
 
 Nothing here is Relais logic: it is Slack's side of the wire.
 """
@@ -24,8 +30,10 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler
+from typing import ClassVar
 from urllib.parse import parse_qsl, urlparse
 
+from bot.console import blockkit
 from bot.console.loopback import Loopback
 
 BOT_USER = "U0RELAISBOT"
@@ -41,6 +49,7 @@ class Call:
     token: str | None = None
     at: float = field(default_factory=time.time)
     result: dict | None = None
+    violations: list[str] = field(default_factory=list)  # what Slack would refuse in it
 
 
 @dataclass
@@ -52,6 +61,8 @@ class _Fault:
 
 
 class SlackStandIn:
+    recorded: ClassVar[list[tuple[str, list[str]]]] = []  # (what, problems) of every stand-in of this process
+
     def __init__(self, host: str = "127.0.0.1", port: int = 0):
         self._host, self._port = host, port
         self._lock = threading.Condition()
@@ -67,6 +78,8 @@ class SlackStandIn:
         self.scopes = SCOPES
         self.files: dict[str, dict] = {}
         self.on_call: Callable[[Call], None] | None = None
+        self.validate = True  # check payloads as Slack does (bot.console.blockkit)
+        self.violations: list[Call] = []
         self.server: Loopback | None = None
 
     # -- life --------------------------------------------------------------------------
@@ -138,6 +151,12 @@ class SlackStandIn:
         with self._lock:
             self._calls.clear()
 
+    @classmethod
+    def report(cls, what: str, problems: list[str]) -> None:
+        """Record payload problems found outside a stand-in (an ack body the tests read)."""
+        if problems:
+            cls.recorded.append((what, list(problems)))
+
     def wait_for(self, method: str, count: int = 1, timeout: float = 10.0) -> list[Call]:
         """Wait until at least `count` calls of `method` arrived; returns them (maybe fewer on timeout)."""
         deadline = time.monotonic() + timeout
@@ -167,9 +186,14 @@ class SlackStandIn:
         token = (headers.get("Authorization") or "").removeprefix("Bearer ").strip() or args.get("token")
 
         if parsed.path.startswith("/response/"):
-            return self._record(
-                "response_url", args or {"raw": raw.decode("utf-8", "replace")}, token, {"ok": True}, raw_text=True
-            )
+            args = args or {"raw": raw.decode("utf-8", "replace")}
+            problems = self._check("response_url", args)
+            if problems:
+                error = blockkit.slack_error("response_url", problems)
+                return self._record(
+                    "response_url", args, token, {"ok": False, "error": error}, raw_text=True, problems=problems
+                )
+            return self._record("response_url", args, token, {"ok": True}, raw_text=True)
         if parsed.path.startswith("/upload/"):
             file_id = parsed.path.rsplit("/", 1)[-1]
             self.files.setdefault(file_id, {})["content"] = raw
@@ -199,7 +223,20 @@ class SlackStandIn:
             return self._record(method, args, token, {"ok": False, "error": "invalid_auth"})
         if self.valid_tokens is not None and method != "apps.connections.open" and token not in self.valid_tokens:
             return self._record(method, args, token, {"ok": False, "error": "invalid_auth"})
+        problems = self._check(method, args)
+        if problems:
+            error = {"ok": False, "error": blockkit.slack_error(method, problems), "errors": problems}
+            error["response_metadata"] = {"messages": [f"[ERROR] {p}" for p in problems]}
+            return self._record(method, args, token, error, problems=problems)
         return self._record(method, args, token, self._answer(method, args))
+
+    def _check(self, method: str, args: dict) -> list[str]:
+        if not self.validate:
+            return []
+        try:
+            return blockkit.check_call(method, args)
+        except Exception as error:  # noqa: BLE001 - a payload the checker cannot read is one Slack refuses
+            return [f"{method}: unreadable payload ({error.__class__.__name__}: {error})"]
 
     def _take_fault(self, method: str) -> _Fault | None:
         with self._lock:
@@ -213,10 +250,13 @@ class SlackStandIn:
                     return fault
         return None
 
-    def _record(self, method, args, token, result, raw_text=False):
-        call = Call(method=method, args=args, token=token, result=result)
+    def _record(self, method, args, token, result, raw_text=False, problems=None):
+        call = Call(method=method, args=args, token=token, result=result, violations=list(problems or []))
         with self._lock:
             self._calls.append(call)
+            if call.violations:
+                self.violations.append(call)
+                SlackStandIn.recorded.append((method, call.violations))
             self._lock.notify_all()
         if self.on_call:
             self.on_call(call)
@@ -224,9 +264,12 @@ class SlackStandIn:
         if method == "auth.test":
             headers["x-oauth-scopes"] = self.scopes
         body = b"ok" if raw_text else json.dumps(result).encode("utf-8")
+        status = 200
         if raw_text:
             headers["Content-Type"] = "text/plain"
-        return 200, headers, body
+            if not result.get("ok", True):  # a refused response_url post: 400 and the error, as Slack answers
+                status, body = 400, str(result.get("error")).encode("utf-8")
+        return status, headers, body
 
     def _next_ts(self) -> str:
         return f"{1795000000 + next(self._ts)}.{next(self._ids):06d}"

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from bot import outbox
 from bot.clock import parse_instant
-from bot.digest.jobs import due_of, plan_week, wait_followups, with_horizon
+from bot.digest.jobs import due_of, horizon, plan_week, wait_followups
 from bot.digest.render import as_text, render
 from bot.digest.rules import build, build_chart_series, digest_day, week_label
 from bot.errors import EXIT_CONFIG, require_token
@@ -74,7 +74,7 @@ def _day(relais, now):
 
 def _dry_run(relais, now, chart: str | None) -> int:
     day = _day(relais, now)
-    print(as_text(with_horizon(relais, render(build(relais, day, now), relais.tr), now), relais.tr))
+    print(as_text(render(build(relais, day, now), relais.tr, footer=horizon(relais, now)), relais.tr))
     _write_chart(relais, day, chart, always=True)
     return 0
 

@@ -99,13 +99,11 @@ def superseded(settings, day: date, now: datetime) -> bool:
     return now.astimezone(settings.tz).date() >= day + timedelta(days=7)
 
 
-def with_horizon(relais, messages: list[list[dict]], now: datetime) -> list[list[dict]]:
-    """The main message ends with a warning when the calendar knows no closure or exam period beyond the
-    next 90 days (bot.workdays.horizon_gaps), when there is room for it."""
+def horizon(relais, now: datetime) -> list[dict]:
+    """The main message's last block: a warning when the calendar knows no closure or exam period beyond
+    the next 90 days (bot.workdays.horizon_gaps); none otherwise. render() keeps room for it."""
     texts = horizon_texts(relais.tr, horizon_gaps(relais.db, now.astimezone(relais.settings.tz).date()))
-    if texts and len(messages[0]) < bk.MAX_BLOCKS:
-        messages = [[*messages[0], bk.context("\n".join(f":warning: {t}" for t in texts))], *messages[1:]]
-    return messages
+    return [bk.context("\n".join(f":warning: {t}" for t in texts))] if texts else []
 
 
 # -- renderers ----------------------------------------------------------------------------------
@@ -116,7 +114,7 @@ def render_digest(relais, row: dict, now: datetime) -> Post | None:
     if superseded(relais.settings, day, now):
         log.warning("digest %s not sent: its week is over", row["key"])
         raise outbox.Skip("its week is over")
-    messages = with_horizon(relais, render(build(relais, day, now), relais.tr), now)
+    messages = render(build(relais, day, now), relais.tr, footer=horizon(relais, now))
     with_chart = not build_chart_series(relais, day).empty
 
     def on_sent(db, channel: str, ts: str | None) -> None:
@@ -205,7 +203,7 @@ def preview(relais, now: datetime) -> list[dict]:
     """`:digest` in the console: the digest of the current week as it would be posted now."""
     settings, tr = relais.settings, relais.tr
     day = digest_day(now.astimezone(settings.tz).date(), settings.digest_weekday)
-    messages = [{"blocks": blocks} for blocks in with_horizon(relais, render(build(relais, day, now), tr), now)]
+    messages = [{"blocks": blocks} for blocks in render(build(relais, day, now), tr, footer=horizon(relais, now))]
     if not build_chart_series(relais, day).empty:
         messages.append({"blocks": [bk.context(tr("digest.preview_chart", weeks=CHART_WEEKS))]})
     return messages

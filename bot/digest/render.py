@@ -4,10 +4,12 @@
     text = as_text(messages, tr)       # the same, as a terminal shows it (CLI --dry-run)
 
 Each section is a bold title followed by one line per item, packed into section blocks of at
-most 3,000 characters (Slack's limit for a text block). Blocks are packed into messages of at
-most 50 blocks (Slack's limit) and MESSAGE_CHARS characters (so a message stays readable); the
-main message starts with the header, each continuation with a context line "… (2/3)". Every
-item line appears exactly once across the messages.
+most 3,000 characters (Slack's limit for a text block), split between lines (bot.blocks.split_lines).
+Blocks are packed into messages of at most 50 blocks and MESSAGE_CHARS characters counting every
+text of the message (header, sections, context lines) and its notification text: Slack refuses a
+message from about 12,000, so 11,000 leaves a margin. The main message starts with the header (and
+ends with `footer`, the calendar's warning, when there is one); each continuation starts with a
+context line "… (2/3)". Every item line appears exactly once across the messages, in order.
 """
 
 from __future__ import annotations
@@ -21,7 +23,8 @@ from bot.terminal import Screen
 
 MAX_BLOCKS = bk.MAX_BLOCKS
 MAX_TEXT = bk.MAX_SECTION_TEXT
-MESSAGE_CHARS = 12_000
+MESSAGE_CHARS = bk.MAX_MESSAGE_CHARS
+FALLBACK_CHARS = 300  # a message's notification text (bot.blocks.fallback_text) counts too
 BULLET = "•"
 
 
@@ -143,21 +146,10 @@ def section_lines(section: Section, tr) -> tuple[str, list[str]]:
     raise ValueError(key)
 
 
-def _clip(line: str) -> str:
-    return line if len(line) <= MAX_TEXT else line[: MAX_TEXT - 1] + "…"
-
-
 def _pack(heading: str, lines: list[str]) -> list[str]:
-    """The section's text blocks: heading then lines, each block at most MAX_TEXT characters."""
-    chunks, current = [], _clip(heading)
-    for line in (_clip(text) for text in lines):
-        if len(current) + 1 + len(line) > MAX_TEXT:
-            chunks.append(current)
-            current = line
-        else:
-            current = current + "\n" + line
-    chunks.append(current)
-    return chunks
+    """The section's text blocks: heading then lines, each block at most MAX_TEXT characters, split
+    between lines (a line longer than a block, which the digest's lines never are, is broken at a space)."""
+    return bk.split_lines("\n".join([heading, *lines]), MAX_TEXT)
 
 
 # -- messages ------------------------------------------------------------------------------------
@@ -172,48 +164,62 @@ def content_blocks(digest: Digest, tr) -> list[dict]:
 
 
 def _size(block: dict) -> int:
-    text = block.get("text")
-    return len(text["text"]) if isinstance(text, dict) else 0
+    return bk.message_chars([block])
 
 
 def paginate(
-    head: dict, body: list[dict], continued, max_blocks: int = MAX_BLOCKS, max_chars: int = MESSAGE_CHARS
+    head: dict,
+    body: list[dict],
+    continued,
+    max_blocks: int = MAX_BLOCKS,
+    max_chars: int = MESSAGE_CHARS,
+    footer: list[dict] | None = None,
 ) -> list[list[dict]]:
-    """`head` then `body` split into messages of at most `max_blocks` blocks and about `max_chars`
-    characters; continuation k of n starts with `continued(k, n)` (a block). No block is dropped;
-    dividers are not left at the edge of a message."""
+    """`head` then `body` split into messages of at most `max_blocks` blocks and `max_chars` characters
+    of text (every text of the blocks, plus FALLBACK_CHARS for the notification text); continuation k
+    of n starts with `continued(k, n)` (a block: its size is reserved with a "(99/99)" stand-in).
+    `footer` ends the first message (room kept for it). No block is dropped; dividers are not left at
+    the edge of a message."""
+    footer = footer or []
+    budget = max_chars - FALLBACK_CHARS
     pages: list[list[dict]] = [[head]]
-    chars = _size(head)
+    room_blocks = max_blocks - len(footer)
+    chars = _size(head) + sum(_size(b) for b in footer)
     for block in body:
         page = pages[-1]
         if block.get("type") == "divider":
-            if len(page) > 1 and len(page) + 2 <= max_blocks:
+            if len(page) > 1 and len(page) + 2 <= room_blocks:
                 page.append(block)
             continue
-        if len(page) + 1 > max_blocks or (len(page) > 1 and chars + _size(block) > max_chars):
+        if len(page) + 1 > room_blocks or (len(page) > 1 and chars + _size(block) > budget):
             while page and page[-1].get("type") == "divider":
                 page.pop()
             pages.append([{}])  # the continuation line, filled in below
-            page, chars = pages[-1], 0
+            page, chars = pages[-1], _size(continued(99, 99))
+            room_blocks = max_blocks
         page.append(block)
         chars += _size(block)
-    while pages[-1] and pages[-1][-1].get("type") == "divider":
-        pages[-1].pop()
+    for page in pages:
+        while page and page[-1].get("type") == "divider":
+            page.pop()
+    pages[0].extend(footer)
     total = len(pages)
     for number, page in enumerate(pages[1:], 2):
         page[0] = continued(number, total)
     return pages
 
 
-def render(digest: Digest, tr) -> list[list[dict]]:
-    """The main message then its continuations (posted in its thread), each a list of blocks."""
+def render(digest: Digest, tr, footer: list[dict] | None = None) -> list[list[dict]]:
+    """The main message then its continuations (posted in its thread), each a list of blocks; `footer`
+    (blocks) ends the main message."""
     heading = title(digest, tr)
     if digest.empty:
-        return [[bk.section(tr("digest.empty", date=tr.date(digest.day)))]]
+        return [[bk.section(tr("digest.empty", date=tr.date(digest.day))), *(footer or [])]]
     return paginate(
         bk.header(heading),
         content_blocks(digest, tr),
         lambda k, n: bk.context(tr("digest.continued", title=heading, part=k, total=n)),
+        footer=footer,
     )
 
 

@@ -613,6 +613,9 @@ MESSAGES: dict[str, str] = {
     "propose.modal.cycle_hint": "The cyclic content this proposal brings back: its prompt and the weekly digest will know.",
     "propose.modal_failed": ":warning: The form could not open ({error}). Try again, or propose in one line: `/propose TITLE | DATE | OUTLET`.",
     "propose.created": ":white_check_mark: Proposal #{id} registered: “{title}”. Its card is posted in <#{channel}>.",
+    # issue 14 (h-limits): what does not fit in one Slack message says where to see it all
+    "propose.created.more.one": ":page_facing_up: {count} more line does not fit in this message: the card and `/propose show {id}` show everything.",
+    "propose.created.more.other": ":page_facing_up: {count} more lines do not fit in this message: the card and `/propose show {id}` show everything.",
     "propose.created.placement": "• {outlet}: submit by {deadline} ({when})",
     "propose.card.fallback": "Proposal #{id}: {title}",
     "propose.ref": "#{id} {title}",
@@ -744,6 +747,9 @@ MESSAGES: dict[str, str] = {
     "lifecycle.not_published.text": ':hourglass: {owner} *{title}* was to appear on *{outlet}* on {date}, and no publication was recorded: it is now marked "not published". If it did go out, click "Published…" to record the date and link.',
     "lifecycle.not_published.fallback": "Not published: {title} on {outlet} ({date})",
     "propose.show.usage": "Give the proposal's number: `/propose show 12`.",
+    # issue 14 (h-limits): a history too long for one message
+    "propose.history.more.one": "… and {count} more recent change, which does not fit in this message.",
+    "propose.history.more.other": "… and {count} more recent changes, which do not fit in this message.",
     "propose.history.header": "*History*",
     "propose.history.line": "• {when} — {who}: {what}",
     # issue 13: proposals imported from a spreadsheet (python -m bot import)
@@ -802,6 +808,9 @@ MESSAGES: dict[str, str] = {
     "propose.outlets.no_lead": "none (same-day publication)",
     "propose.outlets.checklist": "To supply: {items}",
     "propose.outlets.audiences": "Audiences: {audiences}",
+    # issue 14 (h-limits): outlets beyond what one message holds
+    "propose.outlets.more.one": "… and {count} more outlet, which does not fit in this message.",
+    "propose.outlets.more.other": "… and {count} more outlets, which do not fit in this message.",
     "propose.outlets.footer": "Business days: Monday to Friday, without Québec statutory holidays or university closures.",
     # --- reminders: deadlines, figures, scheduler (bot/reminders/rules.py, handlers/reminders.py) ---
     "reminders.deadline.heads_up": ":hourglass_flowing_sand: {owner} Reminder: *{title}* is to be submitted to *{outlet}* by {date}, in {left}.",

@@ -619,6 +619,9 @@ MESSAGES: dict[str, str] = {
     "propose.modal.cycle_hint": "Le contenu cyclique que cette proposition reprend : son rappel et le résumé de la semaine le sauront.",
     "propose.modal_failed": ":warning: Le formulaire n'a pas pu s'ouvrir ({error}). Réessayez, ou proposez en une ligne : `/propose TITRE | DATE | CANAL`.",
     "propose.created": ":white_check_mark: Proposition n° {id} enregistrée : « {title} ». Sa carte est publiée dans <#{channel}>.",
+    # issue 14 (h-limits): what does not fit in one Slack message says where to see it all
+    "propose.created.more.one": ":page_facing_up: {count} autre ligne ne tient pas dans ce message : la carte et `/propose show {id}` montrent tout.",
+    "propose.created.more.other": ":page_facing_up: {count} autres lignes ne tiennent pas dans ce message : la carte et `/propose show {id}` montrent tout.",
     "propose.created.placement": "• {outlet} : à remettre au plus tard le {deadline} ({when})",
     "propose.card.fallback": "Proposition n° {id} : {title}",
     "propose.ref": "n° {id} {title}",
@@ -750,6 +753,9 @@ MESSAGES: dict[str, str] = {
     "lifecycle.not_published.text": ":hourglass: {owner} *{title}* devait paraître sur *{outlet}* le {date}, et aucune publication n'a été notée : elle est maintenant marquée « non publiée ». Si elle a bien paru, cliquez « Publié… » pour noter la date et le lien.",
     "lifecycle.not_published.fallback": "Non publié : {title} sur {outlet} ({date})",
     "propose.show.usage": "Indiquez le numéro de la proposition : `/propose show 12`.",
+    # issue 14 (h-limits): a history too long for one message
+    "propose.history.more.one": "… et {count} changement plus récent, qui ne tient pas dans ce message.",
+    "propose.history.more.other": "… et {count} changements plus récents, qui ne tiennent pas dans ce message.",
     "propose.history.header": "*Historique*",
     "propose.history.line": "• {when} — {who} : {what}",
     # issue 13 : propositions importées d'un tableur (python -m bot import)
@@ -808,6 +814,9 @@ MESSAGES: dict[str, str] = {
     "propose.outlets.no_lead": "aucun (publication le jour même)",
     "propose.outlets.checklist": "À fournir : {items}",
     "propose.outlets.audiences": "Publics : {audiences}",
+    # issue 14 (h-limits): outlets beyond what one message holds
+    "propose.outlets.more.one": "… et {count} autre canal, qui ne tient pas dans ce message.",
+    "propose.outlets.more.other": "… et {count} autres canaux, qui ne tiennent pas dans ce message.",
     "propose.outlets.footer": "Jours ouvrables : du lundi au vendredi, sans les jours fériés du Québec ni les fermetures de l'Université.",
     # --- rappels : échéances, chiffres, planificateur (bot/reminders/rules.py, handlers/reminders.py) ---
     "reminders.deadline.heads_up": ":hourglass_flowing_sand: {owner} Rappel : *{title}* est à soumettre à *{outlet}* au plus tard le {date}, dans {left}.",

@@ -19,6 +19,8 @@ from datetime import date, datetime, timedelta
 
 from bot.blocks import (
     MAX_BLOCKS,
+    MAX_FALLBACK,
+    MAX_MESSAGE_CHARS,
     actions,
     button,
     confirm,
@@ -27,6 +29,7 @@ from bot.blocks import (
     escape,
     escape_cut,
     fields,
+    message_chars,
     section,
 )
 from bot.clock import local_at, to_text
@@ -205,12 +208,12 @@ def card_blocks(tr, state: CardState, *, buttons: bool = True) -> list[dict]:
         facts.append(tr("propose.card.audiences", audiences=", ".join(audience_label(tr, a) for a in audiences)))
     blocks.append(fields(facts))
     if p.get("summary"):
-        blocks.append(section(escape(_cut(p["summary"], 2000))))
+        blocks.append(section(escape_cut(p["summary"], SUMMARY_SHOWN)))
     extra = []
     if p.get("link"):
         extra.append(tr("propose.card.link", link=escape(p["link"])))
     if p.get("notes"):
-        extra.append(tr("propose.card.notes", notes=escape(_cut(p["notes"], 1000))))
+        extra.append(tr("propose.card.notes", notes=escape_cut(p["notes"], NOTES_SHOWN)))
     if extra:
         blocks.append(context(*extra))
     if state.cancelled:
@@ -257,7 +260,7 @@ def card_blocks(tr, state: CardState, *, buttons: bool = True) -> list[dict]:
                 label = status_label(tr, status)
                 lines.append(tr("propose.card.since", status=label[:1].upper() + label[1:], date=tr.date(day)))
             if status == "declined" and pl.reason:
-                lines.append(tr("propose.card.reason", reason=escape(_cut(pl.reason, 500))))
+                lines.append(tr("propose.card.reason", reason=escape_cut(pl.reason, 500)))
         lines += submission_lines(tr, pl)
         group.append(section("\n".join(lines), block_id=f"pl-{row['id']}-text"))
         if pl.notes:
@@ -305,21 +308,30 @@ def card_blocks(tr, state: CardState, *, buttons: bool = True) -> list[dict]:
 
 
 def _paginated(tr, proposal_id: int, head: list[dict], groups: list[list[dict]], tail: list[dict]) -> list[dict]:
-    """Within Slack's 50 blocks: every placement that fits, then a line saying how many more and where
-    to see them all (`/propose show N`), then the proposal's own buttons. Nothing is dropped silently."""
+    """Within Slack's 50 blocks and MAX_MESSAGE_CHARS of text (its notification text included): every
+    placement that fits, then a line saying how many more and where to see them all (`/propose show N`),
+    then the proposal's own buttons. Nothing is dropped silently."""
     blocks = list(head)
     room = MAX_BLOCKS - len(head) - len(tail)
+    chars = MAX_MESSAGE_CHARS - MAX_FALLBACK - message_chars(head) - message_chars(tail)
     for shown, group in enumerate(groups):
         rest = len(groups) - shown
-        if len(group) > room - (1 if rest > 1 else 0):
-            blocks.append(context(tr.plural("propose.card.more", rest, id=str(proposal_id))))
+        more = context(tr.plural("propose.card.more", rest, id=str(proposal_id)))
+        last = rest == 1
+        if len(group) > room - (0 if last else 1) or message_chars(group) > chars - (
+            0 if last else message_chars(more)
+        ):
+            blocks.append(more)
             break
         blocks.extend(group)
         room -= len(group)
+        chars -= message_chars(group)
     return blocks + tail
 
 
 # -- issue 17: the submission package on the card (own blocks, kept apart from the rest) -----------------
+SUMMARY_SHOWN = 2000  # characters of the summary on the card, once escaped (the form takes 3,000)
+NOTES_SHOWN = 1000  # likewise, the notes
 TEXT_FOLD = 100  # characters of a placement's own text shown on the card
 
 

@@ -23,7 +23,7 @@ from urllib.parse import quote
 from slack_sdk.errors import SlackApiError
 
 from bot import outbox as sender
-from bot.blocks import actions, context, escape, option, section
+from bot.blocks import actions, context, cut, escape, option, section
 from bot.clock import to_text
 from bot.outbox import Post, Skip, payload
 from bot.outcome import Outcome, refused
@@ -219,8 +219,7 @@ def render_package(relais, row: dict, now: datetime) -> Post:
     owner = proposal["owner_id"]
     fields = package_fields(tr, proposal, current, outlet, f"<@{owner}>")
     shown = package_text([(label, escape(value) if label != fields[-1][0] else value) for label, value in fields])
-    if len(shown) > TEXT_MAX:
-        shown = shown[: TEXT_MAX - 1] + "…"
+    shown = cut(shown, TEXT_MAX)  # escaped text: never cut inside an entity
     blocks = [
         section(
             tr("package.header", outlet=escape(outlet.name), id=str(proposal["id"]), actor=f"<@{actor}>"),

@@ -24,7 +24,7 @@ import logging
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from bot.blocks import context, escape, section
+from bot.blocks import MAX_FALLBACK, MAX_MESSAGE_CHARS, context, escape, fit_lines, message_chars, sections
 from bot.clock import to_text
 from bot.outbox import Post, Skip, payload
 from bot.proposals.outlets import by_slug
@@ -298,10 +298,12 @@ def render_deadline_moved(relais, row: dict, now: datetime) -> Post | None:
             )
         )
     head = tr("replan.note.header", id=str(proposal["id"]), title=escape(proposal["title"]))
-    text = head + "\n" + "\n".join(lines[:30])
+    tail = context(tr("replan.note.context"))
+    room = MAX_MESSAGE_CHARS - MAX_FALLBACK - message_chars([tail]) - len(head) - 1
+    lines = fit_lines(lines, room, lambda left: tr("common.and_more", count=tr.number(left)))
     return Post(
         channel=proposal["card_channel"],
         thread_ts=proposal["card_ts"],
-        blocks=[section(text[:2900]), context(tr("replan.note.context"))],
+        blocks=[*sections(head + "\n" + "\n".join(lines)), tail],
         text=tr("replan.note.fallback", id=str(proposal["id"]), title=escape(proposal["title"])),
     )

@@ -13,7 +13,22 @@ import json
 import re
 from datetime import date
 
-from bot.blocks import context, escape, input_block, modal, option, section, text_input
+from bot.blocks import (
+    MAX_BLOCKS,
+    MAX_FALLBACK,
+    MAX_MESSAGE_CHARS,
+    context,
+    escape,
+    fit_blocks,
+    fit_lines,
+    input_block,
+    message_chars,
+    modal,
+    option,
+    section,
+    sections,
+    text_input,
+)
 from bot.clock import from_text
 from bot.i18n import CATALOGS, translator
 from bot.proposals.dates import DateError, normalize, parse_date
@@ -545,7 +560,8 @@ def read_published_view(values: dict, today: date) -> tuple[date | None, str, di
 
 # -- replies: outlets, list, show --------------------------------------------------------------------
 def outlets_blocks(tr, outlets) -> list[dict]:
-    blocks = [section(tr("propose.outlets.header"))]
+    head = [section(tr("propose.outlets.header"))]
+    blocks: list[dict] = []
     for o in outlets[:MAX_LIST]:
         owner = tr("propose.outlets.owner_" + o.owner)
         quota = tr.plural("propose.outlets.per_week", o.per_week) if o.per_week else tr("propose.outlets.no_limit")
@@ -570,9 +586,20 @@ def outlets_blocks(tr, outlets) -> list[dict]:
             lines.append(
                 tr("propose.outlets.audiences", audiences=", ".join(audience_label(tr, a) for a in o.audiences))
             )
-        blocks.append(section("\n".join(lines)))
-    blocks.append(context(tr("propose.outlets.footer")))
-    return blocks
+        blocks.append(section("\n".join(lines)))  # one block an outlet: the count below is of outlets
+    tail = [context(tr("propose.outlets.footer"))]
+    beyond = len(outlets) - len(blocks)  # past MAX_LIST
+
+    def more(left: int) -> dict:
+        return context(tr.plural("propose.outlets.more", left + beyond))
+
+    room = MAX_MESSAGE_CHARS - MAX_FALLBACK - message_chars(head + tail) - (300 if beyond else 0)
+    cap = MAX_BLOCKS - len(head) - len(tail) - 1
+    if beyond and len(blocks) <= cap and message_chars(blocks) <= room:
+        blocks.append(more(0))  # every listed outlet fits: the line says how many are past the list
+    else:
+        blocks = fit_blocks(blocks, more, room=room, max_blocks=cap)
+    return head + blocks + tail
 
 
 def list_blocks(
@@ -583,7 +610,8 @@ def list_blocks(
     if not rows:
         return [section(tr("propose.list.all_empty" if everything else "propose.list.empty"))]
     header = "propose.list.all_header" if everything else "propose.list.header"
-    blocks = [section(tr(header, count=tr.number(total)))]
+    head = [section(tr(header, count=tr.number(total)))]
+    blocks: list[dict] = []
     for r in rows[:MAX_LIST]:
         mine = placements.get(r["id"], [])
         parts = [
@@ -607,16 +635,29 @@ def list_blocks(
         elif is_closed([p["status"] for p in mine]):
             line += " · " + tr("propose.list.state.closed")
         blocks.append(section(line + ("\n" + " · ".join(parts) if parts else "")))
-    if total > MAX_LIST:
-        blocks.append(context(tr("common.and_more", count=tr.number(total - MAX_LIST))))
-    blocks.append(context(tr("propose.list.footer")))
+    tail = [context(tr("propose.list.footer"))]
     if not everything:
-        blocks.append(context(tr("propose.list.see_all")))
-    return blocks
+        tail.append(context(tr("propose.list.see_all")))
+    beyond = total - len(blocks)  # past MAX_LIST
+
+    def more(left: int) -> dict:
+        return context(tr("common.and_more", count=tr.number(left + beyond)))
+
+    room = MAX_MESSAGE_CHARS - MAX_FALLBACK - message_chars(head + tail) - (300 if beyond else 0)
+    cap = MAX_BLOCKS - len(head) - len(tail) - 1
+    if beyond > 0 and len(blocks) <= cap and message_chars(blocks) <= room:
+        blocks.append(more(0))  # every listed proposal fits: the line says how many are past the list
+    else:
+        blocks = fit_blocks(blocks, more, room=room, max_blocks=cap)
+    return head + blocks + tail
 
 
-def history_blocks(tr, tz, rows: list[dict], names: dict[str, str]) -> list[dict]:
-    """Who changed what, when: one line per history row, oldest first."""
+def history_blocks(
+    tr, tz, rows: list[dict], names: dict[str, str], room: int = MAX_MESSAGE_CHARS, max_blocks: int = MAX_BLOCKS
+) -> list[dict]:
+    """Who changed what, when: one line per history row, oldest first, in sections split between lines;
+    within `room` characters and `max_blocks` blocks, the newest lines that do not fit replaced by a
+    line saying how many."""
     lines = []
     for h in rows:
         when = tr.datetime(from_text(h["at"]).astimezone(tz))
@@ -669,16 +710,12 @@ def history_blocks(tr, tz, rows: list[dict], names: dict[str, str]) -> list[dict
         if h.get("note"):
             what += f" ({escape(h['note'])})"
         lines.append(tr("propose.history.line", when=when, who=who, what=what))
-    blocks = [section(tr("propose.history.header"))]
-    chunk: list[str] = []
-    for line in lines:  # sections hold 3000 characters
-        if sum(len(x) + 1 for x in chunk) + len(line) > 2800:
-            blocks.append(section("\n".join(chunk)))
-            chunk = []
-        chunk.append(line)
-    if chunk:
-        blocks.append(section("\n".join(chunk)))
-    return blocks[:20]
+    header = tr("propose.history.header")
+    room = min(room, max_blocks * 2000) - len(header) - 1  # a section split between lines holds 2,000 at worst
+    if room <= 0 or max_blocks < 1:
+        return []
+    shown = fit_lines(lines, room, lambda left: tr.plural("propose.history.more", left))
+    return sections(header + "\n" + "\n".join(shown))
 
 
 def _day_text(tr, day: str | None) -> str:

@@ -21,7 +21,19 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
 
-from bot.blocks import context, divider, escape, header, section
+from bot.blocks import (
+    MAX_FALLBACK,
+    MAX_MESSAGE_CHARS,
+    context,
+    divider,
+    escape,
+    escape_cut,
+    fit_lines,
+    header,
+    message_chars,
+    section,
+    sections,
+)
 from bot.errors import EXIT_CONFIG
 from bot.stats.chart import ReachBars, pairs_chart
 from bot.stats.figures import InputError
@@ -45,6 +57,7 @@ DEFAULT_REPORT_PERIOD = "term"
 TERM_FALLBACK_MONTHS = (1, 5, 9)  # Jan 1, May 1, Sept 1: when the calendar has no recent term start
 TERM_MAX_DAYS = 183  # a term-start event older than this is not the current term's
 TOP_POSTS = 5
+TITLE_SHOWN = 200  # characters of a title in the report's lines, once escaped (n° N names the proposal)
 
 
 @dataclass(frozen=True)
@@ -362,7 +375,13 @@ def _row_figures(tr, row: dict) -> str:
     )
 
 
+REPORT_ROOM = MAX_MESSAGE_CHARS - MAX_FALLBACK - 600  # what the handler adds (the chart's line) included
+LIST_RESERVE = 1500  # characters kept for each list still to come (outlets, categories, top posts)
+
+
 def report_blocks(tr, report: Report, max_multipliers: int = 10) -> list[dict]:
+    """The report, within one message: sections split between lines, and each list (multipliers, outlets,
+    categories, top posts) cut, when the message would be too long, with a line saying how many more."""
     blocks = [header(tr("reports.title", period=period_label(tr, report.period)))]
     if not report.total.posts:
         blocks.append(section(tr("reports.empty")))
@@ -381,7 +400,12 @@ def report_blocks(tr, report: Report, max_multipliers: int = 10) -> list[dict]:
         summary += "\n" + tr.plural("reports.missing_interactions", report.total.interactions_missing)
     if report.total.avg_seconds is not None and report.total.time_missing:
         summary += "\n" + tr.plural("reports.missing_time", report.total.time_missing)
-    blocks.append(section(summary))
+    blocks += sections(summary)
+
+    def listed(title: str, lines: list[str], still_to_come: int) -> list[dict]:
+        room = REPORT_ROOM - message_chars(blocks) - still_to_come * LIST_RESERVE - len(title) - 1
+        shown = fit_lines(lines, room, lambda left: tr("common.and_more", count=tr.number(left)))
+        return sections(title + "\n" + "\n".join(shown))
 
     # The reach multiplier first: it is why the team collects the figures.
     if report.multipliers:
@@ -389,7 +413,7 @@ def report_blocks(tr, report: Report, max_multipliers: int = 10) -> list[dict]:
             tr(
                 "reports.multiplier_line",
                 number=m.proposal_id,
-                title=escape(m.title),
+                title=escape_cut(m.title, TITLE_SHOWN),
                 university=tr.plural("stats.views", m.university_views),
                 library=tr.plural("stats.views", m.library_views),
                 ratio=tr.number(m.ratio, 1),
@@ -398,17 +422,12 @@ def report_blocks(tr, report: Report, max_multipliers: int = 10) -> list[dict]:
         ]
         if len(report.multipliers) > max_multipliers:
             lines.append(tr("common.and_more", count=len(report.multipliers) - max_multipliers))
-        blocks.append(
-            section(
-                tr(
-                    "reports.multiplier_title",
-                    median=tr.number(report.median, 1),
-                    proposals=tr.plural("reports.proposals", len(report.multipliers)),
-                )
-                + "\n"
-                + "\n".join(lines)
-            )
+        title = tr(
+            "reports.multiplier_title",
+            median=tr.number(report.median, 1),
+            proposals=tr.plural("reports.proposals", len(report.multipliers)),
         )
+        blocks += listed(title, lines, 3)
     else:
         blocks.append(section(tr("reports.no_multiplier")))
 
@@ -423,7 +442,7 @@ def report_blocks(tr, report: Report, max_multipliers: int = 10) -> list[dict]:
         )
         for line in report.outlets
     ]
-    blocks.append(section(tr("reports.by_outlet") + "\n" + "\n".join(outlet_lines)))
+    blocks += listed(tr("reports.by_outlet"), outlet_lines, 2)
     category_lines = [
         tr(
             "reports.category_line",
@@ -433,7 +452,7 @@ def report_blocks(tr, report: Report, max_multipliers: int = 10) -> list[dict]:
         )
         for line in report.categories
     ]
-    blocks.append(section(tr("reports.by_category") + "\n" + "\n".join(category_lines)))
+    blocks += listed(tr("reports.by_category"), category_lines, 1 if report.top else 0)
 
     if report.top:
         top_lines = [
@@ -441,14 +460,14 @@ def report_blocks(tr, report: Report, max_multipliers: int = 10) -> list[dict]:
                 "reports.top_line",
                 rank=rank,
                 number=row["proposal_id"],
-                title=escape(row["proposal_title"]),
+                title=escape_cut(row["proposal_title"], TITLE_SHOWN),
                 outlet=escape(row.get("outlet_name") or row["outlet_slug"]),
                 day=tr.date(date.fromisoformat(row["published_on"]), "medium"),
                 figures=_row_figures(tr, row),
             )
             for rank, row in enumerate(report.top, 1)
         ]
-        blocks.append(section(tr("reports.top") + "\n" + "\n".join(top_lines)))
+        blocks += listed(tr("reports.top"), top_lines, 0)
     blocks.append(context(tr("reports.footer")))
     return blocks
 
@@ -640,18 +659,19 @@ def year_lines(tr, report: YearReport, escape_text=escape) -> list[str]:
 
 def year_blocks(tr, report: YearReport, max_pairs: int = 20) -> list[dict]:
     blocks = [header(tr("reports.year.title", period=year_label(tr, report.period)))]
-    lines = year_lines(tr, report)
-    blocks.append(section(lines[0]))
+    lines = year_lines(tr, report, escape_text=lambda text: escape_cut(text, TITLE_SHOWN))
+    blocks += sections(lines[0])
     if not report.pairs:
         return blocks
     pairs = lines[1 : 1 + len(report.pairs)]
     shown = pairs[:max_pairs]
     if len(pairs) > max_pairs:
         shown.append(tr("common.and_more", count=len(pairs) - max_pairs))
-    blocks.append(section("\n".join(shown)))
     rest = lines[1 + len(report.pairs) :]
-    blocks.append(section("\n".join(rest[:-1])))
-    blocks.append(section(rest[-1]))
+    room = REPORT_ROOM - message_chars(blocks) - sum(len(line) + 1 for line in rest) - 300
+    blocks += sections("\n".join(fit_lines(shown, room, lambda left: tr("common.and_more", count=tr.number(left)))))
+    blocks += sections("\n".join(rest[:-1]))
+    blocks += sections(rest[-1])
     blocks.append(context(tr("reports.year.footer")))
     return blocks
 

@@ -15,6 +15,7 @@ from bot.blocks import (
     button,
     context,
     escape,
+    fit_blocks,
     input_block,
     modal,
     section,
@@ -243,7 +244,9 @@ def render_recorded(relais, row: dict, now: datetime) -> outbox.Post | None:
     return outbox.Post(
         channel=row["target"],
         dm=True,
-        blocks=[section(line) for line in lines[:40]],
+        blocks=fit_blocks(
+            [section(line) for line in lines], lambda left: context(tr("common.and_more", count=tr.number(left)))
+        ),
         text=tr.plural("stats.recorded_dm", len(lines)),
     )
 
