@@ -4,7 +4,7 @@
     parse(body, feed, today, tz)          # icalendar + recurring-ical-events: occurrences in the window
     refresh(relais, now, feeds)           # fetch (in parallel), then store each feed's events; [Outcome]
                                           # then deadlines follow the closures (bot.proposals.replan)
-    refresh_due_feeds(relais, now)        # @planner: the feeds whose daily refresh is due
+    refresh_due_feeds(relais, now)        # the job, apart from the tick: the feeds whose daily refresh is due
     python -m bot calendar refresh        # every feed now, printing what changed per feed
     python -m bot calendar export -o FILE # the editorial calendar (bot.calendar.ics)
 
@@ -813,12 +813,14 @@ def refresh(relais, now: datetime, feeds: list[Feed] | tuple[Feed, ...] | None =
     return outcomes
 
 
-def refresh_due_feeds(relais, now: datetime) -> None:
-    """Scheduler: refresh each feed whose daily refresh (or hourly retry, when failing) is due."""
-    forget_removed_feeds(relais, now)
+def refresh_due_feeds(relais, now: datetime) -> bool:
+    """The job (bot.feature.Job, every minute apart from the tick): refresh each feed whose daily refresh (or
+    hourly retry, when failing) is due. True when a feed was read or dropped (the tick has work: failure
+    notices, deadlines to move)."""
+    removed = forget_removed_feeds(relais, now)
     feeds = relais.settings.calendar_feeds
     if not feeds:
-        return
+        return bool(removed)
     db, stamp = relais.db, to_text(now)
     due = []
     with db.atomic():
@@ -834,7 +836,8 @@ def refresh_due_feeds(relais, now: datetime) -> None:
             ):
                 due.append(feed)
     if due:
-        refresh(relais, now, due)  # the tick delivers any failure notice right after the planners
+        refresh(relais, now, due)  # the tick delivers any failure notice
+    return bool(removed or due)
 
 
 def render_failure(relais, row: dict, now: datetime) -> outbox.Post | None:
