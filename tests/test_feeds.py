@@ -14,12 +14,15 @@ import recurring_ical_events
 from bot.calendar import feeds
 from bot.clock import parse_instant, to_text
 from bot.i18n import translator
+from bot.proposals import replan
 from bot.runtime import jobs
 from bot.settings import Feed
 from bot.workdays import for_relais
 from storage import calendar
 from storage import outbox as outbox_rows
+from storage import proposals as store
 from tests.test_feeds_server import FeedServer, ics
+from tests.test_reminders_support import propose
 
 EXAMS = """
 UID:exams-fall@umontreal.ca
@@ -527,6 +530,40 @@ def test_a_feed_removed_from_the_settings_loses_its_events(relais, server):
     with_feeds(relais, Feed(url))  # put back: fetched in full again, although not a day later
     jobs.tick(relais, at(relais, "2026-12-01T09:10"))
     assert len(feed_events(relais, url)) == 4
+
+
+STORM = """
+UID:storm@umontreal.ca
+DTSTAMP:20261001T120000Z
+DTSTART;VALUE=DATE:20261209
+DTEND;VALUE=DATE:20261211
+CATEGORIES:Fermeture
+SUMMARY:Tempête de verglas
+"""
+
+
+def test_a_refresh_apart_from_the_tick_and_the_next_tick_moves_the_deadlines_once(relais, server):
+    _, ids = propose(relais, publish_on=date(2026, 12, 14), outlets={"udem-facebook": date(2026, 12, 7)}, card=True)
+    fb = ids["udem-facebook"]
+    url = server.set("/fermetures.ics", ics(STORM))
+    with_feeds(relais, Feed(url))
+    (job,) = relais.contributions.jobs
+    assert jobs.run_job(relais, job, at(relais, "2026-12-01T09:30")) is True  # read and stored, as its thread does
+    assert not for_relais(relais).is_business_day(date(2026, 12, 9))
+    assert store.placement(relais.db, fb)["deadline"] == "2026-12-07"  # the refresh itself moves nothing
+    assert jobs.run_job(relais, job, at(relais, "2026-12-01T09:31")) is False  # nothing due a minute later
+    jobs.tick(relais, at(relais, "2026-12-01T09:31"), with_jobs=False)  # the scheduler's tick
+    assert store.placement(relais.db, fb)["deadline"] == "2026-12-03"
+    assert len(outbox_rows.rows(relais.db, kind=replan.DEADLINE_MOVED)) == 1
+    jobs.tick(relais, at(relais, "2026-12-01T09:32"), with_jobs=False)  # followed once
+    assert len(outbox_rows.rows(relais.db, kind=replan.DEADLINE_MOVED)) == 1
+
+    server.set("/fermetures.ics", ics(EXAMS))  # the storm is gone from the feed: the deadline goes back
+    assert jobs.run_job(relais, job, at(relais, "2026-12-02T09:30")) is True
+    assert store.placement(relais.db, fb)["deadline"] == "2026-12-03"
+    jobs.tick(relais, at(relais, "2026-12-02T09:31"), with_jobs=False)
+    assert store.placement(relais.db, fb)["deadline"] == "2026-12-07"
+    assert len(outbox_rows.rows(relais.db, kind=replan.DEADLINE_MOVED)) == 2
 
 
 # -- python -m bot calendar refresh -------------------------------------------------------------------

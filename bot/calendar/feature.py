@@ -14,7 +14,7 @@ FEATURE = Feature(
         feeds.FAILED_KIND: feeds.render_failure,
         feeds.SKIPPED_KIND: feeds.render_skipped,
     },
-    planners=(cycles.plan_prompts,),
+    planners=(feeds.follow_feeds, cycles.plan_prompts),
     jobs=(Job("calendar-feeds", feeds.refresh_due_feeds),),
     commands=(Command("calendar", feeds.run_calendar, feeds.configure),),
     routes={"/calendar.ics": ics.serve},

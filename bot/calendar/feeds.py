@@ -3,8 +3,9 @@
     fetch(url, etag, last_modified)       # requests, with timeouts and a conditional GET; FeedError
     parse(body, feed, today, tz)          # icalendar + recurring-ical-events: occurrences in the window
     refresh(relais, now, feeds)           # fetch (in parallel), then store each feed's events; [Outcome]
-                                          # then deadlines follow the closures (bot.proposals.replan)
     refresh_due_feeds(relais, now)        # the job, apart from the tick: the feeds whose daily refresh is due
+    follow_feeds(relais, now)             # @planner: after a refresh changed events, deadlines follow the
+                                          # closures (bot.proposals.replan) at the next tick
     python -m bot calendar refresh        # every feed now, printing what changed per feed
     python -m bot calendar export -o FILE # the editorial calendar (bot.calendar.ics)
 
@@ -29,6 +30,10 @@ they were, the error is recorded in `calendar_feeds`, and the team channel is to
 failure episode (outbox key `calendar-feed:<feed>:<episode start>`); a successful fetch ends the
 episode. A healthy feed is fetched once a day, a failing one retried every hour; each fetch is
 claimed in the database, so two processes never fetch the same feed at once.
+
+A refresh downloads and parses outside any transaction and writes each feed in one short one. The transaction
+that changes a feed's events also bumps the counter CHANGED_KEY; the next tick's planner `follow_feeds` sees it
+and moves the deadlines the closures move (once per change, whichever process ticks).
 """
 
 from __future__ import annotations
@@ -59,7 +64,7 @@ from bot.errors import require_token
 from bot.proposals import replan
 from bot.settings import EVENT_KINDS, Feed
 from bot.text import one_line, redact_url
-from storage import calendar
+from storage import calendar, kv
 from storage import outbox as outbox_rows
 
 log = logging.getLogger("relais.feeds")
@@ -78,6 +83,8 @@ FULL_FETCH_EVERY = timedelta(days=7)  # conditional GET only while the last full
 USER_AGENT = "Relais (university library comms bot; calendar refresh)"
 FAILED_KIND = "calendar_feed_failed"
 SKIPPED_KIND = "calendar_feed_skipped"
+CHANGED_KEY = "calendar:feeds-changed"  # kv counter: bumped by each transaction that changes a feed's events
+FOLLOWED_KEY = "calendar:feeds-followed"  # kv: the counter's value the deadlines last followed
 
 # Words and phrases that name each kind, in a CATEGORIES value or an event's title (compared without
 # accents, case or punctuation, as whole words: "Jour férié", "Fermeture des bibliothèques", "Final
@@ -191,7 +198,7 @@ class Outcome:
     removed: int = 0
     error: FeedError | None = None
     reported: str | None = None  # outbox key of the failure notice planned now
-    replanned: list[str] = field(default_factory=list)  # outbox keys of the deadlines this refresh moved
+    replanned: list[str] = field(default_factory=list)  # outbox keys of the deadlines moved (CLI refresh)
     skipped: int = 0  # events of the feed that could not be read, left out
     problem: str | None = None  # the first one's problem, "code|PROPERTY|title"
     events: list[dict] = field(default_factory=list, repr=False)
@@ -749,6 +756,8 @@ def _store(relais, feed: Feed, result, now: datetime) -> Outcome:
         )
         outcome.skipped, outcome.problem = result.skipped, result.problem
         calendar.replace_source(db, feed.url, result.events, stamp)
+        if outcome.added or outcome.changed or outcome.removed:
+            kv.bump(db, CHANGED_KEY, stamp)  # deadlines follow at the next tick (follow_feeds)
         calendar.feed_ok(
             db,
             feed.url,
@@ -789,10 +798,23 @@ def forget_removed_feeds(relais, now: datetime) -> list[Outcome]:
             calendar.replace_source(db, source, [], stamp)
             calendar.ensure_feed(db, source, stamp)
             calendar.forget_feed_cache(db, source, stamp)
+            kv.bump(db, CHANGED_KEY, stamp)  # its closures are gone: deadlines follow at the next tick
         outcomes.append(Outcome(source, "removed", removed=count))
-    if outcomes:  # its closures are gone: deadlines follow
-        outcomes[-1].replanned = replan.follow_rules(relais, now)
     return outcomes
+
+
+def follow_feeds(relais, now: datetime) -> list[str]:
+    """@planner, every tick: when a refresh changed a feed's events since the deadlines last followed them
+    (CHANGED_KEY), move the deadlines the closures move (bot.proposals.replan.follow_rules: nothing when the
+    closures are those already applied). One kv read when nothing changed. Returns the outbox keys planned."""
+    db = relais.db
+    changed = kv.get(db, CHANGED_KEY)
+    if changed is None or changed == kv.get(db, FOLLOWED_KEY):
+        return []
+    keys = replan.follow_rules(relais, now)
+    with db.atomic():  # the value read before following: a change meanwhile is followed at the next tick
+        kv.put(db, FOLLOWED_KEY, changed, to_text(now))
+    return keys
 
 
 def refresh(relais, now: datetime, feeds: list[Feed] | tuple[Feed, ...] | None = None) -> list[Outcome]:
@@ -806,11 +828,8 @@ def refresh(relais, now: datetime, feeds: list[Feed] | tuple[Feed, ...] | None =
     states = {f.url: calendar.feed(db, f.url) for f in feeds}
     with ThreadPoolExecutor(max_workers=min(8, len(feeds)), thread_name_prefix="relais-feed") as pool:
         results = list(pool.map(lambda f: _download_and_parse(f, states[f.url], now, tz, untitled), feeds))
-    outcomes = [_store(relais, feed, result, now) for feed, result in zip(feeds, results, strict=False)]
-    # Deadlines follow the calendar: a closure added, moved or removed by a feed moves them (a no-op
-    # when the closures are those already applied).
-    outcomes[-1].replanned = replan.follow_rules(relais, now)
-    return outcomes
+    # Deadlines follow the calendar at the next tick (follow_feeds), not here: a refresh runs apart from it.
+    return [_store(relais, feed, result, now) for feed, result in zip(feeds, results, strict=False)]
 
 
 def refresh_due_feeds(relais, now: datetime) -> bool:
@@ -943,6 +962,7 @@ def run_calendar(relais, args) -> int:
     elif not outcomes:
         print(tr("feeds.none"))
         return 0
+    outcomes[-1].replanned = follow_feeds(relais, now)  # the deadlines the closures move, now: sent below
     for outcome in outcomes:
         print(describe(tr, outcome))
     keys = [o.reported for o in outcomes if o.reported] + [k for o in outcomes for k in o.replanned]
