@@ -31,9 +31,12 @@ failure episode (outbox key `calendar-feed:<feed>:<episode start>`); a successfu
 episode. A healthy feed is fetched once a day, a failing one retried every hour; each fetch is
 claimed in the database, so two processes never fetch the same feed at once.
 
-A refresh downloads and parses outside any transaction and writes each feed in one short one. The transaction
-that changes a feed's events also bumps the counter CHANGED_KEY; the next tick's planner `follow_feeds` sees it
-and moves the deadlines the closures move (once per change, whichever process ticks).
+A refresh runs apart from the tick (the calendar's job: its own thread and database connection in `serve` and
+`socket`, bot.runtime.scheduler), so a slow or huge feed never delays a reminder. It downloads and parses
+outside any transaction, writes each feed in one short one (only the events added, changed or removed), and
+keeps nothing of a feed once stored. The transaction that changes a feed's events also bumps the counter
+CHANGED_KEY; the next tick's planner `follow_feeds` sees it and moves the deadlines the closures move (once per
+change, whichever process ticks; the scheduler ticks at once after such a refresh).
 """
 
 from __future__ import annotations
@@ -44,7 +47,7 @@ import logging
 import sys
 import time
 import unicodedata
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -201,7 +204,6 @@ class Outcome:
     replanned: list[str] = field(default_factory=list)  # outbox keys of the deadlines moved (CLI refresh)
     skipped: int = 0  # events of the feed that could not be read, left out
     problem: str | None = None  # the first one's problem, "code|PROPERTY|title"
-    events: list[dict] = field(default_factory=list, repr=False)
 
 
 # -- fetching ---------------------------------------------------------------------------------------
@@ -707,6 +709,7 @@ def _download_and_parse(feed: Feed, state: dict | None, now: datetime, tz: ZoneI
         if fetched.status == 200:
             reading = read(fetched.body, feed, now.astimezone(tz).date(), tz, untitled, fetched.charset)
             fetched.events, fetched.skipped, fetched.problem = reading.events, reading.skipped, reading.stored_problem
+            fetched.body = b""  # read: only the events are kept, until they are stored
         return fetched
     except FeedError as error:
         return error
@@ -716,10 +719,12 @@ def _download_and_parse(feed: Feed, state: dict | None, now: datetime, tz: ZoneI
 
 
 def _store(relais, feed: Feed, result, now: datetime) -> Outcome:
+    """One feed's result in one short transaction: what changed is worked out before it (the events known,
+    read outside the write lock, against the events read), so it writes only the events added or changed."""
     db, stamp = relais.db, to_text(now)
+    known = {e["uid"]: e for e in calendar.source_events(db, feed.url)}
     with db.atomic():
         calendar.ensure_feed(db, feed.url, stamp)
-        known = {e["uid"]: e for e in calendar.source_events(db, feed.url)}
         if isinstance(result, FeedError):
             since = calendar.feed_failed(db, feed.url, stamp, result.stored)
             outcome = Outcome(feed.url, "failed", total=len(known), error=result)
@@ -745,17 +750,15 @@ def _store(relais, feed: Feed, result, now: datetime) -> Outcome:
             calendar.feed_ok(db, feed.url, stamp)
             return Outcome(feed.url, "unchanged", total=len(known))
         fresh = {e["uid"]: e for e in result.events}
+        added = [e for uid, e in fresh.items() if uid not in known]
+        changed = [e for uid, e in fresh.items() if uid in known and not _same(known[uid], e)]
+        removed = [uid for uid in known if uid not in fresh]
         outcome = Outcome(
-            feed.url,
-            "updated",
-            total=len(fresh),
-            events=result.events,
-            added=sum(1 for uid in fresh if uid not in known),
-            changed=sum(1 for uid, e in fresh.items() if uid in known and not _same(known[uid], e)),
-            removed=sum(1 for uid in known if uid not in fresh),
+            feed.url, "updated", total=len(fresh), added=len(added), changed=len(changed), removed=len(removed)
         )
         outcome.skipped, outcome.problem = result.skipped, result.problem
-        calendar.replace_source(db, feed.url, result.events, stamp)
+        calendar.upsert_events(db, feed.url, added + changed, stamp)
+        calendar.deactivate_events(db, feed.url, removed, stamp)
         if outcome.added or outcome.changed or outcome.removed:
             kv.bump(db, CHANGED_KEY, stamp)  # deadlines follow at the next tick (follow_feeds)
         calendar.feed_ok(
@@ -826,10 +829,19 @@ def refresh(relais, now: datetime, feeds: list[Feed] | tuple[Feed, ...] | None =
     db, tz = relais.db, relais.settings.tz
     untitled = relais.tr("feeds.untitled")
     states = {f.url: calendar.feed(db, f.url) for f in feeds}
+    outcomes: dict[int, Outcome] = {}
     with ThreadPoolExecutor(max_workers=min(8, len(feeds)), thread_name_prefix="relais-feed") as pool:
-        results = list(pool.map(lambda f: _download_and_parse(f, states[f.url], now, tz, untitled), feeds))
+        pending = {
+            pool.submit(_download_and_parse, feed, states[feed.url], now, tz, untitled): n
+            for n, feed in enumerate(feeds)
+        }
+        # each feed stored as soon as it is read, by this thread (its database connection); nothing read is
+        # kept once the refresh returns (the outcomes say what changed, not the events)
+        for future in as_completed(pending):
+            n = pending[future]
+            outcomes[n] = _store(relais, feeds[n], future.result(), now)
     # Deadlines follow the calendar at the next tick (follow_feeds), not here: a refresh runs apart from it.
-    return [_store(relais, feed, result, now) for feed, result in zip(feeds, results, strict=False)]
+    return [outcomes[n] for n in range(len(feeds))]
 
 
 def refresh_due_feeds(relais, now: datetime) -> bool:
