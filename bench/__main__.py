@@ -6,7 +6,8 @@ a. ack latency (p50, p99) of a one-line /propose, a one-line /stats and a card b
    of history (bench/generate.py);
 b. the same while the Slack stand-in answers every Web API call after 2 s;
 c. a tick, the digest build and `/stats report` at one and at ten years of generated data
-   (bench/scale.py, one process per database), and the ratio between the two;
+   (bench/scale.py, one process per database), and the ratio between the two; the tick again while a
+   feed refresh runs in its own thread (a slow feed, a huge one), and a one-shot tick that waits for it;
 d. the web process's peak memory (VmHWM) and its start-up time to a first answered request
    (a signed slash command), on an empty database and on ten years of data;
 e. the editorial calendar (GET /calendar.ics, its default window) served by the web process at one and ten
@@ -35,6 +36,7 @@ from pathlib import Path
 
 import requests
 
+from bench.scale import HUGE_FEED_EVENTS, SLOW_FEED_DELAY
 from bot.console.standin import SlackStandIn
 from tests import slack
 from tests.processes import (
@@ -510,6 +512,24 @@ def print_table(results: dict) -> None:
             f"  {'catch-up tick (daily card refresh)':36} {a['ms']:>8.0f}ms {b['ms']:>8.0f}ms "
             f"{b['ms'] / a['ms']:>6.2f}×   ({a['sent']} / {b['sent']} messages)"
         )
+        for key, label in (
+            ("tick_during_slow_feed", f"tick during a slow feed ({SLOW_FEED_DELAY:g} s)"),
+            ("tick_during_huge_feed", f"tick during a {HUGE_FEED_EVENTS:,}-event feed"),
+        ):
+            a, b = one.get(key), ten.get(key)
+            if not a or not b:
+                continue
+            print(
+                f"  {label:36} {a['median_ms']:>8.1f}ms {b['median_ms']:>8.1f}ms {b['median_ms'] / a['median_ms']:>6.2f}×"
+                f"   (max {a['max_ms']:.0f} / {b['max_ms']:.0f} ms over {a['n']} / {b['n']} ticks; refresh "
+                f"{a['refresh_s']:.1f} / {b['refresh_s']:.1f} s; memory kept after it {a['memory_kept_mb']:+.0f} / "
+                f"{b['memory_kept_mb']:+.0f} MB)"
+            )
+        a, b = one.get("one_shot_tick_with_slow_feed_ms"), ten.get("one_shot_tick_with_slow_feed_ms")
+        if a is not None and b is not None:
+            print(
+                f"  {'one-shot tick, slow feed inline':36} {a:>8.0f}ms {b:>8.0f}ms {b / a:>6.2f}×   (python -m bot tick waits for it)"
+            )
         print(f"  {'digest items':36} {one['digest_items']:>10} {ten['digest_items']:>10}")
         print(f"  {'peak memory of that process':36} {one['peak_memory_mb']:>8.0f}MB {ten['peak_memory_mb']:>8.0f}MB")
     print_export(results)

@@ -1,7 +1,7 @@
 """What a feature contributes, declared in one place (its package's `feature.py`).
 
 A feature never registers anything by being imported: it builds one `Feature` value that lists its
-outbox renderers, its planners, its command-line commands, its HTTP routes and its Slack listeners.
+outbox renderers, its planners, its jobs, its command-line commands, its HTTP routes and its Slack listeners.
 `bot.features.FEATURES` lists the features; the runtime and the console read that tuple and wire
 each contribution where it goes. The kernel (this module included) never imports a feature.
 """
@@ -28,6 +28,8 @@ Renderer = Callable[["Relais", dict, datetime], "Post | None"]
 # fn(relais, now): plans the outbox rows that became due (idempotent: unique keys); what it returns
 # (some return the keys they planned) is not used
 Planner = Callable[["Relais", datetime], object]
+# fn(relais, now): a job's run (see Job); returns True when it wrote something the next tick acts on
+JobRun = Callable[["Relais", datetime], object]
 # fn(relais, environ) -> (status line, headers, body), for a GET (and HEAD) path of the web process; body is
 # bytes, an iterable of bytes (streamed) or None (no body: 304, a HEAD answered without rendering)
 Route = Callable[["Relais", dict], tuple[str, dict[str, str], bytes | Iterable[bytes] | None]]
@@ -50,6 +52,21 @@ class Command:
 
 
 @dataclass(frozen=True)
+class Job:
+    """Slow work a feature does apart from the tick (a download, a parse), so that planning and sending
+    never wait for it. In `serve` and `socket` each job has its own thread (so its own database connection):
+    a run at start, then one every minute, never two at once. A one-shot `tick` and the console's `:tick`
+    run the jobs inline, before the planners, so that one pass still does everything due.
+
+    `run(relais, now)` decides itself what is due (it is called every minute: cheaply), does its slow part
+    outside any transaction and writes its results in short ones, keeping nothing once done. It returns True
+    when it wrote something the tick acts on: the scheduler then ticks at once rather than at the next minute."""
+
+    name: str
+    run: JobRun
+
+
+@dataclass(frozen=True)
 class Feature:
     name: str
     renderers: Mapping[str, Renderer] = field(default_factory=dict)
@@ -58,6 +75,7 @@ class Feature:
     routes: Mapping[str, Route] = field(default_factory=dict)
     listeners: tuple[Listeners, ...] = ()
     previews: Mapping[str, Preview] = field(default_factory=dict)
+    jobs: tuple[Job, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -70,6 +88,7 @@ class Contributions:
     routes: Mapping[str, Route] = field(default_factory=lambda: MappingProxyType({}))
     listeners: tuple[Listeners, ...] = ()
     previews: Mapping[str, Preview] = field(default_factory=lambda: MappingProxyType({}))
+    jobs: tuple[Job, ...] = ()
 
 
 def combine(features: Iterable[Feature]) -> Contributions:
@@ -79,11 +98,13 @@ def combine(features: Iterable[Feature]) -> Contributions:
     previews: dict[str, Preview] = {}
     planners: list[Planner] = []
     listeners: list[Listeners] = []
+    jobs: dict[str, Job] = {}
     for feature in features:
         _merge(renderers, feature.renderers, feature.name, "outbox kind")
         _merge(commands, {c.name: c for c in feature.commands}, feature.name, "command")
         _merge(routes, feature.routes, feature.name, "route")
         _merge(previews, feature.previews, feature.name, "console preview")
+        _merge(jobs, {j.name: j for j in feature.jobs}, feature.name, "job")
         planners.extend(feature.planners)
         listeners.extend(feature.listeners)
     return Contributions(
@@ -93,6 +114,7 @@ def combine(features: Iterable[Feature]) -> Contributions:
         routes=MappingProxyType(routes),
         listeners=tuple(listeners),
         previews=MappingProxyType(previews),
+        jobs=tuple(jobs.values()),
     )
 
 

@@ -13,19 +13,34 @@ from storage.rows import EventRow, FeedRow
 
 def replace_source(db: Database, source: str, events: list[dict], now: str) -> None:
     """Make `source`'s active events exactly `events` (uid, name, kind, start, end); others become inactive."""
-    uids = []
-    for e in events:
-        uids.append(e["uid"])
-        db.execute(
-            """INSERT INTO calendar_events (uid, source, name, kind, start, end, active, updated_at)
+    upsert_events(db, source, events, now)
+    deactivate_other_events(db, source, [e["uid"] for e in events], now)
+
+
+def upsert_events(db: Database, source: str, events: list[dict], now: str) -> None:
+    """Add or update these events of `source` (uid, name, kind, start, end), active; a row already so is not written."""
+    db.conn.executemany(
+        """INSERT INTO calendar_events (uid, source, name, kind, start, end, active, updated_at)
                VALUES (?, ?, ?, ?, ?, ?, 1, ?)
                ON CONFLICT (uid) DO UPDATE SET source = excluded.source, name = excluded.name, kind = excluded.kind,
                    start = excluded.start, end = excluded.end, active = 1, updated_at = excluded.updated_at
                WHERE (calendar_events.name, calendar_events.kind, calendar_events.start, calendar_events.end,
                       calendar_events.active, calendar_events.source)
                      IS NOT (excluded.name, excluded.kind, excluded.start, excluded.end, 1, excluded.source)""",
-            [e["uid"], source, e["name"], e["kind"], str(e["start"]), str(e["end"]), now],
-        )
+        ([e["uid"], source, e["name"], e["kind"], str(e["start"]), str(e["end"]), now] for e in events),
+    )
+
+
+def deactivate_events(db: Database, source: str, uids: list[str], now: str) -> None:
+    """These active events of `source` become inactive."""
+    db.conn.executemany(
+        "UPDATE calendar_events SET active = 0, updated_at = ? WHERE uid = ? AND source = ? AND active = 1",
+        ([now, uid, source] for uid in uids),
+    )
+
+
+def deactivate_other_events(db: Database, source: str, uids: list[str], now: str) -> None:
+    """The active events of `source` whose uid is not in `uids` become inactive."""
     placeholders = ", ".join("?" for _ in uids) or "SELECT NULL WHERE 0"  # NOT IN (NULL) would match nothing
     db.execute(
         f"UPDATE calendar_events SET active = 0, updated_at = ? WHERE source = ? AND active = 1 AND uid NOT IN ({placeholders})",

@@ -1,4 +1,4 @@
-"""Small technical state: seen request signatures (replay protection), learnt identity, refresh marks."""
+"""Small technical state: seen request signatures (replay protection), learnt identity, refresh marks, counters."""
 
 from __future__ import annotations
 
@@ -44,3 +44,13 @@ def put_if_absent(db: Database, key: str, value: str, now: str) -> str:
         "INSERT INTO kv (key, value, updated_at) VALUES (?, ?, ?) ON CONFLICT (key) DO NOTHING", [key, value, now]
     )
     return get(db, key) or value
+
+
+def bump(db: Database, key: str, now: str) -> str:
+    """Add one to the counter `key` (0 when absent) inside the caller's transaction; returns its new value."""
+    db.execute(
+        "INSERT INTO kv (key, value, updated_at) VALUES (?, '1', ?) "
+        "ON CONFLICT (key) DO UPDATE SET value = CAST(kv.value AS INTEGER) + 1, updated_at = excluded.updated_at",
+        [key, now],
+    )
+    return get(db, key) or "1"

@@ -386,12 +386,14 @@ def set_deadline(
 
 def open_placements_before(db: Database, day: date) -> list[dict]:
     """Placements still open (planned, submitted or accepted) of proposals not cancelled whose publication
-    date is before `day` (the "not published" candidates), oldest first. A search of proposals_publish_on."""
+    date is before `day` (the "not published" candidates), oldest first. Read from the open placements
+    (an index search by status) and their proposals: as many rows as work under way, whatever the years of
+    history (every past proposal stays `open`; starting from proposals_publish_on read them all, each tick)."""
     return list(
         db.query(
             """SELECT p.id, p.proposal_id, p.status, r.publish_on
-           FROM proposals r CROSS JOIN placements p ON p.proposal_id = r.id
-           WHERE r.status = 'open' AND r.publish_on < ? AND p.status IN ('planned', 'submitted', 'accepted')
+           FROM placements p CROSS JOIN proposals r ON r.id = p.proposal_id
+           WHERE p.status IN ('planned', 'submitted', 'accepted') AND r.status = 'open' AND r.publish_on < ?
            ORDER BY r.publish_on, p.proposal_id, p.id""",
             [day.isoformat()],
         )

@@ -5,6 +5,7 @@ failure episode reported once, refreshed daily by the scheduler and on demand by
 from __future__ import annotations
 
 import dataclasses
+import json
 from datetime import date
 
 import icalendar
@@ -14,12 +15,16 @@ import recurring_ical_events
 from bot.calendar import feeds
 from bot.clock import parse_instant, to_text
 from bot.i18n import translator
+from bot.proposals import replan
 from bot.runtime import jobs
 from bot.settings import Feed
 from bot.workdays import for_relais
 from storage import calendar
 from storage import outbox as outbox_rows
+from storage import proposals as store
+from tests.conftest import wait_until
 from tests.test_feeds_server import FeedServer, ics
+from tests.test_reminders_support import propose, reminder_posts
 
 EXAMS = """
 UID:exams-fall@umontreal.ca
@@ -529,6 +534,40 @@ def test_a_feed_removed_from_the_settings_loses_its_events(relais, server):
     assert len(feed_events(relais, url)) == 4
 
 
+STORM = """
+UID:storm@umontreal.ca
+DTSTAMP:20261001T120000Z
+DTSTART;VALUE=DATE:20261209
+DTEND;VALUE=DATE:20261211
+CATEGORIES:Fermeture
+SUMMARY:Tempête de verglas
+"""
+
+
+def test_a_refresh_apart_from_the_tick_and_the_next_tick_moves_the_deadlines_once(relais, server):
+    _, ids = propose(relais, publish_on=date(2026, 12, 14), outlets={"udem-facebook": date(2026, 12, 7)}, card=True)
+    fb = ids["udem-facebook"]
+    url = server.set("/fermetures.ics", ics(STORM))
+    with_feeds(relais, Feed(url))
+    (job,) = relais.contributions.jobs
+    assert jobs.run_job(relais, job, at(relais, "2026-12-01T09:30")) is True  # read and stored, as its thread does
+    assert not for_relais(relais).is_business_day(date(2026, 12, 9))
+    assert store.placement(relais.db, fb)["deadline"] == "2026-12-07"  # the refresh itself moves nothing
+    assert jobs.run_job(relais, job, at(relais, "2026-12-01T09:31")) is False  # nothing due a minute later
+    jobs.tick(relais, at(relais, "2026-12-01T09:31"), with_jobs=False)  # the scheduler's tick
+    assert store.placement(relais.db, fb)["deadline"] == "2026-12-03"
+    assert len(outbox_rows.rows(relais.db, kind=replan.DEADLINE_MOVED)) == 1
+    jobs.tick(relais, at(relais, "2026-12-01T09:32"), with_jobs=False)  # followed once
+    assert len(outbox_rows.rows(relais.db, kind=replan.DEADLINE_MOVED)) == 1
+
+    server.set("/fermetures.ics", ics(EXAMS))  # the storm is gone from the feed: the deadline goes back
+    assert jobs.run_job(relais, job, at(relais, "2026-12-02T09:30")) is True
+    assert store.placement(relais.db, fb)["deadline"] == "2026-12-03"
+    jobs.tick(relais, at(relais, "2026-12-02T09:31"), with_jobs=False)
+    assert store.placement(relais.db, fb)["deadline"] == "2026-12-07"
+    assert len(outbox_rows.rows(relais.db, kind=replan.DEADLINE_MOVED)) == 2
+
+
 # -- python -m bot calendar refresh -------------------------------------------------------------------
 pytest_e2e = pytest.mark.e2e
 
@@ -597,3 +636,39 @@ def test_tick_refreshes_feeds_in_a_subprocess_and_deadlines_skip_feed_closures(c
     assert len(server.hits("/fermeture.ics")) == 1
     cli("tick", "--at", "2026-12-01T10:00", CALENDAR_ICS_URLS=f"closure={url}")
     assert len(server.hits("/fermeture.ics")) == 1  # not before a day has passed, even from another process
+
+
+STORM_FRIDAY = STORM.replace("DTSTART;VALUE=DATE:20261209", "DTSTART;VALUE=DATE:20261211").replace(
+    "DTEND;VALUE=DATE:20261211", "DTEND;VALUE=DATE:20261212"
+)
+
+
+def _notes_posted(standin):
+    return [
+        c for c in standin.calls("chat.postMessage") if "Échéance déplacée" in json.dumps(c.args, ensure_ascii=False)
+    ]
+
+
+@pytest_e2e
+def test_a_slow_feed_never_delays_a_reminder_and_its_closure_still_applies(relais, web_with, server, standin):
+    """The web process as the Procfile runs it: at start, the catch-up tick and the feed refresh (its own
+    thread) begin together; the feed answers after 8 s. The reminder due then goes out at once; once the
+    feed is read, its closure moves the deadline (the tick woken by the refresh), said in the card's thread."""
+    delay = 8.0
+    proposal_id, ids = propose(
+        relais, publish_on=date(2026, 12, 14), outlets={"udem-facebook": date(2026, 12, 7)}, card=True
+    )
+    fb = ids["udem-facebook"]
+    url = server.set("/lent.ics", ics(STORM_FRIDAY), delay=delay)
+    web_with(RELAIS_NOW="2026-12-03T09:00:30", CALENDAR_ICS_URLS=url)
+    (asked,) = wait_until(lambda: server.arrivals("/lent.ics"), timeout=20)
+    reminder = wait_until(lambda: reminder_posts(standin), timeout=20)[0]
+    assert reminder.at - asked < 3.0, reminder.at - asked  # not behind the download (it answers at asked + 8 s)
+    assert outbox_rows.get(relais.db, f"deadline:{fb}:2026-12-07:heads_up")["status"] == "sent"
+
+    note = wait_until(lambda: _notes_posted(standin), timeout=delay + 20)[0]
+    assert note.at - asked >= delay
+    assert store.placement(relais.db, fb)["deadline"] == "2026-12-04"  # Friday 11 December closed
+    assert note.args["thread_ts"] == store.get(relais.db, proposal_id)["card_ts"]
+    assert "Tempête de verglas" in json.dumps(note.args["blocks"], ensure_ascii=False)
+    assert len(server.arrivals("/lent.ics")) == 1

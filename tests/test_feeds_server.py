@@ -36,6 +36,7 @@ class FeedServer:
     def __init__(self):
         self.routes: dict[str, Route] = {}
         self.requests: list[tuple[str, dict]] = []
+        self.arrived: list[tuple[str, float]] = []  # (path, time.time()) of each request, on arrival
         self._lock = threading.Lock()
         self.server: Loopback | None = None
 
@@ -50,6 +51,11 @@ class FeedServer:
         with self._lock:
             return [headers for p, headers in self.requests if p == path]
 
+    def arrivals(self, path: str) -> list[float]:
+        """When each request for `path` arrived (time.time(), comparable with the Slack stand-in's Call.at)."""
+        with self._lock:
+            return [at for p, at in self.arrived if p == path]
+
     def start(self) -> FeedServer:
         feeds = self
 
@@ -62,6 +68,7 @@ class FeedServer:
             def do_GET(self):
                 with feeds._lock:
                     feeds.requests.append((self.path, {k.lower(): v for k, v in self.headers.items()}))
+                    feeds.arrived.append((self.path, time.time()))
                 route = feeds.routes.get(self.path) or Route(status=404, body=b"not found")
                 if route.delay:
                     time.sleep(route.delay)

@@ -9,7 +9,7 @@ In-process (the `relais` fixture, `jobs.tick`, the Slack stand-in) and through `
 from __future__ import annotations
 
 import json
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 
@@ -181,3 +181,39 @@ def test_the_digest_shows_what_is_late(relais):
     # The next week's digest no longer lists what ended the week before.
     later = build(relais, date(2026, 12, 14), at(relais, "2026-12-14T09:00")).section("late").items
     assert [(i.kind, i.proposal_id) for i in later] == [("planned", late_pid)]
+
+
+def test_the_overdue_search_costs_the_same_whatever_the_years_of_history(relais):
+    """`mark_overdue` runs at every tick: its search reads the work under way, not every past proposal (each
+    stays `open` once its placements have ended). Counted in SQLite virtual machine steps."""
+    db = relais.db
+
+    def steps() -> tuple[int, list[int]]:
+        count = [0]
+        db.conn.set_progress_handler(lambda: count.__setitem__(0, count[0] + 1), 10)
+        try:
+            found = [r["id"] for r in store.open_placements_before(db, date(2026, 12, 15))]
+        finally:
+            db.conn.set_progress_handler(None, 0)
+        return count[0], found
+
+    _, ids = propose(relais, publish_on=date(2026, 12, 14), outlets={"udem-facebook": date(2026, 12, 7)})
+    propose(relais, publish_on=date(2027, 1, 20), outlets={"udem-facebook": date(2027, 1, 11)})
+    before, found = steps()
+    assert found == [ids["udem-facebook"]]
+    with db.atomic():  # a few years of history: proposals still `open`, their placements published
+        for n in range(600):
+            day = date(2024, 1, 1) + timedelta(days=n)
+            past = store.create(
+                db,
+                title=f"Passé {n}",
+                publish_on=day,
+                owner_id="U0PAST",
+                outlets=[("bib-facebook", day)],
+                now="2023-12-01T12:00:00Z",
+            )
+            for placement in store.placements_of(db, past):
+                store.set_placement_status(db, placement["id"], "published", actor="U0PAST", now="2024-01-01T12:00:00Z")
+    after, found = steps()
+    assert found == [ids["udem-facebook"]]
+    assert after <= before + 2, (before, after)  # the old search read all 600 (6 steps became 786)

@@ -1,10 +1,10 @@
-"""What the calendar feature contributes: feed refreshes and their failure notices, cycle prompts and their
-button, `python -m bot calendar`, and the editorial calendar at `/calendar.ics`."""
+"""What the calendar feature contributes: feed refreshes (a job, apart from the tick) and their failure notices,
+cycle prompts and their button, `python -m bot calendar`, and the editorial calendar at `/calendar.ics`."""
 
 from __future__ import annotations
 
 from bot.calendar import cycles, feeds, ics
-from bot.feature import Command, Feature
+from bot.feature import Command, Feature, Job
 from handlers import cycles as cycle_handlers
 
 FEATURE = Feature(
@@ -15,7 +15,8 @@ FEATURE = Feature(
         feeds.FAILED_KIND: feeds.render_failure,
         feeds.SKIPPED_KIND: feeds.render_skipped,
     },
-    planners=(feeds.refresh_due_feeds, cycles.plan_prompts),
+    planners=(feeds.follow_feeds, cycles.plan_prompts),
+    jobs=(Job("calendar-feeds", feeds.refresh_due_feeds),),
     commands=(Command("calendar", feeds.run_calendar, feeds.configure),),
     routes={"/calendar.ics": ics.serve},
     listeners=(cycle_handlers.register,),

@@ -3,8 +3,9 @@
     fetch(url, etag, last_modified)       # requests, with timeouts and a conditional GET; FeedError
     parse(body, feed, today, tz)          # icalendar + recurring-ical-events: occurrences in the window
     refresh(relais, now, feeds)           # fetch (in parallel), then store each feed's events; [Outcome]
-                                          # then deadlines follow the closures (bot.proposals.replan)
-    refresh_due_feeds(relais, now)        # @planner: the feeds whose daily refresh is due
+    refresh_due_feeds(relais, now)        # the job, apart from the tick: the feeds whose daily refresh is due
+    follow_feeds(relais, now)             # @planner: after a refresh changed events, deadlines follow the
+                                          # closures (bot.proposals.replan) at the next tick
     python -m bot calendar refresh        # every feed now, printing what changed per feed
     python -m bot calendar export -o FILE # the editorial calendar (bot.calendar.ics)
 
@@ -29,6 +30,13 @@ they were, the error is recorded in `calendar_feeds`, and the team channel is to
 failure episode (outbox key `calendar-feed:<feed>:<episode start>`); a successful fetch ends the
 episode. A healthy feed is fetched once a day, a failing one retried every hour; each fetch is
 claimed in the database, so two processes never fetch the same feed at once.
+
+A refresh runs apart from the tick (the calendar's job: its own thread and database connection in `serve` and
+`socket`, bot.runtime.scheduler), so a slow or huge feed never delays a reminder. It downloads and parses
+outside any transaction, writes each feed in one short one (only the events added, changed or removed), and
+keeps nothing of a feed once stored. The transaction that changes a feed's events also bumps the counter
+CHANGED_KEY; the next tick's planner `follow_feeds` sees it and moves the deadlines the closures move (once per
+change, whichever process ticks; the scheduler ticks at once after such a refresh).
 """
 
 from __future__ import annotations
@@ -39,7 +47,7 @@ import logging
 import sys
 import time
 import unicodedata
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -59,7 +67,7 @@ from bot.errors import require_token
 from bot.proposals import replan
 from bot.settings import EVENT_KINDS, Feed
 from bot.text import one_line, redact_url
-from storage import calendar
+from storage import calendar, kv
 from storage import outbox as outbox_rows
 
 log = logging.getLogger("relais.feeds")
@@ -78,6 +86,8 @@ FULL_FETCH_EVERY = timedelta(days=7)  # conditional GET only while the last full
 USER_AGENT = "Relais (university library comms bot; calendar refresh)"
 FAILED_KIND = "calendar_feed_failed"
 SKIPPED_KIND = "calendar_feed_skipped"
+CHANGED_KEY = "calendar:feeds-changed"  # kv counter: bumped by each transaction that changes a feed's events
+FOLLOWED_KEY = "calendar:feeds-followed"  # kv: the counter's value the deadlines last followed
 
 # Words and phrases that name each kind, in a CATEGORIES value or an event's title (compared without
 # accents, case or punctuation, as whole words: "Jour férié", "Fermeture des bibliothèques", "Final
@@ -191,10 +201,9 @@ class Outcome:
     removed: int = 0
     error: FeedError | None = None
     reported: str | None = None  # outbox key of the failure notice planned now
-    replanned: list[str] = field(default_factory=list)  # outbox keys of the deadlines this refresh moved
+    replanned: list[str] = field(default_factory=list)  # outbox keys of the deadlines moved (CLI refresh)
     skipped: int = 0  # events of the feed that could not be read, left out
     problem: str | None = None  # the first one's problem, "code|PROPERTY|title"
-    events: list[dict] = field(default_factory=list, repr=False)
 
 
 # -- fetching ---------------------------------------------------------------------------------------
@@ -700,6 +709,7 @@ def _download_and_parse(feed: Feed, state: dict | None, now: datetime, tz: ZoneI
         if fetched.status == 200:
             reading = read(fetched.body, feed, now.astimezone(tz).date(), tz, untitled, fetched.charset)
             fetched.events, fetched.skipped, fetched.problem = reading.events, reading.skipped, reading.stored_problem
+            fetched.body = b""  # read: only the events are kept, until they are stored
         return fetched
     except FeedError as error:
         return error
@@ -709,10 +719,12 @@ def _download_and_parse(feed: Feed, state: dict | None, now: datetime, tz: ZoneI
 
 
 def _store(relais, feed: Feed, result, now: datetime) -> Outcome:
+    """One feed's result in one short transaction: what changed is worked out before it (the events known,
+    read outside the write lock, against the events read), so it writes only the events added or changed."""
     db, stamp = relais.db, to_text(now)
+    known = {e["uid"]: e for e in calendar.source_events(db, feed.url)}
     with db.atomic():
         calendar.ensure_feed(db, feed.url, stamp)
-        known = {e["uid"]: e for e in calendar.source_events(db, feed.url)}
         if isinstance(result, FeedError):
             since = calendar.feed_failed(db, feed.url, stamp, result.stored)
             outcome = Outcome(feed.url, "failed", total=len(known), error=result)
@@ -738,17 +750,17 @@ def _store(relais, feed: Feed, result, now: datetime) -> Outcome:
             calendar.feed_ok(db, feed.url, stamp)
             return Outcome(feed.url, "unchanged", total=len(known))
         fresh = {e["uid"]: e for e in result.events}
+        added = [e for uid, e in fresh.items() if uid not in known]
+        changed = [e for uid, e in fresh.items() if uid in known and not _same(known[uid], e)]
+        removed = [uid for uid in known if uid not in fresh]
         outcome = Outcome(
-            feed.url,
-            "updated",
-            total=len(fresh),
-            events=result.events,
-            added=sum(1 for uid in fresh if uid not in known),
-            changed=sum(1 for uid, e in fresh.items() if uid in known and not _same(known[uid], e)),
-            removed=sum(1 for uid in known if uid not in fresh),
+            feed.url, "updated", total=len(fresh), added=len(added), changed=len(changed), removed=len(removed)
         )
         outcome.skipped, outcome.problem = result.skipped, result.problem
-        calendar.replace_source(db, feed.url, result.events, stamp)
+        calendar.upsert_events(db, feed.url, added + changed, stamp)
+        calendar.deactivate_events(db, feed.url, removed, stamp)
+        if outcome.added or outcome.changed or outcome.removed:
+            kv.bump(db, CHANGED_KEY, stamp)  # deadlines follow at the next tick (follow_feeds)
         calendar.feed_ok(
             db,
             feed.url,
@@ -789,10 +801,23 @@ def forget_removed_feeds(relais, now: datetime) -> list[Outcome]:
             calendar.replace_source(db, source, [], stamp)
             calendar.ensure_feed(db, source, stamp)
             calendar.forget_feed_cache(db, source, stamp)
+            kv.bump(db, CHANGED_KEY, stamp)  # its closures are gone: deadlines follow at the next tick
         outcomes.append(Outcome(source, "removed", removed=count))
-    if outcomes:  # its closures are gone: deadlines follow
-        outcomes[-1].replanned = replan.follow_rules(relais, now)
     return outcomes
+
+
+def follow_feeds(relais, now: datetime) -> list[str]:
+    """@planner, every tick: when a refresh changed a feed's events since the deadlines last followed them
+    (CHANGED_KEY), move the deadlines the closures move (bot.proposals.replan.follow_rules: nothing when the
+    closures are those already applied). One kv read when nothing changed. Returns the outbox keys planned."""
+    db = relais.db
+    changed = kv.get(db, CHANGED_KEY)
+    if changed is None or changed == kv.get(db, FOLLOWED_KEY):
+        return []
+    keys = replan.follow_rules(relais, now)
+    with db.atomic():  # the value read before following: a change meanwhile is followed at the next tick
+        kv.put(db, FOLLOWED_KEY, changed, to_text(now))
+    return keys
 
 
 def refresh(relais, now: datetime, feeds: list[Feed] | tuple[Feed, ...] | None = None) -> list[Outcome]:
@@ -804,21 +829,29 @@ def refresh(relais, now: datetime, feeds: list[Feed] | tuple[Feed, ...] | None =
     db, tz = relais.db, relais.settings.tz
     untitled = relais.tr("feeds.untitled")
     states = {f.url: calendar.feed(db, f.url) for f in feeds}
+    outcomes: dict[int, Outcome] = {}
     with ThreadPoolExecutor(max_workers=min(8, len(feeds)), thread_name_prefix="relais-feed") as pool:
-        results = list(pool.map(lambda f: _download_and_parse(f, states[f.url], now, tz, untitled), feeds))
-    outcomes = [_store(relais, feed, result, now) for feed, result in zip(feeds, results, strict=False)]
-    # Deadlines follow the calendar: a closure added, moved or removed by a feed moves them (a no-op
-    # when the closures are those already applied).
-    outcomes[-1].replanned = replan.follow_rules(relais, now)
-    return outcomes
+        pending = {
+            pool.submit(_download_and_parse, feed, states[feed.url], now, tz, untitled): n
+            for n, feed in enumerate(feeds)
+        }
+        # each feed stored as soon as it is read, by this thread (its database connection); nothing read is
+        # kept once the refresh returns (the outcomes say what changed, not the events)
+        for future in as_completed(pending):
+            n = pending[future]
+            outcomes[n] = _store(relais, feeds[n], future.result(), now)
+    # Deadlines follow the calendar at the next tick (follow_feeds), not here: a refresh runs apart from it.
+    return [outcomes[n] for n in range(len(feeds))]
 
 
-def refresh_due_feeds(relais, now: datetime) -> None:
-    """Scheduler: refresh each feed whose daily refresh (or hourly retry, when failing) is due."""
-    forget_removed_feeds(relais, now)
+def refresh_due_feeds(relais, now: datetime) -> bool:
+    """The job (bot.feature.Job, every minute apart from the tick): refresh each feed whose daily refresh (or
+    hourly retry, when failing) is due. True when a feed was read or dropped (the tick has work: failure
+    notices, deadlines to move)."""
+    removed = forget_removed_feeds(relais, now)
     feeds = relais.settings.calendar_feeds
     if not feeds:
-        return
+        return bool(removed)
     db, stamp = relais.db, to_text(now)
     due = []
     with db.atomic():
@@ -834,7 +867,8 @@ def refresh_due_feeds(relais, now: datetime) -> None:
             ):
                 due.append(feed)
     if due:
-        refresh(relais, now, due)  # the tick delivers any failure notice right after the planners
+        refresh(relais, now, due)  # the tick delivers any failure notice
+    return bool(removed or due)
 
 
 def render_failure(relais, row: dict, now: datetime) -> outbox.Post | None:
@@ -943,6 +977,7 @@ def run_calendar(relais, args) -> int:
     elif not outcomes:
         print(tr("feeds.none"))
         return 0
+    outcomes[-1].replanned = follow_feeds(relais, now)  # the deadlines the closures move, now: sent below
     for outcome in outcomes:
         print(describe(tr, outcome))
     keys = [o.reported for o in outcomes if o.reported] + [k for o in outcomes for k in o.replanned]
