@@ -82,9 +82,7 @@ def run_tick(settings: Settings, args) -> int:
             print(SettingsError("--at", "settings.instant", args.at).line(settings.language), file=sys.stderr)
             return EXIT_CONFIG
     require_token(settings, "tick")  # a tick sends: without a token nothing is tried (the console has its own)
-    relais = open_relais(settings)
-    if at is not None:
-        relais.clock.freeze(at)
+    relais = open_relais(settings, at=at)
     now = relais.clock.now()
 
     def said(row):

@@ -5,6 +5,8 @@ Each step raises bot.errors.ConfigFileError (one line, exit 2) when its file can
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from bot import features, workdays
 from bot.calendar import config as calendar
 from bot.context import Relais, build
@@ -36,10 +38,13 @@ def _deadlines(relais: Relais) -> None:
 STEPS: list = [_outlets, _calendar_file, _deadlines]
 
 
-def open_relais(settings: Settings) -> Relais:
+def open_relais(settings: Settings, *, at: datetime | None = None) -> Relais:
     """The context of a run: settings, clock, database, every feature's contributions, configuration
-    files synced. Every run mode and one-shot command starts here."""
+    files synced. Every run mode and one-shot command starts here. `at` (tick --at) stops the clock at
+    that instant before the files are synced, so what the sync plans (a moved deadline's note) is dated then."""
     relais = build(settings, contributions=features.contributions())
+    if at is not None:
+        relais.clock.freeze(at)
     prepare(relais)
     # The holidays library loads every country's rules on first use (~0.6 s of CPU): pay it here, before
     # the first request, not inside a /propose that must be answered within Slack's 3 s.
