@@ -23,6 +23,7 @@ from slack_bolt import Ack, App
 from slack_bolt.authorization import AuthorizeResult
 from slack_sdk import WebClient
 
+from bot import replies
 from bot.clock import to_text
 from bot.context import CONSOLE_TOKEN, Relais
 from handlers import errors
@@ -70,6 +71,7 @@ class RequestExecutor(ThreadPoolExecutor):
 
         def under_limits():
             set_limits(patience, refused)
+            replies.deferring(True)
             try:
                 return fn(*args, **kwargs)
             finally:
