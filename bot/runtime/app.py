@@ -28,7 +28,7 @@ from bot.clock import to_text
 from bot.context import CONSOLE_TOKEN, Relais
 from handlers import errors
 from storage import kv
-from storage.db import limits, set_limits
+from storage.db import current_claim, limits, set_claim, set_limits
 
 log = logging.getLogger("relais.app")
 
@@ -59,23 +59,26 @@ _handover = threading.local()  # the request thread's HandedAck, from the middle
 class RequestExecutor(ThreadPoolExecutor):
     """Bolt's listener pool, running each listener under the write limits of the thread that received
     the request (storage.db.set_limits): a listener waits ACK_PATIENCE at most for the write lock, and
-    writes nothing when its request could not claim its signature.
+    its first write claims its request's signature (storage.db.Claim).
 
     A listener's start returns once it has acked (or ended): Bolt then finds the ack given and answers
     without polling for it."""
 
     def submit(self, fn, /, *args, **kwargs):
         patience, refused = limits()
+        claim = current_claim()
         ack = getattr(_handover, "ack", None)
         _handover.ack = None
 
         def under_limits():
             set_limits(patience, refused)
+            set_claim(claim)
             replies.deferring(True)
             try:
                 return fn(*args, **kwargs)
             finally:
                 set_limits()
+                set_claim()
 
         future = super().submit(under_limits)
         if ack is not None:
