@@ -102,7 +102,11 @@ class BusinessDays:
         return None
 
     def _off(self, year: int) -> tuple[date, ...]:
-        return _days_off(tuple(self.closures), tuple(self.holidays), year)
+        years = self.__dict__.setdefault("_years", {})  # this calendar's years already looked up
+        off = years.get(year)
+        if off is None:
+            off = years[year] = _days_off(tuple(self.closures), tuple(self.holidays), year)
+        return off
 
     def _off_through(self, day: date, since_year: int) -> int:
         """Weekdays off from 1 January of `since_year` through `day`."""
