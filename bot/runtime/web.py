@@ -31,6 +31,7 @@ from slack_bolt import App
 from slack_bolt.request import BoltRequest
 from slack_sdk.signature import SignatureVerifier
 
+from bot import outbox
 from bot.clock import to_text
 from bot.context import Relais
 from bot.runtime import health, payloads
@@ -119,7 +120,8 @@ def create_wsgi(relais: Relais, app: App) -> Callable:
         set_limits(ACK_PATIENCE)
         set_claim(Claim(lambda db: _claim(db, signature)))
         try:
-            response = app.dispatch(BoltRequest(body=body, query=environ.get("QUERY_STRING", ""), headers=headers))
+            with outbox.answering():
+                response = app.dispatch(BoltRequest(body=body, query=environ.get("QUERY_STRING", ""), headers=headers))
         finally:
             set_limits()
             set_claim()
