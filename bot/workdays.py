@@ -73,6 +73,14 @@ def _weekdays_through(day: date) -> int:
     return weeks * 5 + min(rest, 5)
 
 
+def _shifted(day: date, days: int, floor: date = date.min) -> date:
+    """`day` moved by `days`, kept within [floor, date.max]."""
+    try:
+        return max(day + timedelta(days=days), floor)
+    except OverflowError:
+        return date.max if days > 0 else floor
+
+
 @lru_cache(maxsize=512)
 def _days_off(closures: tuple[tuple[date, date], ...], extra: tuple[str, ...], year: int) -> tuple[date, ...]:
     """The weekdays of `year` that are not business days (holidays and closure days), sorted."""
@@ -131,9 +139,14 @@ class BusinessDays:
         if count <= 0:
             return day
         reach = count + 7
-        while self._count(day - timedelta(days=reach + 1), day - timedelta(days=1)) < count:
+        while True:
+            low = _shifted(day, -reach, floor=date.min + timedelta(days=1))
+            if self._count(low - timedelta(days=1), day - timedelta(days=1)) >= count:
+                break
+            if low == date.min + timedelta(days=1):
+                raise OverflowError("date value out of range")  # as a day-by-day walk would
             reach *= 2  # a long closure: look further back
-        low, high = day - timedelta(days=reach), day - timedelta(days=1)  # high has fewer than count, low enough
+        high = day - timedelta(days=1)  # low has enough business days up to `day`
         while low < high:  # the latest `x` with `count` business days in [x, day)
             middle = high - timedelta(days=(high - low).days // 2)
             if self._count(middle - timedelta(days=1), day - timedelta(days=1)) >= count:
@@ -148,9 +161,14 @@ class BusinessDays:
         if count <= 0:
             return day
         reach = count + 7
-        while self._count(day, day + timedelta(days=reach)) < count:
+        while True:
+            high = _shifted(day, reach)
+            if self._count(day, high) >= count:
+                break
+            if high == date.max:
+                raise OverflowError("date value out of range")  # as a day-by-day walk would
             reach *= 2
-        low, high = day + timedelta(days=1), day + timedelta(days=reach)
+        low = day + timedelta(days=1)
         while low < high:
             middle = low + timedelta(days=(high - low).days // 2)
             if self._count(day, middle) >= count:

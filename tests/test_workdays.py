@@ -161,3 +161,13 @@ def test_counting_years_ahead_takes_no_walk():
         days.between(date(2026, 12, 1), date(2036, 12, 1))
         days.add(date(2026, 12, 1), 2500)
     assert time.perf_counter() - started < 0.5  # a day-by-day walk takes ~200 × 7,000 steps
+
+
+def test_business_days_near_the_end_of_the_calendar_are_counted_as_walked():
+    days = BusinessDays()
+    walked = Walked(days)
+    for day in (date(9999, 12, 20), date(9999, 12, 27), date(9999, 12, 29)):
+        assert days.next_business_day(day) == walked.add(day, 0 if walked.is_business_day(day) else 1)
+        assert days.add(day, 1) == walked.add(day, 1)
+    with pytest.raises(OverflowError):
+        days.add(date(9999, 12, 30), 5)
