@@ -203,12 +203,41 @@ def inserted_id(cursor: sqlite3.Cursor) -> int:
     return row_id
 
 
+# Paths whose WAL a background thread of this process checkpoints (checkpoint_in_background): their
+# connections never checkpoint in a commit, where the copy and its fsync would hold the write lock.
+_CHECKPOINTED: set[str] = set()
+CHECKPOINT_EVERY = 1.0  # seconds
+
+
+def checkpoint_in_background(path: str | Path, stop: threading.Event | None = None) -> threading.Event:
+    """From now on this process's connections to `path` leave the WAL to a thread of its own, which copies it
+    back into the database every CHECKPOINT_EVERY seconds (PASSIVE: it never waits for, nor blocks, a writer).
+    For a process that answers requests: no commit of a request pays for a checkpoint."""
+    key = str(Path(path).resolve())
+    stop = stop or threading.Event()
+    _CHECKPOINTED.add(key)
+
+    def run() -> None:
+        conn = sqlite3.connect(key, timeout=BUSY_TIMEOUT_MS / 1000)
+        try:
+            while not stop.wait(CHECKPOINT_EVERY):
+                with contextlib.suppress(sqlite3.Error):  # busy or unwritable: the next round tries again
+                    conn.execute("PRAGMA wal_checkpoint(PASSIVE)")
+        finally:
+            conn.close()
+
+    threading.Thread(target=run, name="relais-checkpoint", daemon=True).start()
+    return stop
+
+
 def connect(path: str | Path) -> sqlite_utils.Database:
     """A connection with the pragmas every Relais connection has."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     conn = sqlite3.connect(str(path), timeout=BUSY_TIMEOUT_MS / 1000)
     conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+    if str(path.resolve()) in _CHECKPOINTED:
+        conn.execute("PRAGMA wal_autocheckpoint = 0")
     conn.execute("PRAGMA journal_mode = WAL")
     conn.execute("PRAGMA synchronous = NORMAL")
     conn.execute("PRAGMA foreign_keys = ON")
