@@ -9,6 +9,7 @@ import json
 import resource
 import socket
 import sqlite3
+import threading
 import time
 
 import pytest
@@ -197,3 +198,32 @@ def test_a_request_replayed_to_a_restarted_process_changes_nothing(web_with, env
     again = web_with().post(body, headers=headers)  # a new process remembers no signature: the database does
     assert again.status_code == 200 and again.text == ""
     assert count(env, "SELECT COUNT(*) FROM proposals") == 1
+
+
+def test_clicks_are_acknowledged_at_once_while_slack_answers_every_call_after_2_s(web, env, standin):
+    """The words told to each clicker wait on Slack in threads of their own, never in the listeners' pool
+    that produces the acks (60 refused clicks at once would hold its 32 threads for 2 s each)."""
+    assert web.slash("/propose", "Lente | 2026-12-18 | bib-facebook").status_code == 200
+    placement = count(env, "SELECT id FROM placements")
+    standin.delay = 2.0
+    took: list[float] = []
+
+    def clicker() -> None:
+        for _ in range(3):  # "submitted" on the library's own outlet: refused, said to the clicker
+            click = slack.block_actions(
+                "placement_submitted", f"{placement}:planned", response_url=standin.response_url()
+            )
+            answer, seconds = timed(lambda click=click: web.interact(click))
+            assert answer.status_code == 200
+            took.append(seconds)
+
+    try:
+        threads = [threading.Thread(target=clicker) for _ in range(20)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        assert len(took) == 60 and max(took) < 1.5, sorted(took)[-5:]
+        assert len(standin.wait_for("response_url", count=60, timeout=30)) == 60  # every refusal said, later
+    finally:
+        standin.delay = 0.0
