@@ -15,6 +15,8 @@ e. the editorial calendar (GET /calendar.ics, its default window) served by the 
    process's memory above idle while it serves it (peak VmHWM, reset after start-up, minus VmRSS at idle).
    `python -m bench export` runs this section alone (and updates its figures in bench/results.json).
 
+`python -m bench ack` runs a and b only (on a year of data), for a quick look at the acks.
+
 Prints a table and writes bench/results.json. Bench data is generated (bench/generate.py) into
 bench/data/ (gitignored; reused while the generator and the schema are unchanged), never committed.
 Machine figures are noisy: they are reported as measured.
@@ -424,7 +426,14 @@ def export_only() -> int:
     return 0
 
 
-def main() -> int:
+def main(argv: list[str] | None = None) -> int:
+    sections = (argv if argv is not None else sys.argv[1:]) or ["all"]
+    if sections not in (["all"], ["ack"], ["export"]):
+        print("usage: python -m bench [ack | export]", file=sys.stderr)
+        return 2
+    if sections == ["export"]:
+        return export_only()
+    acks_only = sections == ["ack"]
     began = time.perf_counter()
     results: dict = {"machine": {"cpus": os.cpu_count(), "python": sys.version.split()[0]}, "now": NOW}
     with tempfile.TemporaryDirectory(prefix="relais-bench-") as folder, SlackStandIn() as standin:
@@ -432,24 +441,28 @@ def main() -> int:
         tmp = Path(folder)
         env = base_env(tmp, standin.api_url)
         sources, data = {}, {}
-        for years in YEARS:
+        for years in (ACK_DATA_YEARS,) if acks_only else YEARS:
             sources[years], data[f"{years}y"] = dataset(years, env)
         results["data"] = data
-        print("  start-up and memory…", flush=True)
-        results["start_empty"] = measure_start(tmp / "start-empty", standin, None)
-        results["start_10y"] = measure_start(tmp / "start-10y", standin, sources[10])
-        for years in YEARS:
-            print(f"  tick, digest and report at {years} year(s)…", flush=True)
-            results[f"scale_{years}y"] = measure_scale(tmp / f"scale-{years}", standin, sources[years])
-        for years in YEARS:
-            print(f"  editorial calendar at {years} year(s)…", flush=True)
-            results[f"export_{years}y"] = measure_export(tmp / f"export-{years}", standin, sources[years])
+        if not acks_only:
+            print("  start-up and memory…", flush=True)
+            results["start_empty"] = measure_start(tmp / "start-empty", standin, None)
+            results["start_10y"] = measure_start(tmp / "start-10y", standin, sources[10])
+            for years in YEARS:
+                print(f"  tick, digest and report at {years} year(s)…", flush=True)
+                results[f"scale_{years}y"] = measure_scale(tmp / f"scale-{years}", standin, sources[years])
+            for years in YEARS:
+                print(f"  editorial calendar at {years} year(s)…", flush=True)
+                results[f"export_{years}y"] = measure_export(tmp / f"export-{years}", standin, sources[years])
         for delay in (0.0, 2.0):
             print(f"  acks, Slack answering after {delay:g} s…", flush=True)
             results[f"acks_slack_delay_{delay:g}s"] = measure_acks(
                 tmp / f"acks-{delay:g}", standin, delay, sources[ACK_DATA_YEARS]
             )
     results["bench_seconds"] = round(time.perf_counter() - began, 1)
+    if acks_only:  # bench/results.json keeps the whole run's figures
+        print_table(results, written=None)
+        return 0
     RESULTS.write_text(json.dumps(results, indent=2, ensure_ascii=False))
     print_table(results)
     return 0
@@ -459,7 +472,7 @@ def _f(value, unit="", digits=1) -> str:
     return "—" if value is None else f"{value:.{digits}f}{unit}"
 
 
-def print_table(results: dict) -> None:
+def print_table(results: dict, written: Path | None = RESULTS) -> None:
     data = results.get("data", {})
     print(
         "\nData: "
@@ -533,7 +546,8 @@ def print_table(results: dict) -> None:
         print(f"  {'digest items':36} {one['digest_items']:>10} {ten['digest_items']:>10}")
         print(f"  {'peak memory of that process':36} {one['peak_memory_mb']:>8.0f}MB {ten['peak_memory_mb']:>8.0f}MB")
     print_export(results)
-    print(f"\nmake bench took {results.get('bench_seconds')} s; written to {RESULTS.relative_to(ROOT)}")
+    where = f"; written to {written.relative_to(ROOT)}" if written else ""
+    print(f"\nthe bench took {results.get('bench_seconds')} s{where}")
 
 
 def print_export(results: dict) -> None:
@@ -564,4 +578,4 @@ def print_export(results: dict) -> None:
 
 
 if __name__ == "__main__":
-    sys.exit(export_only() if sys.argv[1:] == ["export"] else main())
+    sys.exit(main())

@@ -31,6 +31,7 @@ message that was in flight can be repeated.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import os
@@ -40,7 +41,7 @@ import socket
 import sqlite3
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -217,6 +218,38 @@ DELIVERY_THREADS = 4  # background senders per process: a burst of requests queu
 _queue: queue.SimpleQueue | None = None
 _queue_lock = threading.Lock()
 
+YIELD_TO_ACKS = 0.25  # seconds a background delivery waits at most while requests are being answered
+_answering = 0
+_quiet = threading.Condition()
+
+
+@contextlib.contextmanager
+def answering() -> Iterator[None]:
+    """A request is being answered (the web front, around Bolt's dispatch, until the ack): background
+    deliveries let the acks under way go first (YIELD_TO_ACKS at most), rather than compete with them
+    for the CPU and the write lock. A card posted a fraction of a second later is no news; an ack
+    later than Slack's patience is an error shown to the person."""
+    global _answering
+    with _quiet:
+        _answering += 1
+    try:
+        yield
+    finally:
+        with _quiet:
+            _answering -= 1
+            if not _answering:
+                _quiet.notify_all()
+
+
+def _after_the_acks(limit: float = YIELD_TO_ACKS) -> None:
+    deadline = time.monotonic() + limit
+    with _quiet:
+        while _answering:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                return
+            _quiet.wait(remaining)
+
 
 def deliver_in_background(relais, keys: Iterable[str]) -> None:
     """After an ack: send these rows now without holding up the request (the scheduler retries).
@@ -242,6 +275,7 @@ def deliver_in_background(relais, keys: Iterable[str]) -> None:
 def _sender(work: queue.SimpleQueue) -> None:
     while True:
         relais, keys = work.get()
+        _after_the_acks()
         _safe_deliver(relais, keys)
 
 

@@ -9,12 +9,18 @@ names in EXTRA_HOLIDAYS), not inside a `closure` event of the university calenda
     days.next_business_moment(at, tz)                  # every notice's time: `at`, or the next business
                                                        # day at the same local hour when `at`'s day is not one
 
+Counted, not walked: weekdays between two dates by arithmetic (whole weeks × 5 plus the rest), minus the
+weekdays off (holidays, closure days) found by bisection in a sorted list per year, computed once per
+calendar and year. `subtract` and `add` search that count (tests/test_workdays.py proves every answer
+equal to a day-by-day walk).
+
 Pure: no database, no clock. `for_relais(relais)` / `for_db(db)` build one from the calendar in the
 database; `horizon_gaps(db, today)` says which kinds of events the calendar runs out of.
 """
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -60,6 +66,35 @@ def _extra(names: tuple[str, ...], year: int) -> dict[date, str]:
     return days
 
 
+def _weekdays_through(day: date) -> int:
+    """Weekdays (Monday to Friday) from 1 January of year 1 (a Monday) through `day`: whole weeks × 5, plus
+    the days of the last partial week up to Friday."""
+    weeks, rest = divmod(day.toordinal(), 7)
+    return weeks * 5 + min(rest, 5)
+
+
+def _shifted(day: date, days: int, floor: date = date.min) -> date:
+    """`day` moved by `days`, kept within [floor, date.max]."""
+    try:
+        return max(day + timedelta(days=days), floor)
+    except OverflowError:
+        return date.max if days > 0 else floor
+
+
+@lru_cache(maxsize=512)
+def _days_off(closures: tuple[tuple[date, date], ...], extra: tuple[str, ...], year: int) -> tuple[date, ...]:
+    """The weekdays of `year` that are not business days (holidays and closure days), sorted."""
+    off = {d for d in _quebec((year,)) if d.year == year}
+    off.update(_extra(extra, year))
+    first, last = date(year, 1, 1), date(year, 12, 31)
+    for start, end in closures:
+        day, end = max(start, first), min(end, last)
+        while day <= end:  # a closure's days, once per calendar and year (then cached)
+            off.add(day)
+            day += timedelta(days=1)
+    return tuple(sorted(d for d in off if d.weekday() < 5))
+
+
 @dataclass
 class BusinessDays:
     closures: list[tuple[date, date]] = field(default_factory=list)
@@ -74,36 +109,81 @@ class BusinessDays:
                 return start, end
         return None
 
+    def _off(self, year: int) -> tuple[date, ...]:
+        years = self.__dict__.setdefault("_years", {})  # this calendar's years already looked up
+        off = years.get(year)
+        if off is None:
+            off = years[year] = _days_off(tuple(self.closures), tuple(self.holidays), year)
+        return off
+
+    def _off_through(self, day: date, since_year: int) -> int:
+        """Weekdays off from 1 January of `since_year` through `day`."""
+        count = sum(len(self._off(year)) for year in range(since_year, day.year))
+        return count + bisect_right(self._off(day.year), day)
+
+    def _count(self, start: date, end: date) -> int:
+        """Business days in (start, end], for start <= end."""
+        weekdays = _weekdays_through(end) - _weekdays_through(start)
+        return weekdays - (self._off_through(end, start.year) - self._off_through(start, start.year))
+
     def is_business_day(self, day: date) -> bool:
-        return day.weekday() < 5 and self.holiday_name(day) is None and self.closure_of(day) is None
+        if day.weekday() >= 5:
+            return False
+        off = self._off(day.year)
+        at = bisect_right(off, day)
+        return not (at and off[at - 1] == day)
 
     def subtract(self, day: date, count: int) -> date:
-        """`count` business days before `day`, stepping back one business day at a time (0: `day` itself)."""
-        for _ in range(count):
-            day -= timedelta(days=1)
-            while not self.is_business_day(day):
-                day -= timedelta(days=1)
-        return day
+        """`count` business days before `day` (0: `day` itself): the latest business day with `count` business
+        days from it up to the day before `day`."""
+        if count <= 0:
+            return day
+        reach = count + 7
+        while True:
+            low = _shifted(day, -reach, floor=date.min + timedelta(days=1))
+            if self._count(low - timedelta(days=1), day - timedelta(days=1)) >= count:
+                break
+            if low == date.min + timedelta(days=1):
+                raise OverflowError("date value out of range")  # as a day-by-day walk would
+            reach *= 2  # a long closure: look further back
+        high = day - timedelta(days=1)  # low has enough business days up to `day`
+        while low < high:  # the latest `x` with `count` business days in [x, day)
+            middle = high - timedelta(days=(high - low).days // 2)
+            if self._count(middle - timedelta(days=1), day - timedelta(days=1)) >= count:
+                low = middle
+            else:
+                high = middle - timedelta(days=1)
+        return low
 
     def add(self, day: date, count: int) -> date:
-        """`count` business days after `day`."""
-        for _ in range(count):
-            day += timedelta(days=1)
-            while not self.is_business_day(day):
-                day += timedelta(days=1)
-        return day
+        """`count` business days after `day` (0: `day` itself): the earliest day with `count` business days in
+        (day, it]."""
+        if count <= 0:
+            return day
+        reach = count + 7
+        while True:
+            high = _shifted(day, reach)
+            if self._count(day, high) >= count:
+                break
+            if high == date.max:
+                raise OverflowError("date value out of range")  # as a day-by-day walk would
+            reach *= 2
+        low = day + timedelta(days=1)
+        while low < high:
+            middle = low + timedelta(days=(high - low).days // 2)
+            if self._count(day, middle) >= count:
+                high = middle
+            else:
+                low = middle + timedelta(days=1)
+        return low
 
     def next_business_day(self, day: date) -> date:
         """`day` itself when it is a business day, else the next one."""
-        while not self.is_business_day(day):
-            day += timedelta(days=1)
-        return day
+        return day if self.is_business_day(day) else self.add(day, 1)
 
     def previous_business_day(self, day: date) -> date:
         """`day` itself when it is a business day, else the last one before it."""
-        while not self.is_business_day(day):
-            day -= timedelta(days=1)
-        return day
+        return day if self.is_business_day(day) else self.subtract(day, 1)
 
     def next_business_moment(self, at: datetime, tz: ZoneInfo) -> datetime:
         """When a notice due at `at` goes out: `at` itself on a business day, else the next business day
@@ -118,12 +198,7 @@ class BusinessDays:
         """Business days in (start, end]: how many are left from `start` until `end` (negative if end < start)."""
         if end < start:
             return -self.between(end, start)
-        count, day = 0, start
-        while day < end:
-            day += timedelta(days=1)
-            if self.is_business_day(day):
-                count += 1
-        return count
+        return self._count(start, end)
 
 
 def for_db(db) -> BusinessDays:

@@ -6,6 +6,7 @@ import logging
 
 from slack_sdk.errors import SlackApiError
 
+from bot import replies
 from bot.blocks import escape, fallback_text, section, sections
 from bot.context import Relais
 
@@ -79,7 +80,11 @@ def who_can_for(relais: Relais, key: str) -> str:
 def tell(body: dict, respond, client, text: str) -> None:
     """An ephemeral word to the person who pressed a button, where they pressed it: in reply to the
     message when Slack gave a response_url, else as an ephemeral in the channel, else by direct
-    message (App Home, modals)."""
+    message (App Home, modals). Sent after the ack without holding the listener (bot.replies)."""
+    replies.send(_tell_now, body, respond, client, text)
+
+
+def _tell_now(body: dict, respond, client, text: str) -> None:
     user = (body.get("user") or {}).get("id")
     try:
         if body.get("response_url"):

@@ -14,7 +14,7 @@ import logging
 from slack_bolt import App, BoltResponse
 
 from handlers.common import ephemeral, tell
-from storage.db import kind_of
+from storage.db import Replayed, kind_of
 
 log = logging.getLogger("relais.handlers")
 
@@ -26,6 +26,9 @@ def register(app: App) -> None:
 
 
 def on_error(error, body, context, respond, client, response):
+    if isinstance(error, Replayed):  # seen before: nothing changed, nothing to say (an empty 200)
+        log.warning("ignored a replayed request: %s", error)
+        return BoltResponse(status=200, body="") if response is not None else None
     kind = kind_of(error)
     if kind:
         log.warning("a request could not write (%s): %s", kind, error)

@@ -25,7 +25,7 @@ from datetime import date
 from slack_bolt import App
 from slack_sdk.errors import SlackApiError
 
-from bot import outbox
+from bot import outbox, replies
 from bot.blocks import (
     MAX_BLOCKS,
     MAX_FALLBACK,
@@ -367,10 +367,15 @@ def on_propose_submitted(ack, body, view, context, client):
     channel = meta.get("channel")
     if channel:  # confirm where /propose was typed; the card itself goes to the team channel
         blocks = created_blocks(relais, proposal_id, draft, checked)
-        try:
-            client.chat_postEphemeral(channel=channel, user=user, text=blocks[0]["text"]["text"], blocks=blocks)
-        except SlackApiError as error:
-            log.info("confirmation not shown in %s: %s", channel, error.response.get("error"))
+        replies.send(_confirm, client, channel, user, blocks[0]["text"]["text"], blocks)
+
+
+def _confirm(client, channel: str, user: str, text: str, blocks: list[dict] | None = None) -> None:
+    """A form's outcome said where the form was opened (after the ack, without holding the listener)."""
+    try:
+        client.chat_postEphemeral(channel=channel, user=user, text=text, blocks=blocks)
+    except SlackApiError as error:
+        log.info("confirmation not shown in %s: %s", channel, error.response.get("error"))
 
 
 # -- card buttons -----------------------------------------------------------------------------
@@ -555,10 +560,7 @@ def on_edit_submitted(ack, body, view, context, client):
     outbox.deliver_in_background(relais, outcome.keys)
     channel = meta.get("channel")
     if channel:  # say what happened where the form was opened (a refusal too: the proposal may have changed)
-        try:
-            client.chat_postEphemeral(channel=channel, user=user, text=edit_outcome_text(relais, outcome))
-        except SlackApiError as error:
-            log.info("edit confirmation not shown in %s: %s", channel, error.response.get("error"))
+        replies.send(_confirm, client, channel, user, edit_outcome_text(relais, outcome))
 
 
 def on_message_shortcut(ack, body, shortcut, context, client, respond):

@@ -13,7 +13,7 @@ import contextlib
 import sqlite3
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -67,6 +67,41 @@ def set_limits(patience: float | None = None, refused: str | None = None) -> Non
     _limits.patience, _limits.refused = patience, refused
 
 
+class Replayed(Exception):
+    """The request this thread works for was seen before (a replayed signature): nothing was written."""
+
+
+class Claim:
+    """A request's claim to change anything, taken in its first write transaction, not before: a request
+    that only reads (help, lists, a refusal) never waits for the write lock. `take(db)` records it and says
+    whether it is the first (False: a replay, and that transaction writes nothing: Replayed)."""
+
+    def __init__(self, take: Callable[[sqlite_utils.Database], bool]) -> None:
+        self.take = take
+        self.done = False  # read and set under the process's writer lock
+
+
+def current_claim() -> Claim | None:
+    return getattr(_limits, "claim", None)
+
+
+def set_claim(claim: Claim | None = None) -> None:
+    """The claim this thread's next write transaction takes first (None: none)."""
+    _limits.claim = claim
+
+
+_last_failure: dict = {"at": None, "error": ""}
+
+
+def _write_failed(error: BaseException) -> None:
+    _last_failure.update(at=time.monotonic(), error=str(error))
+
+
+def last_write_failure() -> tuple[float | None, str]:
+    """When (time.monotonic()) a write of this process last failed for an unwritable database, and why."""
+    return _last_failure["at"], _last_failure["error"]
+
+
 _WRITERS: dict[str, threading.RLock] = {}
 _WRITERS_LOCK = threading.Lock()
 
@@ -114,18 +149,32 @@ class Database(sqlite_utils.Database):
         elif not self._writers.acquire(timeout=patience):
             raise Busy(f"write lock not free within {patience} s")
         try:
-            self._begin(None if patience is None else patience - (time.monotonic() - started))
             try:
+                self._begin(None if patience is None else patience - (time.monotonic() - started))
+            except sqlite3.Error as error:
+                if kind_of(error) == "unwritable":
+                    _write_failed(error)
+                raise
+            claim = current_claim()
+            try:
+                if claim is not None and not claim.done and not claim.take(self):
+                    raise Replayed("a signed request seen before")
                 yield self
-            except BaseException:
+            except BaseException as error:
                 self.rollback()
+                if kind_of(error) == "unwritable":
+                    _write_failed(error)
                 raise
             else:
                 try:
                     self.conn.execute("COMMIT")
-                except BaseException:
+                except BaseException as error:
                     self.rollback()
+                    if kind_of(error) == "unwritable":
+                        _write_failed(error)
                     raise
+                if claim is not None:
+                    claim.done = True
         finally:
             self._writers.release()
 
@@ -154,12 +203,41 @@ def inserted_id(cursor: sqlite3.Cursor) -> int:
     return row_id
 
 
+# Paths whose WAL a background thread of this process checkpoints (checkpoint_in_background): their
+# connections never checkpoint in a commit, where the copy and its fsync would hold the write lock.
+_CHECKPOINTED: set[str] = set()
+CHECKPOINT_EVERY = 1.0  # seconds
+
+
+def checkpoint_in_background(path: str | Path, stop: threading.Event | None = None) -> threading.Event:
+    """From now on this process's connections to `path` leave the WAL to a thread of its own, which copies it
+    back into the database every CHECKPOINT_EVERY seconds (PASSIVE: it never waits for, nor blocks, a writer).
+    For a process that answers requests: no commit of a request pays for a checkpoint."""
+    key = str(Path(path).resolve())
+    stop = stop or threading.Event()
+    _CHECKPOINTED.add(key)
+
+    def run() -> None:
+        conn = sqlite3.connect(key, timeout=BUSY_TIMEOUT_MS / 1000)
+        try:
+            while not stop.wait(CHECKPOINT_EVERY):
+                with contextlib.suppress(sqlite3.Error):  # busy or unwritable: the next round tries again
+                    conn.execute("PRAGMA wal_checkpoint(PASSIVE)")
+        finally:
+            conn.close()
+
+    threading.Thread(target=run, name="relais-checkpoint", daemon=True).start()
+    return stop
+
+
 def connect(path: str | Path) -> sqlite_utils.Database:
     """A connection with the pragmas every Relais connection has."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     conn = sqlite3.connect(str(path), timeout=BUSY_TIMEOUT_MS / 1000)
     conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+    if str(path.resolve()) in _CHECKPOINTED:
+        conn.execute("PRAGMA wal_autocheckpoint = 0")
     conn.execute("PRAGMA journal_mode = WAL")
     conn.execute("PRAGMA synchronous = NORMAL")
     conn.execute("PRAGMA foreign_keys = ON")

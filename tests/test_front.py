@@ -9,6 +9,7 @@ import json
 import resource
 import socket
 import sqlite3
+import threading
 import time
 
 import pytest
@@ -156,3 +157,73 @@ def test_when_the_database_cannot_be_written_reading_commands_answer_and_healthz
     finally:
         resource.prlimit(web.proc.pid, resource.RLIMIT_FSIZE, limit)
     assert count(env, "SELECT COUNT(*) FROM proposals") == 1
+
+
+# -- issue 14 item 9: help and refusals never touch the write path; replays after a restart ---------------
+def test_help_lists_and_refusals_answer_at_once_while_another_process_holds_the_write_lock(web, env, standin):
+    assert web.slash("/propose", "Avant | 2026-12-18 | bib-facebook").status_code == 200
+    placement = count(env, "SELECT id FROM placements")
+    holder = sqlite3.connect(env["DATABASE_PATH"], timeout=30, isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")
+    try:
+        for command, text, said in (
+            ("/propose", "help", "/propose"),
+            ("/stats", "help", "/stats"),
+            ("/propose", "list", "Avant"),
+            ("/propose", "Nulle part | 2026-12-18 | canal-inconnu", "canal-inconnu"),
+            ("/propose", "Sans date | | bib-facebook", "date"),
+        ):
+            answer, took = timed(lambda command=command, text=text: web.slash(command, text))
+            assert answer.status_code == 200 and "occupé" not in answer.text, answer.text
+            assert said in answer.text and took < 0.9, (text, took)  # waiting for the lock: 1 s (ACK_PATIENCE)
+        # A refused click: acknowledged at once, the refusal said where it was clicked.
+        click = slack.block_actions("placement_submitted", f"{placement}:planned", response_url=standin.response_url())
+        answer, took = timed(lambda: web.interact(click))
+        assert answer.status_code == 200 and took < 0.9, took
+        refusal = standin.wait_for("response_url", timeout=5)
+        assert refusal and "occupé" not in json.dumps(refusal[-1].args, ensure_ascii=False)
+    finally:
+        holder.execute("COMMIT")
+        holder.close()
+    assert count(env, "SELECT COUNT(*) FROM proposals") == 1
+    assert "Traceback" not in web.output()
+
+
+def test_a_request_replayed_to_a_restarted_process_changes_nothing(web_with, env):
+    body = slack.slash_body("/propose", "Une fois | 2026-12-18 | bib-facebook")
+    headers = slack.sign(SECRET, body)
+    first = web_with()
+    assert "n° 1" in first.post(body, headers=headers).json()["text"]
+    first.stop()
+    again = web_with().post(body, headers=headers)  # a new process remembers no signature: the database does
+    assert again.status_code == 200 and again.text == ""
+    assert count(env, "SELECT COUNT(*) FROM proposals") == 1
+
+
+def test_clicks_are_acknowledged_at_once_while_slack_answers_every_call_after_2_s(web, env, standin):
+    """The words told to each clicker wait on Slack in threads of their own, never in the listeners' pool
+    that produces the acks (60 refused clicks at once would hold its 32 threads for 2 s each)."""
+    assert web.slash("/propose", "Lente | 2026-12-18 | bib-facebook").status_code == 200
+    placement = count(env, "SELECT id FROM placements")
+    standin.delay = 2.0
+    took: list[float] = []
+
+    def clicker() -> None:
+        for _ in range(3):  # "submitted" on the library's own outlet: refused, said to the clicker
+            click = slack.block_actions(
+                "placement_submitted", f"{placement}:planned", response_url=standin.response_url()
+            )
+            answer, seconds = timed(lambda click=click: web.interact(click))
+            assert answer.status_code == 200
+            took.append(seconds)
+
+    try:
+        threads = [threading.Thread(target=clicker) for _ in range(20)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        assert len(took) == 60 and max(took) < 1.5, sorted(took)[-5:]
+        assert len(standin.wait_for("response_url", count=60, timeout=30)) == 60  # every refusal said, later
+    finally:
+        standin.delay = 0.0

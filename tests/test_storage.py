@@ -2,8 +2,9 @@
 
 import sqlite3
 import threading
+import time
 
-from storage.db import Store, backup, connect, integrity_ok
+from storage.db import Store, backup, checkpoint_in_background, connect, integrity_ok
 from storage.migrations import migrate, migrations
 
 
@@ -65,3 +66,25 @@ def test_backup_is_a_consistent_copy(tmp_path):
     copy = connect(tmp_path / "copy" / "backup.db")
     assert integrity_ok(copy)
     assert copy.execute("SELECT value FROM kv WHERE key = 'a'").fetchone()[0] == "b"
+
+
+def test_a_process_that_answers_requests_checkpoints_its_wal_in_a_thread_of_its_own(tmp_path):
+    """Issue 14 item 9: no commit pays for a checkpoint (the copy and its fsync under the write lock)."""
+    path = tmp_path / "relais.db"
+    store = Store(path)
+    stop = checkpoint_in_background(path)
+    try:
+        writer = connect(path)
+        assert writer.execute("PRAGMA wal_autocheckpoint").fetchone()[0] == 0
+        before = path.stat().st_size
+        with writer.atomic():
+            for n in range(300):  # ~1,200 pages: past the 1,000 at which a commit would checkpoint
+                writer.execute("INSERT INTO kv (key, value, updated_at) VALUES (?, ?, 'now')", [f"k{n}", "x" * 16000])
+        assert path.stat().st_size == before  # the commit left it all in the WAL
+        deadline = time.monotonic() + 10
+        while path.stat().st_size == before and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert path.stat().st_size > before + 4_000_000  # copied back by the checkpoint thread
+    finally:
+        stop.set()
+        store.close()

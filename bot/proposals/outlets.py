@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import asdict, dataclass
+from functools import lru_cache
 from pathlib import Path
 
 from bot.clock import to_text
@@ -155,8 +156,18 @@ def sync(relais) -> list[Outlet]:
 
 
 def active(db) -> list[Outlet]:
-    return [Outlet.from_row(r) for r in store.active(db)]
+    return [_outlet_of(r) for r in store.active(db)]
 
 
 def by_slug(db, include_inactive: bool = True) -> dict[str, Outlet]:
-    return {r["slug"]: Outlet.from_row(r) for r in store.all(db) if include_inactive or r["active"]}
+    return {r["slug"]: _outlet_of(r) for r in store.all(db) if include_inactive or r["active"]}
+
+
+def _outlet_of(row: dict) -> Outlet:
+    """The Outlet of a row as read now; rows read the same as before give the same (frozen) Outlet, unparsed."""
+    return _parsed(tuple(row.items()))
+
+
+@lru_cache(maxsize=256)
+def _parsed(items: tuple) -> Outlet:
+    return Outlet.from_row(dict(items))

@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import re
 from datetime import date
+from functools import lru_cache
 
 from bot.blocks import (
     MAX_BLOCKS,
@@ -125,6 +126,11 @@ STATUSES = ("planned", "submitted", "accepted", "declined", "published", "cancel
 def audience_names(audiences=AUDIENCES) -> dict[str, str]:
     """What people may type for each audience in the one-line /propose: its slug and its label in every
     language, normalised (case and accents ignored) -> the slug."""
+    return dict(_audience_names(tuple(audiences)))
+
+
+@lru_cache(maxsize=16)
+def _audience_names(audiences: tuple[str, ...]) -> dict[str, str]:
     names: dict[str, str] = {}
     for language in CATALOGS:
         tr = translator(language)

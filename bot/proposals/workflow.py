@@ -258,10 +258,13 @@ def change_status(
             return refused("propose.refused.published_future", date=published_on)
         if url and not valid_link(url):
             return refused("propose.problem.link", link=url[:80])
+    refusal = check_status_change(relais, placement_id=placement_id, to=to, actor=actor, expected=expected)
+    if refusal is not None:  # refused as things stand: said without waiting for the write lock
+        return refusal
     with db.atomic():
         _lock(db, placement_id=placement_id)
         current = store.placement(db, placement_id)
-        refusal = verdict(relais, current, to, actor, expected)
+        refusal = verdict(relais, current, to, actor, expected)  # again: it may have changed meanwhile
         if refusal is not None:
             return refusal
         assert current is not None  # verdict refuses a missing placement

@@ -7,22 +7,28 @@ Bolt does not verify signatures again: over HTTP every request reaches it throug
 which verifies each one (401 otherwise) before `dispatch`; Socket Mode has no signatures and the
 console builds its own requests. Listeners run in a pool large enough that a few of them waiting on
 a slow Slack after their ack never leave a new request without a thread to produce its ack.
+
+Bolt's request thread polls for the listener's ack every 10 ms: most acks would wait for that poll,
+longer than the listener takes. The ack is handed over instead (HandedAck): the request's thread
+waits on an event set the moment the listener acks, and answers at once.
 """
 
 from __future__ import annotations
 
 import logging
+import threading
 from concurrent.futures import ThreadPoolExecutor
 
-from slack_bolt import App
+from slack_bolt import Ack, App
 from slack_bolt.authorization import AuthorizeResult
 from slack_sdk import WebClient
 
+from bot import replies
 from bot.clock import to_text
 from bot.context import CONSOLE_TOKEN, Relais
 from handlers import errors
 from storage import kv
-from storage.db import limits, set_limits
+from storage.db import current_claim, limits, set_claim, set_limits
 
 log = logging.getLogger("relais.app")
 
@@ -30,22 +36,55 @@ LISTENER_THREADS = 32  # Bolt's default is 5: five listeners waiting on Slack wo
 ACK_PATIENCE = 1.0  # seconds a request waits for the write lock before it answers "busy" (Slack waits 3)
 
 
+HANDOVER_WAIT = 3.0  # seconds the request's thread waits for the ack it handed over (Bolt's own ack timeout)
+
+
+class HandedAck(Ack):
+    """Bolt's ack, which also says at once that it was given (`given`)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.given = threading.Event()
+
+    def __call__(self, *args, **kwargs):
+        try:
+            return super().__call__(*args, **kwargs)
+        finally:
+            self.given.set()
+
+
+_handover = threading.local()  # the request thread's HandedAck, from the middleware to the executor
+
+
 class RequestExecutor(ThreadPoolExecutor):
     """Bolt's listener pool, running each listener under the write limits of the thread that received
     the request (storage.db.set_limits): a listener waits ACK_PATIENCE at most for the write lock, and
-    writes nothing when its request could not claim its signature."""
+    its first write claims its request's signature (storage.db.Claim).
+
+    A listener's start returns once it has acked (or ended): Bolt then finds the ack given and answers
+    without polling for it."""
 
     def submit(self, fn, /, *args, **kwargs):
         patience, refused = limits()
+        claim = current_claim()
+        ack = getattr(_handover, "ack", None)
+        _handover.ack = None
 
         def under_limits():
             set_limits(patience, refused)
+            set_claim(claim)
+            replies.deferring(True)
             try:
                 return fn(*args, **kwargs)
             finally:
                 set_limits()
+                set_claim()
 
-        return super().submit(under_limits)
+        future = super().submit(under_limits)
+        if ack is not None:
+            future.add_done_callback(lambda _: ack.given.set())  # ended without acking: Bolt says so
+            ack.given.wait(HANDOVER_WAIT)
+        return future
 
 
 def create_app(relais: Relais, *, signing_secret: str | None = None, process_before_response: bool = False) -> App:
@@ -79,6 +118,7 @@ def create_app(relais: Relais, *, signing_secret: str | None = None, process_bef
     @app.middleware
     def inject_relais(context, next):  # noqa: A002 - Bolt's name
         context["relais"] = relais
+        context["ack"] = _handover.ack = HandedAck()
         patience, refused = limits()
         if patience is None:  # Socket Mode: the HTTP front sets them before its replay claim
             set_limits(ACK_PATIENCE, refused)

@@ -34,7 +34,7 @@ from bot.runtime.scheduler import start_in_background
 from bot.runtime.startup import open_relais
 from bot.runtime.web import create_wsgi
 from bot.settings import Settings, SettingsError, load_settings, read_environment, require
-from storage.db import Store, backup
+from storage.db import Store, backup, checkpoint_in_background
 
 log = logging.getLogger("relais")
 
@@ -59,6 +59,7 @@ def run_serve(settings: Settings, args) -> int:
     require(settings, "http")
     configure_logging(logging.INFO)
     relais = open_relais(settings)
+    checkpoint_in_background(settings.database_path)
     remembered_identity(relais)
     app = create_app(relais)
     threading.Thread(target=learn_identity, args=(relais,), daemon=True).start()

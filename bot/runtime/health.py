@@ -19,7 +19,7 @@ from bot.clock import to_text
 from bot.context import Relais
 from storage import kv
 from storage import outbox as outbox_rows
-from storage.db import Busy, kind_of, set_limits
+from storage.db import Busy, kind_of, last_write_failure, set_limits
 
 SCHEDULER_STALE = 180.0  # seconds
 OVERDUE = timedelta(minutes=15)
@@ -53,6 +53,9 @@ def problems(relais: Relais) -> list[str]:
     now = time.monotonic()
     with _lock:
         state = dict(_state)
+    failed_at, failure = last_write_failure()  # any write of this process (a request's, the scheduler's)
+    if failed_at is not None and (state["write_failed_at"] is None or failed_at > state["write_failed_at"]):
+        state["write_failed_at"], state["write_error"] = failed_at, failure
     write = _probe(relais)
     if write:
         found.append(f"database cannot be written: {write}")

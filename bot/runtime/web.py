@@ -13,15 +13,16 @@ Before Bolt sees a request:
   type) is answered 400 and no listener runs;
 - a request from another workspace than the bot's is answered 403;
 - a signed request seen before (a replay within the 5-minute window) is answered 200 with an
-  empty body and changes nothing: its signature is claimed once in the database, so this holds
-  across threads and processes.
+  empty body and changes nothing: this process remembers the signatures it saw (no write on the
+  ack path: help, lists and refusals never wait for the write lock), and a request's first write
+  transaction claims its signature in the database (storage.db.Claim), so a replay that reaches
+  another process, or this one after a restart, changes nothing either (storage.db.Replayed).
 """
 
 from __future__ import annotations
 
 import json
 import logging
-import sqlite3
 import threading
 import time
 from collections.abc import Callable, Iterable
@@ -31,12 +32,13 @@ from slack_bolt import App
 from slack_bolt.request import BoltRequest
 from slack_sdk.signature import SignatureVerifier
 
+from bot import outbox
 from bot.clock import to_text
 from bot.context import Relais
 from bot.runtime import health, payloads
 from bot.runtime.app import ACK_PATIENCE
 from storage import kv
-from storage.db import kind_of, set_limits
+from storage.db import Claim, set_claim, set_limits
 
 log = logging.getLogger("relais.web")
 
@@ -132,24 +134,17 @@ def create_wsgi(relais: Relais, app: App) -> Callable:
         if relais.team_id and team and team != relais.team_id:
             log.warning("refused a request from workspace %s (the bot's is %s)", team, relais.team_id)
             return _json(start_response, "403 Forbidden", {"error": "wrong workspace"})
+        if not seen.first_time(signature):
+            log.warning("ignored a replayed request (timestamp %s)", timestamp)
+            return _reply(start_response, "200 OK", b"", "text/plain")
         set_limits(ACK_PATIENCE)
+        set_claim(Claim(lambda db: _claim(db, signature)))
         try:
-            try:
-                first = _first_time(signature)
-            except sqlite3.Error as error:
-                # Busy or unwritable: the request goes on, forbidden to write (storage.db.set_limits), so a
-                # replay changes nothing; commands that only read still answer, the others say why not.
-                refused = kind_of(error) or "unwritable"
-                health.write_failed(refused, error)
-                log.warning("could not claim a request's signature (%s): it may only read", error)
-                set_limits(ACK_PATIENCE, refused)
-                first = True
-            if not first:
-                log.warning("ignored a replayed request (timestamp %s)", timestamp)
-                return _reply(start_response, "200 OK", b"", "text/plain")
-            response = app.dispatch(BoltRequest(body=body, query=environ.get("QUERY_STRING", ""), headers=headers))
+            with outbox.answering():
+                response = app.dispatch(BoltRequest(body=body, query=environ.get("QUERY_STRING", ""), headers=headers))
         finally:
             set_limits()
+            set_claim()
         out_headers = [
             (k, v) for k, values in response.headers.items() for v in values if k.lower() not in ("content-length",)
         ]
@@ -160,11 +155,13 @@ def create_wsgi(relais: Relais, app: App) -> Callable:
         )
         return [payload]
 
+    seen = Seen()
     pruned = {"at": 0.0}
     prune_lock = threading.Lock()
 
-    def _first_time(signature: str) -> bool:
-        """One INSERT on the ack path; claims too old to be replayed are dropped once a minute."""
+    def _claim(db, signature: str) -> bool:
+        """In the request's first write transaction: one INSERT; claims too old to be replayed are dropped
+        once a minute."""
 
         now = datetime.now(UTC)  # Slack's clock, not the (possibly shifted) business clock
         forget_before = None
@@ -172,9 +169,31 @@ def create_wsgi(relais: Relais, app: App) -> Callable:
             if time.monotonic() - pruned["at"] >= PRUNE_EVERY:
                 pruned["at"] = time.monotonic()
                 forget_before = to_text(now - timedelta(minutes=10))
-        return kv.claim_once(relais.db, "seen:" + signature, to_text(now), forget_before)
+        return kv.claim_once(db, "seen:" + signature, to_text(now), forget_before)
 
     return wsgi
+
+
+class Seen:
+    """The signatures this process saw within REMEMBER seconds (Slack refuses older timestamps anyway)."""
+
+    REMEMBER = 600.0
+
+    def __init__(self) -> None:
+        self._at: dict[str, float] = {}
+        self._lock = threading.Lock()
+        self._pruned = time.monotonic()
+
+    def first_time(self, signature: str) -> bool:
+        now = time.monotonic()
+        with self._lock:
+            if now - self._pruned >= PRUNE_EVERY:
+                self._pruned = now
+                self._at = {s: at for s, at in self._at.items() if now - at < self.REMEMBER}
+            if signature in self._at:
+                return False
+            self._at[signature] = now
+            return True
 
 
 _REASONS = {
