@@ -24,6 +24,7 @@ from collections.abc import Callable
 from bot import features, outbox
 from bot.clock import parse_instant, to_text
 from bot.console import run as run_console_loop
+from bot.context import open_store
 from bot.errors import EXIT_CONFIG, StartupError, require_token
 from bot.feature import Command
 from bot.i18n import translator
@@ -35,7 +36,7 @@ from bot.runtime.scheduler import start_in_background
 from bot.runtime.startup import open_relais
 from bot.runtime.web import create_wsgi
 from bot.settings import Settings, SettingsError, load_settings, require
-from storage.db import Store, backup
+from storage.db import backup
 
 log = logging.getLogger("relais")
 
@@ -106,8 +107,9 @@ def run_tick(settings: Settings, args) -> int:
 
 def run_backup(settings: Settings, args) -> int:
     tr = _translator(settings)
+    store = open_store(settings)  # a DATABASE_PATH that cannot be used: one line, exit 2 (in main)
     try:
-        pages = backup(Store(settings.database_path).db, args.path)
+        pages = backup(store.db, args.path)
     except Exception as error:  # noqa: BLE001 - said in one line
         print(tr("backup.failed", error=error), file=sys.stderr)
         return 1
