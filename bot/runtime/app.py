@@ -12,6 +12,8 @@ a slow Slack after their ack never leave a new request without a thread to produ
 from __future__ import annotations
 
 import logging
+import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 
 from slack_bolt import App
@@ -35,20 +37,48 @@ class RequestExecutor(ThreadPoolExecutor):
     the request (storage.db.set_limits): a listener waits ACK_PATIENCE at most for the write lock, and
     writes nothing when its request could not claim its signature."""
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._running = 0
+        self._idle = threading.Condition()
+
     def submit(self, fn, /, *args, **kwargs):
         patience, refused = limits()
 
         def under_limits():
+            with self._idle:
+                self._running += 1
             set_limits(patience, refused)
             try:
                 return fn(*args, **kwargs)
             finally:
                 set_limits()
+                with self._idle:
+                    self._running -= 1
+                    self._idle.notify_all()
 
         return super().submit(under_limits)
 
+    def finish(self, timeout: float) -> bool:
+        """At a stop: take no more work and wait `timeout` seconds at most for the listeners running; True
+        when none is left."""
+        self.shutdown(wait=False, cancel_futures=True)
+        deadline = time.monotonic() + timeout
+        with self._idle:
+            while self._running and time.monotonic() < deadline:
+                self._idle.wait(deadline - time.monotonic())
+            return not self._running
 
-def create_app(relais: Relais, *, signing_secret: str | None = None, process_before_response: bool = False) -> App:
+
+def create_app(
+    relais: Relais,
+    *,
+    signing_secret: str | None = None,
+    process_before_response: bool = False,
+    listeners: RequestExecutor | None = None,
+) -> App:
+    """The Bolt app; its listeners run in `listeners` (a new pool when None; serve and socket pass theirs, to
+    wait for it when they stop)."""
     settings = relais.settings
     token = settings.bot_token or CONSOLE_TOKEN
 
@@ -69,7 +99,7 @@ def create_app(relais: Relais, *, signing_secret: str | None = None, process_bef
         client=WebClient(base_url=settings.api_url, timeout=settings.slack_timeout),  # type: ignore[arg-type]
         process_before_response=process_before_response,
         request_verification_enabled=False,  # bot.runtime.web verifies every HTTP request before Bolt sees it
-        listener_executor=RequestExecutor(max_workers=LISTENER_THREADS, thread_name_prefix="relais-listener"),
+        listener_executor=listeners or listener_pool(),
         ignoring_self_events_enabled=True,
         url_verification_enabled=True,
         raise_error_for_unhandled_request=False,
@@ -88,6 +118,10 @@ def create_app(relais: Relais, *, signing_secret: str | None = None, process_bef
     for register in relais.contributions.listeners:
         register(app)
     return app
+
+
+def listener_pool() -> RequestExecutor:
+    return RequestExecutor(max_workers=LISTENER_THREADS, thread_name_prefix="relais-listener")
 
 
 def remembered_identity(relais: Relais) -> None:

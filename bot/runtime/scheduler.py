@@ -56,9 +56,23 @@ def run(relais: Relais, stop: threading.Event) -> None:
         relais.store.close()
 
 
-def start_in_background(relais: Relais, stop: threading.Event | None = None) -> threading.Event:
+class Running(threading.Event):
+    """The scheduler running in the background: set it to stop the loop; `join` waits for the tick under way."""
+
+    thread: threading.Thread | None = None
+
+    def join(self, timeout: float | None = None) -> bool:
+        """True once the scheduler's thread has ended (within `timeout` seconds)."""
+        if self.thread is not None:
+            self.thread.join(timeout)
+            return not self.thread.is_alive()
+        return True
+
+
+def start_in_background(relais: Relais, stop: Running | None = None) -> Running:
     """Run the scheduler in a daemon thread; set the returned event to stop it."""
-    stop = stop or threading.Event()
+    stop = stop or Running()
     health.scheduler_started()
-    threading.Thread(target=run, args=(relais, stop), name="relais-scheduler", daemon=True).start()
+    stop.thread = threading.Thread(target=run, args=(relais, stop), name="relais-scheduler", daemon=True)
+    stop.thread.start()
     return stop
