@@ -29,10 +29,11 @@ from bot.errors import EXIT_CONFIG, StartupError, require_token
 from bot.feature import Command
 from bot.i18n import translator
 from bot.runtime import jobs, server, socket
-from bot.runtime.app import create_app, learn_identity, remembered_identity
+from bot.runtime.app import create_app, learn_identity, listener_pool, remembered_identity
 from bot.runtime.check import check
 from bot.runtime.logs import configure_logging
 from bot.runtime.scheduler import start_in_background
+from bot.runtime.shutdown import Shutdown
 from bot.runtime.startup import open_relais
 from bot.runtime.web import create_wsgi
 from bot.settings import Settings, SettingsError, load_settings, require
@@ -61,14 +62,19 @@ def run_serve(settings: Settings, args) -> int:
     configure_logging(logging.INFO)
     relais = open_relais(settings)
     remembered_identity(relais)
-    app = create_app(relais)
+    listeners = listener_pool()
+    app = create_app(relais, listeners=listeners)
     threading.Thread(target=learn_identity, args=(relais,), daemon=True).start()
-    start_in_background(relais)
+    scheduler = start_in_background(relais)
     log.info("Relais over HTTP on port %s: POST /slack/events, GET /healthz", settings.port)
     http = server.create(create_wsgi(relais, app), args.host, settings.port)
     http.print_listen("Serving on http://{}:{}")  # as waitress.serve says it, once the port is bound
-    http.run()
-    return 0
+    shutdown = Shutdown()
+    unanswered = server.run_until_stopped(http, shutdown, on_stop=lambda: shutdown.begin(scheduler))
+    cut = shutdown.finish(scheduler, listeners)
+    if unanswered:
+        cut.insert(0, f"{unanswered} request(s) not answered")
+    return shutdown.exit(cut)
 
 
 # -- one-shot commands ------------------------------------------------------------------------
