@@ -130,6 +130,32 @@ def test_a_message_being_posted_is_answered_and_marked_sent_once_and_not_posted_
         again.stop()
 
 
+def test_a_message_waiting_for_its_turn_is_given_back_at_once_and_sent_once_after_the_restart(
+    web_with, env, tmp_path, standin
+):
+    web = web_with(SLACK_PACE_SECONDS="5")  # one new message every 5 s in a channel
+    assert web.slash("/propose", "Première | 2026-12-18 | bib-facebook").status_code == 200
+    wait_until(lambda: card_posts(standin, "Première"))
+    assert web.slash("/propose", "Deuxième | 2026-12-18 | bib-facebook").status_code == 200
+    waiting = "SELECT key FROM outbox WHERE kind = 'card' AND status = 'sending' AND posting_at IS NULL"
+    key = wait_until(lambda: query(env, waiting), timeout=15)[0][0]  # claimed, waiting for the channel's turn
+    time.sleep(0.3)
+    web.proc.terminate()
+    code, took = stopped_within(web, 10)
+    assert code == 0 and took < 2, (code, took, web.output())  # the wait for its turn is cut short
+    status, attempts, claimed_by = query(env, "SELECT status, attempts, claimed_by FROM outbox WHERE key = ?", key)[0]
+    assert (status, attempts, claimed_by) == ("pending", 0, None)  # given back, its attempt refunded
+    assert card_posts(standin, "Deuxième") == []
+
+    again = WebProcess({**env, "SLACK_PACE_SECONDS": "0"}, tmp_path).start()
+    try:
+        wait_until(lambda: card_posts(standin, "Deuxième"), timeout=15)
+        time.sleep(1.5)
+        assert len(card_posts(standin, "Deuxième")) == 1 and len(card_posts(standin, "Première")) == 1
+    finally:
+        again.stop()
+
+
 # -- the Procfile's worker (Socket Mode) --------------------------------------------------------------
 def test_socket_mode_acknowledges_the_envelope_under_way_takes_no_new_one_and_exits_0(worker, sockets, socket_env):
     holder = sqlite3.connect(socket_env["DATABASE_PATH"], timeout=30, isolation_level=None)
