@@ -60,6 +60,8 @@ def run_socket(settings: Settings, args) -> int:
 def run_serve(settings: Settings, args) -> int:
     require(settings, "http")
     configure_logging(logging.INFO)
+    shutdown = Shutdown()
+    shutdown.install()  # from the start: a SIGTERM while starting stops the server as soon as it serves
     relais = open_relais(settings)
     remembered_identity(relais)
     listeners = listener_pool()
@@ -69,7 +71,6 @@ def run_serve(settings: Settings, args) -> int:
     log.info("Relais over HTTP on port %s: POST /slack/events, GET /healthz", settings.port)
     http = server.create(create_wsgi(relais, app), args.host, settings.port)
     http.print_listen("Serving on http://{}:{}")  # as waitress.serve says it, once the port is bound
-    shutdown = Shutdown()
     unanswered = server.run_until_stopped(http, shutdown, on_stop=lambda: shutdown.begin(scheduler))
     cut = shutdown.finish(scheduler, listeners)
     if unanswered:

@@ -46,7 +46,8 @@ class Shutdown:
 
     def install(self, wake: Callable[[], None] | None = None) -> None:
         """Handle SIGTERM and SIGINT from now on; `wake` is called in the handler (it must be safe there: a
-        pipe write) to wake a loop waiting on something else than `requested`."""
+        pipe write) to wake a loop waiting on something else than `requested`. May be called again to add a
+        `wake` (a signal already received has been seen: the loop checks `requested` before it waits)."""
         if wake is not None:
             self._wake.append(wake)
         for signum in SIGNALS:

@@ -40,14 +40,14 @@ def run(settings: Settings) -> int:
     """
     require(settings, "socket")
     configure_logging(logging.INFO)
+    shutdown = Shutdown()
+    shutdown.install()  # from the start: a SIGTERM while starting stops the worker once connected
     relais = open_relais(settings)
     listeners = listener_pool()
     app = create_app(relais, signing_secret="", listeners=listeners)
     learn_identity(relais)
     tr = translator(settings.language)
 
-    shutdown = Shutdown()
-    shutdown.install()
     handler = socket_handler(app, settings.app_token, settings.ping_interval, stopping=shutdown.requested)
     try:
         handler.connect()  # apps.connections.open with the xapp- token, then the WebSocket
