@@ -130,6 +130,17 @@ def test_a_message_being_posted_is_answered_and_marked_sent_once_and_not_posted_
         again.stop()
 
 
+def test_a_listener_still_working_after_its_ack_finishes_before_the_exit(web, standin):
+    standin.delay = 2.0  # Slack takes 2 s to open the form
+    answer = web.slash("/propose", "")  # acknowledged at once; the form is opened after the ack
+    assert answer.status_code == 200
+    web.proc.terminate()
+    code, took = stopped_within(web, 10)
+    assert code == 0 and took < 10, (code, took, web.output())
+    assert len(standin.calls("views.open")) == 1  # the form was opened: Slack answered before the exit
+    assert "cutting short" not in web.output()
+
+
 def test_a_message_waiting_for_its_turn_is_given_back_at_once_and_sent_once_after_the_restart(
     web_with, env, tmp_path, standin
 ):
