@@ -60,7 +60,10 @@ def create(app: Callable, host: str, port: int) -> BaseWSGIServer | MultiSocketS
 
 
 def _socket_map(http: BaseWSGIServer | MultiSocketServer) -> dict:
-    return http.map if isinstance(http, MultiSocketServer) else http._map
+    """The sockets waitress's loop watches (listening sockets, connections, its trigger)."""
+    found = http.map if isinstance(http, MultiSocketServer) else getattr(http, "_map", None)
+    assert isinstance(found, dict), "waitress keeps its sockets in a dict"
+    return found
 
 
 def run_until_stopped(http: BaseWSGIServer | MultiSocketServer, shutdown: Shutdown, on_stop: Callable[[], None]) -> int:
@@ -89,7 +92,7 @@ def run_until_stopped(http: BaseWSGIServer | MultiSocketServer, shutdown: Shutdo
     while busy and shutdown.remaining() > 0:
         wasyncore.loop(timeout=min(0.05, shutdown.remaining()), map=sockets, use_poll=True, count=1)
         busy = _answering(sockets)
-    http.task_dispatcher.shutdown(cancel_pending=True, timeout=shutdown.remaining())
+    http.task_dispatcher.shutdown(cancel_pending=True, timeout=int(shutdown.remaining()))
     wasyncore.close_all(sockets)
     return len(busy)
 

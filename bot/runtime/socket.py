@@ -99,7 +99,7 @@ def socket_handler(app, app_token: str, ping_interval: float = 10.0, stopping: t
     Once `stopping` is set, an envelope that arrives is left unacknowledged (Slack sends it again, events to
     another connection); `finish(timeout)` waits for those being handled to be acknowledged.
     """
-    stopping = stopping or threading.Event()
+    stopped = stopping or threading.Event()
 
     class EndOfStreamIsAnError:
         def __init__(self, sock):
@@ -133,7 +133,7 @@ def socket_handler(app, app_token: str, ping_interval: float = 10.0, stopping: t
             self._done = threading.Condition()
 
         def handle(self, client, req):
-            if stopping.is_set():
+            if stopped.is_set():
                 log.info("stopping: a %s envelope left unacknowledged (Slack sends it again)", req.type)
                 return
             with self._done:
