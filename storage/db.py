@@ -253,9 +253,18 @@ def _read_only_file_system(folder: Path) -> bool:
 
 def _write_probe(db: sqlite_utils.Database) -> None:
     """A write that changes nothing (the header's user_version, rewritten as it is): a file that can be read
-    but not written (its permissions, a read-only mount) is found at start, not at the first change."""
+    but not written (its permissions, a read-only mount) is found at start, not at the first change. It
+    does not queue for the write lock: a lock held by another process (a cron tick) says nothing of that,
+    and the start's own writes wait for it anyway."""
     version = int(db.execute("PRAGMA user_version").fetchone()[0])
-    db.execute(f"PRAGMA user_version = {version}")
+    db.execute("PRAGMA busy_timeout = 0")
+    try:
+        db.execute(f"PRAGMA user_version = {version}")
+    except sqlite3.OperationalError as error:
+        if kind_of(error) != "busy":
+            raise
+    finally:
+        db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
 
 
 class Store:
