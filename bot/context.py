@@ -12,10 +12,11 @@ from dataclasses import dataclass, field
 from slack_sdk import WebClient
 
 from bot.clock import Clock, parse_instant
+from bot.errors import DatabaseUnusable
 from bot.feature import Contributions
 from bot.i18n import Translator, translator
 from bot.settings import Settings
-from storage.db import Store
+from storage.db import Store, Unusable
 
 log = logging.getLogger("relais")
 
@@ -69,6 +70,15 @@ def build(settings: Settings, store: Store | None = None, contributions: Contrib
     return Relais(
         settings=settings,
         clock=clock,
-        store=store or Store(settings.database_path),
+        store=store or open_store(settings),
         contributions=contributions or Contributions(),
     )
+
+
+def open_store(settings: Settings) -> Store:
+    """The database at DATABASE_PATH, opened and up to date; DatabaseUnusable (one line, exit 2) when the
+    file cannot be used: every run mode and one-shot command opens it here."""
+    try:
+        return Store(settings.database_path)
+    except Unusable as error:
+        raise DatabaseUnusable(error.path, error.problem, error.folder, error.detail) from None

@@ -34,6 +34,21 @@ def require_token(settings, command: str) -> None:
         raise NoToken(command)
 
 
+class DatabaseUnusable(StartupError):
+    """DATABASE_PATH cannot be used (storage.db.Unusable): names the path and what is wrong with it.
+
+    `problem` is a catalog key under `database.` (bot/i18n); `folder` and `detail` fill it."""
+
+    def __init__(self, path, problem: str, folder="", detail: str = ""):
+        self.path, self.problem, self.folder, self.detail = str(path), problem, str(folder), detail
+        super().__init__(f"DATABASE_PATH {self.path}: {problem} {detail}".strip())
+
+    def line(self, language: str = "fr") -> str:
+        tr = translator(language)
+        problem = tr("database." + self.problem, path=self.path, folder=self.folder, detail=self.detail)
+        return " ".join(tr("database.line", path=self.path, problem=problem).split())
+
+
 class ConfigFileError(StartupError):
     """A configuration file that cannot be used: names the file, the entry, the field and what it expects.
 

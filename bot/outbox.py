@@ -23,6 +23,10 @@ gives for the request itself (channel_not_found, not_in_channel, invalid_blocks,
 fails the row at once: it is logged, `python -m bot check` says what, where, why and how to fix it,
 and `python -m bot outbox retry KEY|--all` sends it again once the cause is fixed.
 
+Stopping (SIGTERM, `stop`): the process claims nothing more and starts no new post; the posts under way
+are answered by Slack and recorded before it exits; rows it had claimed but not started are given back
+(pending, their attempt refunded), so the next pass, here or after the restart, sends each of them once.
+
 Exactly once, as far as Slack allows: a row is claimed by one worker (one UPDATE ... RETURNING), the
 claim is renewed right before the post and the post is skipped if the claim was lost. A worker that
 died while posting (same host, its process gone) gives its rows back at the next pass, so only the
@@ -153,10 +157,52 @@ def release_dead_claims(relais, now: datetime) -> int:
     return released
 
 
+# -- stopping ---------------------------------------------------------------------------------
+_stopping = threading.Event()
+# rows this process is rendering, posting or recording right now; of those, rows Slack answered and not yet marked
+_under_way = {"sending": 0, "recording": 0}
+_under_way_changed = threading.Condition()
+RECORDING_PATIENCE = 1.5  # seconds a stop waits beyond its timeout for a row Slack answered to be marked sent
+
+
+def stop(timeout: float) -> bool:
+    """This process stops sending: nothing more is claimed, no new post is started (a pacing wait is cut
+    short), and the sends under way finish: Slack's answer, then the row marked. Waits `timeout` seconds at
+    most (and RECORDING_PATIENCE more for a row Slack has answered: a post is never cut from its record);
+    True when none is left under way."""
+    _stopping.set()
+    deadline = time.monotonic() + timeout
+    with _under_way_changed:
+        while _under_way["sending"] and time.monotonic() < deadline:
+            _under_way_changed.wait(deadline - time.monotonic())
+        deadline += RECORDING_PATIENCE
+        while _under_way["recording"] and time.monotonic() < deadline:
+            _under_way_changed.wait(deadline - time.monotonic())
+        return not _under_way["sending"]
+
+
+def stopping() -> bool:
+    return _stopping.is_set()
+
+
+def under_way() -> int:
+    """How many rows this process is sending right now (rendering, posting or recording)."""
+    return _under_way["sending"]
+
+
+def _give_back(relais, row: dict, worker: str, now: datetime) -> None:
+    """A claimed row this process will not send after all (it is stopping): pending again, attempt refunded."""
+    try:
+        with relais.db.atomic():
+            rows.release(relais.db, row["id"], worker, now, "not sent: its sender stopped", refund=True)
+    except sqlite3.Error:  # left claimed: the next pass takes it back once this process is gone
+        log.exception("outbox row %s: could not be given back", row["id"])
+
+
 # -- sending ----------------------------------------------------------------------------------
 @dataclass
 class _Result:
-    status: str  # sent | limited | skipped | failed | retry | lost
+    status: str  # sent | limited | skipped | failed | retry | lost | returned
     row: dict
     retry_after: float = 0.0
 
@@ -188,10 +234,15 @@ def deliver(
     sent: list[dict] = []
     waited = 0.0
     for _round in range(MAX_ROUNDS):
+        if _stopping.is_set():
+            break
         batch = rows.claim_due(db, current(), worker, limit=limit, keys=only)
         limited: list[_Result] = []
         for row in batch:
-            result = _send_guarded(relais, row, current(), worker)
+            if _stopping.is_set():
+                _give_back(relais, row, worker, current())
+                continue
+            result = _send_counted(relais, row, current(), worker)
             if result.status == "sent":
                 sent.append(result.row)
                 if on_sent:
@@ -204,7 +255,8 @@ def deliver(
         if limited:
             pause = min(r.retry_after for r in limited)
             if pause <= MAX_INLINE_WAIT and waited + pause <= 2 * MAX_INLINE_WAIT:
-                time.sleep(pause)
+                if _stopping.wait(pause):
+                    break
                 waited += pause
                 if keys is not None:
                     only = [r.row["key"] for r in limited]
@@ -288,6 +340,18 @@ def _safe_deliver(relais, keys):
         relais.store.close()
 
 
+def _send_counted(relais, row: dict, now: datetime, worker: str) -> _Result:
+    """_send_guarded, counted as under way (`stop` waits for it)."""
+    with _under_way_changed:
+        _under_way["sending"] += 1
+    try:
+        return _send_guarded(relais, row, now, worker)
+    finally:
+        with _under_way_changed:
+            _under_way["sending"] -= 1
+            _under_way_changed.notify_all()
+
+
 def _send_guarded(relais, row: dict, now: datetime, worker: str) -> _Result:
     """One row; whatever goes wrong, the row ends in a state a later pass can act on."""
     try:
@@ -342,6 +406,9 @@ def _send_one(relais, row: dict, now: datetime, worker: str) -> _Result:
             channel = client.conversations_open(users=post.channel)["channel"]["id"]
         if not post.update_ts:
             _pace(relais, channel)
+        if _stopping.is_set():  # not posted yet: the next pass (after the restart) sends it
+            _give_back(relais, row, worker, now)
+            return _Result("returned", row)
         if not rows.still_mine(db, row["id"], worker):
             log.warning("outbox row %s: claim lost before posting; left to its new owner", row["id"])
             return _Result("lost", row)
@@ -351,7 +418,14 @@ def _send_one(relais, row: dict, now: datetime, worker: str) -> _Result:
     except (SlackRequestError, OSError, TimeoutError) as error:
         return _retry_later(relais, row, now, f"connection: {error}")
 
-    _record_sent(relais, row, post, now, channel, ts)
+    with _under_way_changed:
+        _under_way["recording"] += 1
+    try:
+        _record_sent(relais, row, post, now, channel, ts)
+    finally:
+        with _under_way_changed:
+            _under_way["recording"] -= 1
+            _under_way_changed.notify_all()
     log.info("sent %s %s to %s", row["kind"], row["key"], channel)
     return _Result("sent", {**row, "status": "sent", "slack_channel": channel, "slack_ts": ts})
 
@@ -378,7 +452,7 @@ def _pace(relais, channel: str) -> None:
     slot = rows.reserve_slot(relais.db, channel, time.time(), relais.settings.pace_seconds)
     wait = slot - time.time()
     if wait > 0:
-        time.sleep(wait)
+        _stopping.wait(wait)  # cut short when the process stops (the row is then given back)
 
 
 def _call_slack(client, post: Post, channel: str) -> tuple[str, str | None]:

@@ -10,6 +10,8 @@ A sqlite3 connection belongs to the thread that opened it; Store hands each thre
 from __future__ import annotations
 
 import contextlib
+import errno
+import os
 import sqlite3
 import threading
 import time
@@ -235,21 +237,130 @@ def connect(path: str | Path) -> sqlite_utils.Database:
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     conn = sqlite3.connect(str(path), timeout=BUSY_TIMEOUT_MS / 1000)
-    conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-    if str(path.resolve()) in _CHECKPOINTED:
-        conn.execute("PRAGMA wal_autocheckpoint = 0")
-    conn.execute("PRAGMA journal_mode = WAL")
-    conn.execute("PRAGMA synchronous = NORMAL")
-    conn.execute("PRAGMA foreign_keys = ON")
+    try:
+        conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        if str(path.resolve()) in _CHECKPOINTED:
+            conn.execute("PRAGMA wal_autocheckpoint = 0")
+        conn.execute("PRAGMA journal_mode = WAL")
+        conn.execute("PRAGMA synchronous = NORMAL")
+        conn.execute("PRAGMA foreign_keys = ON")
+    except BaseException:
+        conn.close()
+        raise
     return Database(conn, execute_plugins=False, writers=writer_lock(path))
+
+
+class Unusable(Exception):
+    """The database file cannot be opened or brought up to date at all: `problem` says why, as a code
+    (is_directory, not_sqlite, folder_not_folder, folder_cannot_create, folder_permission,
+    file_permission, read_only, full, busy, unknown); `folder` and `detail` fill it in."""
+
+    def __init__(self, path: Path, problem: str, folder: Path | None = None, detail: str = ""):
+        self.path, self.problem, self.folder, self.detail = path, problem, folder or path.parent, detail
+        super().__init__(f"{path}: {problem} {detail}".strip())
+
+
+def diagnose(path: Path, error: BaseException) -> Unusable | None:
+    """What prevents a start on the database at `path`, given the error opening it raised; None when the
+    error says nothing about the file (a bug, say), which then goes on as it is."""
+    folder = path.parent
+    if path.is_dir():
+        return Unusable(path, "is_directory")
+    if isinstance(error, OSError):  # creating the folder
+        blocked = _first_file_on_the_way(folder)
+        if blocked is not None:
+            return Unusable(path, "folder_not_folder", blocked)
+        if error.errno == errno.EROFS:
+            return Unusable(path, "read_only", folder)
+        if error.errno in (errno.EACCES, errno.EPERM):
+            return Unusable(path, "folder_cannot_create", folder, error.strerror or "")
+        return Unusable(path, "folder_cannot_create", folder, error.strerror or str(error))
+    text = str(error).lower()
+    if "not a database" in text or "file is encrypted" in text:
+        return Unusable(path, "not_sqlite")
+    if kind_of(error) == "busy":
+        return Unusable(path, "busy", detail=str(error))
+    if not isinstance(error, sqlite3.OperationalError) or (kind_of(error) != "unwritable" and "disk" not in text):
+        return None
+    if _read_only_file_system(folder):
+        return Unusable(path, "read_only", folder)
+    if path.exists() and not os.access(path, os.R_OK | os.W_OK):
+        return Unusable(path, "file_permission")
+    if not os.access(folder, os.W_OK | os.X_OK):  # the file (when new), its -wal and -shm are created there
+        return Unusable(path, "folder_permission", folder)
+    if "full" in text:
+        return Unusable(path, "full", folder)
+    return _as_the_system_says(path) or Unusable(path, "unknown", detail=str(error))
+
+
+def _as_the_system_says(path: Path) -> Unusable | None:
+    """SQLite's "unable to open database file" says no more: the system's own reason, from opening the file
+    as SQLite does (a file created by this probe is removed)."""
+    existed = path.exists()
+    try:
+        fd = os.open(path, os.O_RDWR | (0 if existed else os.O_CREAT | os.O_EXCL), 0o644)
+    except OSError as error:
+        if error.errno == errno.EROFS:
+            return Unusable(path, "read_only", path.parent)
+        if error.errno in (errno.EACCES, errno.EPERM):
+            return Unusable(path, "file_permission" if existed else "folder_permission", path.parent)
+        return Unusable(path, "unknown", detail=error.strerror or str(error))
+    os.close(fd)
+    if not existed:
+        path.unlink(missing_ok=True)
+    return None
+
+
+def _first_file_on_the_way(folder: Path) -> Path | None:
+    """The first part of `folder` that exists and is not a folder (a file where a folder is needed)."""
+    for part in [*reversed(folder.parents), folder]:
+        if part.exists() and not part.is_dir():
+            return part
+    return None
+
+
+def _read_only_file_system(folder: Path) -> bool:
+    for part in [folder, *folder.parents]:
+        if part.exists():
+            try:
+                return bool(os.statvfs(part).f_flag & os.ST_RDONLY)
+            except OSError:
+                return False
+    return False
+
+
+def _write_probe(db: sqlite_utils.Database) -> None:
+    """A write that changes nothing (the header's user_version, rewritten as it is): a file that can be read
+    but not written (its permissions, a read-only mount) is found at start, not at the first change. It
+    does not queue for the write lock: a lock held by another process (a cron tick) says nothing of that,
+    and the start's own writes wait for it anyway."""
+    version = int(db.execute("PRAGMA user_version").fetchone()[0])
+    db.execute("PRAGMA busy_timeout = 0")
+    try:
+        db.execute(f"PRAGMA user_version = {version}")
+    except sqlite3.OperationalError as error:
+        if kind_of(error) != "busy":
+            raise
+    finally:
+        db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
 
 
 class Store:
     def __init__(self, path: str | Path, migrate: bool = True):
+        """With `migrate`, the file is opened (created when new) and brought up to date at once: a file that
+        cannot be used raises Unusable, saying why."""
         self.path = Path(path)
         self._local = threading.local()
         if migrate:
-            apply_migrations(self.db)
+            try:
+                apply_migrations(self.db)
+                _write_probe(self.db)
+            except (OSError, sqlite3.Error) as error:
+                unusable = diagnose(self.path, error)
+                self.close()
+                if unusable is None:
+                    raise
+                raise unusable from error
 
     @property
     def db(self) -> sqlite_utils.Database:

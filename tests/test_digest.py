@@ -409,7 +409,9 @@ def test_a_digest_of_long_titles_full_of_entities_is_split_within_11000_characte
         assert check_message({"text": bk.fallback_text(blocks), "blocks": blocks}) == []
         assert bk.message_chars(blocks, bk.fallback_text(blocks)) <= 11_000
     lines = item_lines(messages)
-    assert len(lines) == 3 * count + 1  # going out once, a deadline for each of two outlets; the writing mornings' prompt
+    assert (
+        len(lines) == 3 * count + 1
+    )  # going out once, a deadline for each of two outlets; the writing mornings' prompt
     whole = item_lines([content_blocks(digest, translator("fr"))])  # the same digest, unsplit
     assert lines == whole  # every line once, in the same order
     for n in range(count):

@@ -109,6 +109,18 @@ MESSAGES: dict[str, str] = {
     "cli.argparse.not_allowed_with": "not allowed with argument {argument}",
     "cli.argparse.ignored": "ignored explicit argument {value}",
     "cli.argparse.unexpected_option": "unexpected option string: {option}",
+    # issue 14 (h-stop): a DATABASE_PATH that cannot be used, in one line (bot.errors.DatabaseUnusable)
+    "database.line": "DATABASE_PATH ({path}): {problem}",
+    "database.is_directory": "it is a folder, not a file; give a file's path, for example {path}/relais.db",
+    "database.not_sqlite": "this file is not a SQLite database; give the path of Relais's database, or of a file that does not exist yet (it will be created)",
+    "database.folder_not_folder": "{folder} is a file, not a folder, so the database cannot be created there",
+    "database.folder_cannot_create": "the folder {folder} does not exist and cannot be created ({detail})",
+    "database.folder_permission": "permission denied: this process cannot write in the folder {folder} (SQLite creates the database and its -wal and -shm files there)",
+    "database.file_permission": "permission denied: this process cannot read and write this file",
+    "database.read_only": "the file system of {folder} is read-only; put the database on a writable disk",
+    "database.full": "the disk of {folder} is full",
+    "database.busy": "the database has been locked by another process for more than 10 seconds ({detail})",
+    "database.unknown": "the database cannot be opened ({detail})",
     # --- configuration files ---
     "config.line": "{location}: {problem}",
     "config.file_missing": "file not found",

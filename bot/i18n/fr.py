@@ -109,6 +109,18 @@ MESSAGES: dict[str, str] = {
     "cli.argparse.not_allowed_with": "incompatible avec l'argument {argument}",
     "cli.argparse.ignored": "valeur ignorée : {value}",
     "cli.argparse.unexpected_option": "option inattendue : {option}",
+    # issue 14 (h-stop): a DATABASE_PATH that cannot be used, in one line (bot.errors.DatabaseUnusable)
+    "database.line": "DATABASE_PATH ({path}) : {problem}",
+    "database.is_directory": "c'est un dossier, pas un fichier ; donnez le chemin d'un fichier, par exemple {path}/relais.db",
+    "database.not_sqlite": "ce fichier n'est pas une base SQLite ; donnez le chemin de la base de Relais, ou d'un fichier qui n'existe pas encore (il sera créé)",
+    "database.folder_not_folder": "{folder} est un fichier et non un dossier, la base ne peut donc pas y être créée",
+    "database.folder_cannot_create": "le dossier {folder} n'existe pas et ne peut pas être créé ({detail})",
+    "database.folder_permission": "permission refusée : ce processus ne peut pas écrire dans le dossier {folder} (SQLite y crée la base et ses fichiers -wal et -shm)",
+    "database.file_permission": "permission refusée : ce processus ne peut pas lire et écrire ce fichier",
+    "database.read_only": "le système de fichiers de {folder} est en lecture seule ; placez la base sur un disque accessible en écriture",
+    "database.full": "le disque de {folder} est plein",
+    "database.busy": "la base est verrouillée par un autre processus depuis plus de 10 secondes ({detail})",
+    "database.unknown": "la base ne peut pas être ouverte ({detail})",
     # --- fichiers de configuration ---
     "config.line": "{location} : {problem}",
     "config.file_missing": "fichier introuvable",

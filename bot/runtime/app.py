@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 
 from slack_bolt import Ack, App
@@ -64,6 +65,11 @@ class RequestExecutor(ThreadPoolExecutor):
     A listener's start returns once it has acked (or ended): Bolt then finds the ack given and answers
     without polling for it."""
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._running = 0
+        self._idle = threading.Condition()
+
     def submit(self, fn, /, *args, **kwargs):
         patience, refused = limits()
         claim = current_claim()
@@ -71,6 +77,8 @@ class RequestExecutor(ThreadPoolExecutor):
         _handover.ack = None
 
         def under_limits():
+            with self._idle:
+                self._running += 1
             set_limits(patience, refused)
             set_claim(claim)
             replies.deferring(True)
@@ -79,6 +87,9 @@ class RequestExecutor(ThreadPoolExecutor):
             finally:
                 set_limits()
                 set_claim()
+                with self._idle:
+                    self._running -= 1
+                    self._idle.notify_all()
 
         future = super().submit(under_limits)
         if ack is not None:
@@ -86,8 +97,26 @@ class RequestExecutor(ThreadPoolExecutor):
             ack.given.wait(HANDOVER_WAIT)
         return future
 
+    def finish(self, timeout: float) -> bool:
+        """At a stop: take no more work and wait `timeout` seconds at most for the listeners running; True
+        when none is left."""
+        self.shutdown(wait=False, cancel_futures=True)
+        deadline = time.monotonic() + timeout
+        with self._idle:
+            while self._running and time.monotonic() < deadline:
+                self._idle.wait(deadline - time.monotonic())
+            return not self._running
 
-def create_app(relais: Relais, *, signing_secret: str | None = None, process_before_response: bool = False) -> App:
+
+def create_app(
+    relais: Relais,
+    *,
+    signing_secret: str | None = None,
+    process_before_response: bool = False,
+    listeners: RequestExecutor | None = None,
+) -> App:
+    """The Bolt app; its listeners run in `listeners` (a new pool when None; serve and socket pass theirs, to
+    wait for it when they stop)."""
     settings = relais.settings
     token = settings.bot_token or CONSOLE_TOKEN
 
@@ -108,7 +137,7 @@ def create_app(relais: Relais, *, signing_secret: str | None = None, process_bef
         client=WebClient(base_url=settings.api_url, timeout=settings.slack_timeout),  # type: ignore[arg-type]
         process_before_response=process_before_response,
         request_verification_enabled=False,  # bot.runtime.web verifies every HTTP request before Bolt sees it
-        listener_executor=RequestExecutor(max_workers=LISTENER_THREADS, thread_name_prefix="relais-listener"),
+        listener_executor=listeners or listener_pool(),
         ignoring_self_events_enabled=True,
         url_verification_enabled=True,
         raise_error_for_unhandled_request=False,
@@ -128,6 +157,10 @@ def create_app(relais: Relais, *, signing_secret: str | None = None, process_bef
     for register in relais.contributions.listeners:
         register(app)
     return app
+
+
+def listener_pool() -> RequestExecutor:
+    return RequestExecutor(max_workers=LISTENER_THREADS, thread_name_prefix="relais-listener")
 
 
 def remembered_identity(relais: Relais) -> None:

@@ -23,18 +23,20 @@ from collections.abc import Callable
 from bot import features, outbox
 from bot.clock import parse_instant, to_text
 from bot.console import run as run_console_loop
+from bot.context import open_store
 from bot.errors import EXIT_CONFIG, StartupError, require_token
 from bot.feature import Command
 from bot.i18n import Translator, translator
 from bot.runtime import arguments, jobs, server, socket
-from bot.runtime.app import create_app, learn_identity, remembered_identity
+from bot.runtime.app import create_app, learn_identity, listener_pool, remembered_identity
 from bot.runtime.check import check
 from bot.runtime.logs import configure_logging
 from bot.runtime.scheduler import start_in_background
+from bot.runtime.shutdown import Shutdown
 from bot.runtime.startup import open_relais
 from bot.runtime.web import create_wsgi
 from bot.settings import Settings, SettingsError, load_settings, read_environment, require
-from storage.db import Store, backup, checkpoint_in_background
+from storage.db import backup, checkpoint_in_background
 
 log = logging.getLogger("relais")
 
@@ -58,17 +60,23 @@ def run_socket(settings: Settings, args) -> int:
 def run_serve(settings: Settings, args) -> int:
     require(settings, "http")
     configure_logging(logging.INFO)
+    shutdown = Shutdown()
+    shutdown.install()  # from the start: a SIGTERM while starting stops the server as soon as it serves
     relais = open_relais(settings)
     checkpoint_in_background(settings.database_path)
     remembered_identity(relais)
-    app = create_app(relais)
+    listeners = listener_pool()
+    app = create_app(relais, listeners=listeners)
     threading.Thread(target=learn_identity, args=(relais,), daemon=True).start()
-    start_in_background(relais)
+    scheduler = start_in_background(relais)
     log.info("Relais over HTTP on port %s: POST /slack/events, GET /healthz", settings.port)
     http = server.create(create_wsgi(relais, app), args.host, settings.port)
     http.print_listen("Serving on http://{}:{}")  # as waitress.serve says it, once the port is bound
-    http.run()
-    return 0
+    unanswered = server.run_until_stopped(http, shutdown, on_stop=lambda: shutdown.begin(scheduler))
+    cut = shutdown.finish(scheduler, listeners)
+    if unanswered:
+        cut.insert(0, f"{unanswered} request(s) not answered")
+    return shutdown.exit(cut)
 
 
 # -- one-shot commands ------------------------------------------------------------------------
@@ -105,8 +113,9 @@ def run_tick(settings: Settings, args) -> int:
 
 def run_backup(settings: Settings, args) -> int:
     tr = _translator(settings)
+    store = open_store(settings)  # a DATABASE_PATH that cannot be used: one line, exit 2 (in main)
     try:
-        pages = backup(Store(settings.database_path).db, args.path)
+        pages = backup(store.db, args.path)
     except Exception as error:  # noqa: BLE001 - said in one line
         print(tr("backup.failed", error=error), file=sys.stderr)
         return 1

@@ -76,11 +76,16 @@ def problems(relais: Relais) -> list[str]:
 
 
 def _probe(relais: Relais) -> str | None:
-    """None when a small write goes through (or the lock is merely taken); else what is wrong."""
+    """None when a small write goes through (or the lock is merely taken); else what is wrong.
+
+    The value written differs at every probe (nanoseconds): SQLite leaves a page it is asked to rewrite with
+    the same bytes clean, and a commit with no dirty page writes nothing, so two probes within the same
+    second would let the second one succeed on a full disk."""
     set_limits(WRITE_PROBE_PATIENCE)
+    now = to_text(relais.clock.now())
     try:
         with relais.db.atomic():
-            kv.put(relais.db, "health:probe", to_text(relais.clock.now()), to_text(relais.clock.now()))
+            kv.put(relais.db, "health:probe", f"{now} {time.time_ns()}", now)
     except Busy:
         return None
     except sqlite3.Error as error:

@@ -105,13 +105,28 @@ def run_job(relais: Relais, job: Job, stop: threading.Event, wake: threading.Eve
         relais.store.close()  # this thread's connection
 
 
-def start_in_background(relais: Relais, stop: threading.Event | None = None) -> threading.Event:
+class Running(threading.Event):
+    """The scheduler running in the background: set it to stop the loop; `join` waits for the tick under way
+    (the features' jobs run in daemon threads of their own: a run under way when it is set ends on its own)."""
+
+    thread: threading.Thread | None = None
+
+    def join(self, timeout: float | None = None) -> bool:
+        """True once the scheduler's thread has ended (within `timeout` seconds)."""
+        if self.thread is not None:
+            self.thread.join(timeout)
+            return not self.thread.is_alive()
+        return True
+
+
+def start_in_background(relais: Relais, stop: Running | None = None) -> Running:
     """Run the scheduler in a daemon thread, and each feature's job in one of its own; set the returned
     event to stop them all."""
-    stop = stop or threading.Event()
+    stop = stop or Running()
     wake = threading.Event()
     health.scheduler_started()
-    threading.Thread(target=run, args=(relais, stop, wake), name="relais-scheduler", daemon=True).start()
+    stop.thread = threading.Thread(target=run, args=(relais, stop, wake), name="relais-scheduler", daemon=True)
+    stop.thread.start()
     for job in relais.contributions.jobs:
         threading.Thread(
             target=run_job, args=(relais, job, stop, wake), name=f"relais-job-{job.name}", daemon=True

@@ -10,15 +10,26 @@ What it withstands alone (tests/test_web_e2e.py measures it):
   megabyte of a chunked body) are in: nothing more is read, nothing is spooled to disk.
 Behind a reverse proxy (nginx, Caddy, a platform's router) the proxy holds the slow clients and this
 server only sees whole requests: see the README.
+
+On SIGTERM or SIGINT (`run_until_stopped`): the listening socket is closed at once (a new connection is
+refused), every request received whole is answered and its answer sent, connections left idle are closed;
+bot.runtime.shutdown says the rest.
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 
+from waitress import wasyncore
+from waitress.channel import HTTPChannel
 from waitress.server import BaseWSGIServer, MultiSocketServer, create_server
 
+from bot import outbox
+from bot.runtime.shutdown import Shutdown
 from bot.runtime.web import MAX_BODY
+
+log = logging.getLogger("relais")
 
 THREADS = 8  # requests served at once; Bolt's listeners run in their own pool (bot.runtime.app)
 CONNECTION_LIMIT = 1000  # waitress's default (100) is exhausted by a hundred idle sockets
@@ -46,3 +57,53 @@ def adjustments() -> dict:
 
 def create(app: Callable, host: str, port: int) -> BaseWSGIServer | MultiSocketServer:
     return create_server(app, host=host, port=port, **adjustments())
+
+
+def _socket_map(http: BaseWSGIServer | MultiSocketServer) -> dict:
+    """The sockets waitress's loop watches (listening sockets, connections, its trigger)."""
+    found = http.map if isinstance(http, MultiSocketServer) else getattr(http, "_map", None)
+    assert isinstance(found, dict), "waitress keeps its sockets in a dict"
+    return found
+
+
+def run_until_stopped(http: BaseWSGIServer | MultiSocketServer, shutdown: Shutdown, on_stop: Callable[[], None]) -> int:
+    """Serve until SIGTERM or SIGINT; then `on_stop()`, refuse new connections and answer the requests received,
+    within the grace. Returns how many requests were left unanswered (0 normally)."""
+    sockets = _socket_map(http)
+    listening = [each for each in sockets.values() if isinstance(each, BaseWSGIServer)]
+    shutdown.install(wake=listening[0].pull_trigger)  # a pipe write: the loop's poll() returns at once
+    timeout = http.adj.asyncore_loop_timeout
+    while not shutdown.requested.is_set():
+        wasyncore.loop(timeout=timeout, map=sockets, use_poll=True, count=1)
+    wasyncore.loop(timeout=0, map=sockets, use_poll=True, count=1)  # what had arrived before the signal
+    for server in listening:
+        wasyncore.dispatcher.close(server)  # the listening socket only (the trigger stays): new connections refused
+    wasyncore.loop(timeout=0, map=sockets, use_poll=True, count=1)
+    busy = _answering(sockets)
+    log.info(
+        "Relais stopping (%s): no new connections; answering %d request(s), finishing %d message(s) being sent "
+        "(%.0f s at most)",
+        shutdown.signal_name,
+        len(busy),
+        outbox.under_way(),
+        shutdown.grace,
+    )
+    on_stop()
+    while busy and shutdown.remaining() > 0:
+        wasyncore.loop(timeout=min(0.05, shutdown.remaining()), map=sockets, use_poll=True, count=1)
+        busy = _answering(sockets)
+    http.task_dispatcher.shutdown(cancel_pending=True, timeout=int(shutdown.remaining()))
+    wasyncore.close_all(sockets)
+    return len(busy)
+
+
+def _answering(sockets: dict) -> list[HTTPChannel]:
+    """The connections with a request received whole and not yet answered, or an answer not yet sent; the
+    others (idle, or still sending a request) are closed."""
+    busy = []
+    for channel in [each for each in list(sockets.values()) if isinstance(each, HTTPChannel)]:
+        if channel.requests or channel.total_outbufs_len:
+            busy.append(channel)
+        elif channel.connected:
+            channel.handle_close()
+    return busy
