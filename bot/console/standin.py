@@ -225,9 +225,13 @@ class SlackStandIn:
             return self._record(method, args, token, {"ok": False, "error": "invalid_auth"})
         problems = self._check(method, args)
         if problems:
-            error = {"ok": False, "error": blockkit.slack_error(method, problems), "errors": problems}
-            error["response_metadata"] = {"messages": [f"[ERROR] {p}" for p in problems]}
-            return self._record(method, args, token, error, problems=problems)
+            refusal: dict[str, object] = {
+                "ok": False,
+                "error": blockkit.slack_error(method, problems),
+                "errors": problems,
+            }
+            refusal["response_metadata"] = {"messages": [f"[ERROR] {p}" for p in problems]}
+            return self._record(method, args, token, refusal, problems=problems)
         return self._record(method, args, token, self._answer(method, args))
 
     def _check(self, method: str, args: dict) -> list[str]:

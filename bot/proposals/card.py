@@ -319,7 +319,7 @@ def _paginated(tr, proposal_id: int, head: list[dict], groups: list[list[dict]],
         more = context(tr.plural("propose.card.more", rest, id=str(proposal_id)))
         last = rest == 1
         if len(group) > room - (0 if last else 1) or message_chars(group) > chars - (
-            0 if last else message_chars(more)
+            0 if last else message_chars([more])
         ):
             blocks.append(more)
             break

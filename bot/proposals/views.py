@@ -321,7 +321,7 @@ def cycle_blocks(relais, chosen: str | None) -> list[dict]:
     if not cycles:
         return []
     options = [option(tr("propose.modal.cycle_none"), NO_CYCLE)] + [option(c.title, c.key) for c in cycles]
-    select = {"type": "static_select", "action_id": "value", "options": options}
+    select: dict = {"type": "static_select", "action_id": "value", "options": options}
     select["initial_option"] = next((o for o in options if o["value"] == chosen), options[0])
     return [input_block("cycle", tr("propose.modal.cycle"), select, optional=True, hint=tr("propose.modal.cycle_hint"))]
 
