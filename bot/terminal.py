@@ -29,10 +29,12 @@ _CHANNEL = re.compile(r"<#([A-Z0-9_]+)(?:\|([^>]*))?>")
 _SPECIAL = re.compile(r"<!(\w+)(?:\|([^>]*))?>")
 
 
-def unmrkdwn(text: str) -> str:
-    """What Slack would show: links as 'label (url)', mentions as @U…, entities decoded."""
+def unmrkdwn(text: str, names: Mapping[str, str] | None = None) -> str:
+    """What Slack would show: links as 'label (url)', mentions as @name (the person's name when `names`
+    has it, as Slack shows it; else the user ID), entities decoded."""
+    names = names or {}
     text = _LINK.sub(lambda m: f"{m.group(2)} ({m.group(1)})", text or "")
-    text = _MENTION.sub(lambda m: "@" + m.group(1), text)
+    text = _MENTION.sub(lambda m: "@" + names.get(m.group(1), m.group(1)), text)
     text = _CHANNEL.sub(lambda m: "#" + (m.group(2) or m.group(1)), text)
     text = _SPECIAL.sub(lambda m: "@" + (m.group(2) or m.group(1)), text)  # <!channel> as Slack shows it
     return html.unescape(text)
@@ -111,7 +113,7 @@ class Screen:
             lines.append(self.tr("console.ephemeral"))
         blocks = message.get("blocks") or []
         if not blocks and message.get("text"):
-            lines.append(unmrkdwn(message["text"]))
+            lines.append(unmrkdwn(message["text"], self.names))
         for block in blocks:
             lines.extend(self._block(block, where))
         self.write("\n".join(lines))
@@ -126,9 +128,9 @@ class Screen:
         if kind == "section":
             out = []
             if block.get("text"):
-                out.append(unmrkdwn(block["text"].get("text", "")))
+                out.append(unmrkdwn(block["text"].get("text", ""), self.names))
             for f in block.get("fields") or []:
-                out.append("  " + unmrkdwn(f.get("text", "")))
+                out.append("  " + unmrkdwn(f.get("text", ""), self.names))
             accessory = block.get("accessory")
             if accessory and accessory.get("type") == "button":
                 out.append(self._button(accessory, block.get("block_id"), where))
@@ -136,7 +138,12 @@ class Screen:
                 out += self._checkboxes(accessory, block.get("block_id"), where)
             return out
         if kind == "context":
-            return ["  " + " · ".join(unmrkdwn(e.get("text", "")) for e in block.get("elements", []) if e.get("text"))]
+            return [
+                "  "
+                + " · ".join(
+                    unmrkdwn(e.get("text", ""), self.names) for e in block.get("elements", []) if e.get("text")
+                )
+            ]
         if kind == "actions":
             out, row = [], []  # buttons side by side; checkboxes one option a line
             for e in block.get("elements", []):
@@ -172,7 +179,7 @@ class Screen:
         return lines
 
     def _box(self, number: int, option: dict, ticked: bool) -> str:
-        return f"[{number}] {'☑' if ticked else '☐'} {unmrkdwn(option.get('text', {}).get('text', '?'))}"
+        return f"[{number}] {'☑' if ticked else '☐'} {unmrkdwn(option.get('text', {}).get('text', '?'), self.names)}"
 
     def toggle(self, number: int) -> list[dict]:
         """Tick or untick checkbox [number] as Slack's client does, show it, and return the element's options

@@ -380,7 +380,7 @@ def test_console_tick_shows_the_reminder_in_the_thread_and_its_buttons_work(rela
         line = console.until("Me le rappeler le prochain jour ouvrable")
         number = line.split("Me le rappeler")[0].rsplit("[", 1)[1].split("]")[0]
         console.send(f":click {number}")
-        console.until("Reporté par @U_CONSOLE : prochain rappel le vendredi 4 décembre 2026")
+        console.until("Reporté par @console : prochain rappel le vendredi 4 décembre 2026")
         console.send(":tick 2026-12-04T09:00")
         console.until("(rappel reporté)")
     finally:

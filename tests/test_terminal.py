@@ -68,3 +68,14 @@ def test_a_direct_message_is_headed_with_the_persons_name():
         screen.call(SimpleNamespace(method="chat.postMessage", args=args, result={"channel": channel, "ts": "1.1"}))
     headings = [message.splitlines()[0] for message in shown if message]
     assert headings == ["✉ message direct à @console", "✉ message direct à @U0AUTRE", "✉ message direct à D0NEVER"]
+
+
+def test_mentions_show_the_persons_name_when_the_screen_has_it_as_slack_does():
+    shown = []
+    screen = Screen(translator("fr"), shown.append, names={"U_CONSOLE": "console"})
+    text = "Reporté par <@U_CONSOLE> ; responsable <@U0AUTRE> &amp; <#C1|equipe-comms>"
+    post(screen, [{"type": "section", "text": {"type": "mrkdwn", "text": text}}])
+    post(screen, [{"type": "context", "elements": [{"type": "mrkdwn", "text": "par <@U_CONSOLE>"}]}], ts="1.2")
+    screen_text = "\n".join(shown)
+    assert "Reporté par @console ; responsable @U0AUTRE & #equipe-comms" in screen_text
+    assert "  par @console" in screen_text and "U_CONSOLE" not in screen_text

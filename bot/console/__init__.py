@@ -208,7 +208,7 @@ class Console:
         title = dialog.get("title", {}).get("text", "")
         yes = dialog.get("confirm", {}).get("text", self.tr("common.yes"))
         no = dialog.get("deny", {}).get("text", self.tr("common.no"))
-        self.write(f"── {title} ──\n{unmrkdwn(dialog.get('text', {}).get('text', ''))}")
+        self.write(f"── {title} ──\n{unmrkdwn(dialog.get('text', {}).get('text', ''), self.screen.names)}")
         answer = self.read(self.tr("console.confirm", yes=yes, no=no))
         return (answer or "").strip().lower() in ("1", "o", "oui", "y", "yes", yes.strip().lower())
 
