@@ -332,12 +332,12 @@ def _sender(work: queue.SimpleQueue) -> None:
 
 
 def _safe_deliver(relais, keys):
+    """On a sender thread, which keeps its database connection from one delivery to the next (opening one
+    costs its pragmas, the schema read again and every statement prepared anew, beside the acks)."""
     try:
         deliver(relais, keys=keys)
     except Exception:
         log.exception("background delivery failed")
-    finally:
-        relais.store.close()
 
 
 def _send_counted(relais, row: dict, now: datetime, worker: str) -> _Result:

@@ -22,6 +22,8 @@ from concurrent.futures import ThreadPoolExecutor
 
 from slack_bolt import Ack, App
 from slack_bolt.authorization import AuthorizeResult
+from slack_bolt.listener_matcher import ListenerMatcher
+from slack_bolt.listener_matcher.builtins import BuiltinListenerMatcher
 from slack_sdk import WebClient
 
 from bot import replies
@@ -156,7 +158,30 @@ def create_app(
     errors.register(app)  # the global error handler, for every surface
     for register in relais.contributions.listeners:
         register(app)
+    lean_matchers(app)
     return app
+
+
+class BodyMatcher(ListenerMatcher):
+    """A built-in matcher (a command's name, an action_id, a view's callback_id…) called with the body alone,
+    the one argument it takes."""
+
+    def __init__(self, func) -> None:
+        self.func = func
+
+    def matches(self, req, resp) -> bool:
+        return self.func(body=req.body)
+
+
+def lean_matchers(app: App) -> None:
+    """Bolt tries the listeners in turn until one matches (a /stats tries some twenty), and for each built-in
+    matcher it builds every argument a listener could take (the payload parsed as an action, a view, a
+    command, an event…), ~60 µs a try, though the matcher reads only `body`: given `body` alone instead."""
+    for listener in app._listeners:
+        listener.matchers = [
+            BodyMatcher(m.func) if isinstance(m, BuiltinListenerMatcher) and list(m.arg_names) == ["body"] else m
+            for m in listener.matchers
+        ]
 
 
 def listener_pool() -> RequestExecutor:
