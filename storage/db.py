@@ -15,7 +15,7 @@ import os
 import sqlite3
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -181,7 +181,7 @@ class Database(sqlite_utils.Database):
         finally:
             self._writers.release()
 
-    def query(self, sql: str, params: Any = None) -> Iterator[dict]:
+    def query(self, sql: str, params: Any = None) -> Generator[dict, None, None]:
         """Rows as dicts, as sqlite_utils' query() gives them. A SELECT runs as it is: sqlite_utils wraps every
         statement in a SAVEPOINT and its RELEASE (to refuse one that returns no rows), three statements instead
         of one, each a round trip for the GIL, inside the write lock when in a transaction. Anything else (a
