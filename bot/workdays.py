@@ -135,9 +135,17 @@ class BusinessDays:
 
     def subtract(self, day: date, count: int) -> date:
         """`count` business days before `day` (0: `day` itself): the latest business day with `count` business
-        days from it up to the day before `day`."""
+        days from it up to the day before `day`. Remembered by this calendar (its closures never change): a
+        cycle's suggestion asks the same deadlines for every day and outlet it tries."""
         if count <= 0:
             return day
+        memo = self.__dict__.setdefault("_subtracted", {})
+        found = memo.get((day, count))
+        if found is None:
+            found = memo[day, count] = self._subtract(day, count)
+        return found
+
+    def _subtract(self, day: date, count: int) -> date:
         reach = count + 7
         while True:
             low = _shifted(day, -reach, floor=date.min + timedelta(days=1))
