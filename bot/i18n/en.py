@@ -229,7 +229,7 @@ MESSAGES: dict[str, str] = {
         "French too (“10 décembre”, “vendredi prochain”, “demain”). "
         "Without a year: the next time that date comes; “next friday”: the first Friday after today.\n"
         "   CATEGORY: `cyclic`, `one-off`, `collections` (rare books and special collections).\n"
-        "   AUDIENCE: “students”, “staff”, “faculty”, “researchers”, “alumni”, “general public”… "
+        "   AUDIENCE: “students”, “graduate students”, “staff”, “faculty”, “researchers”, “alumni”, “general public”… "
         "(in English or French, case and accents ignored).\n"
         "• `/propose list [all]`: open proposals, soonest first (`all`: closed and cancelled ones too).\n"
         "• `/propose show N`: proposal #N and its history.\n"

@@ -229,7 +229,7 @@ MESSAGES: dict[str, str] = {
         "« dans 3 jours » ; en anglais aussi (« December 10 », « next friday », « tomorrow »). "
         "Sans année : la prochaine fois que cette date revient ; « vendredi prochain » : le premier vendredi après aujourd'hui.\n"
         "   CATÉGORIE : `cyclic` (cyclique), `one-off` (ponctuel), `collections` (livres rares et collections spéciales).\n"
-        "   PUBLIC : « étudiants », « personnel », « professeurs », « chercheurs », « diplômés », « grand public »… "
+        "   PUBLIC : « étudiants », « cycles supérieurs », « personnel », « professeurs », « chercheurs », « diplômés », « grand public »… "
         "(en français ou en anglais, majuscules et accents sans importance).\n"
         "• `/propose list [all]` : les propositions en cours, les plus proches d'abord (`all` : aussi les terminées et annulées).\n"
         "• `/propose show N` : la proposition n° N et son historique.\n"
