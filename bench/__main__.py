@@ -24,22 +24,26 @@ Machine figures are noisy: they are reported as measured.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import itertools
 import json
 import os
 import shutil
+import sqlite3
 import subprocess
 import sys
 import tempfile
 import threading
 import time
+from datetime import date, timedelta
 from pathlib import Path
 
 import requests
 
 from bench.scale import HUGE_FEED_EVENTS, SLOW_FEED_DELAY
 from bot.console.standin import SlackStandIn
+from bot.proposals.rules import MAX_AHEAD_DAYS
 from tests import slack
 from tests.processes import (
     ROOT,
@@ -191,6 +195,21 @@ def copy_of(source: Path, folder: Path) -> Path:
 
 
 # -- the scenarios ----------------------------------------------------------------------------
+def _propose_slots() -> list[tuple[date, str]]:
+    """Publication days for the bench's proposals, none over a weekly quota: from the first week the generated
+    data leaves free (it plans up to the end of January 2027) to the last whole week a date may be in
+    (bot.proposals.rules.MAX_AHEAD_DAYS from NOW), udem-x on Monday to Wednesday (3 a week) and
+    udem-instagram-story on Thursday and Friday (2 a week)."""
+    first = date(2027, 2, 1)
+    last = date.fromisoformat(NOW[:10]) + timedelta(days=MAX_AHEAD_DAYS - 7)
+    weeks = (last - first).days // 7
+    outlets = ("udem-x",) * 3 + ("udem-instagram-story",) * 2
+    return [(first + timedelta(weeks=w, days=d), slug) for w in range(weeks) for d, slug in enumerate(outlets)]
+
+
+PROPOSE_SLOTS = _propose_slots()
+
+
 class Scenarios:
     """Request bodies for each scenario; the Relais side takes fresh seeded objects, the bare side
     gets the same shapes."""
@@ -200,16 +219,17 @@ class Scenarios:
         self.buttons = list(seeded["buttons"])
         self.response_url = response_url
         self.figures = itertools.count(1000)
-        self.days = itertools.count()
+        self.slots = iter(PROPOSE_SLOTS)
         self.lock = threading.Lock()
 
-    def propose(self, n: int, i: int) -> str:
-        from datetime import date, timedelta
-
-        day = date(2027, 1, 11) + timedelta(days=next(self.days) * 7 // 3)  # udem-x takes 3 a week
+    def propose(self, n: int, i: int, consume: bool = True) -> str:
+        """A proposal Relais records (each in a free slot of its outlet's weekly quota, within the two years
+        ahead a date may be); the bare app gets the same shape without using a slot."""
+        with self.lock:
+            day, outlet = next(self.slots) if consume else PROPOSE_SLOTS[0]
         return slack.slash_body(
             "/propose",
-            f"Atelier bench {n}-{i} | {day.isoformat()} | udem-x, bib-facebook",
+            f"Atelier bench {n}-{i} | {day.isoformat()} | {outlet}, bib-facebook",
             response_url=self.response_url(),
         )
 
@@ -234,7 +254,7 @@ class Scenarios:
 
     def bodies(self, name: str, relais_side: bool):
         if name == "/propose line":
-            return self.propose
+            return lambda n, i: self.propose(n, i, consume=relais_side)
         if name == "/stats line":
             return self.stats_line
         if name == "card button":
@@ -243,6 +263,11 @@ class Scenarios:
 
 
 SCENARIOS = ("/propose line", "/stats line", "card button")
+
+
+def recorded_proposals(database: Path) -> int:
+    with contextlib.closing(sqlite3.connect(database)) as conn:
+        return conn.execute("SELECT count(*) FROM proposals WHERE title LIKE 'Atelier bench %'").fetchone()[0]
 
 
 def measure_acks(tmp: Path, standin: SlackStandIn, delay: float, source: Path) -> dict:
@@ -288,6 +313,10 @@ def measure_acks(tmp: Path, standin: SlackStandIn, delay: float, source: Path) -
                             file=sys.stderr,
                         )
         out["web_peak_memory_mb"] = peak_memory_mb(web.proc.pid)
+        out["proposals_sent"] = sum(clients * (WARM_UP + per) for clients, per in REQUESTS_PER_CLIENT.items())
+        out["proposals_recorded"] = recorded_proposals(database)
+        if out["proposals_recorded"] != out["proposals_sent"]:  # the scenario measures creations, not refusals
+            print(f"  ! /propose: {out['proposals_recorded']} of {out['proposals_sent']} recorded", file=sys.stderr)
     finally:
         standin.delay = 0.0
         web.stop()
@@ -492,7 +521,8 @@ def print_table(results: dict, written: Path | None = RESULTS) -> None:
         rows = results[key]
         print(
             f"\n{key} (ack latency over HTTP, {ACK_DATA_YEARS} year of data; web peak memory "
-            f"{_f(rows.get('web_peak_memory_mb'), ' MB', 0)}, tracebacks in log: {rows.get('tracebacks_in_log')})"
+            f"{_f(rows.get('web_peak_memory_mb'), ' MB', 0)}, tracebacks in log: {rows.get('tracebacks_in_log')}; "
+            f"proposals recorded: {rows.get('proposals_recorded')} of {rows.get('proposals_sent')})"
         )
         print(
             f"  {'scenario':16} {'clients':>7} {'relais p50':>11} {'p99':>8} {'bare p50':>10} {'p99':>8} "
