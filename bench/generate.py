@@ -148,7 +148,7 @@ def generate(
 
             if publish_on >= today:  # still to come: the real planner plans its deadline reminders
                 relais.clock.freeze(max(created, now - timedelta(minutes=1)))
-                reminders.on_proposal_created(relais, db, proposal_id, relais.clock.now())
+                reminders.plan_created(relais, db, proposal_id, relais.clock.now())
                 relais.clock.freeze(now)
                 for p in placements:
                     deadline = date.fromisoformat(p["deadline"])
@@ -331,7 +331,7 @@ def seed_scenarios(
             ts = f"1796000000.{n:06d}"
             outbox.mark_sent(db, row_id, now, channel, ts)
             store.set_card(db, proposal_id, channel, ts)
-            reminders.on_proposal_created(relais, db, proposal_id, now)
+            reminders.plan_created(relais, db, proposal_id, now)
             placement_id = db.execute("SELECT id FROM placements WHERE proposal_id = ?", [proposal_id]).fetchone()[0]
             out["buttons"].append((placement_id, ts))
     relais.store.close()

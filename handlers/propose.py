@@ -260,21 +260,23 @@ def propose_in_one_line(relais, ack, command, text):
     checked = check_line(line, outlets, days, today, _clashes(relais, line.draft))
     if not checked.ok:
         return ack(**ephemeral(tr("propose.refused.header"), refusal_blocks(tr, checked.problems)))
-    proposal_id, keys = create_proposal(relais, line.draft, checked, owner=command["user_id"])
+    proposal_id, keys = create_proposal(
+        relais, line.draft, checked, owner=command["user_id"], outlets=outlets, days=days
+    )
     ack(
         **ephemeral(
             tr("propose.created", id=proposal_id, title=escape(line.draft.title), channel=relais.settings.team_channel),
-            created_blocks(relais, proposal_id, line.draft, checked),
+            created_blocks(relais, proposal_id, line.draft, checked, outlets),
         )
     )
     outbox.deliver_in_background(relais, keys)
 
 
-def created_blocks(relais, proposal_id, draft, checked) -> list[dict]:
-    """The confirmation: the proposal's number, where its card is, each outlet's deadline."""
+def created_blocks(relais, proposal_id, draft, checked, outlets) -> list[dict]:
+    """The confirmation: the proposal's number, where its card is, each outlet's deadline (`outlets`: the
+    active outlets the draft was checked against, by slug)."""
 
     tr = relais.tr
-    outlets = by_slug(relais.db)
     names = {s: o.name for s, o in outlets.items()}
     lines = []
     for p in checked.placements:
@@ -292,22 +294,22 @@ def created_blocks(relais, proposal_id, draft, checked) -> list[dict]:
         lines += ["   :warning: " + say(tr, n.key, **n.params) for n in p.notes if n.key != "propose.warn.checklist"]
     channel = relais.settings.team_channel
     head = tr("propose.created", id=proposal_id, title=escape(draft.title), channel=channel)
-    offers = free_week_offers(relais, proposal_id, checked)
+    offers = free_week_offers(relais, proposal_id, checked, names)
     room = MAX_MESSAGE_CHARS - MAX_FALLBACK - message_chars(offers) - len(head) - 1
     lines = fit_lines(lines, room, lambda left: tr.plural("propose.created.more", left, id=str(proposal_id)))
     return [*sections(head + "\n" + "\n".join(lines)), *offers]
 
 
-def free_week_offers(relais, proposal_id, checked) -> list[dict]:
+def free_week_offers(relais, proposal_id, checked, names: dict[str, str]) -> list[dict]:
     """Issue 17: under the confirmation, for each outlet whose week is full, the nearest free weeks as buttons."""
     tr = relais.tr
+    full = [p for p in checked.placements if any(n.key == "propose.warn.quota" for n in p.notes)]
+    if not full:
+        return []
     proposal = store.get(relais.db, proposal_id)
     assert proposal is not None  # just created
-    names = {s: o.name for s, o in by_slug(relais.db).items()}
     blocks = []
-    for p in checked.placements:
-        if not any(n.key == "propose.warn.quota" for n in p.notes):
-            continue
+    for p in full:
         row = free_week_buttons(tr, proposal, free_dates_for(relais, relais.db, proposal_id, p.slug))
         if row:
             blocks.append(context(tr("propose.free.intro", outlet=escape(names.get(p.slug, p.slug)))))
@@ -361,12 +363,12 @@ def on_propose_submitted(ack, body, view, context, client):
         from_prompt = meta.get("event_uid") if meta.get("cycle_key") == draft.cycle_key else ""
         draft.cycle_period = cycles.link_period(relais, draft.cycle_key, draft.publish_on, from_prompt or "")
     user = body["user"]["id"]
-    proposal_id, keys = create_proposal(relais, draft, checked, owner=draft.owner or user)
+    proposal_id, keys = create_proposal(relais, draft, checked, owner=draft.owner or user, outlets=outlets, days=days)
     ack()
     outbox.deliver_in_background(relais, keys)
     channel = meta.get("channel")
     if channel:  # confirm where /propose was typed; the card itself goes to the team channel
-        blocks = created_blocks(relais, proposal_id, draft, checked)
+        blocks = created_blocks(relais, proposal_id, draft, checked, outlets)
         replies.send(_confirm, client, channel, user, blocks[0]["text"]["text"], blocks)
 
 

@@ -12,7 +12,9 @@ Two clocks meet here, on purpose:
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+import sqlite3
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from sqlite_utils import Database
@@ -23,6 +25,7 @@ from storage.rows import OutboxRow, Row
 STALE_CLAIM = timedelta(minutes=5)
 OPEN = ("pending", "sending")
 _COLUMNS: list[str] | None = None
+ROWS_PER_INSERT = 1000  # 9 parameters a row: well within SQLite's 32,766
 
 
 def _columns(db: Database) -> list[str]:
@@ -34,6 +37,24 @@ def _columns(db: Database) -> list[str]:
 
 def _wall() -> datetime:
     return datetime.now(UTC)
+
+
+@dataclass(frozen=True)
+class Planned:
+    """A row to plan (see plan_all): its key is unique, its kind names the renderer that will write it."""
+
+    key: str
+    kind: str
+    due_at: datetime
+    target: str
+    proposal_id: int | None = None
+    placement_id: int | None = None
+    payload: dict | None = None
+
+
+def plan_all(db: Database, rows: Sequence[Planned], now: datetime) -> int:
+    """Create each row unless its key exists already, in one statement; returns how many were created."""
+    return sum(_insert(db, rows[i : i + ROWS_PER_INSERT], now).rowcount for i in range(0, len(rows), ROWS_PER_INSERT))
 
 
 def plan(
@@ -49,24 +70,24 @@ def plan(
     payload: dict | None = None,
 ) -> int | None:
     """Create the row unless its key exists already; returns the new id, or None when it existed."""
-    cursor = db.execute(
-        """INSERT INTO outbox (key, kind, due_at, target, proposal_id, placement_id, payload, status,
-                               created_at, updated_at)
-           VALUES (?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?)
-           ON CONFLICT (key) DO NOTHING""",
-        [
-            key,
-            kind,
-            to_text(due_at),
-            target,
-            proposal_id,
-            placement_id,
-            json.dumps(payload or {}),
-            to_text(now),
-            to_text(now),
-        ],
-    )
+    cursor = _insert(db, [Planned(key, kind, due_at, target, proposal_id, placement_id, payload)], now)
     return cursor.lastrowid if cursor.rowcount else None
+
+
+def _insert(db: Database, rows: Sequence[Planned], now: datetime) -> sqlite3.Cursor:
+    at = to_text(now)
+    values = ", ".join("(?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?)" for _ in rows)
+    params: list = []
+    for r in rows:
+        params += [r.key, r.kind, to_text(r.due_at), r.target, r.proposal_id, r.placement_id]
+        params += [json.dumps(r.payload or {}), at, at]
+    return db.execute(
+        f"""INSERT INTO outbox (key, kind, due_at, target, proposal_id, placement_id, payload, status,
+                                created_at, updated_at)
+            VALUES {values}
+            ON CONFLICT (key) DO NOTHING""",
+        params,
+    )
 
 
 def revive(db: Database, key: str, now: datetime) -> bool:

@@ -79,6 +79,14 @@ def create(
     return proposal_id
 
 
+def placement_ids(db: Database, proposal_id: int) -> dict[str, int]:
+    """Each outlet's placement id for the proposal (one index read)."""
+    return {r["outlet_slug"]: r["id"] for r in db.query(PLACEMENT_IDS, [proposal_id])}
+
+
+PLACEMENT_IDS = "SELECT outlet_slug, id FROM placements WHERE proposal_id = ?"
+
+
 def get(db: Database, proposal_id: int) -> ProposalRow | None:
     rows = list(db.query("SELECT * FROM proposals WHERE id = ?", [proposal_id]))
     return rows[0] if rows else None
@@ -296,6 +304,9 @@ def open_proposals(db: Database, owner_id: str | None = None, limit: int = 50) -
     )
 
 
+CARD = "r.card_channel AS proposal_card_channel, r.card_ts AS proposal_card_ts"  # where its proposal's card is
+
+
 def week_placements(db: Database, slug: str, monday: date, exclude_proposal: int | None = None) -> list[PlacementRow]:
     """Live placements on `slug` whose publication falls in the week starting `monday` (weekly quota)."""
     sunday = date.fromordinal(min(monday.toordinal() + 6, date.max.toordinal()))  # the week of 9999-12-31 too
@@ -307,12 +318,12 @@ def week_placements(db: Database, slug: str, monday: date, exclude_proposal: int
     week = [monday.isoformat(), sunday.isoformat()]
     return list(
         db.query(
-            f"""SELECT p.*, r.title AS proposal_title, r.publish_on AS goes_out
+            f"""SELECT p.*, r.title AS proposal_title, r.publish_on AS goes_out, {CARD}
             FROM proposals r CROSS JOIN placements p ON p.proposal_id = r.id
             WHERE r.status = 'open' AND r.publish_on BETWEEN ? AND ? AND r.id IS NOT ?
               AND p.outlet_slug = ? AND p.published_on IS NULL AND p.status IN ({live})
             UNION ALL
-            SELECT p.*, r.title AS proposal_title, p.published_on AS goes_out
+            SELECT p.*, r.title AS proposal_title, p.published_on AS goes_out, {CARD}
             FROM placements p CROSS JOIN proposals r ON r.id = p.proposal_id
             WHERE p.status IN ({live}) AND p.published_on BETWEEN ? AND ? AND +p.outlet_slug = ?
               AND r.status = 'open' AND r.id IS NOT ?

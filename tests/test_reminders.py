@@ -100,7 +100,7 @@ def test_planning_twice_plans_nothing_more(relais):
     proposal_id, _ = propose(relais, publish_on=DEC_14, outlets={"udem-facebook": date(2026, 12, 7)})
     before = mine(relais.db)
     with relais.db.atomic():
-        reminders.on_proposal_created(relais, relais.db, proposal_id, relais.clock.now())
+        reminders.plan_created(relais, relais.db, proposal_id, relais.clock.now())
     assert mine(relais.db) == before
 
 

@@ -45,7 +45,7 @@ def propose(
         )
         if card:
             workflow.plan_card(relais, db, proposal_id, now)
-        reminders.on_proposal_created(relais, db, proposal_id, now)
+        reminders.plan_created(relais, db, proposal_id, now)
     return proposal_id, {p["outlet_slug"]: p["id"] for p in store.placements_of(db, proposal_id)}
 
 

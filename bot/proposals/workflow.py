@@ -20,12 +20,13 @@ from __future__ import annotations
 
 import json
 import secrets
+from collections.abc import Mapping
 from datetime import date
 
 from bot import outbox as sender
 from bot.clock import local_at, to_text
 from bot.outcome import Outcome, refused
-from bot.proposals.outlets import active
+from bot.proposals.outlets import Outlet, active
 from bot.proposals.rules import (
     OPEN,
     Checked,
@@ -44,7 +45,7 @@ from bot.proposals.rules import (
 )
 from bot.reminders import rules as reminders
 from bot.text import clean, one_line
-from bot.workdays import for_relais
+from bot.workdays import BusinessDays, for_relais
 from storage import outbox
 from storage import proposals as store
 
@@ -57,62 +58,59 @@ def _lock(db, placement_id: int | None = None, proposal_id: int | None = None) -
         store.lock_proposal(db, proposal_id)
 
 
-def plan_card(relais, db, proposal_id: int, now) -> str:
+def card_row(relais, proposal_id: int, now) -> outbox.Planned:
     """The card's first post (kind "card"): its channel and ts are stored when it is sent."""
-    key = f"card:{proposal_id}"
-    outbox.plan(
-        db, key=key, kind="card", due_at=now, target=relais.settings.team_channel, now=now, proposal_id=proposal_id
-    )
-    return key
+    return outbox.Planned(f"card:{proposal_id}", "card", now, relais.settings.team_channel, proposal_id)
+
+
+def plan_card(relais, db, proposal_id: int, now) -> str:
+    row = card_row(relais, proposal_id, now)
+    outbox.plan_all(db, [row], now)
+    return row.key
+
+
+def card_update_row(relais, proposal_id: int, channel: str | None, now) -> outbox.Planned:
+    """A chat.update of the card in `channel` (where it was posted), rendered from the database at send time
+    (skipped while it has no ts)."""
+    key = f"card-update:{proposal_id}:{to_text(now)}:{secrets.token_hex(4)}"
+    return outbox.Planned(key, "card_update", now, channel or relais.settings.team_channel, proposal_id)
 
 
 def plan_card_update(relais, db, proposal_id: int, now) -> str:
-    """A chat.update of the card, rendered from the database at send time (skipped while it has no ts)."""
-    proposal = store.get(db, proposal_id)
-    key = f"card-update:{proposal_id}:{to_text(now)}:{secrets.token_hex(4)}"
-    outbox.plan(
-        db,
-        key=key,
-        kind="card_update",
-        due_at=now,
-        target=(proposal or {}).get("card_channel") or relais.settings.team_channel,
-        now=now,
-        proposal_id=proposal_id,
-    )
-    return key
+    row = card_update_row(relais, proposal_id, (store.get(db, proposal_id) or {}).get("card_channel"), now)
+    outbox.plan_all(db, [row], now)
+    return row.key
 
 
 CYCLE_PROMPT_USED = "cycle_prompt_used"  # rendered by bot.calendar.cycles.render_used
 
 
-def plan_prompt_used(relais, db, proposal_id: int, now) -> str:
+def prompt_used_row(relais, proposal_id: int, now) -> outbox.Planned:
     """Issue 15, item 6: the prompt of the cycle's return this proposal is for, updated in place so that its
     button becomes a line naming the proposal (skipped when no prompt was sent)."""
-    key = f"cycle-used:{proposal_id}"
-    outbox.plan(
-        db,
-        key=key,
-        kind=CYCLE_PROMPT_USED,
-        due_at=now,
-        target=relais.settings.team_channel,
-        now=now,
-        proposal_id=proposal_id,
+    return outbox.Planned(
+        f"cycle-used:{proposal_id}", CYCLE_PROMPT_USED, now, relais.settings.team_channel, proposal_id
     )
-    return key
 
 
 def plan_neighbour_updates(relais, db, proposal_id: int, now) -> list[str]:
     """Card updates for the other proposals sharing a limited outlet's week with this one: their
     weekly-quota warning may have appeared or gone with this change."""
-    return [
-        plan_card_update(relais, db, other, now)
-        for other in sorted(neighbours_of(db, proposal_id))
-        if (store.get(db, other) or {}).get("card_ts")
-    ]
+    return _plan_all(db, neighbour_update_rows(relais, neighbours_of(db, proposal_id), now), now)
 
 
-def neighbours_of(db, proposal_id: int) -> set[int]:
-    """The other proposals sharing a limited outlet's week with this one (as it is now)."""
+def neighbour_update_rows(relais, neighbours: dict[int, str | None], now) -> list[outbox.Planned]:
+    return [card_update_row(relais, other, neighbours[other], now) for other in sorted(neighbours)]
+
+
+def _plan_all(db, rows: list[outbox.Planned], now) -> list[str]:
+    outbox.plan_all(db, rows, now)
+    return [row.key for row in rows]
+
+
+def neighbours_of(db, proposal_id: int) -> dict[int, str | None]:
+    """The other proposals with a card sharing a limited outlet's week with this one (as it is now), with
+    their card's channel."""
     proposal = store.get(db, proposal_id)
     assert proposal is not None, proposal_id  # callers hold the proposal
     weeks: set[tuple[str, date]] = set()
@@ -122,20 +120,44 @@ def neighbours_of(db, proposal_id: int) -> set[int]:
         for day in (proposal["publish_on"], p["published_on"]):
             if day:
                 weeks.add((p["outlet_slug"], week_of(date.fromisoformat(day))))
+    return neighbours_in(db, weeks, proposal_id)
+
+
+def neighbours_in(db, weeks: set[tuple[str, date]], proposal_id: int) -> dict[int, str | None]:
+    """The proposals other than this one with a card and a live placement on one of these (outlet, week)."""
     return {
-        r["proposal_id"]
-        for slug, monday in weeks
+        r["proposal_id"]: r["proposal_card_channel"]
+        for slug, monday in sorted(weeks)
         for r in store.week_placements(db, slug, monday, exclude_proposal=proposal_id)
+        if r["proposal_card_ts"]
     }
 
 
-def create_proposal(relais, draft: Draft, checked: Checked, *, owner: str) -> tuple[int, list[str]]:
-    """Store a checked draft: the proposal, one planned placement per outlet, the card owed, the reminders."""
+def create_proposal(
+    relais,
+    draft: Draft,
+    checked: Checked,
+    *,
+    owner: str,
+    outlets: Mapping[str, Outlet] | None = None,
+    days: BusinessDays | None = None,
+) -> tuple[int, list[str]]:
+    """Store a checked draft: the proposal, one planned placement per outlet, the card owed, the reminders.
+
+    `outlets` and `days`: the active outlets and business days the draft was checked against (read again
+    when not given). Everything that can be is worked out before the write lock is taken: inside it, the
+    inserts and the one read of the weeks the proposal shares (whose cards must show the quota warning)."""
     if not checked.ok:
         raise ValueError("a draft with problems is never stored")
     assert draft.publish_on is not None  # a missing date is a problem
     db = relais.db
     now = relais.clock.now()
+    outlets = outlets if outlets is not None else {o.slug: o for o in active(db)}
+    days = days or for_relais(relais)
+    slugs = [p.slug for p in checked.placements]
+    monday = week_of(draft.publish_on)
+    weeks = {(slug, monday) for slug in slugs if outlets[slug].per_week is not None}
+    texts = outlet_texts(draft.texts, slugs, outlets)
     with db.atomic():
         proposal_id = store.create(
             db,
@@ -150,13 +172,18 @@ def create_proposal(relais, draft: Draft, checked: Checked, *, owner: str) -> tu
             link=one_line(draft.link),
             notes=clean(draft.notes, multiline=True),
             cycle_key=draft.cycle_key,
-            texts=outlet_texts(draft.texts, [p.slug for p in checked.placements], {o.slug: o for o in active(db)}),
+            texts=texts,
             cycle_period=draft.cycle_period,
         )
-        keys = [plan_card(relais, db, proposal_id, now)] + plan_neighbour_updates(relais, db, proposal_id, now)
+        ids = store.placement_ids(db, proposal_id)
+        owed = [card_row(relais, proposal_id, now)]
+        owed += neighbour_update_rows(relais, neighbours_in(db, weeks, proposal_id), now)
         if draft.cycle_key and draft.cycle_period:
-            keys.append(plan_prompt_used(relais, db, proposal_id, now))
-        reminders.on_proposal_created(relais, db, proposal_id, now)
+            owed.append(prompt_used_row(relais, proposal_id, now))
+        placed = [(ids[p.slug], p.deadline, outlets[p.slug].owner == "library") for p in checked.placements]
+        reminded = reminders.on_proposal_created(relais, proposal_id, placed, now, days)
+        outbox.plan_all(db, owed + reminded, now)  # one statement for every row owed
+    keys = [row.key for row in owed]  # sent now; the reminders when they are due
     return proposal_id, keys
 
 
@@ -470,11 +497,7 @@ def edit_proposal(relais, *, proposal_id: int, draft: Draft, actor: str, deliver
                 reminders.plan_stats_reminders(relais, db, placement["id"], now)
         neighbours |= neighbours_of(db, proposal_id)  # the weeks it joins
         keys = [plan_card_update(relais, db, proposal_id, now)]
-        keys += [
-            plan_card_update(relais, db, other, now)
-            for other in sorted(neighbours)
-            if (store.get(db, other) or {}).get("card_ts")
-        ]
+        keys += _plan_all(db, neighbour_update_rows(relais, neighbours, now), now)
         summary = [[column, _plain(proposal[column]), _plain(value)] for column, value in changes.items()]
         summary += [["outlets_added", None, slug] for slug in added]
         summary += [["outlets_removed", slug, None] for slug in removed]

@@ -100,10 +100,30 @@ def stats_key(user: str, day: date) -> str:
 
 
 # -- the hooks the workflow calls inside its transactions ---------------------------------------
-def on_proposal_created(relais, db, proposal_id: int, now: datetime) -> None:
-    """A new proposal: plan the deadline reminders of each of its placements."""
-    for placement in store.placements_of(db, proposal_id):
-        plan_deadline_reminders(relais, db, placement["id"], now)
+def on_proposal_created(
+    relais, proposal_id: int, placements: list[tuple[int, date, bool]], now: datetime, days: BusinessDays
+) -> list[rows.Planned]:
+    """A new proposal, whose placements are (id, deadline, on one of the library's own outlets): the deadline
+    reminders to plan with it (no read: the caller writes them in its transaction)."""
+    target = relais.settings.team_channel or "team"
+    return [
+        planned
+        for placement_id, deadline, library in placements
+        if not library
+        for planned in deadline_reminders(days, relais.settings.tz, target, proposal_id, placement_id, deadline, now)
+    ]
+
+
+def plan_created(relais, db, proposal_id: int, now: datetime) -> list[str]:
+    """on_proposal_created for a proposal already stored (its placements read back): what stores proposals
+    by other paths than the workflow (bench data) plans with them, inside its transaction."""
+    placed = [
+        (p["id"], date.fromisoformat(p["deadline"]), p["outlet_owner"] == "library")
+        for p in store.placements_of(db, proposal_id)
+    ]
+    owed = on_proposal_created(relais, proposal_id, placed, now, business_days(db))
+    rows.plan_all(db, owed, now)
+    return [row.key for row in owed]
 
 
 def on_placement_changed(relais, db, placement_id: int, old: str, new: str, now: datetime) -> None:
@@ -150,29 +170,33 @@ def plan_deadline_reminders(relais, db, placement_id: int, now: datetime) -> lis
         now,
         "deadline changed",
     )
-    planned = []
     target = relais.settings.team_channel or "team"
-    for stage, at in deadline_moments(business_days(db), deadline, relais.settings.tz).items():
-        if at <= now:
-            continue
-        key = deadline_key(placement_id, deadline, stage)
-        if (
-            rows.plan(
-                db,
-                key=key,
-                kind=DEADLINE,
-                due_at=at,
-                target=target,
-                now=now,
-                proposal_id=placement["proposal_id"],
-                placement_id=placement_id,
-                payload={"stage": stage, "deadline": deadline.isoformat()},
-            )
-            is None
-        ):
-            rows.revive(db, key, now)
-        planned.append(key)
-    return planned
+    owed = deadline_reminders(
+        business_days(db), relais.settings.tz, target, placement["proposal_id"], placement_id, deadline, now
+    )
+    for row in owed:
+        if rows.plan_all(db, [row], now) == 0:
+            rows.revive(db, row.key, now)
+    return [row.key for row in owed]
+
+
+def deadline_reminders(
+    days: BusinessDays, tz, target: str, proposal_id: int, placement_id: int, deadline: date, now: datetime
+) -> list[rows.Planned]:
+    """A planned placement's deadline reminders still ahead of `now` (one per stage, see deadline_moments)."""
+    return [
+        rows.Planned(
+            key=deadline_key(placement_id, deadline, stage),
+            kind=DEADLINE,
+            due_at=at,
+            target=target,
+            proposal_id=proposal_id,
+            placement_id=placement_id,
+            payload={"stage": stage, "deadline": deadline.isoformat()},
+        )
+        for stage, at in deadline_moments(days, deadline, tz).items()
+        if at > now
+    ]
 
 
 def plan_stats_reminders(relais, db, placement_id: int, now: datetime) -> list[str]:
