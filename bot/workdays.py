@@ -31,7 +31,7 @@ import holidays
 from dateutil.easter import easter
 
 from bot.clock import local_at
-from storage import calendar
+from storage import calendar, reference
 
 
 def _first_monday(year: int, month: int) -> date:
@@ -48,6 +48,7 @@ EXTRA_HOLIDAYS: dict[str, tuple[str, Callable[[int], date]]] = {
     "civic-holiday": ("Congé civique", lambda year: _first_monday(year, 8)),
     "remembrance-day": ("Jour du Souvenir", lambda year: date(year, 11, 11)),
 }
+MAX_REMEMBERED = 20_000  # deadlines a calendar remembers having counted (bot.workdays.BusinessDays.subtract)
 HORIZON_DAYS = 90  # the calendar should know closures and exam periods this far ahead
 HORIZON_KINDS = ("closure", "exams")
 
@@ -142,6 +143,8 @@ class BusinessDays:
         memo = self.__dict__.setdefault("_subtracted", {})
         found = memo.get((day, count))
         if found is None:
+            if len(memo) >= MAX_REMEMBERED:  # a calendar kept for a long run: start afresh now and then
+                memo.clear()
             found = memo[day, count] = self._subtract(day, count)
         return found
 
@@ -211,9 +214,14 @@ class BusinessDays:
 
 def for_db(db) -> BusinessDays:
     """The business-day calendar with the closures currently known (file and feeds) and the holidays the
-    calendar file declares."""
+    calendar file declares; one per process while they are the same (storage.reference), with what it
+    has counted."""
 
-    return BusinessDays(closures=calendar.closures(db), holidays=tuple(calendar.declared_holidays(db)))
+    return reference.cached(
+        db,
+        "business_days",
+        lambda: BusinessDays(closures=calendar.closures(db), holidays=tuple(calendar.declared_holidays(db))),
+    )
 
 
 def for_relais(relais) -> BusinessDays:

@@ -131,9 +131,12 @@ class Database(sqlite_utils.Database):
     Nested blocks stay savepoints.
     """
 
-    def __init__(self, *args: Any, writers: threading.RLock | None = None, **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, writers: threading.RLock | None = None, path: str | None = None, **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
         self._writers = writers or threading.RLock()
+        self.path = path  # the file's resolved path (storage.reference keeps values by file)
 
     @contextlib.contextmanager
     def atomic(self) -> Iterator[Database]:
@@ -259,7 +262,7 @@ def connect(path: str | Path) -> sqlite_utils.Database:
     except BaseException:
         conn.close()
         raise
-    return Database(conn, execute_plugins=False, writers=writer_lock(path))
+    return Database(conn, execute_plugins=False, writers=writer_lock(path), path=str(path.resolve()))
 
 
 class Unusable(Exception):

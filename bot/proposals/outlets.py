@@ -15,6 +15,7 @@ from pathlib import Path
 from bot.clock import to_text
 from bot.errors import ConfigFileError, read_config_file
 from storage import outlets as store
+from storage import reference
 
 OWNERS = ("university", "library")
 DEFAULT_FOLLOW_UP_DAYS = 3
@@ -156,11 +157,18 @@ def sync(relais) -> list[Outlet]:
 
 
 def active(db) -> list[Outlet]:
-    return [_outlet_of(r) for r in store.active(db)]
+    """The outlets one may propose to, in their order."""
+    return [o for o in _all(db) if o.active]
 
 
 def by_slug(db, include_inactive: bool = True) -> dict[str, Outlet]:
-    return {r["slug"]: _outlet_of(r) for r in store.all(db) if include_inactive or r["active"]}
+    return {o.slug: o for o in _all(db) if include_inactive or o.active}
+
+
+def _all(db) -> tuple[Outlet, ...]:
+    """Every outlet, the active ones first, each in its order; read once per process while unchanged
+    (storage.reference)."""
+    return reference.cached(db, "outlets", lambda: tuple(_outlet_of(r) for r in store.all(db)))
 
 
 def _outlet_of(row: dict) -> Outlet:
