@@ -245,8 +245,10 @@ def open_form(relais, client, respond, trigger_id, channel_id, initial=None, edi
         respond(**ephemeral(relais.tr("propose.modal_failed", error=escape(str(error.response.get("error"))))))
 
 
-def _clashes(relais, draft):
-    return clashes_for(relais.db, draft.outlets, draft.publish_on)
+def _clashes(relais, draft, outlets):
+    """The weekly-quota clashes of the draft's outlets that have a quota (the others have nothing to warn of)."""
+    limited = [s for s in draft.outlets if s in outlets and outlets[s].per_week is not None]
+    return clashes_for(relais.db, limited, draft.publish_on)
 
 
 def _context(relais):
@@ -257,7 +259,7 @@ def propose_in_one_line(relais, ack, command, text):
     tr = relais.tr
     outlets, days, today = _context(relais)
     line = parse_line(text, today, audience_names())
-    checked = check_line(line, outlets, days, today, _clashes(relais, line.draft))
+    checked = check_line(line, outlets, days, today, _clashes(relais, line.draft, outlets))
     if not checked.ok:
         return ack(**ephemeral(tr("propose.refused.header"), refusal_blocks(tr, checked.problems)))
     proposal_id, keys = create_proposal(
@@ -354,7 +356,7 @@ def on_propose_submitted(ack, body, view, context, client):
     meta = metadata(view)
     outlets, days, today = _context(relais)
     draft, problems = read_propose_view(view.get("state", {}).get("values", {}), today, meta)
-    checked = check(draft, outlets, days, today, _clashes(relais, draft))
+    checked = check(draft, outlets, days, today, _clashes(relais, draft, outlets))
     reading = {p.field for p in problems}
     problems += [p for p in checked.problems if not (p.field in reading and p.key == "propose.problem.date_missing")]
     if problems:

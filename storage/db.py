@@ -136,6 +136,7 @@ class Database(sqlite_utils.Database):
     ) -> None:
         super().__init__(*args, **kwargs)
         self._writers = writers or threading.RLock()
+        self._busy_ms = BUSY_TIMEOUT_MS  # as connect() sets it
         self.path = path  # the file's resolved path (storage.reference keeps values by file)
 
     @contextlib.contextmanager
@@ -149,14 +150,13 @@ class Database(sqlite_utils.Database):
             raise Busy("this request could not take the write lock")
         if refused is not None:
             raise Unwritable("the database cannot be written")
-        started = time.monotonic()
         if patience is None:
             self._writers.acquire()
         elif not self._writers.acquire(timeout=patience):
             raise Busy(f"write lock not free within {patience} s")
         try:
             try:
-                self._begin(None if patience is None else patience - (time.monotonic() - started))
+                self._begin(patience)  # the wait for this process's lock comes on top: ~2 patiences at most
             except sqlite3.Error as error:
                 if kind_of(error) == "unwritable":
                     _write_failed(error)
@@ -196,19 +196,19 @@ class Database(sqlite_utils.Database):
         return (dict(zip(keys, row, strict=True)) for row in cursor)
 
     def _begin(self, patience: float | None) -> None:
-        """BEGIN IMMEDIATE, waiting at most `patience` seconds for another process's lock."""
-        if patience is None:
-            self.conn.execute("BEGIN IMMEDIATE")
-            return
-        self.conn.execute(f"PRAGMA busy_timeout = {max(int(patience * 1000), 1)}")
+        """BEGIN IMMEDIATE, waiting at most `patience` seconds for another process's lock (None: the busy
+        timeout). The connection keeps the patience it was last given: a request thread's transactions all
+        have the same, and setting it costs a statement."""
+        wanted = BUSY_TIMEOUT_MS if patience is None else max(int(patience * 1000), 1)
+        if wanted != self._busy_ms:
+            self.conn.execute(f"PRAGMA busy_timeout = {wanted}")
+            self._busy_ms = wanted
         try:
             self.conn.execute("BEGIN IMMEDIATE")
         except sqlite3.OperationalError as error:
-            if kind_of(error) == "busy":
+            if patience is not None and kind_of(error) == "busy":
                 raise Busy(str(error)) from error
             raise
-        finally:
-            self.conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
 
 
 def inserted_id(cursor: sqlite3.Cursor) -> int:

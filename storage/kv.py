@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+
 from sqlite_utils import Database
 
 
@@ -19,11 +21,12 @@ def put(db: Database, key: str, value: str, now: str) -> None:
 
 
 def claim_once(db: Database, key: str, now: str, forget_before: str | None = None) -> bool:
-    """True the first time `key` is claimed, False afterwards: one INSERT in its own transaction.
+    """True the first time `key` is claimed, False afterwards: one INSERT, in its own transaction or in the
+    caller's (as it is, without a savepoint: a failure fails the caller's transaction anyway).
     With `forget_before`, claims of the same prefix older than that are dropped first (they can no
     longer be replayed: Slack's signatures expire after 5 minutes); callers do it now and then, not
     on every claim."""
-    with db.atomic():
+    with contextlib.nullcontext() if db.conn.in_transaction else db.atomic():
         if forget_before is not None:
             forget(db, key.split(":", 1)[0] + ":", forget_before)
         cursor = db.execute(

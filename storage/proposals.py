@@ -44,10 +44,11 @@ def create(
     cycle_key: str | None = None,
     texts: dict[str, str] | None = None,
     cycle_period: tuple[date, date] | None = None,
+    placement_ids: dict[str, int] | None = None,
 ) -> int:
     """A proposal and one planned placement per (outlet slug, deadline), with its text for that outlet from
     `texts` (slug -> text); returns the proposal id. `cycle_period`: the first and last day of the return of
-    its cycle it is for."""
+    its cycle it is for. `placement_ids`, when given, receives each outlet's placement id."""
     cursor = db.execute(
         """INSERT INTO proposals (title, summary, category, audiences, publish_on, link, notes, owner_id, status,
                                   cycle_key, cycle_start, cycle_end, created_at, updated_at)
@@ -69,22 +70,17 @@ def create(
         ],
     )
     proposal_id = inserted_id(cursor)
+    ids = placement_ids if placement_ids is not None else {}
     for slug, deadline in outlets:
-        db.execute(
-            """INSERT INTO placements (proposal_id, outlet_slug, deadline, status, updated_at, outlet_text)
-               VALUES (?, ?, ?, 'planned', ?, ?)""",
-            [proposal_id, slug, deadline.isoformat(), now, (texts or {}).get(slug, "")],
+        ids[slug] = inserted_id(
+            db.execute(
+                """INSERT INTO placements (proposal_id, outlet_slug, deadline, status, updated_at, outlet_text)
+                   VALUES (?, ?, ?, 'planned', ?, ?)""",
+                [proposal_id, slug, deadline.isoformat(), now, (texts or {}).get(slug, "")],
+            )
         )
     add_history(db, proposal_id, None, owner_id, now, "created", None, "open")
     return proposal_id
-
-
-def placement_ids(db: Database, proposal_id: int) -> dict[str, int]:
-    """Each outlet's placement id for the proposal (one index read)."""
-    return {r["outlet_slug"]: r["id"] for r in db.query(PLACEMENT_IDS, [proposal_id])}
-
-
-PLACEMENT_IDS = "SELECT outlet_slug, id FROM placements WHERE proposal_id = ?"
 
 
 def get(db: Database, proposal_id: int) -> ProposalRow | None:
@@ -105,24 +101,21 @@ def placements_of(db: Database, proposal_id: int) -> list[PlacementRow]:
     )
 
 
-def placement(db: Database, placement_id: int) -> PlacementRow | None:
-    rows = list(
-        db.query(
-            """SELECT p.*, o.name AS outlet_name, o.owner AS outlet_owner, o.platform AS outlet_platform,
+_PLACEMENT = """SELECT p.*, o.name AS outlet_name, o.owner AS outlet_owner, o.platform AS outlet_platform,
                   o.follow_up_days AS outlet_follow_up_days,
                   r.title AS proposal_title, r.owner_id AS proposal_owner, r.status AS proposal_status,
                   r.publish_on AS proposal_publish_on
-           FROM placements p JOIN outlets o ON o.slug = p.outlet_slug JOIN proposals r ON r.id = p.proposal_id
-           WHERE p.id = ?""",
-            [placement_id],
-        )
-    )
-    return rows[0] if rows else None
+           FROM placements p JOIN outlets o ON o.slug = p.outlet_slug JOIN proposals r ON r.id = p.proposal_id"""
+
+
+def placement(db: Database, placement_id: int) -> PlacementRow | None:
+    """The placement with its outlet's and its proposal's columns."""
+    return next(db.query(_PLACEMENT + " WHERE p.id = ?", [placement_id]), None)
 
 
 def placement_by_outlet(db: Database, proposal_id: int, slug: str) -> PlacementRow | None:
-    rows = list(db.query("SELECT id FROM placements WHERE proposal_id = ? AND outlet_slug = ?", [proposal_id, slug]))
-    return placement(db, rows[0]["id"]) if rows else None
+    """As placement(), found by its proposal and outlet."""
+    return next(db.query(_PLACEMENT + " WHERE p.proposal_id = ? AND p.outlet_slug = ?", [proposal_id, slug]), None)
 
 
 EDITABLE = ("title", "summary", "category", "audiences", "publish_on", "link", "notes", "owner_id")

@@ -158,6 +158,7 @@ def create_proposal(
     monday = week_of(draft.publish_on)
     weeks = {(slug, monday) for slug in slugs if outlets[slug].per_week is not None}
     texts = outlet_texts(draft.texts, slugs, outlets)
+    ids: dict[str, int] = {}  # each outlet's placement, once inserted
     with db.atomic():
         proposal_id = store.create(
             db,
@@ -174,8 +175,8 @@ def create_proposal(
             cycle_key=draft.cycle_key,
             texts=texts,
             cycle_period=draft.cycle_period,
+            placement_ids=ids,
         )
-        ids = store.placement_ids(db, proposal_id)
         owed = [card_row(relais, proposal_id, now)]
         owed += neighbour_update_rows(relais, neighbours_in(db, weeks, proposal_id), now)
         if draft.cycle_key and draft.cycle_period:

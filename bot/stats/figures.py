@@ -293,16 +293,16 @@ class NeedsConfirmation:
 def find_placement(db, proposal_id: int, slug: str) -> dict:
     """The placement of proposal N on OUTLET, or InputError saying which part is wrong."""
 
+    placement = proposal_rows.placement_by_outlet(db, proposal_id, slug)
+    if placement is not None:
+        return placement
     proposal = proposal_rows.get(db, proposal_id)
     if proposal is None:
         raise InputError("stats.error.no_proposal", number=proposal_id)
     placed = [p["outlet_slug"] for p in proposal_rows.placements_of(db, proposal_id)]
     if outlet_rows.get(db, slug) is None:
         raise InputError("stats.error.no_outlet", slug=slug, number=proposal_id, placed=", ".join(placed))
-    placement = proposal_rows.placement_by_outlet(db, proposal_id, slug)
-    if placement is None:
-        raise InputError("stats.error.not_placed", number=proposal_id, slug=slug, placed=", ".join(placed))
-    return placement
+    raise InputError("stats.error.not_placed", number=proposal_id, slug=slug, placed=", ".join(placed))
 
 
 def check_placement(placement: dict, user_id: str, is_comms: bool) -> None:
@@ -373,15 +373,18 @@ def record_all(
         if also is not None:
             also(db, ids)
     return {}, [
-        Recorded(placement, figures, snapshot_id, compare(db, placement["id"]))
+        Recorded(placement, figures, snapshot_id, compare(db, placement["id"], placement["proposal_id"]))
         for (placement, figures), snapshot_id in zip(items, ids, strict=False)
     ]
 
 
-def compare(db, placement_id: int) -> Comparison | None:
-    """The comparison of a placement's current figures with its counterpart (see comparison())."""
+def compare(db, placement_id: int, proposal_id: int | None = None) -> Comparison | None:
+    """The comparison of a placement's current figures with its counterpart (see comparison()); `proposal_id`:
+    its proposal's, when known."""
 
-    rows = stats_rows.placements_with_figures(db, proposal_rows.proposal_id_of(db, placement_id))
+    if proposal_id is None:
+        proposal_id = proposal_rows.proposal_id_of(db, placement_id)
+    rows = stats_rows.placements_with_figures(db, proposal_id)
     mine = next((r for r in rows if r["id"] == placement_id), None)
     if mine is None:
         return None

@@ -238,7 +238,11 @@ def render_recorded(relais, row: dict, now: datetime) -> outbox.Post | None:
         if placement is None:
             continue
         figures = Figures(snap["views"], snap["interactions"], snap["avg_seconds"])
-        lines.append(recorded_text(tr, Recorded(placement, figures, snapshot_id, compare(db, placement["id"]))))
+        lines.append(
+            recorded_text(
+                tr, Recorded(placement, figures, snapshot_id, compare(db, placement["id"], placement["proposal_id"]))
+            )
+        )
     if not lines:
         return None
     return outbox.Post(
