@@ -270,7 +270,7 @@ DELIVERY_THREADS = 4  # background senders per process: a burst of requests queu
 _queue: queue.SimpleQueue | None = None
 _queue_lock = threading.Lock()
 
-YIELD_TO_ACKS = 0.25  # seconds a background delivery waits at most while requests are being answered
+YIELD_TO_ACKS = 2.0  # seconds after its ack a background delivery starts at the latest while requests are answered
 _answering = 0
 _quiet = threading.Condition()
 
@@ -278,9 +278,11 @@ _quiet = threading.Condition()
 @contextlib.contextmanager
 def answering() -> Iterator[None]:
     """A request is being answered (the web front, around Bolt's dispatch, until the ack): background
-    deliveries let the acks under way go first (YIELD_TO_ACKS at most), rather than compete with them
-    for the CPU and the write lock. A card posted a fraction of a second later is no news; an ack
-    later than Slack's patience is an error shown to the person."""
+    deliveries let the acks under way go first, rather than compete with them for the CPU (one interpreter
+    lock for every thread) and the write lock. A card posted a moment later is no news; an ack later than
+    Slack's patience is an error shown to the person. Under a burst of requests, each delivery starts once
+    no request is being answered, or YIELD_TO_ACKS after it was queued, whichever comes first: a burst
+    that lasts never holds the cards back longer than that."""
     global _answering
     with _quiet:
         _answering += 1
@@ -293,8 +295,8 @@ def answering() -> Iterator[None]:
                 _quiet.notify_all()
 
 
-def _after_the_acks(limit: float = YIELD_TO_ACKS) -> None:
-    deadline = time.monotonic() + limit
+def _after_the_acks(deadline: float) -> None:
+    """Until no request is being answered, or time.monotonic() reaches `deadline`."""
     with _quiet:
         while _answering:
             remaining = deadline - time.monotonic()
@@ -321,13 +323,13 @@ def deliver_in_background(relais, keys: Iterable[str]) -> None:
             _queue = queue.SimpleQueue()
             for number in range(DELIVERY_THREADS):  # daemons: an exit never waits for Slack (rows stay owed)
                 threading.Thread(target=_sender, args=(_queue,), name=f"relais-deliver-{number}", daemon=True).start()
-    _queue.put((relais, keys))
+    _queue.put((relais, keys, time.monotonic() + YIELD_TO_ACKS))
 
 
 def _sender(work: queue.SimpleQueue) -> None:
     while True:
-        relais, keys = work.get()
-        _after_the_acks()
+        relais, keys, latest = work.get()
+        _after_the_acks(latest)
         _safe_deliver(relais, keys)
 
 
