@@ -15,9 +15,11 @@ waits on an event set the moment the listener acks, and answers at once.
 
 from __future__ import annotations
 
+import collections
 import logging
 import threading
 import time
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
 from slack_bolt import Ack, App
@@ -42,18 +44,66 @@ ACK_PATIENCE = 1.0  # seconds a request waits for the write lock before it answe
 HANDOVER_WAIT = 3.0  # seconds the request's thread waits for the ack it handed over (Bolt's own ack timeout)
 
 
+TURN_PATIENCE = 0.1  # seconds a listener waits for its turn before going on regardless (Turns)
+
+
 class HandedAck(Ack):
-    """Bolt's ack, which also says at once that it was given (`given`)."""
+    """Bolt's ack, which also says at once that it was given (`given`), and calls `on_given` once it is."""
 
     def __init__(self) -> None:
         super().__init__()
         self.given = threading.Event()
+        self.on_given: Callable[[], None] | None = None
 
     def __call__(self, *args, **kwargs):
         try:
             return super().__call__(*args, **kwargs)
         finally:
             self.given.set()
+            if self.on_given is not None:
+                self.on_given()
+
+
+class Turns:
+    """Listeners working toward their ack take turns, first come first served.
+
+    Python runs one thread at a time (the interpreter lock): eight listeners working at once share the
+    processor anyway, each slowed by the others and by the switches between them at every database call,
+    and the earliest request is not answered first. In turns, each one's work is done at once and in the
+    order the requests came: under a burst, acks are given sooner, the last ones most. A turn ends with
+    the ack (what follows it, a form opened or a card posted, runs beside the next turns). A listener that
+    waited `patience` for its turn goes on regardless: one held up before its ack (another process's write
+    lock, a Slack call) delays the others that long at most."""
+
+    def __init__(self, patience: float = TURN_PATIENCE) -> None:
+        self.patience = patience
+        self._lock = threading.Lock()
+        self._free = True
+        self._waiting: collections.deque[threading.Event] = collections.deque()
+
+    def take(self) -> bool:
+        """Wait for this thread's turn; False when `patience` ran out first (the caller goes on, turnless)."""
+        with self._lock:
+            if self._free and not self._waiting:
+                self._free = False
+                return True
+            mine = threading.Event()
+            self._waiting.append(mine)
+        if mine.wait(self.patience):
+            return True
+        with self._lock:
+            if mine.is_set():  # handed over as the wait ended
+                return True
+            self._waiting.remove(mine)
+            return False
+
+    def hand_over(self) -> None:
+        """End this turn: the longest waiting listener's begins."""
+        with self._lock:
+            if self._waiting:
+                self._waiting.popleft().set()
+            else:
+                self._free = True
 
 
 _handover = threading.local()  # the request thread's HandedAck, from the middleware to the executor
@@ -71,6 +121,7 @@ class RequestExecutor(ThreadPoolExecutor):
         super().__init__(*args, **kwargs)
         self._running = 0
         self._idle = threading.Condition()
+        self.turns = Turns()
 
     def submit(self, fn, /, *args, **kwargs):
         patience, refused = limits()
@@ -84,9 +135,15 @@ class RequestExecutor(ThreadPoolExecutor):
             set_limits(patience, refused)
             set_claim(claim)
             replies.deferring(True)
+            turn = None
+            if ack is not None:  # a request waits for this ack: a turn until it is given
+                turn = _Turn(self.turns)
+                ack.on_given = turn.end
             try:
                 return fn(*args, **kwargs)
             finally:
+                if turn is not None:
+                    turn.end()
                 set_limits()
                 set_claim()
                 with self._idle:
@@ -108,6 +165,19 @@ class RequestExecutor(ThreadPoolExecutor):
             while self._running and time.monotonic() < deadline:
                 self._idle.wait(deadline - time.monotonic())
             return not self._running
+
+
+class _Turn:
+    """One listener's turn (Turns), ended once: at its ack, or when it returns without one."""
+
+    def __init__(self, turns: Turns) -> None:
+        self._turns = turns
+        self._held = turns.take()
+
+    def end(self) -> None:
+        if self._held:
+            self._held = False
+            self._turns.hand_over()
 
 
 def create_app(
