@@ -19,6 +19,7 @@ bot.runtime.shutdown says the rest.
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable
 
 from waitress import wasyncore
@@ -56,7 +57,41 @@ def adjustments() -> dict:
 
 
 def create(app: Callable, host: str, port: int) -> BaseWSGIServer | MultiSocketServer:
-    return create_server(app, host=host, port=port, **adjustments())
+    http = create_server(app, host=host, port=port, **adjustments())
+    # waitress only calls .warning(message, depth) on it
+    http.task_dispatcher.queue_logger = QueueDepth(logging.getLogger("waitress.queue"))  # type: ignore[assignment]
+    return http
+
+
+QUEUE_REPORT_EVERY = 60.0  # seconds between two lines about requests waiting for a thread
+
+
+class QueueDepth:
+    """In place of waitress's queue logger (ThreadedTaskDispatcher.queue_logger), which warns "Task queue depth
+    is N" for every request that waits for a thread: under a burst, a line per request, each costing the
+    interpreter what a small request does. The first is said as it is; then one line a minute at most, with
+    the deepest queue and how many waited since."""
+
+    def __init__(self, logger: logging.Logger, every: float = QUEUE_REPORT_EVERY) -> None:
+        self.logger, self.every = logger, every
+        self._said_at: float | None = None
+        self._deepest = self._waited = 0
+
+    def warning(self, message: str, depth: int, *args) -> None:  # waitress calls it under its queue lock
+        now = time.monotonic()
+        self._deepest, self._waited = max(self._deepest, depth), self._waited + 1
+        if self._said_at is not None and now - self._said_at < self.every:
+            return
+        if self._said_at is None:
+            self.logger.warning(message, depth, *args)
+        else:
+            self.logger.warning(
+                "%d request(s) waited for a thread in the last %.0f s; queue depth up to %d",
+                self._waited,
+                now - self._said_at,
+                self._deepest,
+            )
+        self._said_at, self._deepest, self._waited = now, 0, 0
 
 
 def _socket_map(http: BaseWSGIServer | MultiSocketServer) -> dict:
