@@ -100,3 +100,17 @@ def test_argparse_phrases_are_filled_as_argparse_fills_its_own(language):
         "expected 2 arguments",
     )
     assert arguments.phrase(tr, "a phrase of a newer Python") == "a phrase of a newer Python"
+
+
+def test_numbers_and_plurals_written_once_are_written_alike_again():
+    """Translator.number and plural_form remember what they wrote (bot.i18n): an int and a float of the same
+    value are remembered apart, and the remembered answer is Babel's."""
+    from babel.numbers import format_decimal
+
+    en = translator("en")
+    assert en.number(1.5, 1) == format_decimal(1.5, format="#,##0.0", locale="en_CA")
+    assert en.number(2, 1) == "2.0"
+    assert en.number(2.0) == "2" == en.number(2)
+    fr = translator("fr")
+    assert fr.number(19279) == "19\u00a0279" == fr.number(19279)
+    assert [en.plural_form(n) for n in (1, 1.0, 1.5, 0, 1)] == ["one", "one", "other", "other", "one"]
