@@ -11,8 +11,9 @@ values again was several reads of many rows (each row a round trip for the inter
 
 from __future__ import annotations
 
+import contextlib
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any, TypeVar
 
 from sqlite_utils import Database
@@ -29,11 +30,35 @@ def generation(db: Database) -> int | None:
     return row[0] if row else None
 
 
+_pins = threading.local()
+
+
+@contextlib.contextmanager
+def pinned() -> Iterator[None]:
+    """Within the block (one request), the reference generation is read once, at the first use, not at each:
+    what the request reads of the outlets and the calendar is of one moment. A transaction reads it anyway
+    (its own changes count)."""
+    _pins.generations = {}
+    try:
+        yield
+    finally:
+        _pins.generations = None
+
+
+def _generation(db: Database, path: str) -> int | None:
+    pins = getattr(_pins, "generations", None)
+    if pins is None or db.conn.in_transaction:
+        return generation(db)
+    if path not in pins:
+        pins[path] = generation(db)
+    return pins[path]
+
+
 def cached(db: Database, name: str, build: Callable[[], T]) -> T:
     """`build()`'s value for this database file, built again only when the reference generation changed.
     The value is shared between threads: it must not be changed by its users."""
     path: str | None = getattr(db, "path", None)
-    now = generation(db) if path else None
+    now = _generation(db, path) if path else None
     if path is None or now is None:
         return build()
     with _lock:

@@ -104,3 +104,17 @@ def test_a_new_database_at_the_same_path_is_read_afresh(tmp_path):
     with db.atomic():
         _outlet(db, "udem-x", "Nouvelle base", 1)
     assert [o.name for o in active(db)] == ["Nouvelle base"]
+
+
+def test_one_request_reads_the_generation_once(tmp_path):
+    mine, theirs = _two_connections(tmp_path)
+    with theirs.atomic():
+        _outlet(theirs, "udem-x", "UdeM — X", 1)
+    with reference.pinned():
+        assert [o.name for o in active(mine)] == ["UdeM — X"]
+        with theirs.atomic():
+            theirs.execute("UPDATE outlets SET name = 'Renommé pendant la requête' WHERE slug = 'udem-x'")
+        assert [o.name for o in active(mine)] == ["UdeM — X"]  # the request's moment
+        with mine.atomic():  # a transaction reads it anew
+            assert [o.name for o in active(mine)] == ["Renommé pendant la requête"]
+    assert [o.name for o in active(mine)] == ["Renommé pendant la requête"]

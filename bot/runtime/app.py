@@ -32,7 +32,7 @@ from bot import replies
 from bot.clock import to_text
 from bot.context import CONSOLE_TOKEN, Relais
 from handlers import errors
-from storage import kv
+from storage import kv, reference
 from storage.db import current_claim, limits, set_claim, set_limits
 
 log = logging.getLogger("relais.app")
@@ -140,7 +140,8 @@ class RequestExecutor(ThreadPoolExecutor):
                 turn = _Turn(self.turns)
                 ack.on_given = turn.end
             try:
-                return fn(*args, **kwargs)
+                with reference.pinned():
+                    return fn(*args, **kwargs)
             finally:
                 if turn is not None:
                     turn.end()
