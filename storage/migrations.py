@@ -398,33 +398,21 @@ def m0015_editorial_calendar_window(db: Database) -> None:
 
 @migrations(name="0016_reference_generation")
 def m0016_reference_generation(db: Database) -> None:
-    _run(
-        db,
-        """
-        -- Issue 14: what every request reads and what rarely changes (the outlets, the calendar's events, the
-        -- holidays the calendar file declares) is kept in memory by each process while this number is the same
-        -- (storage.reference). Triggers change it in the transaction of any change to those rows, whichever process
-        -- makes it. It starts at a random number, so that a new database at the same path never passes for one read
-        -- before.
-        CREATE TABLE generations (name TEXT PRIMARY KEY, value INTEGER NOT NULL);
-        INSERT INTO generations (name, value) VALUES ('reference', abs(random() % 1000000000000));
-        CREATE TRIGGER outlets_inserted AFTER INSERT ON outlets
-            BEGIN UPDATE generations SET value = value + 1 WHERE name = 'reference'; END;
-        CREATE TRIGGER outlets_updated AFTER UPDATE ON outlets
-            BEGIN UPDATE generations SET value = value + 1 WHERE name = 'reference'; END;
-        CREATE TRIGGER outlets_deleted AFTER DELETE ON outlets
-            BEGIN UPDATE generations SET value = value + 1 WHERE name = 'reference'; END;
-        CREATE TRIGGER calendar_events_inserted AFTER INSERT ON calendar_events
-            BEGIN UPDATE generations SET value = value + 1 WHERE name = 'reference'; END;
-        CREATE TRIGGER calendar_events_updated AFTER UPDATE ON calendar_events
-            BEGIN UPDATE generations SET value = value + 1 WHERE name = 'reference'; END;
-        CREATE TRIGGER calendar_events_deleted AFTER DELETE ON calendar_events
-            BEGIN UPDATE generations SET value = value + 1 WHERE name = 'reference'; END;
-        CREATE TRIGGER holidays_inserted AFTER INSERT ON kv WHEN NEW.key = 'calendar:holidays'
-            BEGIN UPDATE generations SET value = value + 1 WHERE name = 'reference'; END;
-        CREATE TRIGGER holidays_updated AFTER UPDATE ON kv WHEN NEW.key = 'calendar:holidays' OR OLD.key = 'calendar:holidays'
-            BEGIN UPDATE generations SET value = value + 1 WHERE name = 'reference'; END;
-        CREATE TRIGGER holidays_deleted AFTER DELETE ON kv WHEN OLD.key = 'calendar:holidays'
-            BEGIN UPDATE generations SET value = value + 1 WHERE name = 'reference'; END
-        """,
-    )
+    # Issue 14: what every request reads and what rarely changes (the outlets, the calendar's events, the holidays
+    # the calendar file declares) is kept in memory by each process while this number is the same
+    # (storage.reference). Triggers change it in the transaction of any change to those rows, whichever process
+    # makes it. It starts at a random number, so that a new database at the same path never passes for one read
+    # before.
+    bump = "BEGIN UPDATE generations SET value = value + 1 WHERE name = 'reference'; END"
+    holidays = {"INSERT": "NEW.key", "UPDATE": "NEW.key = 'calendar:holidays' OR OLD.key", "DELETE": "OLD.key"}
+    statements = [
+        "CREATE TABLE generations (name TEXT PRIMARY KEY, value INTEGER NOT NULL)",
+        "INSERT INTO generations (name, value) VALUES ('reference', abs(random() % 1000000000000))",
+    ]
+    for event, key in holidays.items():
+        for table in ("outlets", "calendar_events"):
+            statements.append(f"CREATE TRIGGER {table}_{event.lower()} AFTER {event} ON {table} {bump}")
+        when = f"WHEN {key} = 'calendar:holidays'"
+        statements.append(f"CREATE TRIGGER holidays_{event.lower()} AFTER {event} ON kv {when} {bump}")
+    for statement in statements:
+        db.execute(statement)
