@@ -219,11 +219,13 @@ def deliver(
     `on_sent(row)` is told of each one as it goes.
 
     `now` is the pass's business time; it runs on with the wall clock while the pass lasts (pacing,
-    Retry-After waits), so a rate-limited row is tried again as soon as Slack allows.
+    Retry-After waits), so a rate-limited row is tried again as soon as Slack allows. Each row lets the acks
+    under way go first (`answering`), YIELD_TO_ACKS at most over the pass: a tick is background work too.
     """
     db = relais.db
     start = now or relais.clock.now()
     started = time.monotonic()
+    latest = started + YIELD_TO_ACKS
 
     def current() -> datetime:
         return start + timedelta(seconds=time.monotonic() - started)
@@ -242,6 +244,7 @@ def deliver(
             if _stopping.is_set():
                 _give_back(relais, row, worker, current())
                 continue
+            _after_the_acks(latest)
             result = _send_counted(relais, row, current(), worker)
             if result.status == "sent":
                 sent.append(result.row)
