@@ -33,7 +33,7 @@ from bot.runtime.check import check
 from bot.runtime.logs import configure_logging
 from bot.runtime.scheduler import start_in_background
 from bot.runtime.shutdown import Shutdown
-from bot.runtime.startup import open_relais
+from bot.runtime.startup import open_relais, settle
 from bot.runtime.web import create_wsgi
 from bot.settings import Settings, SettingsError, load_settings, read_environment, require
 from storage.db import backup, checkpoint_in_background
@@ -71,6 +71,7 @@ def run_serve(settings: Settings, args) -> int:
     scheduler = start_in_background(relais)
     log.info("Relais over HTTP on port %s: POST /slack/events, GET /healthz", settings.port)
     http = server.create(create_wsgi(relais, app), args.host, settings.port)
+    settle()
     http.print_listen("Serving on http://{}:{}")  # as waitress.serve says it, once the port is bound
     unanswered = server.run_until_stopped(http, shutdown, on_stop=lambda: shutdown.begin(scheduler))
     cut = shutdown.finish(scheduler, listeners)

@@ -24,7 +24,7 @@ from bot.runtime.app import create_app, learn_identity, listener_pool
 from bot.runtime.logs import configure_logging
 from bot.runtime.scheduler import start_in_background
 from bot.runtime.shutdown import Shutdown
-from bot.runtime.startup import open_relais
+from bot.runtime.startup import open_relais, settle
 from bot.settings import Settings, require
 
 log = logging.getLogger("relais")
@@ -47,6 +47,7 @@ def run(settings: Settings) -> int:
     app = create_app(relais, signing_secret="", listeners=listeners)
     learn_identity(relais)
     tr = translator(settings.language)
+    settle()
 
     handler = socket_handler(app, settings.app_token, settings.ping_interval, stopping=shutdown.requested)
     try:
