@@ -214,18 +214,20 @@ def deliver(
     keys: Iterable[str] | None = None,
     limit: int = BATCH,
     on_sent: Callable[[dict], None] | None = None,
+    acks_first_until: float | None = None,
 ) -> list[dict]:
     """Send what is due (or the rows with these keys, when due). Returns the rows it sent (as sent);
     `on_sent(row)` is told of each one as it goes.
 
     `now` is the pass's business time; it runs on with the wall clock while the pass lasts (pacing,
     Retry-After waits), so a rate-limited row is tried again as soon as Slack allows. Each row lets the acks
-    under way go first (`answering`), YIELD_TO_ACKS at most over the pass: a tick is background work too.
+    under way go first (`answering`), until `acks_first_until` (time.monotonic()) at most, by default
+    YIELD_TO_ACKS after the pass began: a tick is background work too.
     """
     db = relais.db
     start = now or relais.clock.now()
     started = time.monotonic()
-    latest = started + YIELD_TO_ACKS
+    latest = started + YIELD_TO_ACKS if acks_first_until is None else acks_first_until
 
     def current() -> datetime:
         return start + timedelta(seconds=time.monotonic() - started)
@@ -332,15 +334,14 @@ def deliver_in_background(relais, keys: Iterable[str]) -> None:
 def _sender(work: queue.SimpleQueue) -> None:
     while True:
         relais, keys, latest = work.get()
-        _after_the_acks(latest)
-        _safe_deliver(relais, keys)
+        _safe_deliver(relais, keys, latest)
 
 
-def _safe_deliver(relais, keys):
+def _safe_deliver(relais, keys, latest: float):
     """On a sender thread, which keeps its database connection from one delivery to the next (opening one
     costs its pragmas, the schema read again and every statement prepared anew, beside the acks)."""
     try:
-        deliver(relais, keys=keys)
+        deliver(relais, keys=keys, acks_first_until=latest)
     except Exception:
         log.exception("background delivery failed")
 

@@ -9,6 +9,7 @@ import itertools
 import subprocess
 import sys
 import threading
+import time
 from dataclasses import replace
 from datetime import date, timedelta
 
@@ -18,6 +19,7 @@ from bot import outbox as sender
 from bot.clock import from_text, to_text
 from bot.runtime import jobs
 from storage import outbox as rows
+from tests.conftest import wait_until
 from tests.test_reminders_support import at, propose, reminder_posts
 
 DEC_14 = date(2026, 12, 14)
@@ -280,3 +282,29 @@ def test_nothing_is_sent_before_its_time(relais, standin, when):
     one_reminder(relais)
     assert tick(relais, when) == []
     assert standin.calls("chat.postMessage") == []
+
+
+# -- acks first ------------------------------------------------------------------------------------
+def test_a_tick_lets_the_acks_under_way_go_first(relais, standin):
+    key = one_reminder(relais)
+    now = at(relais, HEADS_UP)
+    relais.clock.freeze(now)
+    sent: list[str] = []
+    with sender.answering():  # a request of this process is being answered
+        ticking = threading.Thread(target=lambda: sent.extend(r["key"] for r in jobs.tick(relais, now)))
+        ticking.start()
+        ticking.join(0.5)
+        assert ticking.is_alive() and not standin.calls("chat.postMessage")
+    ticking.join(5)
+    assert sent == [key]
+
+
+def test_a_background_delivery_waits_for_the_acks_two_seconds_at_most(relais, standin):
+    key = one_reminder(relais)
+    relais.clock.freeze(at(relais, HEADS_UP))
+    with sender.answering():  # a burst that lasts: nothing answered is ever quiet
+        began = time.monotonic()
+        sender.deliver_in_background(relais, [key])
+        assert wait_until(lambda: rows.get(relais.db, key)["status"] == "sent", timeout=5)
+        waited = time.monotonic() - began
+    assert sender.YIELD_TO_ACKS - 0.2 <= waited < sender.YIELD_TO_ACKS + 1.5, waited
