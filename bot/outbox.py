@@ -334,6 +334,7 @@ def deliver_in_background(relais, keys: Iterable[str]) -> None:
 def _sender(work: queue.SimpleQueue) -> None:
     while True:
         relais, keys, latest = work.get()
+        _after_the_acks(latest)  # before its claims, which write: then each row, until the same deadline
         _safe_deliver(relais, keys, latest)
 
 
