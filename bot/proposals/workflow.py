@@ -64,9 +64,7 @@ def card_row(relais, proposal_id: int, now) -> outbox.Planned:
 
 
 def plan_card(relais, db, proposal_id: int, now) -> str:
-    row = card_row(relais, proposal_id, now)
-    outbox.plan_all(db, [row], now)
-    return row.key
+    return _plan_all(db, [card_row(relais, proposal_id, now)], now)[0]
 
 
 def card_update_row(relais, proposal_id: int, channel: str | None, now) -> outbox.Planned:
@@ -77,9 +75,8 @@ def card_update_row(relais, proposal_id: int, channel: str | None, now) -> outbo
 
 
 def plan_card_update(relais, db, proposal_id: int, now) -> str:
-    row = card_update_row(relais, proposal_id, (store.get(db, proposal_id) or {}).get("card_channel"), now)
-    outbox.plan_all(db, [row], now)
-    return row.key
+    channel = (store.get(db, proposal_id) or {}).get("card_channel")
+    return _plan_all(db, [card_update_row(relais, proposal_id, channel, now)], now)[0]
 
 
 CYCLE_PROMPT_USED = "cycle_prompt_used"  # rendered by bot.calendar.cycles.render_used
