@@ -303,8 +303,9 @@ def seed_scenarios(
                 owner_id="U0JULIETTE",
                 outlets=[("udem-facebook", day - timedelta(days=7))],
                 now=to_text(now),
+                placement_ids=(placed := {}),
             )
-            placement_id = db.execute("SELECT id FROM placements WHERE proposal_id = ?", [proposal_id]).fetchone()[0]
+            placement_id = placed["udem-facebook"]
             for status in ("submitted", "accepted", "published"):
                 store.set_placement_status(
                     db,
@@ -324,6 +325,7 @@ def seed_scenarios(
                 owner_id="U0JULIETTE",
                 outlets=[("bib-facebook", day)],
                 now=to_text(now),
+                placement_ids=(placed := {}),
             )
             row_id = outbox.plan(
                 db, key=f"card:{proposal_id}", kind="card", due_at=now, target=channel, now=now, proposal_id=proposal_id
@@ -332,7 +334,6 @@ def seed_scenarios(
             outbox.mark_sent(db, row_id, now, channel, ts)
             store.set_card(db, proposal_id, channel, ts)
             reminders.plan_created(relais, db, proposal_id, now)
-            placement_id = db.execute("SELECT id FROM placements WHERE proposal_id = ?", [proposal_id]).fetchone()[0]
-            out["buttons"].append((placement_id, ts))
+            out["buttons"].append((placed["bib-facebook"], ts))
     relais.store.close()
     return out
