@@ -378,12 +378,10 @@ def record_all(
     ]
 
 
-def compare(db, placement_id: int, proposal_id: int | None = None) -> Comparison | None:
-    """The comparison of a placement's current figures with its counterpart (see comparison()); `proposal_id`:
-    its proposal's, when known."""
+def compare(db, placement_id: int, proposal_id: int) -> Comparison | None:
+    """The comparison of a placement (of proposal `proposal_id`)'s current figures with its counterpart (see
+    comparison())."""
 
-    if proposal_id is None:
-        proposal_id = proposal_rows.proposal_id_of(db, placement_id)
     rows = stats_rows.placements_with_figures(db, proposal_id)
     mine = next((r for r in rows if r["id"] == placement_id), None)
     if mine is None:
