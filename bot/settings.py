@@ -22,6 +22,7 @@ from bot.text import redact_url
 
 DEFAULT_API_URL = "https://slack.com/api/"
 LANGUAGES = ("fr", "en")
+CPU_CORES = ("one", "all")  # bot.runtime.cores
 WEEKDAYS = {
     "monday": 0,
     "tuesday": 1,
@@ -86,6 +87,7 @@ class Settings:
     pace_seconds: float = 1.0  # SLACK_PACE_SECONDS: at most one new message per channel this often
     slack_timeout: float = 10.0  # SLACK_TIMEOUT_SECONDS: how long a Web API call may take
     ping_interval: float = 10.0  # SLACK_PING_INTERVAL_SECONDS: Socket Mode pings (and reconnection checks)
+    cpu_cores: str = "one"  # CPU_CORES: serve's and socket's threads on one core (bot.runtime.cores), or all
     extra: dict = field(default_factory=dict, compare=False)
 
     @property
@@ -201,6 +203,10 @@ def load_settings(environ: Mapping[str, str] | None = None, env_file: str | Path
     if not checkpoints or any(c <= 0 for c in checkpoints) or list(checkpoints) != sorted(set(checkpoints)):
         raise SettingsError("STATS_CHECKPOINTS", "settings.checkpoints", checkpoints_text)
 
+    cpu_cores = get("CPU_CORES", "one").lower()
+    if cpu_cores not in CPU_CORES:
+        raise SettingsError("CPU_CORES", "settings.cpu_cores", cpu_cores)
+
     fake_now = get("RELAIS_NOW")
     if fake_now:
         try:
@@ -231,6 +237,7 @@ def load_settings(environ: Mapping[str, str] | None = None, env_file: str | Path
         pace_seconds=_seconds(get, "SLACK_PACE_SECONDS", "1.0", zero_allowed=True),
         slack_timeout=_seconds(get, "SLACK_TIMEOUT_SECONDS", "10"),
         ping_interval=_seconds(get, "SLACK_PING_INTERVAL_SECONDS", "10"),
+        cpu_cores=cpu_cores,
     )
 
 

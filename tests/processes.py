@@ -47,6 +47,7 @@ def base_env(tmp_path: Path, api_url: str, **overrides: str) -> dict[str, str]:
         "CALENDAR_FEED_WINDOW",
         "DIGEST_AT",
         "STATS_CHECKPOINTS",
+        "CPU_CORES",
         "PORT",
     ):
         env.pop(name, None)

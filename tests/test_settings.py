@@ -20,6 +20,7 @@ def test_defaults_follow_the_design():
     assert s.stats_checkpoints == (2, 7, 30)
     assert (s.pace_seconds, s.slack_timeout, s.ping_interval) == (1.0, 10.0, 10.0)
     assert s.calendar_feed_window == (12, 24)  # a year back, two years ahead
+    assert s.cpu_cores == "one"
     assert not s.has_slack_credentials
 
 
@@ -51,6 +52,7 @@ def test_defaults_follow_the_design():
         ("CALENDAR_FEED_WINDOW", "-1,24"),
         ("CALENDAR_FEED_WINDOW", "12,121"),
         ("CALENDAR_FEED_WINDOW", "un an,deux ans"),
+        ("CPU_CORES", "2"),
     ],
 )
 def test_a_wrong_value_names_its_variable(variable, value):
@@ -82,6 +84,7 @@ def test_values_are_parsed():
         SLACK_TIMEOUT_SECONDS="2.5",
         SLACK_PING_INTERVAL_SECONDS="1",
         CALENDAR_FEED_WINDOW=" 6 , 0 ",
+        CPU_CORES="All",
     )
     assert s.port == 8080
     assert s.comms_team == ("U01", "U02")
@@ -95,6 +98,7 @@ def test_values_are_parsed():
     assert s.language == "en"
     assert (s.pace_seconds, s.slack_timeout, s.ping_interval) == (0.0, 2.5, 1.0)
     assert s.calendar_feed_window == (6, 0)
+    assert s.cpu_cores == "all"
 
 
 def test_dotenv_fills_gaps_and_environment_wins(tmp_path):

@@ -25,6 +25,7 @@ MESSAGES: dict[str, str] = {
     "settings.port": "expects a whole number from 1 to 65535",
     "settings.timezone": "expects an IANA time zone such as America/Montreal",
     "settings.language": "expects fr or en",
+    "settings.cpu_cores": "expects one (a single core) or all (every core)",
     "settings.bot_token": "expects a bot token starting with xoxb-",
     "settings.app_token": "expects an app-level token starting with xapp-",
     "settings.url": "expects an http:// or https:// URL",

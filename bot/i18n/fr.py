@@ -25,6 +25,7 @@ MESSAGES: dict[str, str] = {
     "settings.port": "attend un nombre entier de 1 à 65535",
     "settings.timezone": "attend un fuseau horaire IANA, par exemple America/Montreal",
     "settings.language": "attend fr ou en",
+    "settings.cpu_cores": "attend one (un seul cœur) ou all (tous les cœurs)",
     "settings.bot_token": "attend un jeton de bot commençant par xoxb-",
     "settings.app_token": "attend un jeton d'application commençant par xapp-",
     "settings.url": "attend une adresse http:// ou https://",

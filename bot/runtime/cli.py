@@ -27,7 +27,7 @@ from bot.context import open_store
 from bot.errors import EXIT_CONFIG, StartupError, require_token
 from bot.feature import Command
 from bot.i18n import Translator, translator
-from bot.runtime import arguments, jobs, server, socket
+from bot.runtime import arguments, cores, jobs, server, socket
 from bot.runtime.app import create_app, learn_identity, listener_pool, remembered_identity
 from bot.runtime.check import check
 from bot.runtime.logs import configure_logging
@@ -62,6 +62,7 @@ def run_serve(settings: Settings, args) -> int:
     configure_logging(logging.INFO)
     shutdown = Shutdown()
     shutdown.install()  # from the start: a SIGTERM while starting stops the server as soon as it serves
+    one_core = cores.start(settings.cpu_cores)
     relais = open_relais(settings)
     checkpoint_in_background(settings.database_path)
     remembered_identity(relais)
@@ -71,7 +72,7 @@ def run_serve(settings: Settings, args) -> int:
     scheduler = start_in_background(relais)
     log.info("Relais over HTTP on port %s: POST /slack/events, GET /healthz", settings.port)
     http = server.create(create_wsgi(relais, app), args.host, settings.port)
-    settle()
+    settle(one_core)
     http.print_listen("Serving on http://{}:{}")  # as waitress.serve says it, once the port is bound
     unanswered = server.run_until_stopped(http, shutdown, on_stop=lambda: shutdown.begin(scheduler))
     cut = shutdown.finish(scheduler, listeners)

@@ -20,6 +20,7 @@ from slack_sdk.errors import SlackApiError, SlackRequestError
 from bot import outbox
 from bot.errors import EXIT_CONFIG
 from bot.i18n import translator
+from bot.runtime import cores
 from bot.runtime.app import create_app, learn_identity, listener_pool
 from bot.runtime.logs import configure_logging
 from bot.runtime.scheduler import start_in_background
@@ -42,12 +43,13 @@ def run(settings: Settings) -> int:
     configure_logging(logging.INFO)
     shutdown = Shutdown()
     shutdown.install()  # from the start: a SIGTERM while starting stops the worker once connected
+    one_core = cores.start(settings.cpu_cores)
     relais = open_relais(settings)
     listeners = listener_pool()
     app = create_app(relais, signing_secret="", listeners=listeners)
     learn_identity(relais)
     tr = translator(settings.language)
-    settle()
+    settle(one_core)
 
     handler = socket_handler(app, settings.app_token, settings.ping_interval, stopping=shutdown.requested)
     try:

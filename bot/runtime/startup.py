@@ -12,6 +12,7 @@ from bot import features, workdays
 from bot.calendar import config as calendar
 from bot.context import Relais, build
 from bot.proposals import outlets, replan
+from bot.runtime.cores import OneCore
 from bot.settings import Settings
 
 
@@ -53,9 +54,12 @@ def open_relais(settings: Settings, *, at: datetime | None = None) -> Relais:
     return relais
 
 
-def settle() -> None:
+def settle(one_core: OneCore | None = None) -> None:
     """For a long-running process, once started: what starting made (the modules, Babel's locale data, the
     holidays, the app) lives as long as the process. It is kept out of the collector's full passes
-    (gc.freeze), which took 20-30 ms with it, a pause for every request under way."""
+    (gc.freeze), which took 20-30 ms with it, a pause for every request under way. With CPU_CORES=one
+    (`one_core`, begun as the process started), its threads are then kept on one core (bot.runtime.cores)."""
     gc.collect()
     gc.freeze()
+    if one_core is not None:
+        one_core.settle()
