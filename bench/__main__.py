@@ -63,6 +63,7 @@ REQUESTS_PER_CLIENT = {1: 60, 20: 30}  # at twenty clients, p99 is the sixth slo
 WARM_UP = 3
 YEARS = (1, 10)
 ACK_DATA_YEARS = 1  # the ack scenarios run on a database holding a year of history
+CPU_CORES = os.environ.get("CPU_CORES") or "one"  # the web process's setting: `CPU_CORES=all make bench` for the other
 
 
 def percentile(values: list[float], pct: float) -> float:
@@ -303,7 +304,7 @@ def measure_acks(tmp: Path, standin: SlackStandIn, delay: float, source: Path) -
 
     tmp.mkdir(parents=True, exist_ok=True)
     standin.delay = 0.0
-    env = base_env(tmp, standin.api_url, RELAIS_NOW=NOW)
+    env = base_env(tmp, standin.api_url, RELAIS_NOW=NOW, CPU_CORES=CPU_CORES)
     database = copy_of(source, tmp)
     buttons_needed = sum((WARM_UP + per) * clients for clients, per in REQUESTS_PER_CLIENT.items())
     seeded = seed_scenarios(
@@ -347,6 +348,7 @@ def measure_acks(tmp: Path, standin: SlackStandIn, delay: float, source: Path) -
                             file=sys.stderr,
                         )
         out["web_peak_memory_mb"] = peak_memory_mb(web.proc.pid)
+        out["cpu_cores"] = CPU_CORES
         out["proposals_sent"] = sum(clients * (WARM_UP + per) for clients, per in REQUESTS_PER_CLIENT.items())
         out["proposals_recorded"] = recorded_proposals(database)
         if out["proposals_recorded"] != out["proposals_sent"]:  # the scenario measures creations, not refusals
@@ -554,7 +556,8 @@ def print_table(results: dict, written: Path | None = RESULTS) -> None:
     for key in sorted(k for k in results if k.startswith("acks_")):
         rows = results[key]
         print(
-            f"\n{key} (ack latency over HTTP, {ACK_DATA_YEARS} year of data; web peak memory "
+            f"\n{key} (ack latency over HTTP, {ACK_DATA_YEARS} year of data, CPU_CORES={rows.get('cpu_cores', 'one')}; "
+            f"web peak memory "
             f"{_f(rows.get('web_peak_memory_mb'), ' MB', 0)}, tracebacks in log: {rows.get('tracebacks_in_log')}; "
             f"proposals recorded: {rows.get('proposals_recorded')} of {rows.get('proposals_sent')})"
         )
