@@ -4,6 +4,7 @@ process on a free port, the CLI as a subprocess, the environment they get (never
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import socket
@@ -69,6 +70,15 @@ def base_env(tmp_path: Path, api_url: str, **overrides: str) -> dict[str, str]:
     )
     env.update(overrides)
     return env
+
+
+def allowed_per_thread(pid: int) -> dict[int, frozenset[int]]:
+    """The cores each thread of a process may run on (CPU_CORES), by thread id."""
+    allowed = {}
+    for task in os.listdir(f"/proc/{pid}/task"):
+        with contextlib.suppress(ProcessLookupError):  # the thread ended meanwhile
+            allowed[int(task)] = frozenset(os.sched_getaffinity(int(task)))
+    return allowed
 
 
 def procfile_command(process: str) -> str:

@@ -4,8 +4,6 @@ core is idler. The choice is a pure function of the cores' load; the pinning is 
 from __future__ import annotations
 
 import collections
-import contextlib
-import os
 import subprocess
 import sys
 import textwrap
@@ -16,7 +14,7 @@ import pytest
 
 from bot.runtime import cores
 from bot.runtime.cores import MOVE_MARGIN, choose, loads, parse_stat
-from tests.processes import ROOT
+from tests.processes import ROOT, allowed_per_thread
 
 STAT = """\
 cpu  700 0 300 9000 100 0 0 0 0 0
@@ -62,14 +60,6 @@ def test_the_process_own_load_is_no_reason_to_leave_its_core():
 
 def test_a_core_no_longer_usable_is_left():
     assert choose({0: 0.0, 1: 0.5}, frozenset({1}), 0) == 1
-
-
-def allowed_per_thread(pid: int) -> dict[int, frozenset[int]]:
-    allowed = {}
-    for task in os.listdir(f"/proc/{pid}/task"):
-        with contextlib.suppress(ProcessLookupError):  # the thread ended meanwhile
-            allowed[int(task)] = frozenset(os.sched_getaffinity(int(task)))
-    return allowed
 
 
 def wait_for_log(read, text: str, timeout: float = 15.0) -> str:
