@@ -224,6 +224,7 @@ def inserted_id(cursor: sqlite3.Cursor) -> int:
 # connections never checkpoint in a commit, where the copy and its fsync would hold the write lock.
 _CHECKPOINTED: set[str] = set()
 CHECKPOINT_EVERY = 1.0  # seconds
+CHECKPOINT_THREAD = "relais-checkpoint"  # its name (bot.runtime.cores lets it run beside the other threads)
 
 
 def checkpoint_in_background(path: str | Path, stop: threading.Event | None = None) -> threading.Event:
@@ -243,7 +244,7 @@ def checkpoint_in_background(path: str | Path, stop: threading.Event | None = No
         finally:
             conn.close()
 
-    threading.Thread(target=run, name="relais-checkpoint", daemon=True).start()
+    threading.Thread(target=run, name=CHECKPOINT_THREAD, daemon=True).start()
     return stop
 
 

@@ -26,6 +26,8 @@ import time
 from collections.abc import Callable, Mapping
 from pathlib import Path
 
+from storage.db import CHECKPOINT_THREAD
+
 log = logging.getLogger("relais")
 
 REVIEW_EVERY = 60.0  # seconds between two looks at the cores' load (give or take a fifth, at random)
@@ -79,7 +81,7 @@ def usable_cores() -> frozenset[int]:
 
 # Threads whose work is done outside the interpreter lock, which may run beside the others on another core:
 # the WAL checkpoint (storage.db.checkpoint_in_background) is SQLite copying pages, up to 40 ms after a burst.
-ELSEWHERE = frozenset({"relais-checkpoint"})
+ELSEWHERE = frozenset({CHECKPOINT_THREAD})
 
 
 def pin_threads(core: int, usable: frozenset[int]) -> None:
