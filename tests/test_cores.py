@@ -131,3 +131,27 @@ def test_the_threads_move_away_from_a_core_kept_busy_by_other_work():
     finally:
         process.kill()
         process.wait()
+
+
+REFUSED = textwrap.dedent(
+    """
+    import logging, os, sys
+    from bot.runtime import cores
+
+    logging.basicConfig(level=logging.INFO, stream=sys.stdout, format="%(message)s")
+    one = cores.OneCore().begin()
+    before = os.sched_getaffinity(0)
+    one.usable = frozenset({4095})  # a core this system does not have: sched_setaffinity refuses it
+    print("core", one.settle(), "review", one.review(), "same", os.sched_getaffinity(0) == before, flush=True)
+    """
+)
+
+
+@pytest.mark.skipif(not Path("/proc/self/task").is_dir(), reason="needs Linux")
+def test_a_core_the_system_refuses_is_said_once_and_the_threads_stay_free():
+    done = subprocess.run([sys.executable, "-c", REFUSED], cwd=ROOT, capture_output=True, text=True, timeout=30)
+    assert done.returncode == 0, done.stderr
+    said, result = done.stdout.splitlines()
+    assert said.startswith("CPU_CORES=one: threads could not be kept on core 4095 (")
+    assert said.endswith("); the kernel places them")
+    assert result == "core None review None same True"  # nothing pinned, no review after it

@@ -86,16 +86,26 @@ ELSEWHERE = frozenset({CHECKPOINT_THREAD})
 
 def pin_threads(core: int, usable: frozenset[int]) -> None:
     """Every thread of this process on `core` (the threads they start afterwards inherit it), but those named in
-    ELSEWHERE, which go to the other usable cores. Twice over the list when a thread appeared meanwhile (started
-    by one not yet pinned)."""
+    ELSEWHERE, which go to the other usable cores."""
     elsewhere = {t.native_id for t in threading.enumerate() if t.name in ELSEWHERE}
     others = usable - {core} or {core}
+    _place(lambda thread: others if thread in elsewhere else {core})
+
+
+def free_threads(usable: frozenset[int]) -> None:
+    """Every thread of this process free to run on any usable core, as CPU_CORES=all leaves them."""
+    _place(lambda thread: usable)
+
+
+def _place(where: Callable[[int], set[int] | frozenset[int]]) -> None:
+    """Each thread of this process on the cores `where(its id)` names; once more over the list when a thread
+    appeared meanwhile (started by one not yet placed)."""
     done: set[int] = set()
     while True:
         threads = {int(t) for t in os.listdir("/proc/self/task")}
         for thread in threads - done:
             with contextlib.suppress(ProcessLookupError):  # it ended meanwhile
-                os.sched_setaffinity(thread, others if thread in elsewhere else {core})
+                os.sched_setaffinity(thread, where(thread))
         if threads <= done:
             return
         done |= threads
@@ -137,7 +147,8 @@ class OneCore:
         core = choose(loads(self._first, self.read()), self.usable, None)
         if core is None:
             core = min(self.usable)
-        self._move(core)
+        if not self._move(core):
+            return None
         log.info("Threads on core %d (of %s; CPU_CORES=one)", core, _describe(self.usable))
         if len(self.usable) > 1:
             threading.Thread(target=self._reviews, name="relais-cores", daemon=True).start()
@@ -158,7 +169,8 @@ class OneCore:
         if core is None or core == self.core:
             return None
         previous = self.core
-        self._move(core)
+        if not self._move(core):
+            return None
         log.info(
             "Threads moved from core %d to core %d: other work took %.0f%% of core %d, %.0f%% of core %d",
             previous,
@@ -173,9 +185,20 @@ class OneCore:
     def stop(self) -> None:
         self._stop.set()
 
-    def _move(self, core: int) -> None:
-        pin_threads(core, self.usable)
+    def _move(self, core: int) -> bool:
+        """The threads on `core`; False (said once, the threads given back to the kernel, no more reviews) when
+        the system refuses it (a container's CPU set changed, say)."""
+        try:
+            pin_threads(core, self.usable)
+        except OSError as error:
+            log.warning("CPU_CORES=one: threads could not be kept on core %d (%s); the kernel places them", core, error)
+            self.core = None
+            self._stop.set()
+            with contextlib.suppress(OSError):
+                free_threads(self.usable)
+            return False
         self.core = core
+        return True
 
     def _reviews(self) -> None:
         while not self._stop.wait(self.review_every * random.uniform(0.8, 1.2)):  # two processes seldom look at once
