@@ -182,9 +182,6 @@ class OneCore:
         )
         return core
 
-    def stop(self) -> None:
-        self._stop.set()
-
     def _move(self, core: int) -> bool:
         """The threads on `core`; False (said once, the threads given back to the kernel, no more reviews) when
         the system refuses it (a container's CPU set changed, say)."""
