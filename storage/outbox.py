@@ -57,6 +57,12 @@ def plan_all(db: Database, rows: Sequence[Planned], now: datetime) -> int:
     return sum(_insert(db, rows[i : i + ROWS_PER_INSERT], now).rowcount for i in range(0, len(rows), ROWS_PER_INSERT))
 
 
+def plan_keys(db: Database, rows: Sequence[Planned], now: datetime) -> list[str]:
+    """plan_all, then the rows' keys (planned now or before: each names the row owed)."""
+    plan_all(db, rows, now)
+    return [row.key for row in rows]
+
+
 def plan(
     db: Database,
     *,

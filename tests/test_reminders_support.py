@@ -1,7 +1,7 @@
 """Helpers shared by the reminder, outbox and scheduler tests (no tests here).
 
 Proposals are created as the /propose surface creates them: storage.proposals.create, the card
-owed (bot.proposals.workflow.plan_card) and the reminder hook, in one transaction, on the SQLite file that
+owed (bot.proposals.workflow.card_row) and the reminder hook, in one transaction, on the SQLite file that
 the processes under test use. Status changes go through bot.proposals.workflow.change_status.
 """
 
@@ -44,7 +44,7 @@ def propose(
             db, title=title, publish_on=publish_on, owner_id=owner, outlets=list(outlets.items()), now=to_text(now)
         )
         if card:
-            workflow.plan_card(relais, db, proposal_id, now)
+            rows.plan_keys(db, [workflow.card_row(relais, proposal_id, now)], now)
         reminders.plan_created(relais, db, proposal_id, now)
     return proposal_id, {p["outlet_slug"]: p["id"] for p in store.placements_of(db, proposal_id)}
 

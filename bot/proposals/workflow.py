@@ -63,10 +63,6 @@ def card_row(relais, proposal_id: int, now) -> outbox.Planned:
     return outbox.Planned(f"card:{proposal_id}", "card", now, relais.settings.team_channel, proposal_id)
 
 
-def plan_card(relais, db, proposal_id: int, now) -> str:
-    return _plan_all(db, [card_row(relais, proposal_id, now)], now)[0]
-
-
 def card_update_row(relais, proposal_id: int, channel: str | None, now) -> outbox.Planned:
     """A chat.update of the card in `channel` (where it was posted), rendered from the database at send time
     (skipped while it has no ts)."""
@@ -76,7 +72,7 @@ def card_update_row(relais, proposal_id: int, channel: str | None, now) -> outbo
 
 def plan_card_update(relais, db, proposal_id: int, now) -> str:
     channel = (store.get(db, proposal_id) or {}).get("card_channel")
-    return _plan_all(db, [card_update_row(relais, proposal_id, channel, now)], now)[0]
+    return outbox.plan_keys(db, [card_update_row(relais, proposal_id, channel, now)], now)[0]
 
 
 CYCLE_PROMPT_USED = "cycle_prompt_used"  # rendered by bot.calendar.cycles.render_used
@@ -93,16 +89,11 @@ def prompt_used_row(relais, proposal_id: int, now) -> outbox.Planned:
 def plan_neighbour_updates(relais, db, proposal_id: int, now) -> list[str]:
     """Card updates for the other proposals sharing a limited outlet's week with this one: their
     weekly-quota warning may have appeared or gone with this change."""
-    return _plan_all(db, neighbour_update_rows(relais, neighbours_of(db, proposal_id), now), now)
+    return outbox.plan_keys(db, neighbour_update_rows(relais, neighbours_of(db, proposal_id), now), now)
 
 
 def neighbour_update_rows(relais, neighbours: dict[int, str | None], now) -> list[outbox.Planned]:
     return [card_update_row(relais, other, neighbours[other], now) for other in sorted(neighbours)]
-
-
-def _plan_all(db, rows: list[outbox.Planned], now) -> list[str]:
-    outbox.plan_all(db, rows, now)
-    return [row.key for row in rows]
 
 
 def neighbours_of(db, proposal_id: int) -> dict[int, str | None]:
@@ -495,7 +486,7 @@ def edit_proposal(relais, *, proposal_id: int, draft: Draft, actor: str, deliver
                 reminders.plan_stats_reminders(relais, db, placement["id"], now)
         neighbours |= neighbours_of(db, proposal_id)  # the weeks it joins
         keys = [plan_card_update(relais, db, proposal_id, now)]
-        keys += _plan_all(db, neighbour_update_rows(relais, neighbours, now), now)
+        keys += outbox.plan_keys(db, neighbour_update_rows(relais, neighbours, now), now)
         summary = [[column, _plain(proposal[column]), _plain(value)] for column, value in changes.items()]
         summary += [["outlets_added", None, slug] for slug in added]
         summary += [["outlets_removed", slug, None] for slug in removed]

@@ -121,9 +121,7 @@ def plan_created(relais, db, proposal_id: int, now: datetime) -> list[str]:
         (p["id"], date.fromisoformat(p["deadline"]), p["outlet_owner"] == "library")
         for p in store.placements_of(db, proposal_id)
     ]
-    owed = on_proposal_created(relais, proposal_id, placed, now, business_days(db))
-    rows.plan_all(db, owed, now)
-    return [row.key for row in owed]
+    return rows.plan_keys(db, on_proposal_created(relais, proposal_id, placed, now, business_days(db)), now)
 
 
 def on_placement_changed(relais, db, placement_id: int, old: str, new: str, now: datetime) -> None:
