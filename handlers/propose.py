@@ -252,7 +252,7 @@ def _clashes(relais, draft, outlets):
 
 
 def _context(relais):
-    return {o.slug: o for o in active(relais.db)}, for_relais(relais), relais.clock.today()
+    return by_slug(relais.db, include_inactive=False), for_relais(relais), relais.clock.today()
 
 
 def propose_in_one_line(relais, ack, command, text):

@@ -26,7 +26,7 @@ from datetime import date
 from bot import outbox as sender
 from bot.clock import local_at, to_text
 from bot.outcome import Outcome, refused
-from bot.proposals.outlets import Outlet, active
+from bot.proposals.outlets import Outlet, active, by_slug
 from bot.proposals.rules import (
     OPEN,
     Checked,
@@ -140,7 +140,7 @@ def create_proposal(
     assert draft.publish_on is not None  # a missing date is a problem
     db = relais.db
     now = relais.clock.now()
-    outlets = outlets if outlets is not None else {o.slug: o for o in active(db)}
+    outlets = outlets if outlets is not None else by_slug(db, include_inactive=False)
     days = days or for_relais(relais)
     slugs = [p.slug for p in checked.placements]
     monday = week_of(draft.publish_on)
@@ -400,7 +400,7 @@ def edit_proposal(relais, *, proposal_id: int, draft: Draft, actor: str, deliver
     db = relais.db
     now = relais.clock.now()
     today = relais.clock.today()
-    outlets = {o.slug: o for o in active(db)}
+    outlets = by_slug(db, include_inactive=False)
     days = for_relais(relais)
     with db.atomic():
         _lock(db, proposal_id=proposal_id)
