@@ -14,10 +14,12 @@ import time
 from pathlib import Path
 from urllib.parse import parse_qsl
 
+import pytest
 import requests
 
 from bot.console.blockkit import check_ack as check_ack_body
 from bot.console.standin import SlackStandIn
+from bot.runtime.cores import usable_cores
 from tests import slack
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -70,6 +72,12 @@ def base_env(tmp_path: Path, api_url: str, **overrides: str) -> dict[str, str]:
     )
     env.update(overrides)
     return env
+
+
+# Tests of CPU_CORES=one that need somewhere to move threads to (Linux, two usable cores; CI has them).
+TWO_CORES = pytest.mark.skipif(
+    len(usable_cores()) < 2 or not Path("/proc/self/task").is_dir(), reason="needs Linux and two usable cores"
+)
 
 
 def allowed_per_thread(pid: int) -> dict[int, frozenset[int]]:

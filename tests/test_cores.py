@@ -14,7 +14,7 @@ import pytest
 
 from bot.runtime import cores
 from bot.runtime.cores import MOVE_MARGIN, choose, loads, parse_stat
-from tests.processes import ROOT, allowed_per_thread
+from tests.processes import ROOT, TWO_CORES, allowed_per_thread
 
 STAT = """\
 cpu  700 0 300 9000 100 0 0 0 0 0
@@ -25,9 +25,6 @@ ctxt 999
 """
 
 USABLE = cores.usable_cores()
-TWO_CORES = pytest.mark.skipif(
-    len(USABLE) < 2 or not Path("/proc/self/task").is_dir(), reason="needs Linux and two usable cores"
-)
 
 
 def test_proc_stat_gives_each_core_its_busy_and_total_ticks():

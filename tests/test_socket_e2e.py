@@ -19,10 +19,9 @@ from pathlib import Path
 import pytest
 
 from bot.console.standin import SlackStandIn
-from bot.runtime.cores import usable_cores
 from tests import slack
 from tests.conftest import BOT_TOKEN, procfile_command, run_cli, wait_until
-from tests.processes import allowed_per_thread
+from tests.processes import TWO_CORES, allowed_per_thread
 from tests.socket_standin import (
     OP_CLOSE,
     OP_PING,
@@ -150,7 +149,7 @@ def test_the_worker_opens_a_socket_with_the_app_token_and_the_bot_token_for_the_
     assert sockets.errors == []
 
 
-@pytest.mark.skipif(len(usable_cores()) < 2 or not Path("/proc/self/task").is_dir(), reason="needs Linux, two cores")
+@TWO_CORES
 def test_the_worker_keeps_its_threads_on_one_core_the_socket_client_s_too(worker, sockets):
     wait_until(lambda: worker.connection.pings)  # the client's threads are running
     placed = set(allowed_per_thread(worker.proc.pid).values())
